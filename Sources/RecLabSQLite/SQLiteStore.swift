@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import RecLabCore
+import RecLabStore
+import Synchronization
+
+/// The SQLite backend of RecLab's repositories: one WAL database through a GRDB pool, so
+/// reads run concurrently with each other and with the single writer.
+public final class SQLiteStore: Sendable {
+    let pool: DatabasePool
+    /// Search terms for typo correction, loaded on first use and dropped after each import.
+    let vocabulary = Mutex<SearchVocabulary?>(nil)
+
+    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // WAL with NORMAL sync survives a process crash with every committed write;
+            // only an OS crash could lose the last transactions.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Schema.migrator.migrate(pool)
+    }
+
+    /// The names of the migrations applied to this database, oldest first.
+    public func appliedMigrations() async throws -> [String] {
+        try await pool.read { db in try Schema.migrator.appliedMigrations(db) }
+    }
+
+    /// Whether the database answers a trivial query.
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}
+
+extension SQLiteStore: MovieRepository {
+    public func movie(tmdbID: Int) async throws -> Movie? {
+        try await pool.read { db in
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM movies WHERE tmdb_id = ?", arguments: [tmdbID]) else {
+                return nil
+            }
+            return try MovieLoader.movies(db, ids: [id]).first
+        }
+    }
+
+    public func genres() async throws -> [Genre] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name FROM genres ORDER BY name").map { Genre(id: $0["id"], name: $0["name"]) }
+        }
+    }
+
+    public func counts() async throws -> CatalogueCounts {
+        try await pool.read { db in try Self.counts(db) }
+    }
+
+    static func counts(_ db: Database) throws -> CatalogueCounts {
+        let row = try Row.fetchOne(db, sql: """
+            SELECT (SELECT count(*) FROM movies) AS movies,
+                   (SELECT count(DISTINCT genre_id) FROM movie_genres) AS genres,
+                   (SELECT count(*) FROM keywords) AS keywords,
+                   (SELECT count(*) FROM people) AS people,
+                   (SELECT count(*) FROM ratings) AS ratings,
+                   (SELECT count(DISTINCT user_id) FROM ratings) AS users
+            """)!
+        return CatalogueCounts(
+            movies: row["movies"], genres: row["genres"], keywords: row["keywords"],
+            people: row["people"], ratings: row["ratings"], ratingUsers: row["users"])
+    }
+}
+
+/// Assembles `Movie` values from the normalised tables, a batch of ids at a time.
+enum MovieLoader {
+    static func movies(_ db: Database, ids: [Int64]) throws -> [Movie] {
+        guard !ids.isEmpty else { return [] }
+        let list = ids.map(String.init).joined(separator: ",")
+        var movies: [Int64: Movie] = [:]
+        let decoder = JSONDecoder()
+        func names(_ json: String) -> [String] { (try? decoder.decode([String].self, from: Data(json.utf8))) ?? [] }
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM movies WHERE id IN (\(list))") {
+            let id: Int64 = row["id"]
+            movies[id] = Movie(
+                id: id, tmdbID: row["tmdb_id"], imdbID: row["imdb_id"], movieLensID: row["movielens_id"],
+                title: row["title"], originalTitle: row["original_title"], overview: row["overview"],
+                releaseDate: row["release_date"], year: row["year"], runtime: row["runtime"],
+                voteAverage: row["vote_average"], voteCount: row["vote_count"], popularity: row["popularity"],
+                posterPath: row["poster_path"], backdropPath: row["backdrop_path"],
+                originalLanguage: row["original_language"], budget: row["budget"], revenue: row["revenue"],
+                tagline: row["tagline"], productionCompanies: names(row["production_companies"]),
+                productionCountries: names(row["production_countries"]), spokenLanguages: names(row["spoken_languages"]),
+                status: row["status"], adult: row["adult"], video: row["video"])
+        }
+        for row in try Row.fetchAll(db, sql: """
+            SELECT mg.movie_id, g.name FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
+            WHERE mg.movie_id IN (\(list)) ORDER BY mg.movie_id, mg.position
+            """) {
+            movies[row["movie_id"]]?.genres.append(row["name"])
+        }
+        // Sources in order of precedence, so TMDB's keywords come before user tags.
+        let sourceOrder = "CASE source WHEN 'TMDB 5000' THEN 0 WHEN 'IMDB 5000' THEN 1 ELSE 2 END"
+        for row in try Row.fetchAll(db, sql: """
+            SELECT mk.movie_id, k.name FROM movie_keywords mk JOIN keywords k ON k.id = mk.keyword_id
+            WHERE mk.movie_id IN (\(list)) ORDER BY mk.movie_id, \(sourceOrder), mk.position
+            """) {
+            let name: String = row["name"]
+            let id: Int64 = row["movie_id"]
+            if movies[id]?.keywords.contains(name) == false { movies[id]?.keywords.append(name) }
+        }
+        for row in try Row.fetchAll(db, sql: """
+            SELECT c.movie_id, p.name, c.character, c."order" FROM movie_cast c JOIN people p ON p.id = c.person_id
+            WHERE c.movie_id IN (\(list)) ORDER BY c.movie_id, \(sourceOrder), c."order"
+            """) {
+            let id: Int64 = row["movie_id"]
+            let name: String = row["name"]
+            guard let cast = movies[id]?.cast, !cast.contains(where: { $0.name == name }) else { continue }
+            movies[id]?.cast.append(CastMember(name: name, character: row["character"], order: cast.count))
+        }
+        for row in try Row.fetchAll(db, sql: """
+            SELECT c.movie_id, p.name, c.job FROM movie_crew c JOIN people p ON p.id = c.person_id
+            WHERE c.movie_id IN (\(list)) ORDER BY c.movie_id, \(sourceOrder), c.position
+            """) {
+            let member = CrewMember(name: row["name"], job: row["job"])
+            let id: Int64 = row["movie_id"]
+            if movies[id]?.crew.contains(member) == false { movies[id]?.crew.append(member) }
+        }
+        return ids.compactMap { movies[$0] }
+    }
+}

@@ -1,0 +1,131 @@
+import GRDB
+import RecLabCore
+
+/// The database schema as named, append-only migrations: never edit a shipped migration,
+/// add a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-catalogue") { db in
+            try db.execute(sql: """
+                CREATE TABLE movies (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tmdb_id INTEGER UNIQUE,
+                    imdb_id TEXT UNIQUE,
+                    movielens_id INTEGER UNIQUE,
+                    title TEXT NOT NULL,
+                    original_title TEXT,
+                    overview TEXT,
+                    release_date DATE,
+                    year INTEGER,
+                    runtime INTEGER,
+                    vote_average REAL,
+                    vote_count INTEGER,
+                    popularity REAL,
+                    poster_path TEXT,
+                    backdrop_path TEXT,
+                    original_language TEXT,
+                    budget INTEGER,
+                    revenue INTEGER,
+                    tagline TEXT,
+                    production_companies TEXT NOT NULL DEFAULT '[]',  -- JSON array of names
+                    production_countries TEXT NOT NULL DEFAULT '[]',
+                    spoken_languages TEXT NOT NULL DEFAULT '[]',
+                    status TEXT,
+                    adult BOOLEAN NOT NULL DEFAULT 0,
+                    video BOOLEAN NOT NULL DEFAULT 0,
+                    -- which data set's metadata the row holds (TMDB > IMDb > MovieLens)
+                    -- search ranking: the title reduced by TitleKey, and log(1 + how many rated it)
+                    search_key TEXT,
+                    search_boost REAL NOT NULL DEFAULT 0,
+                    metadata_source TEXT NOT NULL CHECK (metadata_source IN ('MovieLens', 'IMDB 5000', 'TMDB 5000')),
+                    created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+                );
+                CREATE INDEX movies_title_year ON movies(year, title);
+
+                CREATE TABLE genres (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+                CREATE TABLE movie_genres (
+                    movie_id INTEGER NOT NULL REFERENCES movies(id) ON DELETE CASCADE,
+                    genre_id INTEGER NOT NULL REFERENCES genres(id),
+                    position INTEGER NOT NULL,
+                    PRIMARY KEY (movie_id, genre_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX movie_genres_genre ON movie_genres(genre_id);
+
+                CREATE TABLE keywords (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+                CREATE TABLE movie_keywords (
+                    movie_id INTEGER NOT NULL REFERENCES movies(id) ON DELETE CASCADE,
+                    keyword_id INTEGER NOT NULL REFERENCES keywords(id),
+                    source TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    PRIMARY KEY (movie_id, source, keyword_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX movie_keywords_keyword ON movie_keywords(keyword_id);
+
+                CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+                CREATE TABLE movie_cast (
+                    movie_id INTEGER NOT NULL REFERENCES movies(id) ON DELETE CASCADE,
+                    person_id INTEGER NOT NULL REFERENCES people(id),
+                    source TEXT NOT NULL,
+                    character TEXT,
+                    "order" INTEGER NOT NULL,
+                    PRIMARY KEY (movie_id, source, person_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX movie_cast_person ON movie_cast(person_id);
+                CREATE TABLE movie_crew (
+                    movie_id INTEGER NOT NULL REFERENCES movies(id) ON DELETE CASCADE,
+                    person_id INTEGER NOT NULL REFERENCES people(id),
+                    source TEXT NOT NULL,
+                    job TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    PRIMARY KEY (movie_id, source, person_id, job)
+                ) WITHOUT ROWID;
+                CREATE INDEX movie_crew_person ON movie_crew(person_id, job);
+
+                CREATE TABLE ratings (
+                    user_id INTEGER NOT NULL,
+                    movie_id INTEGER NOT NULL REFERENCES movies(id) ON DELETE CASCADE,
+                    rating REAL NOT NULL CHECK (rating >= 0.5 AND rating <= 5.0),
+                    timestamp INTEGER NOT NULL,
+                    PRIMARY KEY (user_id, movie_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX ratings_movie ON ratings(movie_id);
+
+                CREATE TABLE user_preferences (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL,
+                    movie_id INTEGER NOT NULL REFERENCES movies(id) ON DELETE CASCADE,
+                    rating REAL CHECK (rating >= 0.5 AND rating <= 5.0),
+                    favorite BOOLEAN NOT NULL DEFAULT 0,
+                    watchlist BOOLEAN NOT NULL DEFAULT 0,
+                    watched BOOLEAN NOT NULL DEFAULT 0,
+                    created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                    updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                    UNIQUE (user_id, movie_id)
+                );
+
+                CREATE TABLE recommendations_cache (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT,
+                    movie_id INTEGER,
+                    recommendation_type TEXT NOT NULL,
+                    recommendations TEXT NOT NULL,  -- JSON array
+                    created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                    expires_at TIMESTAMP NOT NULL
+                );
+                CREATE INDEX recommendations_cache_expiry ON recommendations_cache(expires_at);
+
+                -- Search documents, rebuilt from the tables above after every import.
+                CREATE VIRTUAL TABLE movie_search USING fts5(
+                    title, original_title, keywords, "cast", director, overview,
+                    tokenize = 'unicode61 remove_diacritics 2'
+                );
+                CREATE VIRTUAL TABLE movie_search_terms USING fts5vocab(movie_search, 'row');
+                """)
+            for genre in GenreCatalog.tmdb {
+                try db.execute(sql: "INSERT INTO genres (id, name) VALUES (?, ?)", arguments: [genre.id, genre.name])
+            }
+        }
+        return migrator
+    }
+}

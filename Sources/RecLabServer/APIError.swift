@@ -1,0 +1,79 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// An error answer of the API: an HTTP status and a JSON body `{"error": {"code", "message"}}`
+/// whose message says what was wrong.
+public struct APIError: Error, HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public static func badRequest(_ message: String, code: String = "invalid_parameter") -> APIError {
+        APIError(.badRequest, code: code, message: message)
+    }
+
+    public static func notFound(_ message: String, code: String = "not_found") -> APIError {
+        APIError(.notFound, code: code, message: message)
+    }
+
+    /// The JSON body of an error answer.
+    struct Body: Codable {
+        struct Detail: Codable {
+            let code: String
+            let message: String
+        }
+        let error: Detail
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try context.responseEncoder.encode(Body(error: .init(code: code, message: message)), from: request, context: context)
+        response.status = status
+        return response
+    }
+}
+
+/// Turns every error a handler throws into a JSON `APIError` answer, so clients never see
+/// Hummingbird's plain-text or empty error bodies; unexpected errors are logged and become a
+/// 500 that reveals nothing internal.
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as HTTPResponseError {
+            let code = error.status == .notFound ? "not_found" : error.status.code == 400 ? "bad_request" : "http_\(error.status.code)"
+            let message: String
+            if let httpError = error as? HTTPError, let body = httpError.body {
+                message = body
+            } else if error.status == .notFound {
+                message = "no route for \(request.method) \(request.uri.path)"
+            } else {
+                message = error.status.reasonPhrase
+            }
+            throw APIError(error.status, code: code, message: message)
+        } catch let error as DecodingError {
+            throw APIError(.badRequest, code: "malformed_body", message: "request body is not valid: \(describe(error))")
+        } catch {
+            context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            throw APIError(.internalServerError, code: "internal_error", message: "the server failed to answer this request")
+        }
+    }
+
+    private func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, _): "missing field '\(key.stringValue)'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            "field '\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)"
+        case .dataCorrupted(let context): context.debugDescription
+        @unknown default: "\(error)"
+        }
+    }
+}

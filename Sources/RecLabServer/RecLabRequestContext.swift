@@ -1,0 +1,60 @@
+import Foundation
+import Hummingbird
+
+/// Per-request state of RecLab's router, with JSON coders that write snake_case seed fields
+/// and ISO 8601 dates.
+public struct RecLabRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    public var responseEncoder: JSONEncoder { Self.encoder }
+    public var requestDecoder: JSONDecoder { Self.decoder }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+}
+
+/// Typed access to query parameters, answering 400 with a message that names the parameter.
+extension Request {
+    func requiredQuery(_ name: String, maxLength: Int = 200) throws -> String {
+        guard let value = uri.queryParameters.get(name)?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+            throw APIError.badRequest("query parameter '\(name)' is required", code: "missing_parameter")
+        }
+        guard value.count <= maxLength else {
+            throw APIError.badRequest("query parameter '\(name)' is longer than \(maxLength) characters")
+        }
+        return value
+    }
+
+    func integerQuery(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = uri.queryParameters.get(name) else { return fallback }
+        guard let value = Int(text), range.contains(value) else {
+            throw APIError.badRequest("query parameter '\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return value
+    }
+}
+
+extension Parameters {
+    /// A positive integer path parameter, or 400 naming it.
+    func positiveInteger(_ name: String) throws -> Int {
+        let text = get(name) ?? ""
+        guard let value = Int(text), value > 0 else {
+            throw APIError.badRequest("\(name) must be a positive integer, got '\(text)'")
+        }
+        return value
+    }
+}

@@ -1,0 +1,117 @@
+import Configuration
+import Foundation
+import Logging
+
+/// The server's settings, read from environment variables and an optional `.env` file, with
+/// the seed's variable names where it has one.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Path of the SQLite database file.
+    public var databasePath: String
+    public var logLevel: Logger.Level
+    public var maxRecommendations: Int
+    /// Seconds clients and proxies may cache catalogue answers (`Cache-Control: max-age`).
+    public var cacheTTL: Int
+    /// A folder of data sets imported when the database is empty (like ../shared/datasets).
+    public var dataDirectory: String?
+    /// Where downloaded data sets are kept.
+    public var cacheDirectory: String?
+    /// Where ml-latest-small is downloaded from when no data directory is given.
+    public var datasetURL: URL
+
+    /// One configuration variable: its name, default and meaning, shown by `reclab serve --help`
+    /// and in the README.
+    public struct Variable: Sendable {
+        public let name: String
+        public let defaultValue: String
+        public let meaning: String
+    }
+
+    public static let variables: [Variable] = [
+        Variable(name: "HOST", defaultValue: "0.0.0.0", meaning: "address to listen on"),
+        Variable(name: "PORT", defaultValue: "8013", meaning: "TCP port, 1–65535 (0 picks a free one)"),
+        Variable(name: "DATABASE_URL", defaultValue: "movie_recommendation.db", meaning: "SQLite file (a path, or sqlite:///absolute/path)"),
+        Variable(name: "LOG_LEVEL", defaultValue: "INFO", meaning: "TRACE, DEBUG, INFO, NOTICE, WARNING, ERROR or CRITICAL"),
+        Variable(name: "MAX_RECOMMENDATIONS", defaultValue: "50", meaning: "largest `limit` a recommendation request may ask for, 1–1000"),
+        Variable(name: "CACHE_TTL", defaultValue: "3600", meaning: "seconds clients may cache catalogue answers (Cache-Control max-age), 0 disables"),
+        Variable(name: "RECLAB_DATA_DIR", defaultValue: "(unset)", meaning: "folder of data sets to import into an empty database; unset: download MovieLens"),
+        Variable(name: "RECLAB_CACHE_DIR", defaultValue: "$XDG_CACHE_HOME/reclab or ~/.cache/reclab", meaning: "where downloaded data sets are kept"),
+        Variable(name: "RECLAB_DATASET_URL", defaultValue: "https://files.grouplens.org/datasets/movielens/ml-latest-small.zip", meaning: "where ml-latest-small.zip is downloaded from"),
+    ]
+
+    /// Why a configuration value was refused, naming the variable.
+    public struct InvalidValue: Error, CustomStringConvertible {
+        public let variable: String
+        public let value: String
+        public let expected: String
+        public var description: String { "invalid \(variable)='\(value)': expected \(expected)" }
+    }
+
+    /// Reads the configuration from the process environment and `.env` in the working
+    /// directory (environment variables win).
+    public static func load(environmentFile: String = ".env") async throws -> ServerConfiguration {
+        let reader = ConfigReader(providers: [
+            EnvironmentVariablesProvider(),
+            try await EnvironmentVariablesProvider(environmentFilePath: .init(environmentFile), allowMissing: true),
+        ])
+        return try ServerConfiguration { name in
+            reader.string(forKey: ConfigKey(name.lowercased().split(separator: "_").map(String.init)))
+        }
+    }
+
+    /// Builds a configuration from a lookup of variable values (unset: nil).
+    public init(lookup: (String) -> String?) throws {
+        func value(_ name: String) -> String? {
+            // .env values may be quoted; the quotes are not part of the value.
+            guard var text = lookup(name)?.trimmingCharacters(in: .whitespaces) else { return nil }
+            if text.count >= 2, let first = text.first, first == text.last, first == "\"" || first == "'" {
+                text = String(text.dropFirst().dropLast())
+            }
+            return text.isEmpty ? nil : text
+        }
+        func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
+            guard let text = value(name) else { return fallback }
+            guard let number = Int(text), range.contains(number) else {
+                throw InvalidValue(variable: name, value: text, expected: "an integer from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return number
+        }
+        host = value("HOST") ?? "0.0.0.0"
+        port = try integer("PORT", default: 8013, in: 0...65535)
+        databasePath = try Self.databasePath(value("DATABASE_URL") ?? "movie_recommendation.db")
+        let level = value("LOG_LEVEL") ?? "INFO"
+        guard let parsed = Self.logLevel(level) else {
+            throw InvalidValue(variable: "LOG_LEVEL", value: level, expected: "one of TRACE, DEBUG, INFO, NOTICE, WARNING, ERROR, CRITICAL")
+        }
+        logLevel = parsed
+        maxRecommendations = try integer("MAX_RECOMMENDATIONS", default: 50, in: 1...1000)
+        cacheTTL = try integer("CACHE_TTL", default: 3600, in: 0...31_536_000)
+        dataDirectory = value("RECLAB_DATA_DIR")
+        cacheDirectory = value("RECLAB_CACHE_DIR")
+        let url = value("RECLAB_DATASET_URL") ?? "https://files.grouplens.org/datasets/movielens/ml-latest-small.zip"
+        guard let parsedURL = URL(string: url), ["http", "https", "file"].contains(parsedURL.scheme ?? "") else {
+            throw InvalidValue(variable: "RECLAB_DATASET_URL", value: url, expected: "an http(s) or file URL")
+        }
+        datasetURL = parsedURL
+    }
+
+    static func databasePath(_ url: String) throws -> String {
+        for prefix in ["sqlite:///", "sqlite://", "sqlite:"] where url.hasPrefix(prefix) {
+            let rest = String(url.dropFirst(prefix.count))
+            return prefix == "sqlite:///" ? "/" + rest : rest
+        }
+        guard !url.contains("://") else {
+            throw InvalidValue(variable: "DATABASE_URL", value: url, expected: "a file path or sqlite:///path (only SQLite is supported so far)")
+        }
+        return url
+    }
+
+    static func logLevel(_ text: String) -> Logger.Level? {
+        switch text.lowercased() {
+        case "warn": .warning
+        case "fatal": .critical
+        default: Logger.Level(rawValue: text.lowercased())
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import RecLabCore
+
+/// Reads a MovieLens folder in the `ml-latest-small` layout: movies, links, ratings, tags.
+public enum MovieLensReader {
+    public static let requiredFiles = ["movies.csv", "ratings.csv", "links.csv"]
+
+    public static func read(folder: URL) throws -> Dataset {
+        let moviesTable = try CSVTable(CSVReader(contentsOf: folder.appending(path: "movies.csv")), requiredColumns: ["movieId", "title", "genres"])
+        let linksTable = try CSVTable(CSVReader(contentsOf: folder.appending(path: "links.csv")), requiredColumns: ["movieId", "imdbId", "tmdbId"])
+        let ratingsTable = try CSVTable(CSVReader(contentsOf: folder.appending(path: "ratings.csv")), requiredColumns: ["userId", "movieId", "rating", "timestamp"])
+        let tagsURL = folder.appending(path: "tags.csv")
+        let tagsTable = FileManager.default.fileExists(atPath: tagsURL.path)
+            ? try CSVTable(CSVReader(contentsOf: tagsURL), requiredColumns: ["userId", "movieId", "tag", "timestamp"]) : nil
+
+        var movies: [SourceMovie] = []
+        var indexByID: [Int: Int] = [:]
+        for index in moviesTable.rows.indices {
+            let row = moviesTable.row(index)
+            let id = try row.int("movieId")
+            guard indexByID[id] == nil else { throw row.failure("movieId", "\(id) appears twice") }
+            let parsed = parseTitle(row.string("title"))
+            guard !parsed.title.isEmpty else { throw row.failure("title", "is empty") }
+            var movie = SourceMovie(title: parsed.title)
+            movie.movieLensID = id
+            movie.originalTitle = parsed.alternateTitle
+            movie.year = parsed.year
+            movie.genres = uniqueGenres(row.string("genres").split(separator: "|").map(String.init))
+            indexByID[id] = movies.count
+            movies.append(movie)
+        }
+
+        for index in linksTable.rows.indices {
+            let row = linksTable.row(index)
+            let id = try row.int("movieId")
+            guard let position = indexByID[id] else { throw row.failure("movieId", "\(id) is not in movies.csv") }
+            if let imdb = try row.optionalInt("imdbId") { movies[position].imdbID = imdbIdentifier(imdb) }
+            movies[position].tmdbID = try row.optionalInt("tmdbId")
+        }
+
+        var ratings: [RatingRecord] = []
+        ratings.reserveCapacity(ratingsTable.rows.count)
+        for index in ratingsTable.rows.indices {
+            let row = ratingsTable.row(index)
+            let movieID = try row.int("movieId")
+            guard indexByID[movieID] != nil else { throw row.failure("movieId", "\(movieID) is not in movies.csv") }
+            let rating = try row.double("rating")
+            guard isHalfStarRating(rating) else { throw row.failure("rating", "\(rating) is not a half-star rating 0.5–5.0") }
+            ratings.append(RatingRecord(userID: try row.int("userId"), movieLensID: movieID, rating: rating, timestamp: try row.int("timestamp")))
+        }
+
+        if let tagsTable {
+            var seen = Set<String>()
+            for index in tagsTable.rows.indices {
+                let row = tagsTable.row(index)
+                let movieID = try row.int("movieId")
+                guard let position = indexByID[movieID] else { throw row.failure("movieId", "\(movieID) is not in movies.csv") }
+                let tag = row.string("tag").lowercased()
+                guard !tag.isEmpty, seen.insert("\(movieID)\u{1F}\(tag)").inserted else { continue }
+                movies[position].keywords.append(tag)
+            }
+        }
+        return Dataset(
+            kind: .movieLens, location: folder, movies: movies, ratings: ratings,
+            rowsRead: moviesTable.rows.count + (tagsTable?.rows.count ?? 0))
+    }
+
+    /// Splits "City of Lost Children, The (Cité des enfants perdus, La) (1995)" into the
+    /// display title "The City of Lost Children", the alternate title and the year.
+    static func parseTitle(_ raw: String) -> (title: String, alternateTitle: String?, year: Int?) {
+        var text = raw.trimmingCharacters(in: .whitespaces)
+        var year: Int?
+        if let match = text.wholeMatch(of: /(.*)\((\d{4})(?:[–-]\d{0,4})?\)\s*/) {
+            year = Int(match.output.2)
+            text = String(match.output.1).trimmingCharacters(in: .whitespaces)
+        }
+        var alternate: String?
+        if let match = text.wholeMatch(of: /(.+?)\s+\(([^()]+)\)/) {
+            text = String(match.output.1)
+            alternate = String(match.output.2).trimmingCharacters(in: .whitespaces)
+            if alternate?.hasPrefix("a.k.a. ") == true { alternate = String(alternate!.dropFirst(7)) }
+        }
+        return (uninvertArticle(text), alternate.map(uninvertArticle), year)
+    }
+
+    /// MovieLens files titles under their sort form ("Matrix, The"); people search and read
+    /// them as "The Matrix".
+    static func uninvertArticle(_ title: String) -> String {
+        for article in ["The", "A", "An"] where title.hasSuffix(", \(article)") {
+            return "\(article) \(title.dropLast(article.count + 2))"
+        }
+        return title
+    }
+}
+
+/// `tt` plus at least seven digits, as IMDb writes its ids.
+public func imdbIdentifier(_ number: Int) -> String {
+    let digits = String(number)
+    return "tt" + String(repeating: "0", count: max(0, 7 - digits.count)) + digits
+}
+
+/// Maps source genre names to TMDB genres, dropping names TMDB has no genre for and repeats.
+func uniqueGenres(_ names: [String]) -> [Genre] {
+    var seen = Set<Int>()
+    return names.compactMap(GenreCatalog.genre(named:)).filter { seen.insert($0.id).inserted }
+}

@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import RecLabServer
+import RecLabSQLite
+import RecLabStore
+import ServiceLifecycle
+
+@main
+struct Reclab: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reclab",
+        abstract: "RecLab: a movie-recommendation service and lab.",
+        discussion: """
+            Start with `reclab serve`: on an empty database it imports the data sets in \
+            RECLAB_DATA_DIR (or downloads MovieLens ml-latest-small) and serves the movie API \
+            on port 8013. `reclab import PATH…` loads MovieLens, TMDB 5000 and IMDB 5000 \
+            files into the database yourself.
+            """,
+        subcommands: [Serve.self, Import.self])
+}
+
+/// Options shared by the subcommands that open the database.
+struct ConfigurationOptions: ParsableArguments {
+    @Option(name: .long, help: "Environment file read after the process environment.")
+    var envFile: String = ".env"
+
+    func load() async throws -> ServerConfiguration {
+        do {
+            return try await ServerConfiguration.load(environmentFile: envFile)
+        } catch let error as ServerConfiguration.InvalidValue {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the movie API over HTTP.",
+        discussion: "Configured by environment variables (or a .env file):\n\n"
+            + ServerConfiguration.variables.map { variable in
+                "  \(variable.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(variable.meaning)\n"
+                    + "  \(String(repeating: " ", count: 20)) default: \(variable.defaultValue)"
+            }.joined(separator: "\n"))
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func run() async throws {
+        let configuration = try await options.load()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = configuration.logLevel
+            return handler
+        }
+        let logger = Logger(label: "reclab")
+        let store = try SQLiteStore(path: configuration.databasePath)
+        try await DefaultData.ensureCatalogue(store: store, configuration: configuration, logger: logger)
+        let app = buildApplication(configuration: configuration, store: store, logger: logger)
+        let services = ServiceGroup(configuration: .init(
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await services.run()
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import data sets into the database.",
+        discussion: """
+            Each PATH is a data set (a MovieLens folder, tmdb_5000_movies.csv, movie_metadata.csv) \
+            or a folder holding some, such as ../shared/datasets. Everything is read and checked \
+            before anything is written, in one transaction: a malformed file changes nothing. \
+            Importing the same data again gives the same catalogue.
+            """)
+
+    @Argument(help: "Data set files or folders.")
+    var paths: [String]
+
+    @Option(name: .long, help: "SQLite file to import into (default: DATABASE_URL).")
+    var database: String?
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func run() async throws {
+        var databasePath = database ?? ""
+        if database == nil { databasePath = try await options.load().databasePath }
+        let store = try SQLiteStore(path: databasePath)
+        let progress = ProgressLine(interactive: isatty(STDERR_FILENO) == 1)
+        let report: CatalogueImport.Report
+        do {
+            report = try await CatalogueImport.run(paths: paths.map { URL(fileURLWithPath: $0) }, into: store, progress: progress.report)
+        } catch let error as ImportError {
+            progress.finish()
+            throw ValidationError("import refused, nothing was changed: \(error)")
+        }
+        progress.finish()
+        for loaded in report.datasets {
+            var line = "loaded \(loaded.kind.rawValue) from \(loaded.location.path): \(loaded.movies) movies"
+            if loaded.ratings > 0 { line += ", \(loaded.ratings) ratings" }
+            print(line + " (\(loaded.rowsRead) rows)")
+        }
+        let counts = report.counts
+        print("catalogue in \(databasePath): \(counts.movies) movies, \(counts.genres) genres, \(counts.keywords) keywords, \(counts.people) people, \(counts.ratings) ratings by \(counts.ratingUsers) users")
+    }
+}
+
+/// Import progress on standard error: a redrawn line on a terminal, one line per finished
+/// phase otherwise (logs and CI).
+final class ProgressLine: Sendable {
+    let interactive: Bool
+
+    init(interactive: Bool) {
+        self.interactive = interactive
+    }
+
+    var report: ImportProgress {
+        { [interactive] phase, done, total in
+            if interactive {
+                let width = 30
+                let filled = total > 0 ? width * done / total : width
+                let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+                FileHandle.standardError.write(Data("\r\u{1B}[2K\(phase.padding(toLength: 24, withPad: " ", startingAt: 0)) \(bar) \(done)/\(total)".utf8))
+            } else if done == total {
+                FileHandle.standardError.write(Data("\(phase): \(total) done\n".utf8))
+            }
+        }
+    }
+
+    func finish() {
+        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+    }
+}
