@@ -55,17 +55,31 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "reclab-bench",
+            dependencies: [
+                "RecLabServer", "LinearAlgebra",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "benchmarks/reclab-bench"
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["RecLabSQLite", "RecLabDatasets", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
-        .testTarget(name: "RecLabStoreTests", dependencies: ["RecLabStore"]),
+        .testTarget(name: "RecLabStoreTests", dependencies: ["RecLabStore", "TestSupport"]),
         .testTarget(
             name: "RecLabDatasetsTests",
-            dependencies: ["RecLabDatasets", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["RecLabDatasets", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
-        .testTarget(name: "RecLabSQLiteTests", dependencies: ["RecLabSQLite"]),
+        .testTarget(name: "RecLabSQLiteTests", dependencies: ["RecLabSQLite", "TestSupport"]),
         .testTarget(
             name: "RecLabServerTests",
             dependencies: [
-                "RecLabServer",
+                "RecLabServer", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

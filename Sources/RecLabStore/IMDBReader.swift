@@ -18,7 +18,9 @@ public enum IMDBReader {
         for index in table.rows.indices {
             let row = table.row(index)
             let link = row.string("movie_imdb_link")
-            guard let match = link.firstMatch(of: /tt(\d+)/), let number = Int(match.output.1) else {
+            guard let start = link.hasPrefix("tt") ? link.index(link.startIndex, offsetBy: 2) : link.range(of: "/tt")?.upperBound,
+                  let number = Int(link[start...].prefix { $0.isASCII && $0.isNumber })
+            else {
                 throw row.failure("movie_imdb_link", "'\(link)' holds no IMDb id (tt…)")
             }
             let imdbID = imdbIdentifier(number)

@@ -45,7 +45,8 @@ public enum TMDBReader {
             movie.spokenLanguages = try names(row, "spoken_languages").map(\.name).filter { !$0.isEmpty }
             let releaseDate = row.optionalString("release_date")
             if let releaseDate {
-                guard releaseDate.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) != nil else {
+                let shape = releaseDate.map { $0.isASCII && $0.isNumber ? "9" : $0 }
+                guard String(shape) == "9999-99-99" else {
                     throw row.failure("release_date", "'\(releaseDate)' is not a YYYY-MM-DD date")
                 }
                 movie.year = Int(releaseDate.prefix(4))

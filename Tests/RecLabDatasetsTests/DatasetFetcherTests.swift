@@ -1,5 +1,6 @@
 import Foundation
 import RecLabDatasets
+import TestSupport
 import Testing
 
 @Suite("DatasetFetcher")

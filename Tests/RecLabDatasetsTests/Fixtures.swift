@@ -1,58 +1,13 @@
 import Foundation
 import RecLabDatasets
+import TestSupport
 import Testing
 import ZIPFoundation
 
 /// The real ml-latest-small files from the project's shared/ folder, and zips built from them.
-enum Fixtures {
-    static let dataset = DatasetDescriptor.movieLensLatestSmall
+typealias Fixtures = MovieLensArchive
 
-    /// The folder holding the real ml-latest-small files: `$RECLAB_SHARED_DIR/datasets/ml-latest-small`,
-    /// else `shared/datasets/ml-latest-small` in the nearest folder above this file (symlinks resolved)
-    /// that has one; the repository's shared/ folder sits beside its clone.
-    static func sourceFolder(filePath: String = #filePath) throws -> URL {
-        let relative = "datasets/\(dataset.name)"
-        if let shared = ProcessInfo.processInfo.environment["RECLAB_SHARED_DIR"] {
-            return URL(fileURLWithPath: shared, isDirectory: true).appendingPathComponent(relative)
-        }
-        var folder = URL(fileURLWithPath: filePath).resolvingSymlinksInPath().deletingLastPathComponent()
-        while folder.path != "/" {
-            let candidate = folder.appendingPathComponent("shared/\(relative)", isDirectory: true)
-            if FileManager.default.fileExists(atPath: candidate.path) {
-                return candidate
-            }
-            folder.deleteLastPathComponent()
-        }
-        throw FixtureError("no shared/\(relative) above \(filePath); set RECLAB_SHARED_DIR to the shared folder")
-    }
-
-    /// The data set's files, by name, as the published archive holds them.
-    static func files() throws -> [(name: String, contents: Data)] {
-        let folder = try sourceFolder()
-        return try dataset.files.map { file in
-            (file.name, try Data(contentsOf: folder.appendingPathComponent(file.name)))
-        }
-    }
-
-    /// A zip laid out as GroupLens serves it: the files inside a top-level `ml-latest-small/` folder.
-    static func zip(
-        of files: [(name: String, contents: Data)], compression: CompressionMethod = .deflate
-    ) throws -> Data {
-        let archive = try Archive(accessMode: .create)
-        let folder = dataset.archiveFolder
-        try archive.addEntry(
-            with: "\(folder)/", type: .directory, uncompressedSize: Int64(0), provider: { _, _ in Data() }
-        )
-        for (name, contents) in files {
-            try archive.addEntry(
-                with: "\(folder)/\(name)", type: .file, uncompressedSize: Int64(contents.count),
-                compressionMethod: compression,
-                provider: { position, size in contents.subdata(in: Int(position) ..< Int(position) + size) }
-            )
-        }
-        return try #require(archive.data)
-    }
-
+extension MovieLensArchive {
     /// `zip` with one byte flipped inside the stored data of the entry `name`; its headers stay intact.
     static func flippingByte(inEntry name: String, of zip: Data) throws -> Data {
         let path = Data("\(dataset.archiveFolder)/\(name)".utf8)
@@ -68,10 +23,7 @@ enum Fixtures {
 
     /// A new, empty cache folder for one test; `removeCache` deletes it.
     static func makeCacheDirectory() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("reclab-datasets-test-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder
+        try makeTemporaryDirectory("reclab-datasets-test")
     }
 
     static func removeCache(_ folder: URL) {
@@ -82,9 +34,4 @@ enum Fixtures {
     static func contents(of folder: URL) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
     }
-}
-
-struct FixtureError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

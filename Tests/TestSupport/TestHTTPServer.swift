@@ -4,30 +4,36 @@ import Synchronization
 
 /// A minimal HTTP/1.1 server on 127.0.0.1 (a free port) for tests: it answers each GET from a table of
 /// canned responses, one connection at a time, closes every connection, and counts the requests.
-final class TestHTTPServer: Sendable {
+public final class TestHTTPServer: Sendable {
     /// What the server sends for one path.
-    struct Response: Sendable {
-        var status = 200
-        var body: Data
+    public struct Response: Sendable {
+        public var status = 200
+        public var body: Data
         /// The Content-Length to announce; more than `body.count` makes a truncated download.
-        var contentLength: Int?
+        public var contentLength: Int?
+
+        public init(status: Int = 200, body: Data, contentLength: Int? = nil) {
+            self.status = status
+            self.body = body
+            self.contentLength = contentLength
+        }
     }
 
-    let port: UInt16
+    public let port: UInt16
     private let listener: Int32
     private let routes: [String: Response]
     private let requestedPaths = Mutex<[String]>([])
 
     /// The paths requested so far, in order.
-    var requests: [String] { requestedPaths.withLock { $0 } }
+    public var requests: [String] { requestedPaths.withLock { $0 } }
 
     /// The URL of `path` on this server.
-    func url(_ path: String) -> URL {
+    public func url(_ path: String) -> URL {
         URL(string: "http://127.0.0.1:\(port)\(path)")!
     }
 
     /// Runs `body` with a server answering `routes`, stopping the server afterwards.
-    static func with<T>(
+    public static func with<T>(
         routes: [String: Response], _ body: (TestHTTPServer) async throws -> T
     ) async throws -> T {
         let server = try TestHTTPServer(routes: routes)

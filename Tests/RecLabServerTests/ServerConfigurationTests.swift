@@ -1,0 +1,49 @@
+import Foundation
+import Logging
+import RecLabServer
+import Testing
+
+@Suite struct ServerConfigurationTests {
+    @Test func defaultsFollowTheSeed() throws {
+        let configuration = try ServerConfiguration { _ in nil }
+        #expect(configuration.port == 8013)
+        #expect(configuration.host == "0.0.0.0")
+        #expect(configuration.databasePath == "movie_recommendation.db")
+        #expect(configuration.maxRecommendations == 50)
+        #expect(configuration.logLevel == .info)
+    }
+
+    @Test func sqliteURLsAndQuotedValuesAreUnderstood() throws {
+        let values = ["DATABASE_URL": "sqlite:///var/lib/reclab.db", "LOG_LEVEL": "\"debug\"", "PORT": "'9000'"]
+        let configuration = try ServerConfiguration { values[$0] }
+        #expect(configuration.databasePath == "/var/lib/reclab.db")
+        #expect(configuration.logLevel == .debug)
+        #expect(configuration.port == 9000)
+    }
+
+    @Test(arguments: [
+        ("PORT", "eighty", "invalid PORT='eighty': expected an integer from 0 to 65535"),
+        ("PORT", "70000", "invalid PORT='70000': expected an integer from 0 to 65535"),
+        ("MAX_RECOMMENDATIONS", "0", "invalid MAX_RECOMMENDATIONS='0': expected an integer from 1 to 1000"),
+        ("LOG_LEVEL", "loud", "invalid LOG_LEVEL='loud': expected one of TRACE, DEBUG, INFO, NOTICE, WARNING, ERROR, CRITICAL"),
+        ("DATABASE_URL", "postgres://db/reclab", "invalid DATABASE_URL='postgres://db/reclab': expected a file path or sqlite:///path (only SQLite is supported so far)"),
+    ])
+    func anInvalidValueIsRefusedNamingTheVariable(name: String, value: String, message: String) {
+        #expect(throws: ServerConfiguration.InvalidValue.self) { try ServerConfiguration { $0 == name ? value : nil } }
+        do {
+            _ = try ServerConfiguration { $0 == name ? value : nil }
+        } catch {
+            #expect("\(error)" == message)
+        }
+    }
+
+    @Test func dotEnvFileIsReadAndTheEnvironmentWins() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("env-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent(".env")
+        try "MAX_RECOMMENDATIONS=25\nCACHE_TTL=60\n".write(to: file, atomically: true, encoding: .utf8)
+        let configuration = try await ServerConfiguration.load(environmentFile: file.path)
+        #expect(configuration.maxRecommendations == 25)
+        #expect(configuration.cacheTTL == 60)
+    }
+}

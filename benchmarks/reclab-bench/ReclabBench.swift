@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LinearAlgebra
+import Logging
+import RecLabCore
+import RecLabServer
+import RecLabSQLite
+import RecLabStore
+
+/// RecLab's benchmarks: run in release, print Markdown that is committed under benchmarks/.
+@main
+struct ReclabBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reclab-bench",
+        abstract: "Measure RecLab (release build) and print the figures as Markdown.",
+        subcommands: [Foundation_.self])
+}
+
+/// The foundation issue's figures: import time and search latency.
+struct Foundation_: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "foundation", abstract: "Import time of the three data sets; search latency in-process and over HTTP.")
+
+    @Option(help: "Folder holding ml-latest-small, tmdb-5000 and imdb-5000.")
+    var datasets: String = "../shared/datasets"
+
+    @Option(help: "Import runs per data set (the median is reported).")
+    var runs: Int = 3
+
+    @Option(help: "Search queries to time.")
+    var queries: Int = 1_000
+
+    func run() async throws {
+        let root = URL(fileURLWithPath: datasets)
+        print("# Foundation benchmark\n")
+        print("Release build, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(Date().formatted(.iso8601)). Regenerate with `swift run -c release reclab-bench foundation > benchmarks/foundation.md`.\n")
+        print("## Import (fresh database each run, median of \(runs))\n")
+        print("| data set | movies read | ratings | seconds |")
+        print("| --- | ---: | ---: | ---: |")
+        let sets: [(String, [URL])] = [
+            ("MovieLens ml-latest-small", [root.appending(path: "ml-latest-small")]),
+            ("TMDB 5000", [root.appending(path: "tmdb-5000")]),
+            ("IMDB 5000", [root.appending(path: "imdb-5000")]),
+            ("all three together", [root]),
+        ]
+        var store: SQLiteStore?
+        for (name, paths) in sets {
+            var seconds: [Double] = []
+            var report: CatalogueImport.Report?
+            for _ in 0..<runs {
+                let fresh = try SQLiteStore(path: temporaryDatabase())
+                let clock = ContinuousClock.now
+                report = try await CatalogueImport.run(paths: paths, into: fresh)
+                seconds.append((ContinuousClock.now - clock).seconds)
+                store = fresh
+            }
+            let movies = report!.datasets.map(\.movies).reduce(0, +)
+            let ratings = report!.datasets.map(\.ratings).reduce(0, +)
+            print("| \(name) | \(movies) | \(ratings) | \(format(median(seconds), digits: 2)) |")
+        }
+        let catalogue = store!
+        let counts = try await catalogue.counts()
+        print("\nThe full catalogue: \(counts.movies) movies, \(counts.keywords) keywords, \(counts.people) people, \(counts.ratings) ratings.\n")
+
+        let workload = try await SearchWorkload.make(count: queries, store: catalogue)
+        print("## Search latency, \(workload.queries.count) varied queries\n")
+        print("Queries: \(workload.description).\n")
+        print("| path | p50 ms | p90 ms | p99 ms | max ms | mean ms |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for query in workload.queries.prefix(50) { _ = try await catalogue.movies(matching: query, page: 1, pageSize: 20) }
+        var inProcess: [Double] = []
+        for query in workload.queries {
+            let clock = ContinuousClock.now
+            _ = try await catalogue.movies(matching: query, page: 1, pageSize: 20)
+            inProcess.append((ContinuousClock.now - clock).seconds * 1000)
+        }
+        print(row("in-process (`MovieRepository.movies(matching:)`)", inProcess))
+
+        let configuration = try ServerConfiguration { ["HOST": "127.0.0.1", "PORT": "0", "LOG_LEVEL": "warning"][$0] }
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let app = buildApplication(configuration: configuration, store: catalogue, logger: logger)
+        let overHTTP = try await app.test(.live) { client -> [Double] in
+            var timings: [Double] = []
+            for query in workload.queries.prefix(50) { _ = try await client.execute(uri: Self.searchURI(query), method: .get) }
+            for query in workload.queries {
+                let clock = ContinuousClock.now
+                let response = try await client.execute(uri: Self.searchURI(query), method: .get)
+                precondition(response.status == .ok, "search failed for \(query)")
+                timings.append((ContinuousClock.now - clock).seconds * 1000)
+            }
+            return timings
+        }
+        print(row("over HTTP (`GET /movies/search`, one keep-alive client on 127.0.0.1)", overHTTP))
+    }
+
+    static func searchURI(_ query: String) -> String {
+        "/movies/search?query=" + query.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+    }
+
+    func row(_ name: String, _ milliseconds: [Double]) -> String {
+        let sorted = milliseconds.sorted()
+        func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)] }
+        let mean = sorted.reduce(0, +) / Double(sorted.count)
+        return "| \(name) | \(format(percentile(0.5), digits: 3)) | \(format(percentile(0.9), digits: 3)) | \(format(percentile(0.99), digits: 3)) | \(format(sorted.last!, digits: 3)) | \(format(mean, digits: 3)) |"
+    }
+
+    func temporaryDatabase() -> String {
+        FileManager.default.temporaryDirectory.appending(path: "reclab-bench-\(UUID().uuidString).sqlite").path
+    }
+}
+
+/// A deterministic mix of the queries people type: whole titles, title prefixes, titles with
+/// a typo, people's names, keywords.
+struct SearchWorkload {
+    let queries: [String]
+    let description: String
+
+    static func make(count: Int, store: SQLiteStore) async throws -> SearchWorkload {
+        // Popular movies' details, as a pool of realistic words; the pool is walked in a
+        // fixed order so every run times the same queries.
+        var pool: [Movie] = []
+        for page in 1...12 {
+            pool += try await store.movies(matching: "the", page: page, pageSize: 20).movies
+        }
+        for word in ["love", "man", "war", "night", "life", "day", "world", "girl", "king", "story"] {
+            pool += try await store.movies(matching: word, page: 1, pageSize: 20).movies
+        }
+        var generator = SeededGenerator(seed: 2026)
+        var queries: [String] = []
+        let kinds = ["title", "prefix", "typo", "person", "keyword"]
+        while queries.count < count {
+            let movie = pool[Int(generator.next() % UInt64(pool.count))]
+            let words = movie.title.split(separator: " ").map(String.init).filter { $0.count >= 4 }
+            switch kinds[queries.count % kinds.count] {
+            case "title": queries.append(movie.title)
+            case "prefix": if let word = words.first { queries.append(String(word.prefix(4))) }
+            case "typo":
+                if var letters = words.first.map(Array.init), letters.count >= 5 {
+                    letters.remove(at: Int(generator.next() % UInt64(letters.count - 1)) + 1)
+                    queries.append(String(letters))
+                }
+            case "person": if let person = (movie.crew.first?.name ?? movie.cast.first?.name) { queries.append(person) }
+            default: if let keyword = movie.keywords.first { queries.append(keyword) }
+            }
+        }
+        return SearchWorkload(queries: queries, description: "in turn a whole title, a 4-letter title prefix, a title word missing a letter, a director or actor, a keyword; drawn from \(pool.count) popular movies with a fixed seed")
+    }
+}
+
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+func format(_ value: Double, digits: Int) -> String { String(format: "%.\(digits)f", value) }
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages RecLab builds against, when they are missing. Called by the
+# README's commands and by .ci/run; safe to run again.
+set -euo pipefail
+packages=(libsqlite3-dev libopenblas-dev libcurl4-openssl-dev)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
