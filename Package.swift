@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // OpenBLAS (CBLAS + LAPACK's Fortran symbols) from Debian's libopenblas-dev.
@@ -23,6 +25,14 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
         .target(name: "RecLabCore", dependencies: ["LinearAlgebra"]),
         .target(name: "RecLabStore", dependencies: ["RecLabCore"]),
+
+        // Strategies: one target each, knowing only the core (and the BLAS layer).
+        .target(name: "ContentStrategy", dependencies: ["RecLabCore", "LinearAlgebra"], path: "Strategies/Content"),
+        .target(name: "GenreStrategy", dependencies: ["RecLabCore"], path: "Strategies/Genre"),
+        .target(name: "PopularityStrategy", dependencies: ["RecLabCore"], path: "Strategies/Popularity"),
+        .target(name: "PersonalizedStrategy", dependencies: ["RecLabCore", "LinearAlgebra"], path: "Strategies/Personalized"),
+        .target(name: "HybridStrategy", dependencies: ["RecLabCore"], path: "Strategies/Hybrid"),
+
         .target(
             name: "RecLabDatasets",
             dependencies: [
@@ -41,8 +51,11 @@ let package = Package(
             name: "RecLabServer",
             dependencies: [
                 "RecLabCore", "RecLabStore", "RecLabSQLite", "RecLabDatasets",
+                "ContentStrategy", "GenreStrategy", "PopularityStrategy", "PersonalizedStrategy", "HybridStrategy",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -51,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "reclab",
             dependencies: [
-                "RecLabServer",
+                "RecLabServer", "RecLabCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -70,6 +83,12 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "RecLabCoreTests", dependencies: ["RecLabCore"]),
+        .testTarget(name: "ContentStrategyTests", dependencies: ["ContentStrategy", "TestSupport"]),
+        .testTarget(name: "GenreStrategyTests", dependencies: ["GenreStrategy", "TestSupport"]),
+        .testTarget(name: "PopularityStrategyTests", dependencies: ["PopularityStrategy", "TestSupport"]),
+        .testTarget(name: "PersonalizedStrategyTests", dependencies: ["PersonalizedStrategy", "TestSupport"]),
+        .testTarget(name: "HybridStrategyTests", dependencies: ["HybridStrategy", "PopularityStrategy", "TestSupport"]),
         .testTarget(name: "RecLabStoreTests", dependencies: ["RecLabStore", "TestSupport"]),
         .testTarget(
             name: "RecLabDatasetsTests",
@@ -81,6 +100,7 @@ let package = Package(
             dependencies: [
                 "RecLabServer", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
     ]

@@ -140,6 +140,18 @@ public struct CastMember: Codable, Sendable, Hashable {
         self.character = character
         self.order = order
     }
+
+    enum CodingKeys: String, CodingKey {
+        case name, character, order
+    }
+
+    /// Writes `character` as `null` when unknown (IMDb names actors, not their roles).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(character, forKey: .character)
+        try container.encode(order, forKey: .order)
+    }
 }
 
 /// A crew credit on a movie (director, writer, composer, …).

@@ -17,9 +17,9 @@ public final class SQLiteStore: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            // WAL with NORMAL sync survives a process crash with every committed write;
-            // only an OS crash could lose the last transactions.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // An acknowledged write (a preference) must survive a crash of the process or
+            // of the machine: FULL syncs the WAL at every commit.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -59,21 +59,9 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 message = error.status.reasonPhrase
             }
             throw APIError(error.status, code: code, message: message)
-        } catch let error as DecodingError {
-            throw APIError(.badRequest, code: "malformed_body", message: "request body is not valid: \(describe(error))")
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             throw APIError(.internalServerError, code: "internal_error", message: "the server failed to answer this request")
-        }
-    }
-
-    private func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound(let key, _): "missing field '\(key.stringValue)'"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            "field '\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)"
-        case .dataCorrupted(let context): context.debugDescription
-        @unknown default: "\(error)"
         }
     }
 }

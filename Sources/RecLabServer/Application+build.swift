@@ -2,23 +2,46 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import RecLabCore
 import RecLabSQLite
 import RecLabStore
+
+/// What the HTTP application runs on: the store, the fitted models, the answer cache and
+/// the refit service.
+public struct RecLabServices: Sendable {
+    public let store: SQLiteStore
+    public let models: ModelHost
+    public let refits: RefitService
+    let cache: RecommendationCache
+
+    public init(configuration: ServerConfiguration, store: SQLiteStore, strategies: StrategyConfiguration, logger: Logger) {
+        let cache = RecommendationCache(timeToLive: .seconds(configuration.recommendationCacheTTL))
+        self.store = store
+        self.cache = cache
+        models = ModelHost(configuration: strategies, interactions: store, logger: logger) { cache.removeAll() }
+        refits = RefitService(host: models, interval: configuration.refitInterval.map { .seconds($0) }, logger: logger)
+    }
+}
 
 /// Assembles the HTTP application: one place where every route group is registered, used by
 /// `reclab serve` and by the tests alike.
 public func buildApplication(
     configuration: ServerConfiguration,
-    store: SQLiteStore,
+    services: RecLabServices,
     logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router(context: RecLabRequestContext.self)
     router.add(middleware: JSONErrorMiddleware())
     let cacheControl = CacheControlHeader(maxAge: configuration.cacheTTL)
+    let store = services.store
     HealthRoutes(movies: store).register(on: router)
     MovieRoutes(movies: store, cacheControl: cacheControl).register(on: router)
     GenreRoutes(movies: store, cacheControl: cacheControl).register(on: router)
+    let recommender = Recommender(host: services.models, interactions: store, cache: services.cache)
+    RecommendationRoutes(recommender: recommender, maxRecommendations: configuration.maxRecommendations).register(on: router)
+    UserRoutes(preferences: store, cache: services.cache).register(on: router)
+    AdminRoutes(adminKey: configuration.adminAPIKey, refits: services.refits).register(on: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "RecLab"),

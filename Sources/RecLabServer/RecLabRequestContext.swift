@@ -27,8 +27,29 @@ public struct RecLabRequestContext: RequestContext {
     }()
 }
 
-/// Typed access to query parameters, answering 400 with a message that names the parameter.
+/// Typed access to query parameters and bodies, answering 400 with a message that says what
+/// was wrong.
 extension Request {
+    /// The JSON body decoded, or a 400 naming the missing or mistyped field.
+    func decodeJSON<T: Decodable>(_ type: T.Type) async throws -> T {
+        let buffer = try await body.collect(upTo: 1 << 20)
+        do {
+            return try RecLabRequestContext.decoder.decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw APIError(.badRequest, code: "malformed_body", message: "request body is not valid: \(Self.describe(error))")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, _): "missing field '\(key.stringValue)'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            "field '\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)"
+        case .dataCorrupted(let context): context.debugDescription
+        @unknown default: "\(error)"
+        }
+    }
+
     func requiredQuery(_ name: String, maxLength: Int = 200) throws -> String {
         guard let value = uri.queryParameters.get(name)?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
             throw APIError.badRequest("query parameter '\(name)' is required", code: "missing_parameter")

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Logging
+import RecLabDatasets
 
 /// The server's settings, read from environment variables and an optional `.env` file, with
 /// the seed's variable names where it has one.
@@ -19,6 +20,14 @@ public struct ServerConfiguration: Sendable {
     public var cacheDirectory: String?
     /// Where ml-latest-small is downloaded from when no data directory is given.
     public var datasetURL: URL
+    /// The strategy instances and which serves which surface.
+    public var strategiesFile: String
+    /// Seconds a recommendation answer is reused; 0 turns the cache off.
+    public var recommendationCacheTTL: Int
+    /// The key `X-API-Key` must carry on `/admin` calls; nil disables them.
+    public var adminAPIKey: String?
+    /// Seconds between scheduled refits; nil: only on start-up and `POST /admin/refit`.
+    public var refitInterval: Int?
 
     /// One configuration variable: its name, default and meaning, shown by `reclab serve --help`
     /// and in the README.
@@ -28,16 +37,23 @@ public struct ServerConfiguration: Sendable {
         public let meaning: String
     }
 
+    static let defaultDatasetURL = DatasetDescriptor.movieLensLatestSmall.downloadURL.absoluteString
+
     public static let variables: [Variable] = [
         Variable(name: "HOST", defaultValue: "0.0.0.0", meaning: "address to listen on"),
-        Variable(name: "PORT", defaultValue: "8013", meaning: "TCP port, 1–65535 (0 picks a free one)"),
+        Variable(name: "PORT", defaultValue: "8013", meaning: "TCP port, 0–65535 (0 picks a free one)"),
         Variable(name: "DATABASE_URL", defaultValue: "movie_recommendation.db", meaning: "SQLite file (a path, or sqlite:///absolute/path)"),
         Variable(name: "LOG_LEVEL", defaultValue: "INFO", meaning: "TRACE, DEBUG, INFO, NOTICE, WARNING, ERROR or CRITICAL"),
-        Variable(name: "MAX_RECOMMENDATIONS", defaultValue: "50", meaning: "largest `limit` a recommendation request may ask for, 1–1000"),
-        Variable(name: "CACHE_TTL", defaultValue: "3600", meaning: "seconds clients may cache catalogue answers (Cache-Control max-age), 0 disables"),
-        Variable(name: "RECLAB_DATA_DIR", defaultValue: "(unset)", meaning: "folder of data sets to import into an empty database; unset: download MovieLens"),
+        Variable(name: "MAX_RECOMMENDATIONS", defaultValue: "50", meaning: "largest `limit` a recommendation request may ask, 1–1000"),
+        Variable(name: "CACHE_TTL", defaultValue: "3600", meaning: "seconds clients may cache catalogue answers; 0: no-store"),
+        Variable(name: "STRATEGIES_FILE", defaultValue: "experiments/strategies.yaml", meaning: "strategy instances and the surfaces they serve"),
+        Variable(name: "ENABLE_CACHE", defaultValue: "true", meaning: "cache recommendation answers in memory"),
+        Variable(name: "RECOMMENDATION_CACHE_TTL", defaultValue: "1800", meaning: "seconds a recommendation answer is reused"),
+        Variable(name: "ADMIN_API_KEY", defaultValue: "(unset)", meaning: "X-API-Key for /admin calls; unset disables them"),
+        Variable(name: "REFIT_INTERVAL", defaultValue: "0", meaning: "seconds between scheduled refits; 0: none"),
+        Variable(name: "RECLAB_DATA_DIR", defaultValue: "(unset)", meaning: "data sets to import into an empty database; unset: download"),
         Variable(name: "RECLAB_CACHE_DIR", defaultValue: "$XDG_CACHE_HOME/reclab or ~/.cache/reclab", meaning: "where downloaded data sets are kept"),
-        Variable(name: "RECLAB_DATASET_URL", defaultValue: "https://files.grouplens.org/datasets/movielens/ml-latest-small.zip", meaning: "where ml-latest-small.zip is downloaded from"),
+        Variable(name: "RECLAB_DATASET_URL", defaultValue: defaultDatasetURL, meaning: "where ml-latest-small.zip is downloaded from"),
     ]
 
     /// Why a configuration value was refused, naming the variable.
@@ -89,11 +105,21 @@ public struct ServerConfiguration: Sendable {
         cacheTTL = try integer("CACHE_TTL", default: 3600, in: 0...31_536_000)
         dataDirectory = value("RECLAB_DATA_DIR")
         cacheDirectory = value("RECLAB_CACHE_DIR")
-        let url = value("RECLAB_DATASET_URL") ?? "https://files.grouplens.org/datasets/movielens/ml-latest-small.zip"
+        let url = value("RECLAB_DATASET_URL") ?? Self.defaultDatasetURL
         guard let parsedURL = URL(string: url), ["http", "https", "file"].contains(parsedURL.scheme ?? "") else {
             throw InvalidValue(variable: "RECLAB_DATASET_URL", value: url, expected: "an http(s) or file URL")
         }
         datasetURL = parsedURL
+        strategiesFile = value("STRATEGIES_FILE") ?? "experiments/strategies.yaml"
+        let enableCache = value("ENABLE_CACHE")?.lowercased() ?? "true"
+        guard ["true", "false", "1", "0", "yes", "no"].contains(enableCache) else {
+            throw InvalidValue(variable: "ENABLE_CACHE", value: enableCache, expected: "true or false")
+        }
+        let ttl = try integer("RECOMMENDATION_CACHE_TTL", default: 1800, in: 0...86_400)
+        recommendationCacheTTL = ["true", "1", "yes"].contains(enableCache) ? ttl : 0
+        adminAPIKey = value("ADMIN_API_KEY")
+        let interval = try integer("REFIT_INTERVAL", default: 0, in: 0...31_536_000)
+        refitInterval = interval > 0 ? interval : nil
     }
 
     static func databasePath(_ url: String) throws -> String {

@@ -57,3 +57,51 @@ public struct CatalogueCounts: Sendable, Equatable, Codable {
 
 /// Reports how far a long step has come: a phase name, items done, items in all.
 public typealias ImportProgress = @Sendable (_ phase: String, _ done: Int, _ total: Int) -> Void
+
+/// The interactions strategies learn from and answer with.
+public protocol InteractionRepository: Sendable {
+    /// The catalogue and every interaction (MovieLens ratings and users' preferences).
+    func trainingData() async throws -> TrainingData
+    /// One user's current interactions: their MovieLens ratings (when the id is a MovieLens
+    /// user id) with their preferences on top.
+    func history(of user: String) async throws -> [Interaction]
+}
+
+/// Users' preferences: ratings, favourites, watchlist, watched.
+public protocol PreferenceRepository: Sendable {
+    /// Creates the user's preference for the movie, or updates it if there is one.
+    /// Throws `StoreError.unknownMovie` when no movie has that TMDB id.
+    func upsert(_ preference: PreferenceInput) async throws -> UserPreference
+    /// The user's preferences, newest first.
+    func preferences(of user: String) async throws -> [UserPreference]
+}
+
+/// What a client posts as a preference.
+public struct PreferenceInput: Sendable, Equatable {
+    public var userID: String
+    public var tmdbID: Int
+    public var rating: Double?
+    public var favorite: Bool
+    public var watchlist: Bool
+    public var watched: Bool
+
+    public init(userID: String, tmdbID: Int, rating: Double?, favorite: Bool = false, watchlist: Bool = false, watched: Bool = false) {
+        self.userID = userID
+        self.tmdbID = tmdbID
+        self.rating = rating
+        self.favorite = favorite
+        self.watchlist = watchlist
+        self.watched = watched
+    }
+}
+
+/// A store refusal callers can explain to a client.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    case unknownMovie(tmdbID: Int)
+
+    public var description: String {
+        switch self {
+        case .unknownMovie(let tmdbID): "no movie with tmdb_id \(tmdbID)"
+        }
+    }
+}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import RecLabCore
 import RecLabServer
 import RecLabSQLite
 import RecLabStore
@@ -39,10 +40,8 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the movie API over HTTP.",
         discussion: "Configured by environment variables (or a .env file):\n\n"
-            + ServerConfiguration.variables.map { variable in
-                "  \(variable.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(variable.meaning)\n"
-                    + "  \(String(repeating: " ", count: 20)) default: \(variable.defaultValue)"
-            }.joined(separator: "\n"))
+            + ServerConfiguration.variables.map { "  \($0.name) (default: \($0.defaultValue))\n      \($0.meaning)" }
+                .joined(separator: "\n"))
 
     @OptionGroup var options: ConfigurationOptions
 
@@ -54,12 +53,21 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "reclab")
+        let strategies: StrategyConfiguration
+        do {
+            strategies = try StrategyConfiguration.load(path: configuration.strategiesFile, registry: .standard)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
         let store = try SQLiteStore(path: configuration.databasePath)
         try await DefaultData.ensureCatalogue(store: store, configuration: configuration, logger: logger)
-        let app = buildApplication(configuration: configuration, store: store, logger: logger)
-        let services = ServiceGroup(configuration: .init(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await services.run()
+        let services = RecLabServices(configuration: configuration, store: store, strategies: strategies, logger: logger)
+        try await services.models.refit()
+        let app = buildApplication(configuration: configuration, services: services, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: app), .init(service: services.refits)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }
 

@@ -1,20 +1,52 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import RecLabCore
 import RecLabServer
 import RecLabSQLite
 import TestSupport
 import Testing
 
+/// The repository's own `experiments/strategies.yaml`, found from this file.
+func repositoryFile(_ relative: String, filePath: String = #filePath) -> String {
+    URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appending(path: relative).path
+}
+
+/// Services over the shared real catalogue with every configured strategy fitted, built
+/// once per test process.
+enum LiveServices {
+    static let configuration = try! ServerConfiguration {
+        ["HOST": "127.0.0.1", "PORT": "0", "ADMIN_API_KEY": "test-admin-key",
+         "STRATEGIES_FILE": repositoryFile("experiments/strategies.yaml")][$0]
+    }
+
+    private static let fitting = Task { () throws -> RecLabServices in
+        let strategies = try StrategyConfiguration.load(path: configuration.strategiesFile, registry: .standard)
+        let services = RecLabServices(
+            configuration: configuration, store: try await RealCatalogue.store(), strategies: strategies, logger: Logger(label: "test"))
+        try await services.models.refit()
+        return services
+    }
+
+    static func shared() async throws -> RecLabServices { try await fitting.value }
+}
+
 /// Runs the real application on 127.0.0.1 (a free port) over the shared real catalogue and
-/// hands the test an HTTP client connected to it.
+/// fitted models, and hands the test an HTTP client connected to it.
 func withLiveServer(
     environment: [String: String] = [:],
     _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
-    let configuration = try ServerConfiguration { (["HOST": "127.0.0.1", "PORT": "0"].merging(environment) { $1 })[$0] }
-    let app = buildApplication(configuration: configuration, store: try await RealCatalogue.store(), logger: Logger(label: "test"))
+    var configuration = LiveServices.configuration
+    if !environment.isEmpty {
+        configuration = try ServerConfiguration { name in
+            environment[name] ?? ["HOST": "127.0.0.1", "PORT": "0", "ADMIN_API_KEY": "test-admin-key"][name]
+        }
+    }
+    let app = buildApplication(configuration: configuration, services: try await LiveServices.shared(), logger: Logger(label: "test"))
     try await app.test(.live) { client in try await test(client) }
 }
 
@@ -23,10 +55,25 @@ extension TestResponse {
     func json() throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])
     }
+
+    /// The recommended movies' TMDB ids, in order.
+    func recommendedIDs() throws -> [Int] {
+        try #require(try json()["recommendations"] as? [[String: Any]]).compactMap { $0["movie_id"] as? Int }
+    }
 }
 
 extension Data {
     init(buffer: ByteBuffer) {
         self.init(buffer.readableBytesView)
+    }
+}
+
+extension TestClientProtocol {
+    /// Posts a JSON body.
+    @discardableResult
+    func post(_ uri: String, json: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return try await execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json))
     }
 }

@@ -15,7 +15,7 @@ struct ReclabBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reclab-bench",
         abstract: "Measure RecLab (release build) and print the figures as Markdown.",
-        subcommands: [Foundation_.self])
+        subcommands: [Foundation_.self, StrategiesBenchmark.self])
 }
 
 /// The foundation issue's figures: import time and search latency.
@@ -80,7 +80,8 @@ struct Foundation_: AsyncParsableCommand {
         let configuration = try ServerConfiguration { ["HOST": "127.0.0.1", "PORT": "0", "LOG_LEVEL": "warning"][$0] }
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
-        let app = buildApplication(configuration: configuration, store: catalogue, logger: logger)
+        let services = RecLabServices(configuration: configuration, store: catalogue, strategies: try StrategyConfiguration.parse(Self.minimalStrategies, registry: .standard), logger: logger)
+        let app = buildApplication(configuration: configuration, services: services, logger: logger)
         let overHTTP = try await app.test(.live) { client -> [Double] in
             var timings: [Double] = []
             for query in workload.queries.prefix(50) { _ = try await client.execute(uri: Self.searchURI(query), method: .get) }
@@ -94,6 +95,13 @@ struct Foundation_: AsyncParsableCommand {
         }
         print(row("over HTTP (`GET /movies/search`, one keep-alive client on 127.0.0.1)", overHTTP))
     }
+
+    /// Search needs no fitted model; the application still wants a strategy configuration.
+    static let minimalStrategies = """
+        strategies:
+          - { name: popular, strategy: popularity }
+        surfaces: { similar: popular, genre: popular, popular: popular, top-rated: popular, trending: popular, personalized: popular, hybrid: popular }
+        """
 
     static func searchURI(_ query: String) -> String {
         "/movies/search?query=" + query.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!

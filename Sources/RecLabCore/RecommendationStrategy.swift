@@ -1,0 +1,150 @@
+/// A recommendation strategy: validated parameters, and a fit step that turns training data
+/// into an immutable model answering requests.
+///
+/// Strategies live in their own targets under `Strategies/`, register with a
+/// `StrategyRegistry` by `id`, and are reached only through this protocol: the server, the
+/// evaluator and the experiments know no strategy by type.
+public protocol RecommendationStrategy: Sendable {
+    associatedtype Parameters: StrategyParameters
+
+    /// Stable id used in configuration files, responses and metrics ("content", "genre", …).
+    static var id: String { get }
+
+    init(parameters: Parameters)
+
+    /// Fits a model; runs off the request path and may take seconds.
+    func fit(_ context: FitContext) async throws -> any FittedModel
+}
+
+/// A strategy's parameters: defaults for every field, decoded from configuration, checked.
+public protocol StrategyParameters: Codable, Sendable, Equatable {
+    /// The defaults, used for any field configuration leaves out.
+    init()
+    /// Throws `ParameterError` naming the first field out of range.
+    func validate() throws
+}
+
+/// What a fit step receives: the training data and the models fitted before it (so a blend
+/// can hold the models it blends).
+public struct FitContext: Sendable {
+    public let data: TrainingData
+    public let models: [String: any FittedModel]
+
+    public init(data: TrainingData, models: [String: any FittedModel] = [:]) {
+        self.data = data
+        self.models = models
+    }
+}
+
+/// A fitted, immutable model. Answering never mutates it, so many requests share it while a
+/// refit builds its successor.
+public protocol FittedModel: Sendable {
+    /// Scored movies, best first, at most `request.limit`, none of `request.excluded`.
+    func recommend(_ request: RecommendationRequest) throws -> [Recommendation]
+    /// Sizes worth reporting (items, factors, neighbours…).
+    var summary: ModelSummary { get }
+}
+
+/// A fitted model's size, for health checks, metrics and benchmarks.
+public struct ModelSummary: Sendable, Codable, Equatable {
+    public var items: Int
+    public var users: Int
+    public var factors: Int?
+    public var detail: String
+
+    public init(items: Int, users: Int = 0, factors: Int? = nil, detail: String = "") {
+        self.items = items
+        self.users = users
+        self.factors = factors
+        self.detail = detail
+    }
+}
+
+/// A question put to a model: for a user (with their history), a seed movie, a genre, or
+/// simply the catalogue.
+public struct RecommendationRequest: Sendable {
+    public var userID: String?
+    /// The user's interactions as the host knows them now (ratings and preferences), so a new
+    /// preference changes the next answer without a refit.
+    public var history: [Interaction]
+    public var seedMovie: MovieID?
+    public var genre: Genre?
+    /// For trending: how far back "recent" reaches.
+    public var timeWindow: TimeWindow?
+    public var limit: Int
+    /// Movies never to recommend (already rated, watched, the seed itself…).
+    public var excluded: Set<MovieID>
+    /// Only movies with a TMDB id (the API's identity for movies) are eligible.
+    public var requireTMDBID: Bool
+
+    public init(
+        userID: String? = nil, history: [Interaction] = [], seedMovie: MovieID? = nil, genre: Genre? = nil,
+        timeWindow: TimeWindow? = nil, limit: Int = 10, excluded: Set<MovieID> = [], requireTMDBID: Bool = false
+    ) {
+        self.userID = userID
+        self.history = history
+        self.seedMovie = seedMovie
+        self.genre = genre
+        self.timeWindow = timeWindow
+        self.limit = limit
+        self.excluded = excluded
+        self.requireTMDBID = requireTMDBID
+    }
+
+    /// Whether `item` may be recommended under this request's exclusions and filter.
+    public func admits(_ item: CatalogueItem) -> Bool {
+        !excluded.contains(item.id) && (!requireTMDBID || item.tmdbID != nil)
+    }
+}
+
+/// How far back trending looks.
+public enum TimeWindow: String, Sendable, CaseIterable, Codable {
+    case day, week, month
+
+    public var seconds: Double {
+        switch self {
+        case .day: 86_400
+        case .week: 7 * 86_400
+        case .month: 30 * 86_400
+        }
+    }
+}
+
+/// A recommended movie, its score (higher is better, comparable within one answer) and why.
+public struct Recommendation: Sendable, Equatable {
+    public var movie: MovieID
+    public var score: Double
+    public var reason: String
+
+    public init(movie: MovieID, score: Double, reason: String) {
+        self.movie = movie
+        self.score = score
+        self.reason = reason
+    }
+}
+
+/// Why a model could not answer a request: the request lacked what this strategy needs.
+public enum RecommendationError: Error, Equatable, CustomStringConvertible {
+    case unknownMovie(MovieID)
+    case missingInput(String)
+
+    public var description: String {
+        switch self {
+        case .unknownMovie(let id): "movie \(id) is not known to this model"
+        case .missingInput(let what): "this strategy needs \(what)"
+        }
+    }
+}
+
+/// A parameter out of range, named so the configuration's author can find it.
+public struct ParameterError: Error, Equatable, CustomStringConvertible {
+    public let field: String
+    public let problem: String
+
+    public init(field: String, problem: String) {
+        self.field = field
+        self.problem = problem
+    }
+
+    public var description: String { "parameter '\(field)': \(problem)" }
+}

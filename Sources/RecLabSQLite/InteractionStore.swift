@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+import RecLabCore
+import RecLabStore
+
+extension SQLiteStore: InteractionRepository {
+    public func trainingData() async throws -> TrainingData {
+        try await pool.read { db in
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM movies ORDER BY id")
+            let items = try MovieLoader.movies(db, ids: ids).map(CatalogueItem.init(movie:))
+            var interactions: [Interaction] = []
+            interactions.reserveCapacity(110_000)
+            let rows = try Row.fetchCursor(db, sql: "SELECT user_id, movie_id, rating, timestamp FROM ratings ORDER BY user_id, timestamp, movie_id")
+            while let row = try rows.next() {
+                let user: Int = row[0]
+                interactions.append(Interaction(user: String(user), movie: row[1], rating: Float(row[2] as Double), timestamp: row[3]))
+            }
+            return TrainingData(catalogue: Catalogue(items), interactions: Self.overlay(interactions, try Self.preferenceInteractions(db, user: nil)))
+        }
+    }
+
+    public func history(of user: String) async throws -> [Interaction] {
+        try await pool.read { db in
+            var ratings: [Interaction] = []
+            if let movieLensUser = Int(user) {
+                ratings = try Row.fetchAll(db, sql: "SELECT movie_id, rating, timestamp FROM ratings WHERE user_id = ? ORDER BY timestamp, movie_id", arguments: [movieLensUser])
+                    .map { Interaction(user: user, movie: $0[0], rating: Float($0[1] as Double), timestamp: $0[2]) }
+            }
+            return Self.overlay(ratings, try Self.preferenceInteractions(db, user: user))
+        }
+    }
+
+    /// Preferences as interactions; a preference replaces a rating of the same movie.
+    static func overlay(_ ratings: [Interaction], _ preferences: [Interaction]) -> [Interaction] {
+        guard !preferences.isEmpty else { return ratings }
+        let replaced = Set(preferences.map { "\($0.user)\u{1F}\($0.movie)" })
+        return ratings.filter { !replaced.contains("\($0.user)\u{1F}\($0.movie)") } + preferences
+    }
+
+    static func preferenceInteractions(_ db: Database, user: String?) throws -> [Interaction] {
+        let filter = user == nil ? "" : "WHERE user_id = ?"
+        return try Row.fetchAll(db, sql: """
+            SELECT user_id, movie_id, rating, favorite, watchlist, watched, CAST(strftime('%s', updated_at) AS INTEGER) AS time
+            FROM user_preferences \(filter) ORDER BY updated_at, movie_id
+            """, arguments: StatementArguments(user.map { [$0] } ?? [])).compactMap { row in
+            guard let rating = UserPreference.interactionRating(
+                rating: row["rating"], favorite: row["favorite"], watchlist: row["watchlist"], watched: row["watched"])
+            else { return nil }
+            return Interaction(user: row["user_id"], movie: row["movie_id"], rating: rating, timestamp: row["time"])
+        }
+    }
+}
+
+extension SQLiteStore: PreferenceRepository {
+    public func upsert(_ preference: PreferenceInput) async throws -> UserPreference {
+        try await pool.write { db in
+            guard let movie = try Int64.fetchOne(db, sql: "SELECT id FROM movies WHERE tmdb_id = ?", arguments: [preference.tmdbID]) else {
+                throw StoreError.unknownMovie(tmdbID: preference.tmdbID)
+            }
+            try db.execute(sql: """
+                INSERT INTO user_preferences (id, user_id, movie_id, rating, favorite, watchlist, watched)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (user_id, movie_id) DO UPDATE SET
+                    rating = excluded.rating, favorite = excluded.favorite, watchlist = excluded.watchlist,
+                    watched = excluded.watched, updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now')
+                """, arguments: [
+                    "pref_" + UUID().uuidString.lowercased(), preference.userID, movie, preference.rating,
+                    preference.favorite, preference.watchlist, preference.watched,
+                ])
+            return try Self.preferences(db, user: preference.userID, movie: movie).first!
+        }
+    }
+
+    public func preferences(of user: String) async throws -> [UserPreference] {
+        try await pool.read { db in try Self.preferences(db, user: user, movie: nil) }
+    }
+
+    static func preferences(_ db: Database, user: String, movie: MovieID?) throws -> [UserPreference] {
+        var arguments: StatementArguments = [user]
+        var filter = "p.user_id = ?"
+        if let movie {
+            filter += " AND p.movie_id = ?"
+            arguments += [movie]
+        }
+        return try Row.fetchAll(db, sql: """
+            SELECT p.id, p.user_id, m.tmdb_id, p.rating, p.favorite, p.watchlist, p.watched, p.created_at, p.updated_at
+            FROM user_preferences p JOIN movies m ON m.id = p.movie_id
+            WHERE \(filter) ORDER BY p.updated_at DESC, p.id
+            """, arguments: arguments).map { row in
+            UserPreference(
+                id: row["id"], userID: row["user_id"], movieID: row["tmdb_id"], rating: row["rating"],
+                favorite: row["favorite"], watchlist: row["watchlist"], watched: row["watched"],
+                createdAt: row["created_at"], updatedAt: row["updated_at"])
+        }
+    }
+}
+
+extension CatalogueItem {
+    /// What strategies see of a catalogue movie. TMDB's votes only: IMDb's counts are on
+    /// another scale (popularity is TMDB's alone, so it tells which source the votes are from).
+    init(movie: Movie) {
+        let tmdbVotes = movie.popularity != nil
+        self.init(
+            id: movie.id, tmdbID: movie.tmdbID, movieLensID: movie.movieLensID, title: movie.title, year: movie.year,
+            releaseDate: movie.releaseDate, overview: movie.overview ?? "", tagline: movie.tagline ?? "",
+            genres: movie.genres.compactMap(GenreCatalog.genre(named:)), keywords: movie.keywords,
+            cast: movie.cast.map(\.name), directors: movie.directors, productionCompanies: movie.productionCompanies,
+            runtime: movie.runtime, voteAverage: tmdbVotes ? movie.voteAverage : nil, voteCount: tmdbVotes ? movie.voteCount : nil,
+            popularity: movie.popularity, posterPath: movie.posterPath)
+    }
+}

@@ -1,0 +1,91 @@
+import Dispatch
+import Foundation
+import Logging
+import RecLabCore
+import RecLabStore
+import Synchronization
+
+/// The fitted models the server answers with, and the refits that replace them.
+///
+/// A refit loads the training data, fits every configured instance in order on a dedicated
+/// thread (never the event loops or the cooperative pool) and swaps the whole generation in
+/// one step: requests see either the old models or the new, never a mix.
+public final class ModelHost: Sendable {
+    /// One complete set of fitted models, and what they were fitted on.
+    public struct Generation: Sendable {
+        public let models: [String: any FittedModel]
+        public let catalogue: Catalogue
+        public let movieByTMDBID: [Int: MovieID]
+        public let fittedAt: Date
+        public let fitSeconds: [String: Double]
+    }
+
+    public let configuration: StrategyConfiguration
+    let interactions: any InteractionRepository
+    let logger: Logger
+    private let current = Mutex<Generation?>(nil)
+    private let refitting = Mutex(false)
+    private let onSwap: @Sendable () -> Void
+
+    public init(configuration: StrategyConfiguration, interactions: any InteractionRepository, logger: Logger, onSwap: @escaping @Sendable () -> Void = {}) {
+        self.configuration = configuration
+        self.interactions = interactions
+        self.logger = logger
+        self.onSwap = onSwap
+    }
+
+    /// The models requests are answered with; nil before the first fit.
+    public var generation: Generation? { current.withLock { $0 } }
+
+    /// Whether a refit is under way.
+    public var isRefitting: Bool { refitting.withLock { $0 } }
+
+    /// Fits every instance and swaps them in; false when a refit was already running (the
+    /// caller may say so rather than queue a second one).
+    @discardableResult
+    public func refit() async throws -> Bool {
+        let started = refitting.withLock { running in
+            defer { running = true }
+            return !running
+        }
+        guard started else { return false }
+        defer { refitting.withLock { $0 = false } }
+        let data = try await interactions.trainingData()
+        let generation = try await withTaskExecutorPreference(FitExecutor.shared) {
+            try await self.fit(data)
+        }
+        current.withLock { $0 = generation }
+        onSwap()
+        return true
+    }
+
+    private func fit(_ data: TrainingData) async throws -> Generation {
+        var models: [String: any FittedModel] = [:]
+        var seconds: [String: Double] = [:]
+        for instance in configuration.instances {
+            let clock = ContinuousClock.now
+            models[instance.name] = try await instance.fit(FitContext(data: data, models: models))
+            let elapsed = ContinuousClock.now - clock
+            seconds[instance.name] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            logger.info("fitted \(instance.name)", metadata: [
+                "strategy": "\(instance.strategyID)", "seconds": "\(String(format: "%.3f", seconds[instance.name]!))",
+                "summary": "\(models[instance.name]!.summary.detail)",
+            ])
+        }
+        var byTMDB: [Int: MovieID] = [:]
+        for item in data.catalogue.items { if let tmdb = item.tmdbID { byTMDB[tmdb] = item.id } }
+        return Generation(models: models, catalogue: data.catalogue, movieByTMDBID: byTMDB, fittedAt: Date(), fitSeconds: seconds)
+    }
+}
+
+/// Runs model fitting on a thread of its own, so seconds of number crunching never hold one
+/// of the few threads of Swift's cooperative pool that request handlers need.
+final class FitExecutor: TaskExecutor {
+    static let shared = FitExecutor()
+    private let queue = DispatchQueue(label: "reclab.fit", qos: .utility)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}

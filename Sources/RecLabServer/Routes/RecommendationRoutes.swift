@@ -1,0 +1,190 @@
+import Foundation
+import Hummingbird
+import RecLabCore
+import RecLabStore
+
+/// The seed's recommendation answer: the movies, why each, which strategy answered, when.
+struct RecommendationResponse: ResponseEncodable, Sendable {
+    /// One recommended movie with the fields clients show.
+    struct Item: Codable, Sendable {
+        let movieID: Int?
+        let title: String
+        let score: Double
+        let reason: String
+        let posterPath: String?
+        let releaseDate: String?
+        let voteAverage: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case title, score, reason
+            case movieID = "movie_id"
+            case posterPath = "poster_path"
+            case releaseDate = "release_date"
+            case voteAverage = "vote_average"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(movieID, forKey: .movieID)
+            try container.encode(title, forKey: .title)
+            try container.encode(score, forKey: .score)
+            try container.encode(reason, forKey: .reason)
+            try container.encode(posterPath, forKey: .posterPath)
+            try container.encode(releaseDate, forKey: .releaseDate)
+            try container.encode(voteAverage, forKey: .voteAverage)
+        }
+    }
+
+    let type: String
+    let strategy: String
+    let strategyInstance: String
+    let movieID: Int?
+    let userID: String?
+    let genre: Genre?
+    let timeWindow: String?
+    let recommendations: [Item]
+    let totalCount: Int
+    let generatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case type, strategy, genre, recommendations
+        case strategyInstance = "strategy_instance"
+        case movieID = "movie_id"
+        case userID = "user_id"
+        case timeWindow = "time_window"
+        case totalCount = "total_count"
+        case generatedAt = "generated_at"
+    }
+}
+
+/// Answers recommendation requests from the current models, through the response cache.
+struct Recommender: Sendable {
+    let host: ModelHost
+    let interactions: any InteractionRepository
+    let cache: RecommendationCache
+
+    /// What a route asks of the surface's strategy.
+    struct Question {
+        var surface: StrategyConfiguration.Surface
+        var cacheKey: String
+        var request: RecommendationRequest
+        var seedTMDBID: Int?
+        /// Whose answer this is, so their next preference can drop it from the cache.
+        var user: String?
+    }
+
+    func answer(_ question: Question) async throws -> RecommendationResponse {
+        if let cached = cache.value(for: question.cacheKey) { return cached }
+        guard let generation = host.generation else {
+            throw APIError(.serviceUnavailable, code: "models_not_ready", message: "the models are still being fitted; try again shortly")
+        }
+        let name = host.configuration.surfaces[question.surface]!
+        let instance = host.configuration.instances.first { $0.name == name }!
+        var request = question.request
+        request.requireTMDBID = true
+        if let user = question.user {
+            request.history = try await interactions.history(of: user)
+            request.excluded.formUnion(request.history.map(\.movie))
+        }
+        if let seed = question.seedTMDBID {
+            guard let movie = generation.movieByTMDBID[seed] else {
+                throw APIError.notFound("no movie with tmdb_id \(seed)", code: "movie_not_found")
+            }
+            request.seedMovie = movie
+            request.excluded.insert(movie)
+        }
+        let recommendations: [Recommendation]
+        do {
+            recommendations = try generation.models[name]!.recommend(request)
+        } catch let error as RecommendationError {
+            throw APIError(.unprocessableContent, code: "cannot_recommend", message: "\(instance.strategyID): \(error)")
+        }
+        let items = recommendations.compactMap { recommendation -> RecommendationResponse.Item? in
+            guard let item = generation.catalogue.item(recommendation.movie) else { return nil }
+            return .init(
+                movieID: item.tmdbID, title: item.title, score: (recommendation.score * 10_000).rounded() / 10_000,
+                reason: recommendation.reason, posterPath: item.posterPath, releaseDate: item.releaseDate ?? item.year.map(String.init),
+                voteAverage: item.voteAverage)
+        }
+        let response = RecommendationResponse(
+            type: question.surface.rawValue, strategy: instance.strategyID, strategyInstance: name,
+            movieID: question.seedTMDBID, userID: question.user, genre: request.genre,
+            timeWindow: request.timeWindow?.rawValue, recommendations: items, totalCount: items.count, generatedAt: Date())
+        cache.store(response, for: question.cacheKey, user: question.user)
+        return response
+    }
+}
+
+/// `/recommendations/…` and `/users/{user_id}/recommendations/personalized`.
+struct RecommendationRoutes {
+    let recommender: Recommender
+    let maxRecommendations: Int
+
+    func register(on router: Router<RecLabRequestContext>) {
+        let group = router.group("recommendations")
+        group.get("similar/:tmdb_id") { request, context in
+            let tmdbID = try context.parameters.positiveInteger("tmdb_id")
+            let limit = try limit(request)
+            return try await recommender.answer(.init(
+                surface: .similar, cacheKey: "similar/\(tmdbID)/\(limit)",
+                request: RecommendationRequest(limit: limit), seedTMDBID: tmdbID))
+        }
+        group.get("genre/:genre") { request, context in
+            let name = context.parameters.get("genre") ?? ""
+            guard let genre = GenreCatalog.genre(named: name.removingPercentEncoding ?? name) else {
+                throw APIError.notFound(
+                    "unknown genre '\(name)'; use a TMDB genre name, alias (sci-fi) or id: \(GenreCatalog.tmdb.map(\.name).joined(separator: ", "))",
+                    code: "genre_not_found")
+            }
+            let limit = try limit(request)
+            return try await recommender.answer(.init(
+                surface: .genre, cacheKey: "genre/\(genre.id)/\(limit)", request: RecommendationRequest(genre: genre, limit: limit)))
+        }
+        group.get("popular") { request, _ in try await ranking(.popular, request) }
+        group.get("top-rated") { request, _ in try await ranking(.topRated, request) }
+        group.get("trending") { request, _ in
+            let text = request.uri.queryParameters.get("time_window") ?? "day"
+            guard let window = TimeWindow(rawValue: text) else {
+                throw APIError.badRequest("query parameter 'time_window' must be day, week or month, got '\(text)'")
+            }
+            let limit = try limit(request)
+            return try await recommender.answer(.init(
+                surface: .trending, cacheKey: "trending/\(window.rawValue)/\(limit)",
+                request: RecommendationRequest(timeWindow: window, limit: limit)))
+        }
+        group.get("hybrid/:user_id") { request, context in
+            try await personal(.hybrid, user: try context.parameters.userID(), request)
+        }
+        router.get("users/:user_id/recommendations/personalized") { request, context in
+            try await personal(.personalized, user: try context.parameters.userID(), request)
+        }
+    }
+
+    private func ranking(_ surface: StrategyConfiguration.Surface, _ request: Request) async throws -> RecommendationResponse {
+        let limit = try limit(request)
+        return try await recommender.answer(.init(surface: surface, cacheKey: "\(surface.rawValue)/\(limit)", request: RecommendationRequest(limit: limit)))
+    }
+
+    private func personal(_ surface: StrategyConfiguration.Surface, user: String, _ request: Request) async throws -> RecommendationResponse {
+        let limit = try limit(request)
+        return try await recommender.answer(.init(
+            surface: surface, cacheKey: "\(surface.rawValue)/\(user)/\(limit)",
+            request: RecommendationRequest(userID: user, limit: limit), user: user))
+    }
+
+    private func limit(_ request: Request) throws -> Int {
+        try request.integerQuery("limit", default: min(10, maxRecommendations), in: 1...maxRecommendations)
+    }
+}
+
+extension Parameters {
+    /// A user id path parameter: 1–64 letters, digits, `_`, `-`, `.` or `@`.
+    func userID() throws -> String {
+        let text = get("user_id") ?? ""
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "_-.@"))
+        guard (1...64).contains(text.count), text.unicodeScalars.allSatisfy(allowed.contains) else {
+            throw APIError.badRequest("user_id must be 1–64 letters, digits, '_', '-', '.' or '@', got '\(text)'")
+        }
+        return text
+    }
+}

@@ -1,0 +1,19 @@
+import ContentStrategy
+import GenreStrategy
+import HybridStrategy
+import PersonalizedStrategy
+import PopularityStrategy
+import RecLabCore
+
+extension StrategyRegistry {
+    /// Every strategy RecLab ships. A new strategy is one line here.
+    public static var standard: StrategyRegistry {
+        var registry = StrategyRegistry()
+        registry.register(ContentStrategy.self)
+        registry.register(GenreStrategy.self)
+        registry.register(PopularityStrategy.self)
+        registry.register(PersonalizedStrategy.self)
+        registry.register(HybridStrategy.self)
+        return registry
+    }
+}

@@ -1,0 +1,93 @@
+import RecLabCore
+
+/// A fitted content model: every movie's neighbour list, and the traits reasons name.
+struct ContentModel: FittedModel {
+    let catalogue: Catalogue
+    let neighbours: NeighbourLists
+    let traits: ItemTraits
+    let summary: ModelSummary
+
+    func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
+        if let seed = request.seedMovie {
+            return try similar(to: seed, request)
+        }
+        guard !request.history.isEmpty else {
+            throw RecommendationError.missingInput("a seed movie or a user history")
+        }
+        return forHistory(request)
+    }
+
+    /// The seed's stored neighbours that the request admits.
+    private func similar(to seed: MovieID, _ request: RecommendationRequest) throws -> [Recommendation] {
+        guard let seedPosition = catalogue.position(of: seed) else { throw RecommendationError.unknownMovie(seed) }
+        var answer: [Recommendation] = []
+        guard request.limit > 0 else { return answer }
+        for (position, similarity) in neighbours.neighbours(of: seedPosition) {
+            let candidate = Int(position)
+            let item = catalogue.items[candidate]
+            guard item.id != seed, request.admits(item) else { continue }
+            let reason = traits.sharedTraits(seedPosition, candidate).map(Self.capitalisingFirst) ?? "Similar content and themes"
+            answer.append(Recommendation(movie: item.id, score: Double(similarity), reason: reason))
+            if answer.count == request.limit { break }
+        }
+        return answer
+    }
+
+    /// Movies near what the user liked: each neighbour scores its similarity times how much
+    /// the user liked the movie it neighbours, summed over the user's history.
+    ///
+    /// Liked movies (rated 4 or more) are the sources, or every rated movie when none is
+    /// liked; a source weighs `rating − 2.5`, at least 0.5, so a 5 counts five times a 3.
+    /// Nothing the user rated comes back.
+    private func forHistory(_ request: RecommendationRequest) -> [Recommendation] {
+        // A later interaction with a movie (a new preference) replaces an earlier one.
+        var latest: [MovieID: Interaction] = [:]
+        for interaction in request.history {
+            if let earlier = latest[interaction.movie], earlier.timestamp > interaction.timestamp { continue }
+            latest[interaction.movie] = interaction
+        }
+        // Ascending id, so that of two sources contributing equally the smaller id names the reason.
+        let known = latest.values.sorted { $0.movie < $1.movie }.compactMap { interaction in
+            catalogue.position(of: interaction.movie).map { (position: $0, rating: interaction.rating, liked: interaction.isLiked) }
+        }
+        let liked = known.filter(\.liked)
+        let sources = liked.isEmpty ? known : liked
+        guard request.limit > 0, !sources.isEmpty else { return [] }
+
+        let n = catalogue.count
+        var scores = [Float](repeating: 0, count: n)
+        var strongest = [Float](repeating: 0, count: n)
+        var strongestSource = [Int32](repeating: -1, count: n)
+        var reached: [Int] = []
+        for source in sources {
+            let weight = max(source.rating - 2.5, 0.5)
+            for (position, similarity) in neighbours.neighbours(of: source.position) {
+                let candidate = Int(position)
+                let contribution = similarity * weight
+                if strongestSource[candidate] < 0 { reached.append(candidate) }
+                scores[candidate] += contribution
+                if contribution > strongest[candidate] {
+                    strongest[candidate] = contribution
+                    strongestSource[candidate] = Int32(source.position)
+                }
+            }
+        }
+
+        var best = TopK(request.limit)
+        for candidate in reached {
+            let item = catalogue.items[candidate]
+            guard latest[item.id] == nil, request.admits(item) else { continue }
+            best.insert(item.id, score: Double(scores[candidate]))
+        }
+        return best.sorted().map { id, score in
+            let candidate = catalogue.position(of: id)!
+            let source = Int(strongestSource[candidate])
+            let shared = traits.sharedTraits(source, candidate).map { " (\($0))" } ?? ""
+            return Recommendation(movie: id, score: score, reason: "Similar to \(catalogue.items[source].title)\(shared)")
+        }
+    }
+
+    private static func capitalisingFirst(_ text: String) -> String {
+        text.prefix(1).uppercased() + text.dropFirst()
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import RecLabCore
+
+/// A weighted blend of other strategies' answers: each component's scores min-max normalised
+/// within its answer, weighted, summed per movie, reasons of the strongest contributors kept.
+public struct HybridStrategy: RecommendationStrategy {
+    public static let id = "hybrid"
+
+    public struct Parameters: StrategyParameters {
+        /// Instance names of the blended strategies (defined before this one) and their weights.
+        public var components: [String: Double] = ["personalized": 0.7, "content": 0.2, "popular": 0.1]
+        /// How many candidates each component contributes, as a multiple of the limit.
+        public var candidateFactor: Int = 3
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case components
+            case candidateFactor = "candidate_factor"
+        }
+
+        public func validate() throws {
+            guard !components.isEmpty else { throw ParameterError(field: "components", problem: "must name at least one strategy") }
+            for (name, weight) in components where !(weight > 0) {
+                throw ParameterError(field: "components.\(name)", problem: "weight must be > 0, got \(weight)")
+            }
+            guard candidateFactor >= 1 else { throw ParameterError(field: "candidate_factor", problem: "must be >= 1, got \(candidateFactor)") }
+        }
+    }
+
+    public let parameters: Parameters
+
+    public init(parameters: Parameters) {
+        self.parameters = parameters
+    }
+
+    public func fit(_ context: FitContext) async throws -> any FittedModel {
+        let components = try parameters.components.sorted { $0.key < $1.key }.map { name, weight in
+            guard let model = context.models[name] else {
+                throw ConfigurationError("hybrid component '\(name)' is not a strategy defined before the hybrid")
+            }
+            return HybridModel.Component(name: name, weight: weight, model: model)
+        }
+        return HybridModel(components: components, candidateFactor: parameters.candidateFactor)
+    }
+}
+
+/// Holds the component models it was fitted with: a refit builds a new hybrid over the new
+/// components, so one answer never mixes model generations.
+struct HybridModel: FittedModel {
+    struct Component: Sendable {
+        let name: String
+        let weight: Double
+        let model: any FittedModel
+    }
+
+    let components: [Component]
+    let candidateFactor: Int
+
+    func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
+        var wide = request
+        wide.limit = request.limit * candidateFactor
+        var totals: [MovieID: Double] = [:]
+        var reasons: [MovieID: [(contribution: Double, reason: String)]] = [:]
+        var answered = 0
+        for component in components {
+            let answer: [Recommendation]
+            do {
+                answer = try component.model.recommend(wide)
+            } catch is RecommendationError {
+                continue  // this component cannot answer this kind of request (no seed, no genre…)
+            }
+            guard let high = answer.map(\.score).max(), let low = answer.map(\.score).min() else { continue }
+            answered += 1
+            for recommendation in answer {
+                let normalised = high > low ? (recommendation.score - low) / (high - low) : 1
+                let contribution = component.weight * normalised
+                totals[recommendation.movie, default: 0] += contribution
+                reasons[recommendation.movie, default: []].append((contribution, recommendation.reason))
+            }
+        }
+        guard answered > 0 else { throw RecommendationError.missingInput("an input one of its components can answer") }
+        var top = TopK(request.limit)
+        for (movie, score) in totals { top.insert(movie, score: score) }
+        return top.sorted().map { entry in
+            let strongest = reasons[entry.id]!.sorted { $0.contribution > $1.contribution }.prefix(2).map(\.reason)
+            return Recommendation(movie: entry.id, score: entry.score, reason: strongest.joined(separator: "; "))
+        }
+    }
+
+    var summary: ModelSummary {
+        ModelSummary(items: components.map(\.model.summary.items).max() ?? 0,
+                     detail: components.map { "\($0.name)×\($0.weight)" }.joined(separator: " + "))
+    }
+}

@@ -1,0 +1,134 @@
+import LinearAlgebra
+
+/// A sparse users × items matrix of interaction values (a rating, or 1), stored row by row:
+/// the input EASE^R and ALS fit on.
+public struct InteractionMatrix: Sendable {
+    public let rows: Int
+    public let columns: Int
+    /// Row `r`'s entries sit at `rowStart[r] ..< rowStart[r + 1]`, columns ascending.
+    let rowStart: [Int]
+    let columnIndices: [Int32]
+    let values: [Float]
+
+    /// A pair given twice keeps the value given last.
+    public init(rows: Int, columns: Int, entries: [(row: Int, column: Int, value: Float)]) {
+        self.init(
+            rows: rows, columns: columns, rowIndices: entries.map(\.row), columnIndices: entries.map(\.column),
+            values: entries.map(\.value), precedence: Array(0..<Int64(entries.count)))
+    }
+
+    /// Builds the matrix from parallel arrays of entries; of a repeated pair the entry with the
+    /// greatest `precedence` wins, and of equal precedences the later entry.
+    init(rows: Int, columns: Int, rowIndices: [Int], columnIndices entryColumns: [Int], values entryValues: [Float], precedence: [Int64]) {
+        precondition(rows >= 0 && columns >= 0, "InteractionMatrix: dimensions must be non-negative, got \(rows)x\(columns)")
+        precondition(columns <= Int(Int32.max), "InteractionMatrix: \(columns) columns do not fit 32-bit indices")
+        let count = rowIndices.count
+        precondition(
+            entryColumns.count == count && entryValues.count == count && precedence.count == count,
+            "InteractionMatrix: entry arrays differ in length")
+        for index in 0..<count {
+            precondition(
+                (0..<rows).contains(rowIndices[index]) && (0..<columns).contains(entryColumns[index]),
+                "InteractionMatrix: entry (\(rowIndices[index]), \(entryColumns[index])) outside a \(rows)x\(columns) matrix")
+        }
+        // Two stable counting sorts (by column, then by row) order the entries by row, then
+        // column, then position in the input, in O(entries).
+        let byColumn = Self.stableOrder(Array(0..<count), keys: entryColumns, keyCount: columns)
+        let order = Self.stableOrder(byColumn, keys: rowIndices, keyCount: rows)
+        var rowStart = [Int](repeating: 0, count: rows + 1)
+        var columnIndices: [Int32] = []
+        var values: [Float] = []
+        columnIndices.reserveCapacity(count)
+        values.reserveCapacity(count)
+        var position = 0
+        while position < count {
+            let first = order[position]
+            var winner = first
+            position += 1
+            while position < count, rowIndices[order[position]] == rowIndices[first], entryColumns[order[position]] == entryColumns[first] {
+                if precedence[order[position]] >= precedence[winner] { winner = order[position] }
+                position += 1
+            }
+            rowStart[rowIndices[first] + 1] += 1
+            columnIndices.append(Int32(entryColumns[first]))
+            values.append(entryValues[winner])
+        }
+        for row in 0..<rows { rowStart[row + 1] += rowStart[row] }
+        self.rows = rows
+        self.columns = columns
+        self.rowStart = rowStart
+        self.columnIndices = columnIndices
+        self.values = values
+    }
+
+    /// `items` reordered by `keys[item]` (each in 0..<keyCount), keeping the order of equal keys.
+    private static func stableOrder(_ items: [Int], keys: [Int], keyCount: Int) -> [Int] {
+        var starts = [Int](repeating: 0, count: keyCount + 1)
+        for item in items { starts[keys[item] + 1] += 1 }
+        for key in 0..<keyCount { starts[key + 1] += starts[key] }
+        var ordered = [Int](repeating: 0, count: items.count)
+        for item in items {
+            ordered[starts[keys[item]]] = item
+            starts[keys[item]] += 1
+        }
+        return ordered
+    }
+
+    private init(rows: Int, columns: Int, rowStart: [Int], columnIndices: [Int32], values: [Float]) {
+        self.rows = rows
+        self.columns = columns
+        self.rowStart = rowStart
+        self.columnIndices = columnIndices
+        self.values = values
+    }
+
+    /// Stored (non-zero) entries.
+    public var count: Int { values.count }
+
+    /// Entries per column: how many users interacted with each item.
+    public var columnCounts: [Int] {
+        var counts = [Int](repeating: 0, count: columns)
+        for column in columnIndices { counts[Int(column)] += 1 }
+        return counts
+    }
+
+    /// The same entries indexed the other way round (items × users), in O(entries).
+    func transposed() -> InteractionMatrix {
+        var starts = [Int](repeating: 0, count: columns + 1)
+        for column in columnIndices { starts[Int(column) + 1] += 1 }
+        for column in 0..<columns { starts[column + 1] += starts[column] }
+        var next = starts
+        var indices = [Int32](repeating: 0, count: count)
+        var transposedValues = [Float](repeating: 0, count: count)
+        // Rows are visited in order, so every transposed row comes out sorted.
+        for row in 0..<rows {
+            for position in rowStart[row]..<rowStart[row + 1] {
+                let column = Int(columnIndices[position])
+                indices[next[column]] = Int32(row)
+                transposedValues[next[column]] = values[position]
+                next[column] += 1
+            }
+        }
+        return InteractionMatrix(rows: columns, columns: rows, rowStart: starts, columnIndices: indices, values: transposedValues)
+    }
+
+    func dense() -> Matrix {
+        var matrix = Matrix(rows: rows, columns: columns)
+        for row in 0..<rows {
+            for position in rowStart[row]..<rowStart[row + 1] {
+                matrix[row, Int(columnIndices[position])] = values[position]
+            }
+        }
+        return matrix
+    }
+
+    /// Calls `body` with row `row`'s column indices and values, without copying.
+    func withRow<Result>(_ row: Int, _ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) throws -> Result) rethrows -> Result {
+        let range = rowStart[row]..<rowStart[row + 1]
+        return try columnIndices.withUnsafeBufferPointer { indices in
+            try values.withUnsafeBufferPointer { values in
+                try body(UnsafeBufferPointer(rebasing: indices[range]), UnsafeBufferPointer(rebasing: values[range]))
+            }
+        }
+    }
+}

@@ -1,0 +1,214 @@
+import LinearAlgebra
+import RecLabCore
+
+/// A fitted EASE^R or ALS model with what answering needs from fit time: the model's movies,
+/// their catalogue entries (titles, genres, TMDB ids) and interaction counts.
+struct PersonalizedModel: FittedModel {
+    enum Engine: Sendable {
+        case ease(EASEWeights, binary: Bool)
+        case als(ImplicitALS)
+    }
+
+    let engine: Engine
+    /// The model's movies by position, ids ascending.
+    let movies: [MovieID]
+    let positions: [MovieID: Int]
+    let interactionCounts: [Int]
+    let catalogue: Catalogue
+    let summary: ModelSummary
+    /// Catalogue entries by position; nil for a movie the catalogue lacks, which is never recommended.
+    private let entries: [CatalogueItem?]
+    /// Whether `entries` has the movie, read in the scoring loops without copying an entry.
+    private let inCatalogue: [Bool]
+    /// Each movie's genres as small slot numbers, so cold start matches genres without hashing.
+    private let genreStart: [Int]
+    private let genreSlots: [Int]
+    private let genresBySlot: [Genre]
+    private let slotsByGenreID: [Int: Int]
+
+    private static let coldStartSuffix = " — rate a few movies for personal picks"
+
+    init(engine: Engine, movies: [MovieID], positions: [MovieID: Int], interactionCounts: [Int], catalogue: Catalogue, summary: ModelSummary) {
+        self.engine = engine
+        self.movies = movies
+        self.positions = positions
+        self.interactionCounts = interactionCounts
+        self.catalogue = catalogue
+        self.summary = summary
+        entries = movies.map { catalogue.item($0) }
+        inCatalogue = entries.map { $0 != nil }
+        var genreStart = [0]
+        var genreSlots: [Int] = []
+        var genresBySlot: [Genre] = []
+        var slotsByGenreID: [Int: Int] = [:]
+        for entry in entries {
+            for genre in entry?.genres ?? [] {
+                let slot = slotsByGenreID[genre.id] ?? genresBySlot.count
+                if slot == genresBySlot.count {
+                    slotsByGenreID[genre.id] = slot
+                    genresBySlot.append(genre)
+                }
+                genreSlots.append(slot)
+            }
+            genreStart.append(genreSlots.count)
+        }
+        self.genreStart = genreStart
+        self.genreSlots = genreSlots
+        self.genresBySlot = genresBySlot
+        self.slotsByGenreID = slotsByGenreID
+    }
+
+    func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
+        guard request.limit > 0 else { return [] }
+        // One interaction per movie, the latest (the later one in the list on equal times).
+        var slots = [Int32](repeating: -1, count: movies.count)
+        var known: [(item: Int, value: Float)] = []
+        var knownTimes: [Int64] = []
+        var unknownSlots: [MovieID: Int] = [:]
+        var unknown: [Interaction] = []
+        for interaction in request.history {
+            if let position = positions[interaction.movie] {
+                let slot = Int(slots[position])
+                if slot < 0 {
+                    slots[position] = Int32(known.count)
+                    known.append((position, interaction.rating))
+                    knownTimes.append(interaction.timestamp)
+                } else if interaction.timestamp >= knownTimes[slot] {
+                    known[slot].value = interaction.rating
+                    knownTimes[slot] = interaction.timestamp
+                }
+            } else if let slot = unknownSlots[interaction.movie] {
+                if interaction.timestamp >= unknown[slot].timestamp { unknown[slot] = interaction }
+            } else {
+                unknownSlots[interaction.movie] = unknown.count
+                unknown.append(interaction)
+            }
+        }
+        let inHistory = slots.map { $0 >= 0 }
+        guard !known.isEmpty else { return coldStart(history: unknown, request: request, inHistory: inHistory) }
+
+        let scores: [Float]
+        let explain: ([(item: Int, value: Float)], [Int]) throws -> Matrix
+        switch engine {
+        case .ease(let weights, let binary):
+            let input = { (entries: [(item: Int, value: Float)]) in binary ? entries.map { ($0.item, Float(1)) } : entries }
+            scores = weights.scores(for: input(known))
+            explain = { entries, targets in weights.contributions(of: input(entries), to: targets) }
+        case .als(let model):
+            let (vector, system) = try model.foldIn(known)
+            scores = model.scores(for: vector)
+            explain = { entries, targets in try model.contributions(of: entries, to: targets, system: system) }
+        }
+        let top = select(scores, request: request, inHistory: inHistory)
+        let reasons = try explainPicks(top.map(\.position), known: known, explain: explain)
+        return zip(top, reasons).map { pick, reason in
+            Recommendation(movie: movies[pick.position], score: pick.score, reason: reason)
+        }
+    }
+
+    /// For each pick, the liked history movies that added most to its score — or, when no liked
+    /// movie added anything, the rated ones that did. Contributions of the other ratings are
+    /// computed only for the picks that need them, which keeps long histories cheap.
+    private func explainPicks(
+        _ picks: [Int], known: [(item: Int, value: Float)],
+        explain: ([(item: Int, value: Float)], [Int]) throws -> Matrix
+    ) throws -> [String] {
+        var reasons = [String?](repeating: nil, count: picks.count)
+        let titled = known.filter { inCatalogue[$0.item] }
+        for liked in [true, false] {
+            let entries = titled.filter { ($0.value >= Interaction.likedThreshold) == liked }
+            let open = picks.indices.filter { reasons[$0] == nil }
+            guard !entries.isEmpty, !open.isEmpty else { continue }
+            let contributions = try explain(entries, open.map { picks[$0] })
+            for (column, pick) in open.enumerated() {
+                let titles = strongest(contributions, column: column, entries: entries).map { self.entries[entries[$0].item]!.title }
+                if !titles.isEmpty { reasons[pick] = "Because you \(liked ? "liked" : "rated") \(titles.joined(separator: " and "))" }
+            }
+        }
+        return reasons.map { $0 ?? "Picked from your ratings" }
+    }
+
+    /// The (at most two) rows with the largest positive contribution in `column`, largest
+    /// first, equal ones by movie id.
+    private func strongest(_ contributions: Matrix, column: Int, entries: [(item: Int, value: Float)]) -> [Int] {
+        var best: [(row: Int, value: Float)] = []
+        func ranksAbove(_ a: (row: Int, value: Float), _ b: (row: Int, value: Float)) -> Bool {
+            a.value > b.value || (a.value == b.value && movies[entries[a.row].item] < movies[entries[b.row].item])
+        }
+        for row in entries.indices {
+            let candidate = (row: row, value: contributions[row, column])
+            guard candidate.value > 0 else { continue }
+            if best.count < 2 {
+                best.append(candidate)
+            } else if ranksAbove(candidate, best[1]) {
+                best[1] = candidate
+            } else {
+                continue
+            }
+            if best.count == 2, ranksAbove(best[1], best[0]) { best.swapAt(0, 1) }
+        }
+        return best.map(\.row)
+    }
+
+    /// The best `limit` movies the request admits, best first, ties by id.
+    ///
+    /// `admits` is asked only of the leaders rather than of every movie: the best `width`
+    /// candidates are taken, then admitted in rank order; only if too few pass is the width
+    /// doubled and the selection redone.
+    private func select(_ scores: [Float], request: RecommendationRequest, inHistory: [Bool]) -> [(position: Int, score: Double)] {
+        var width = 2 * request.limit
+        while true {
+            var leaders = TopK(width)
+            var candidates = 0
+            for position in movies.indices where !inHistory[position] && inCatalogue[position] {
+                candidates += 1
+                leaders.insert(movies[position], score: Double(scores[position]))
+            }
+            var picked: [(position: Int, score: Double)] = []
+            for leader in leaders.sorted() {
+                let position = positions[leader.id]!
+                guard request.admits(entries[position]!) else { continue }
+                picked.append((position, leader.score))
+                if picked.count == request.limit { return picked }
+            }
+            if width >= candidates { return picked }
+            width *= 2
+        }
+    }
+
+    /// For a history the model knows nothing of: the most interacted-with movies, those sharing
+    /// a genre with the movies the user liked (catalogue genres, known to the model or not)
+    /// ranked above the rest.
+    private func coldStart(history: [Interaction], request: RecommendationRequest, inHistory: [Bool]) -> [Recommendation] {
+        var likes = [Int](repeating: 0, count: genresBySlot.count)
+        for interaction in history where interaction.isLiked {
+            for genre in catalogue.item(interaction.movie)?.genres ?? [] {
+                if let slot = slotsByGenreID[genre.id] { likes[slot] += 1 }
+            }
+        }
+        // The user's genres, most liked first, then by name.
+        let preference = likes.indices.filter { likes[$0] > 0 }.sorted {
+            (likes[$0], genresBySlot[$1].name) > (likes[$1], genresBySlot[$0].name)
+        }
+        var rank = [Int](repeating: Int.max, count: genresBySlot.count)
+        for (order, slot) in preference.enumerated() { rank[slot] = order }
+
+        let mostInteractions = Float(max(1, interactionCounts.max() ?? 1))
+        var scores = [Float](repeating: 0, count: movies.count)
+        for position in movies.indices {
+            let inUserGenres = genreSlots[genreStart[position]..<genreStart[position + 1]].contains { rank[$0] != Int.max }
+            scores[position] = (inUserGenres ? 1 : 0) + Float(interactionCounts[position]) / mostInteractions
+        }
+        return select(scores, request: request, inHistory: inHistory).map { pick in
+            let shared = genreSlots[genreStart[pick.position]..<genreStart[pick.position + 1]]
+                .filter { rank[$0] != Int.max }
+                .sorted { rank[$0] < rank[$1] }
+                .prefix(2)
+                .map { genresBySlot[$0].name }
+            let reason = shared.isEmpty
+                ? "Popular with everyone" + Self.coldStartSuffix
+                : "Popular in \(shared.joined(separator: " and "))" + Self.coldStartSuffix
+            return Recommendation(movie: movies[pick.position], score: Double(scores[pick.position]), reason: reason)
+        }
+    }
+}

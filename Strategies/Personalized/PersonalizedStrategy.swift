@@ -1,0 +1,158 @@
+import LinearAlgebra
+import RecLabCore
+
+/// Personal picks from collaborative filtering on everyone's interactions — EASE^R or
+/// implicit-feedback ALS — answered from the user's current history, so a new rating changes
+/// the next answer without a refit; users with no movie known to the model get popular movies
+/// of the genres they liked.
+public struct PersonalizedStrategy: RecommendationStrategy {
+    public static let id = "personalized"
+
+    /// The collaborative model to fit.
+    public enum Algorithm: String, Codable, Sendable, CaseIterable {
+        case ease, als
+
+        public init(from decoder: any Decoder) throws {
+            self = try decodeChoice(from: decoder, what: "algorithm")
+        }
+    }
+
+    /// What EASE^R's X holds for an interaction.
+    public enum Input: String, Codable, Sendable, CaseIterable {
+        case rating, binary
+
+        public init(from decoder: any Decoder) throws {
+            self = try decodeChoice(from: decoder, what: "input")
+        }
+    }
+
+    public struct Parameters: StrategyParameters {
+        public var algorithm: Algorithm = .ease
+        /// EASE^R's ridge penalty. Rating-valued X has ~16× the binary Gram matrix, so its best
+        /// lambda is 10–40× larger (REFERENCE.md: 12000 for ratings, 300 for binary).
+        public var lambda: Double = 12000
+        public var input: Input = .rating
+        /// ALS: latent dimensions, ridge penalty, confidence slope (c = 1 + alpha·rating),
+        /// sweeps, and the seed of the initial factors.
+        public var factors: Int = 32
+        public var regularization: Double = 1.0
+        public var alpha: Double = 1.0
+        public var iterations: Int = 15
+        public var seed: UInt64 = 42
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case algorithm, lambda, input, factors, regularization, alpha, iterations, seed
+        }
+
+        public func validate() throws {
+            guard lambda > 0, lambda.isFinite else { throw ParameterError(field: "lambda", problem: "must be a finite number > 0, got \(lambda)") }
+            guard factors >= 1 else { throw ParameterError(field: "factors", problem: "must be >= 1, got \(factors)") }
+            guard regularization > 0, regularization.isFinite else {
+                throw ParameterError(field: "regularization", problem: "must be a finite number > 0, got \(regularization)")
+            }
+            guard alpha >= 0, alpha.isFinite else { throw ParameterError(field: "alpha", problem: "must be a finite number >= 0, got \(alpha)") }
+            guard iterations >= 1 else { throw ParameterError(field: "iterations", problem: "must be >= 1, got \(iterations)") }
+        }
+    }
+
+    public let parameters: Parameters
+
+    public init(parameters: Parameters) {
+        self.parameters = parameters
+    }
+
+    public func fit(_ context: FitContext) async throws -> any FittedModel {
+        try parameters.validate()
+        let data = context.data
+        // Users and movies are numbered in sorted order, so the fit does not depend on the
+        // order of the interactions; each interaction is hashed once.
+        var userSlots: [String: Int] = [:]
+        var movieSlots: [MovieID: Int] = [:]
+        var userNames: [String] = []
+        var movieIDs: [MovieID] = []
+        var userOfInteraction: [Int] = []
+        var movieOfInteraction: [Int] = []
+        var values: [Float] = []
+        var timestamps: [Int64] = []
+        userOfInteraction.reserveCapacity(data.interactions.count)
+        movieOfInteraction.reserveCapacity(data.interactions.count)
+        values.reserveCapacity(data.interactions.count)
+        timestamps.reserveCapacity(data.interactions.count)
+        let binary = parameters.algorithm == .ease && parameters.input == .binary
+        for interaction in data.interactions {
+            userOfInteraction.append(userSlots[interaction.user] ?? {
+                userNames.append(interaction.user)
+                userSlots[interaction.user] = userNames.count - 1
+                return userNames.count - 1
+            }())
+            movieOfInteraction.append(movieSlots[interaction.movie] ?? {
+                movieIDs.append(interaction.movie)
+                movieSlots[interaction.movie] = movieIDs.count - 1
+                return movieIDs.count - 1
+            }())
+            values.append(binary ? 1 : interaction.rating)
+            timestamps.append(interaction.timestamp)
+        }
+        let userRank = rankOfSorted(userNames)
+        let movieRank = rankOfSorted(movieIDs)
+        let movies = movieIDs.sorted()
+        var positions: [MovieID: Int] = [:]
+        positions.reserveCapacity(movies.count)
+        for (position, movie) in movies.enumerated() { positions[movie] = position }
+        // A movie rated twice by one user keeps the latest interaction.
+        let matrix = InteractionMatrix(
+            rows: userNames.count, columns: movies.count, rowIndices: userOfInteraction.map { userRank[$0] },
+            columnIndices: movieOfInteraction.map { movieRank[$0] }, values: values, precedence: timestamps)
+
+        let engine: PersonalizedModel.Engine
+        let summary: ModelSummary
+        switch parameters.algorithm {
+        case .ease:
+            let weights = try EASEWeights(matrix, lambda: Float(parameters.lambda))
+            engine = .ease(weights, binary: binary)
+            summary = ModelSummary(
+                items: movies.count, users: userNames.count,
+                detail: "EASE lambda=\(plain(parameters.lambda)) input=\(parameters.input.rawValue) form=\(weights.form.rawValue)")
+        case .als:
+            let model = try ImplicitALS(
+                matrix, factors: parameters.factors, regularization: Float(parameters.regularization),
+                alpha: Float(parameters.alpha), iterations: parameters.iterations, seed: parameters.seed)
+            engine = .als(model)
+            summary = ModelSummary(
+                items: movies.count, users: userNames.count, factors: parameters.factors,
+                detail: "ALS factors=\(parameters.factors) regularization=\(plain(parameters.regularization)) "
+                    + "alpha=\(plain(parameters.alpha)) iterations=\(parameters.iterations) seed=\(parameters.seed) "
+                    + "loss=\(plain((model.loss(on: matrix) * 10).rounded() / 10))")
+        }
+        return PersonalizedModel(
+            engine: engine, movies: movies, positions: positions, interactionCounts: matrix.columnCounts,
+            catalogue: data.catalogue, summary: summary)
+    }
+}
+
+/// Decodes a choice by its raw value, naming the choices when the value is none of them.
+private func decodeChoice<Choice: RawRepresentable<String> & CaseIterable>(from decoder: any Decoder, what: String) throws -> Choice {
+    let container = try decoder.singleValueContainer()
+    let raw = try container.decode(String.self)
+    guard let choice = Choice(rawValue: raw) else {
+        let known = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+        throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown \(what) '\(raw)' (known: \(known))")
+    }
+    return choice
+}
+
+/// For each element, its index in the sorted array.
+private func rankOfSorted<Element: Comparable>(_ elements: [Element]) -> [Int] {
+    var rank = [Int](repeating: 0, count: elements.count)
+    for (sortedIndex, original) in elements.indices.sorted(by: { elements[$0] < elements[$1] }).enumerated() {
+        rank[original] = sortedIndex
+    }
+    return rank
+}
+
+/// A number as configuration would write it: 12000, not 12000.0.
+private func plain(_ value: Double) -> String {
+    value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+}

@@ -1,0 +1,118 @@
+import Foundation
+import RecLabCore
+
+/// Non-personal rankings from the training interactions: the most interacted-with movies
+/// (`popular`, the evaluation's MostPopular baseline), the best rated with enough ratings
+/// (`top-rated`), and time-decayed recent interest (`trending`).
+public struct PopularityStrategy: RecommendationStrategy {
+    public static let id = "popularity"
+
+    /// Which ranking an instance serves.
+    public enum Ranking: String, Codable, Sendable {
+        case popular
+        case topRated = "top-rated"
+        case trending
+    }
+
+    public struct Parameters: StrategyParameters {
+        public var ranking: Ranking = .popular
+        /// top-rated: movies with fewer ratings are left out, and the Bayesian average pulls
+        /// every mean toward the global mean with this many votes.
+        public var minimumVotes: Int = 20
+        /// trending: the window used when a request names none.
+        public var defaultWindow: TimeWindow = .week
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case ranking
+            case minimumVotes = "minimum_votes"
+            case defaultWindow = "default_window"
+        }
+
+        public func validate() throws {
+            guard minimumVotes >= 1 else { throw ParameterError(field: "minimum_votes", problem: "must be >= 1, got \(minimumVotes)") }
+        }
+    }
+
+    public let parameters: Parameters
+
+    public init(parameters: Parameters) {
+        self.parameters = parameters
+    }
+
+    public func fit(_ context: FitContext) async throws -> any FittedModel {
+        let data = context.data
+        let audience = AudienceStatistics(data)
+        var lists: [TimeWindow?: [PopularityModel.Entry]] = [:]
+        switch parameters.ranking {
+        case .popular:
+            lists[nil] = data.catalogue.items.indices.filter { audience.counts[$0] > 0 }.map { position in
+                let count = audience.counts[position]
+                return .init(movie: data.catalogue.items[position].id, score: Double(count), reason: "Popular: \(count) \(count == 1 ? "rating" : "ratings")")
+            }
+        case .topRated:
+            lists[nil] = data.catalogue.items.indices.filter { audience.counts[$0] >= parameters.minimumVotes }.map { position in
+                let mean = audience.meanRatings[position]
+                let score = AudienceStatistics.weightedRating(
+                    mean: mean, votes: audience.counts[position], priorMean: audience.globalMeanRating,
+                    priorVotes: Double(parameters.minimumVotes))
+                return .init(movie: data.catalogue.items[position].id, score: score,
+                             reason: String(format: "Top rated: %.1f/5 from %d ratings", mean, audience.counts[position]))
+            }
+        case .trending:
+            for window in TimeWindow.allCases { lists[window] = Self.trending(data, window: window) }
+        }
+        for key in lists.keys {
+            lists[key]!.sort { ($0.score, -$0.movie) > ($1.score, -$1.movie) }
+        }
+        return PopularityModel(ranking: parameters.ranking, defaultWindow: parameters.defaultWindow, lists: lists, catalogue: data.catalogue)
+    }
+
+    /// Interest decayed exponentially with age, the newest interaction in the data being
+    /// "now" (so a historical data set still has a trend), with the window as half-life.
+    static func trending(_ data: TrainingData, window: TimeWindow) -> [PopularityModel.Entry] {
+        guard let newest = data.interactions.map(\.timestamp).max() else { return [] }
+        var scores: [MovieID: Double] = [:]
+        var recent: [MovieID: Int] = [:]
+        for interaction in data.interactions {
+            let age = Double(newest - interaction.timestamp)
+            scores[interaction.movie, default: 0] += exp2(-age / window.seconds)
+            if age <= window.seconds { recent[interaction.movie, default: 0] += 1 }
+        }
+        let label = window == .day ? "today" : "this \(window.rawValue)"
+        return scores.map { movie, score in
+            let count = recent[movie] ?? 0
+            let reason = count > 0 ? "Trending \(label): \(count) recent \(count == 1 ? "rating" : "ratings")" : "Trending \(label)"
+            return .init(movie: movie, score: score, reason: reason)
+        }
+    }
+}
+
+/// Rankings computed at fit time; answering walks a list.
+struct PopularityModel: FittedModel {
+    struct Entry: Sendable {
+        let movie: MovieID
+        let score: Double
+        let reason: String
+    }
+
+    let ranking: PopularityStrategy.Ranking
+    let defaultWindow: TimeWindow
+    let lists: [TimeWindow?: [Entry]]
+    let catalogue: Catalogue
+
+    func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
+        let list = ranking == .trending ? lists[request.timeWindow ?? defaultWindow] : lists[nil]
+        var answer: [Recommendation] = []
+        for entry in list ?? [] where answer.count < request.limit {
+            guard let item = catalogue.item(entry.movie), request.admits(item) else { continue }
+            answer.append(Recommendation(movie: entry.movie, score: entry.score, reason: entry.reason))
+        }
+        return answer
+    }
+
+    var summary: ModelSummary {
+        ModelSummary(items: lists.values.map(\.count).max() ?? 0, detail: ranking.rawValue)
+    }
+}

@@ -1,0 +1,76 @@
+import HybridStrategy
+import PopularityStrategy
+import RecLabCore
+import TestSupport
+import Testing
+
+/// A model with fixed scores, to see the blend's arithmetic.
+struct FixedModel: FittedModel {
+    let scores: [(MovieID, Double)]
+    let reason: String
+    func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
+        scores.filter { !request.excluded.contains($0.0) }.prefix(request.limit).map { Recommendation(movie: $0.0, score: $0.1, reason: reason) }
+    }
+    var summary: ModelSummary { ModelSummary(items: scores.count) }
+}
+
+struct RefusingModel: FittedModel {
+    func recommend(_ request: RecommendationRequest) throws -> [Recommendation] { throw RecommendationError.missingInput("a genre") }
+    var summary: ModelSummary { ModelSummary(items: 0) }
+}
+
+@Suite struct HybridStrategyTests {
+    func hybrid(_ components: [String: Double], models: [String: any FittedModel]) async throws -> any FittedModel {
+        var parameters = HybridStrategy.Parameters()
+        parameters.components = components
+        return try await HybridStrategy(parameters: parameters).fit(FitContext(data: TinyCatalogue.data, models: models))
+    }
+
+    @Test func scoresAreNormalisedPerComponentThenWeighted() async throws {
+        let model = try await hybrid(["a": 0.75, "b": 0.25], models: [
+            "a": FixedModel(scores: [(1, 100), (2, 50), (3, 0)], reason: "from a"),
+            "b": FixedModel(scores: [(3, 9), (2, 1)], reason: "from b"),
+        ])
+        let answer = try model.recommend(RecommendationRequest(limit: 3))
+        // a: 1→1, 2→0.5, 3→0; b: 3→1, 2→0. Blend: 1→0.75, 2→0.375, 3→0.25.
+        #expect(answer.map(\.movie) == [1, 2, 3])
+        #expect(answer.map(\.score) == [0.75, 0.375, 0.25])
+    }
+
+    @Test func duplicatesAreMergedAndReasonsCombinedStrongestFirst() async throws {
+        let model = try await hybrid(["a": 0.5, "b": 0.5], models: [
+            "a": FixedModel(scores: [(1, 2), (2, 1)], reason: "liked by people like you"),
+            "b": FixedModel(scores: [(2, 5), (1, 4)], reason: "similar content"),
+        ])
+        let answer = try model.recommend(RecommendationRequest(limit: 5))
+        #expect(answer.count == 2)
+        #expect(answer.map(\.score) == [0.5, 0.5])
+        #expect(answer[0].reason == "liked by people like you; similar content")
+    }
+
+    @Test func aComponentThatCannotAnswerIsSkipped() async throws {
+        let model = try await hybrid(["a": 1, "genre": 1], models: ["a": FixedModel(scores: [(4, 1)], reason: "a"), "genre": RefusingModel()])
+        #expect(try model.recommend(RecommendationRequest(limit: 5)).map(\.movie) == [4])
+    }
+
+    @Test func aComponentNotFittedBeforeTheHybridIsAConfigurationError() async throws {
+        await #expect(throws: ConfigurationError("hybrid component 'missing' is not a strategy defined before the hybrid")) {
+            _ = try await hybrid(["missing": 1], models: [:])
+        }
+    }
+
+    @Test func blendsRealStrategies() async throws {
+        var popular = PopularityStrategy.Parameters()
+        popular.ranking = .popular
+        var topRated = PopularityStrategy.Parameters()
+        topRated.ranking = .topRated
+        topRated.minimumVotes = 3
+        let context = FitContext(data: TinyCatalogue.data)
+        let models: [String: any FittedModel] = [
+            "popular": try await PopularityStrategy(parameters: popular).fit(context),
+            "top-rated": try await PopularityStrategy(parameters: topRated).fit(context),
+        ]
+        let answer = try await hybrid(["popular": 0.5, "top-rated": 0.5], models: models).recommend(RecommendationRequest(limit: 2))
+        #expect(answer.map(\.movie) == [1, 5])
+    }
+}

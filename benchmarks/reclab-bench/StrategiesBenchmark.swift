@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LinearAlgebra
+import Logging
+import RecLabCore
+import RecLabServer
+import RecLabSQLite
+import RecLabStore
+
+/// The strategies issue's figures: fit time and memory of each strategy on the full
+/// catalogue, and request latency of similar and personalized answers.
+struct StrategiesBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "strategies", abstract: "Fit time, memory and request latency of the strategies.")
+
+    @Option(help: "Folder holding ml-latest-small, tmdb-5000 and imdb-5000.")
+    var datasets: String = "../shared/datasets"
+
+    @Option(help: "The strategies file to benchmark.")
+    var strategies: String = "experiments/strategies.yaml"
+
+    @Option(help: "Requests to time per surface.")
+    var requests: Int = 2_000
+
+    func run() async throws {
+        let store = try SQLiteStore(path: FileManager.default.temporaryDirectory.appending(path: "reclab-bench-\(UUID().uuidString).sqlite").path)
+        _ = try await CatalogueImport.run(paths: [URL(fileURLWithPath: datasets)], into: store)
+        let data = try await store.trainingData()
+        let configuration = try StrategyConfiguration.load(path: strategies, registry: .standard)
+        print("# Strategies benchmark\n")
+        print("Release build, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(Date().formatted(.iso8601)). Data: ml-latest-small + TMDB 5000 + IMDB 5000 (\(data.catalogue.count) movies, \(data.interactions.count) interactions). Regenerate with `swift run -c release reclab-bench strategies > benchmarks/strategies.md`.\n")
+
+        print("## Fit\n")
+        print("Each instance of `\(strategies)` fitted in file order, as `reclab serve` does; resident memory read from /proc after each fit (the models stay alive, so it accumulates).\n")
+        print("| instance | strategy | fit s | resident MB after | model |")
+        print("| --- | --- | ---: | ---: | --- |")
+        var models: [String: any FittedModel] = [:]
+        print("| (catalogue and interactions loaded) | | | \(format(residentMegabytes(), digits: 0)) | |")
+        for instance in configuration.instances {
+            let clock = ContinuousClock.now
+            let model = try await instance.fit(FitContext(data: data, models: models))
+            let seconds = (ContinuousClock.now - clock).seconds
+            models[instance.name] = model
+            print("| \(instance.name) | \(instance.strategyID) | \(format(seconds, digits: 3)) | \(format(residentMegabytes(), digits: 0)) | \(model.summary.detail) |")
+        }
+
+        print("\n## Collaborative models against the outside figures\n")
+        print("Fit on all \(data.interactions.count) interactions (REFERENCE.md times are on the 80,672 train rows; median of 3 fits).\n")
+        print("| model | fit s | reference |")
+        print("| --- | ---: | --- |")
+        for (label, parameters, reference) in [
+            ("ALS, 32 factors × 15 iterations", ParameterValue.object(["algorithm": .string("als"), "factors": .number(32), "iterations": .number(15)]), "implicit 0.18 s (BLAS 1 thread)"),
+            ("ALS, 64 factors × 15 iterations", .object(["algorithm": .string("als"), "factors": .number(64), "iterations": .number(15)]), "implicit 0.38 s"),
+            ("EASE^R, λ = 12000, rating input", .object(["algorithm": .string("ease"), "lambda": .number(12_000), "input": .string("rating")]), "NumPy Cholesky inverse 7.7 s"),
+        ] {
+            let instance = try StrategyRegistry.standard.make(name: label, strategy: "personalized", parameters: parameters)
+            var times: [Double] = []
+            for _ in 0..<3 {
+                let clock = ContinuousClock.now
+                _ = try await instance.fit(FitContext(data: data))
+                times.append((ContinuousClock.now - clock).seconds)
+            }
+            print("| \(label) | \(format(median(times), digits: 3)) | \(reference) |")
+        }
+
+        print("\n## Request latency in the process\n")
+        print("`FittedModel.recommend`, limit 10, \(requests) requests each after 200 warm-up requests.\n")
+        print("| surface | p50 ms | p90 ms | p99 ms | max ms |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        var generator = SeededGenerator(seed: 7)
+        let seeds = data.catalogue.items.filter { $0.tmdbID != nil && $0.popularity != nil }.map(\.id)
+        let similar = models[configuration.surfaces[.similar]!]!
+        let similarTimes = try time(requests) {
+            let seed = seeds[Int(generator.next() % UInt64(seeds.count))]
+            _ = try similar.recommend(RecommendationRequest(seedMovie: seed, limit: 10, excluded: [seed], requireTMDBID: true))
+        }
+        print(latencyRow("similar (\(configuration.surfaces[.similar]!))", similarTimes))
+        let histories = data.interactionsByUser()
+        for surface in [StrategyConfiguration.Surface.personalized, .hybrid] {
+            let model = models[configuration.surfaces[surface]!]!
+            let times = try time(requests) {
+                let (user, history) = histories[Int(generator.next() % UInt64(histories.count))]
+                _ = try model.recommend(RecommendationRequest(
+                    userID: user, history: history, limit: 10, excluded: Set(history.map(\.movie)), requireTMDBID: true))
+            }
+            print(latencyRow("\(surface.rawValue) (\(configuration.surfaces[surface]!)), a MovieLens user's whole history", times))
+        }
+    }
+
+    func time(_ count: Int, _ body: () throws -> Void) rethrows -> [Double] {
+        for _ in 0..<200 { try body() }
+        var times: [Double] = []
+        times.reserveCapacity(count)
+        for _ in 0..<count {
+            let clock = ContinuousClock.now
+            try body()
+            times.append((ContinuousClock.now - clock).seconds * 1000)
+        }
+        return times
+    }
+
+    func latencyRow(_ name: String, _ milliseconds: [Double]) -> String {
+        let sorted = milliseconds.sorted()
+        func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)] }
+        return "| \(name) | \(format(percentile(0.5), digits: 3)) | \(format(percentile(0.9), digits: 3)) | \(format(percentile(0.99), digits: 3)) | \(format(sorted.last!, digits: 3)) |"
+    }
+}
+
+/// The process's resident memory (VmRSS) in megabytes.
+func residentMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+    else { return 0 }
+    return kilobytes / 1024
+}
