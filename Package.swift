@@ -25,6 +25,7 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
         .target(name: "RecLabCore", dependencies: ["LinearAlgebra"]),
         .target(name: "RecLabStore", dependencies: ["RecLabCore"]),
+        .target(name: "RecLabEvaluation", dependencies: ["RecLabCore"]),
 
         // Strategies: one target each, knowing only the core (and the BLAS layer).
         .target(name: "ContentStrategy", dependencies: ["RecLabCore", "LinearAlgebra"], path: "Strategies/Content"),
@@ -71,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "reclab-bench",
             dependencies: [
-                "RecLabServer", "LinearAlgebra",
+                "RecLabServer", "LinearAlgebra", "RecLabEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -84,10 +85,11 @@ let package = Package(
         ),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "RecLabCoreTests", dependencies: ["RecLabCore"]),
+        .testTarget(name: "RecLabEvaluationTests", dependencies: ["RecLabEvaluation", "TestSupport"]),
         .testTarget(name: "ContentStrategyTests", dependencies: ["ContentStrategy", "TestSupport"]),
         .testTarget(name: "GenreStrategyTests", dependencies: ["GenreStrategy", "TestSupport"]),
         .testTarget(name: "PopularityStrategyTests", dependencies: ["PopularityStrategy", "TestSupport"]),
-        .testTarget(name: "PersonalizedStrategyTests", dependencies: ["PersonalizedStrategy", "TestSupport"]),
+        .testTarget(name: "PersonalizedStrategyTests", dependencies: ["PersonalizedStrategy", "RecLabCore", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "HybridStrategyTests", dependencies: ["HybridStrategy", "PopularityStrategy", "TestSupport"]),
         .testTarget(name: "RecLabStoreTests", dependencies: ["RecLabStore", "TestSupport"]),
         .testTarget(

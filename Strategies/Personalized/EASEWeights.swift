@@ -5,10 +5,11 @@ import LinearAlgebra
 ///
 /// B is kept in whichever form is cheaper for the data's shape. With fewer users than items
 /// (MovieLens: 610 × 9,724) the Woodbury identity gives P = (1/λ)(I − XᵀKX) with
-/// K = (XXᵀ + λI)⁻¹, hence B_ij = (XᵀKX)_ij / (1 − (XᵀKX)_jj) off the diagonal. Storing K
-/// and the sparse X instead of the dense items² B makes the fit a users² inverse, takes
-/// megabytes instead of hundreds, and scores a user in O(users² + interactions) whatever the
-/// length of their history. With at least as many users as items, B is stored dense.
+/// K = (XXᵀ + λI)⁻¹, hence B_ij = (XᵀKX)_ij / (1 − (XᵀKX)_jj) off the diagonal. Keeping K,
+/// the sparse X and K·X (users × items) instead of the dense items² B makes the fit a users²
+/// inverse and a gemm, takes 25 MB instead of 380 on MovieLens, and scores a user in
+/// O(users² + interactions) however long their history. With at least as many users as items,
+/// B is stored dense.
 public struct EASEWeights: Sendable {
     /// How B is held.
     public enum Form: String, Sendable {
@@ -101,7 +102,7 @@ public struct EASEWeights: Sendable {
         switch storage {
         case .dense(let b):
             var x = [Float](repeating: 0, count: items)
-            for entry in row { x[entry.item] = entry.value }
+            for entry in row { x[entry.item] += entry.value }
             gemv(b, x, transpose: true, into: &scores)
         case .woodbury(let w):
             // x·B_j = s_j((xXᵀKX)_j − x_j(XᵀKX)_jj): project x on the users (v = Xx), apply K, map back through X.

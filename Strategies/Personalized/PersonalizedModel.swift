@@ -17,8 +17,8 @@ struct PersonalizedModel: FittedModel {
     let catalogue: Catalogue
     let summary: ModelSummary
     /// Catalogue entries by position; nil for a movie the catalogue lacks, which is never recommended.
-    private let entries: [CatalogueItem?]
-    /// Whether `entries` has the movie, read in the scoring loops without copying an entry.
+    private let catalogueItems: [CatalogueItem?]
+    /// Whether `catalogueItems` has the movie, read in the scoring loops without copying an entry.
     private let inCatalogue: [Bool]
     /// Each movie's genres as small slot numbers, so cold start matches genres without hashing.
     private let genreStart: [Int]
@@ -35,14 +35,14 @@ struct PersonalizedModel: FittedModel {
         self.interactionCounts = interactionCounts
         self.catalogue = catalogue
         self.summary = summary
-        entries = movies.map { catalogue.item($0) }
-        inCatalogue = entries.map { $0 != nil }
+        catalogueItems = movies.map { catalogue.item($0) }
+        inCatalogue = catalogueItems.map { $0 != nil }
         var genreStart = [0]
         var genreSlots: [Int] = []
         var genresBySlot: [Genre] = []
         var slotsByGenreID: [Int: Int] = [:]
-        for entry in entries {
-            for genre in entry?.genres ?? [] {
+        for item in catalogueItems {
+            for genre in item?.genres ?? [] {
                 let slot = slotsByGenreID[genre.id] ?? genresBySlot.count
                 if slot == genresBySlot.count {
                     slotsByGenreID[genre.id] = slot
@@ -121,7 +121,7 @@ struct PersonalizedModel: FittedModel {
             guard !entries.isEmpty, !open.isEmpty else { continue }
             let contributions = try explain(entries, open.map { picks[$0] })
             for (column, pick) in open.enumerated() {
-                let titles = strongest(contributions, column: column, entries: entries).map { self.entries[entries[$0].item]!.title }
+                let titles = strongest(contributions, column: column, entries: entries).map { catalogueItems[entries[$0].item]!.title }
                 if !titles.isEmpty { reasons[pick] = "Because you \(liked ? "liked" : "rated") \(titles.joined(separator: " and "))" }
             }
         }
@@ -156,7 +156,9 @@ struct PersonalizedModel: FittedModel {
     /// candidates are taken, then admitted in rank order; only if too few pass is the width
     /// doubled and the selection redone.
     private func select(_ scores: [Float], request: RecommendationRequest, inHistory: [Bool]) -> [(position: Int, score: Double)] {
-        var width = 2 * request.limit
+        let limit = min(request.limit, movies.count)
+        guard limit > 0 else { return [] }
+        var width = 2 * limit
         while true {
             var leaders = TopK(width)
             var candidates = 0
@@ -167,9 +169,9 @@ struct PersonalizedModel: FittedModel {
             var picked: [(position: Int, score: Double)] = []
             for leader in leaders.sorted() {
                 let position = positions[leader.id]!
-                guard request.admits(entries[position]!) else { continue }
+                guard request.admits(catalogueItems[position]!) else { continue }
                 picked.append((position, leader.score))
-                if picked.count == request.limit { return picked }
+                if picked.count == limit { return picked }
             }
             if width >= candidates { return picked }
             width *= 2

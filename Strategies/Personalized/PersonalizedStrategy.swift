@@ -26,6 +26,7 @@ public struct PersonalizedStrategy: RecommendationStrategy {
         }
     }
 
+    /// Which model to fit and its settings; each model reads only its own fields.
     public struct Parameters: StrategyParameters {
         public var algorithm: Algorithm = .ease
         /// EASE^R's ridge penalty. Rating-valued X has ~16× the binary Gram matrix, so its best
@@ -66,45 +67,9 @@ public struct PersonalizedStrategy: RecommendationStrategy {
     public func fit(_ context: FitContext) async throws -> any FittedModel {
         try parameters.validate()
         let data = context.data
-        // Users and movies are numbered in sorted order, so the fit does not depend on the
-        // order of the interactions; each interaction is hashed once.
-        var userSlots: [String: Int] = [:]
-        var movieSlots: [MovieID: Int] = [:]
-        var userNames: [String] = []
-        var movieIDs: [MovieID] = []
-        var userOfInteraction: [Int] = []
-        var movieOfInteraction: [Int] = []
-        var values: [Float] = []
-        var timestamps: [Int64] = []
-        userOfInteraction.reserveCapacity(data.interactions.count)
-        movieOfInteraction.reserveCapacity(data.interactions.count)
-        values.reserveCapacity(data.interactions.count)
-        timestamps.reserveCapacity(data.interactions.count)
         let binary = parameters.algorithm == .ease && parameters.input == .binary
-        for interaction in data.interactions {
-            userOfInteraction.append(userSlots[interaction.user] ?? {
-                userNames.append(interaction.user)
-                userSlots[interaction.user] = userNames.count - 1
-                return userNames.count - 1
-            }())
-            movieOfInteraction.append(movieSlots[interaction.movie] ?? {
-                movieIDs.append(interaction.movie)
-                movieSlots[interaction.movie] = movieIDs.count - 1
-                return movieIDs.count - 1
-            }())
-            values.append(binary ? 1 : interaction.rating)
-            timestamps.append(interaction.timestamp)
-        }
-        let userRank = rankOfSorted(userNames)
-        let movieRank = rankOfSorted(movieIDs)
-        let movies = movieIDs.sorted()
-        var positions: [MovieID: Int] = [:]
-        positions.reserveCapacity(movies.count)
-        for (position, movie) in movies.enumerated() { positions[movie] = position }
-        // A movie rated twice by one user keeps the latest interaction.
-        let matrix = InteractionMatrix(
-            rows: userNames.count, columns: movies.count, rowIndices: userOfInteraction.map { userRank[$0] },
-            columnIndices: movieOfInteraction.map { movieRank[$0] }, values: values, precedence: timestamps)
+        let indexed = IndexedInteractions(data.interactions, binary: binary)
+        let matrix = indexed.matrix
 
         let engine: PersonalizedModel.Engine
         let summary: ModelSummary
@@ -113,7 +78,7 @@ public struct PersonalizedStrategy: RecommendationStrategy {
             let weights = try EASEWeights(matrix, lambda: Float(parameters.lambda))
             engine = .ease(weights, binary: binary)
             summary = ModelSummary(
-                items: movies.count, users: userNames.count,
+                items: matrix.columns, users: matrix.rows,
                 detail: "EASE lambda=\(plain(parameters.lambda)) input=\(parameters.input.rawValue) form=\(weights.form.rawValue)")
         case .als:
             let model = try ImplicitALS(
@@ -121,13 +86,13 @@ public struct PersonalizedStrategy: RecommendationStrategy {
                 alpha: Float(parameters.alpha), iterations: parameters.iterations, seed: parameters.seed)
             engine = .als(model)
             summary = ModelSummary(
-                items: movies.count, users: userNames.count, factors: parameters.factors,
+                items: matrix.columns, users: matrix.rows, factors: parameters.factors,
                 detail: "ALS factors=\(parameters.factors) regularization=\(plain(parameters.regularization)) "
                     + "alpha=\(plain(parameters.alpha)) iterations=\(parameters.iterations) seed=\(parameters.seed) "
                     + "loss=\(plain((model.loss(on: matrix) * 10).rounded() / 10))")
         }
         return PersonalizedModel(
-            engine: engine, movies: movies, positions: positions, interactionCounts: matrix.columnCounts,
+            engine: engine, movies: indexed.movies, positions: indexed.positions, interactionCounts: matrix.columnCounts,
             catalogue: data.catalogue, summary: summary)
     }
 }
@@ -141,15 +106,6 @@ private func decodeChoice<Choice: RawRepresentable<String> & CaseIterable>(from 
         throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown \(what) '\(raw)' (known: \(known))")
     }
     return choice
-}
-
-/// For each element, its index in the sorted array.
-private func rankOfSorted<Element: Comparable>(_ elements: [Element]) -> [Int] {
-    var rank = [Int](repeating: 0, count: elements.count)
-    for (sortedIndex, original) in elements.indices.sorted(by: { elements[$0] < elements[$1] }).enumerated() {
-        rank[original] = sortedIndex
-    }
-    return rank
 }
 
 /// A number as configuration would write it: 12000, not 12000.0.

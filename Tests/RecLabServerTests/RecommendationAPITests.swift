@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import RecLabCore
 import RecLabServer
+import Synchronization
 import TestSupport
 import Testing
 
@@ -158,10 +159,11 @@ import Testing
             #expect(try response.json()["error"] != nil)
         }
     }
+}
 
-    @Test func refitNeedsTheAdminKeyAndSwapsTheModels() async throws {
-        let services = try await LiveServices.shared()
-        let before = try #require(services.models.generation?.fittedAt)
+/// Refits touch the shared models, so these run one at a time.
+@Suite(.serialized) struct RefitTests {
+    @Test func refitNeedsTheAdminKeyAndIsQueuedOnce() async throws {
         try await withLiveServer { client in
             #expect(try await client.execute(uri: "/admin/refit", method: .post).status == .unauthorized)
             let wrong = try await client.execute(uri: "/admin/refit", method: .post, headers: [HTTPField.Name("X-API-Key")!: "wrong"])
@@ -171,8 +173,27 @@ import Testing
             #expect(try await client.execute(uri: "/admin/refit", method: .post, headers: key).status == .accepted)
             #expect(try await client.execute(uri: "/admin/refit", method: .post, headers: key).status == .conflict)
         }
-        // The refit itself, as the service runs it (the route only queues it).
-        #expect(try await services.models.refit())
+    }
+
+    @Test func aRefitSwapsTheModelsWhileRequestsKeepBeingAnswered() async throws {
+        let services = try await LiveServices.shared()
+        let before = try #require(services.models.generation?.fittedAt)
+        try await withLiveServer { client in
+            // The refit itself, as the refit service runs it (the route only queues it).
+            let done = Mutex(false)
+            let refit = Task {
+                defer { done.withLock { $0 = true } }
+                return try await services.models.refit()
+            }
+            var answered = 0
+            repeat {
+                let response = try await client.execute(uri: "/users/\(answered % 50 + 1)/recommendations/personalized?limit=5", method: .get)
+                #expect(response.status == .ok)
+                answered += 1
+            } while !done.withLock({ $0 })
+            #expect(try await refit.value)
+            #expect(answered > 1)
+        }
         #expect(try #require(services.models.generation?.fittedAt) > before)
     }
 }

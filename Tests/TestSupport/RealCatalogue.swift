@@ -1,4 +1,5 @@
 import Foundation
+import RecLabCore
 import RecLabSQLite
 import RecLabStore
 
@@ -12,7 +13,21 @@ public enum RealCatalogue {
         return store
     }
 
+    private static let training = Task { () throws -> TrainingData in
+        try await loading.value.trainingData()
+    }
+
     public static func store() async throws -> SQLiteStore {
         try await loading.value
+    }
+
+    /// The real catalogue and its 100,836 ratings, as strategies are fitted on them.
+    public static func trainingData() async throws -> TrainingData {
+        try await training.value
+    }
+
+    /// The catalogue id of the movie with this TMDB id.
+    public static func movie(tmdbID: Int) async throws -> MovieID {
+        try await trainingData().catalogue.items.first { $0.tmdbID == tmdbID }!.id
     }
 }

@@ -1,0 +1,58 @@
+import LinearAlgebra
+import PersonalizedStrategy
+import Testing
+
+@Suite struct EASEWeightsTests {
+    /// B by Steck's definition: P = (XᵀX + λI)⁻¹, B_ij = −P_ij / P_jj, B_jj = 0.
+    func definitionWeights(_ x: Matrix, lambda: Float) throws -> Matrix {
+        var gramian = gram(x)
+        gramian.addToDiagonal(lambda)
+        let p = try invertPositiveDefinite(gramian)
+        var b = Matrix(rows: p.rows, columns: p.columns)
+        for i in 0..<p.rows {
+            for j in 0..<p.columns where i != j { b[i, j] = -p[i, j] / p[j, j] }
+        }
+        return b
+    }
+
+    /// B as the weights apply it: the contribution x_i·B_ij of every item i with x_i = 1.
+    func appliedWeights(_ weights: EASEWeights) -> Matrix {
+        weights.contributions(of: (0..<weights.items).map { ($0, 1) }, to: Array(0..<weights.items))
+    }
+
+    @Test(arguments: [EASEWeights.Form.dense, .woodbury])
+    func twoItemWeightsMatchTheHandWorkedInverse(form: EASEWeights.Form) throws {
+        // X = [[1, 1], [1, 0]], λ = 1: XᵀX + I = [[3, 1], [1, 2]] and P = ⅕·[[2, −1], [−1, 3]],
+        // so B_01 = −P_01/P_11 = 1/3 and B_10 = −P_10/P_00 = 1/2.
+        let x = InteractionMatrix(rows: 2, columns: 2, entries: [(0, 0, 1), (0, 1, 1), (1, 0, 1)])
+        let b = appliedWeights(try EASEWeights(x, lambda: 1, form: form))
+        let expected: [Float] = [0, 1.0 / 3, 0.5, 0]
+        for (index, expected) in expected.enumerated() {
+            expectClose(b.values[index], expected, tolerance: 1e-6, "B[\(index / 2), \(index % 2)]")
+        }
+    }
+
+    @Test(arguments: [EASEWeights.Form.dense, .woodbury])
+    func weightsMatchTheDefinitionOnARandom30By50Problem(form: EASEWeights.Form) throws {
+        let (sparse, dense) = randomRatings(users: 30, items: 50, seed: 7)
+        let expected = try definitionWeights(dense, lambda: 20)
+        let weights = try EASEWeights(sparse, lambda: 20, form: form)
+        let scale = expected.values.map(abs).max()!
+        for (index, (actual, wanted)) in zip(appliedWeights(weights).values, expected.values).enumerated() {
+            expectClose(actual, wanted, tolerance: 1e-4 * scale, "B[\(index / 50), \(index % 50)]")
+        }
+        // A user row's scores are x·B.
+        let row: [(item: Int, value: Float)] = [(3, 5), (17, 2), (30, 4), (49, 1)]
+        var x = [Float](repeating: 0, count: 50)
+        for entry in row { x[entry.item] = entry.value }
+        let wanted = gemv(expected, x, transpose: true)
+        for (item, (actual, target)) in zip(weights.scores(for: row), wanted).enumerated() {
+            expectClose(actual, target, tolerance: 1e-3 * scale, "score of item \(item)")
+        }
+    }
+
+    @Test func woodburyFormIsChosenOnlyWithFewerUsersThanItems() throws {
+        #expect(try EASEWeights(randomRatings(users: 30, items: 50, seed: 1).sparse, lambda: 10).form == .woodbury)
+        #expect(try EASEWeights(randomRatings(users: 50, items: 30, seed: 1).sparse, lambda: 10).form == .dense)
+    }
+}
