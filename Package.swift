@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
         .target(name: "RecLabCore", dependencies: ["LinearAlgebra"]),
         .target(name: "RecLabStore", dependencies: ["RecLabCore"]),
-        .target(name: "RecLabEvaluation", dependencies: ["RecLabCore"]),
+        .target(name: "RecLabEvaluation", dependencies: ["RecLabCore", .product(name: "Yams", package: "Yams")]),
 
         // Strategies: one target each, knowing only the core (and the BLAS layer).
         .target(name: "ContentStrategy", dependencies: ["RecLabCore", "LinearAlgebra"], path: "Strategies/Content"),
@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "RecLabServer",
             dependencies: [
-                "RecLabCore", "RecLabStore", "RecLabSQLite", "RecLabDatasets",
+                "RecLabCore", "RecLabStore", "RecLabSQLite", "RecLabDatasets", "RecLabEvaluation",
                 "ContentStrategy", "GenreStrategy", "PopularityStrategy", "PersonalizedStrategy", "HybridStrategy",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "reclab",
             dependencies: [
-                "RecLabServer", "RecLabCore",
+                "RecLabServer", "RecLabCore", "RecLabEvaluation", "RecLabSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -85,7 +85,7 @@ let package = Package(
         ),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "RecLabCoreTests", dependencies: ["RecLabCore"]),
-        .testTarget(name: "RecLabEvaluationTests", dependencies: ["RecLabEvaluation", "TestSupport"]),
+        .testTarget(name: "RecLabEvaluationTests", dependencies: ["RecLabEvaluation", "PopularityStrategy", "TestSupport"]),
         .testTarget(name: "ContentStrategyTests", dependencies: ["ContentStrategy", "TestSupport"]),
         .testTarget(name: "GenreStrategyTests", dependencies: ["GenreStrategy", "TestSupport"]),
         .testTarget(name: "PopularityStrategyTests", dependencies: ["PopularityStrategy", "TestSupport"]),

@@ -57,3 +57,8 @@ public struct TopK: Sendable {
         }
     }
 }
+
+extension Duration {
+    /// The duration in seconds, for timings people read.
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

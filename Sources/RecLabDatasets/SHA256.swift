@@ -1,3 +1,5 @@
+import Foundation
+
 /// A streaming SHA-256 (FIPS 180-4) hasher, used to verify downloaded data set files.
 ///
 /// Feed bytes with `update(_:)` as they arrive, then read the digest with `finalize()`.
@@ -120,5 +122,14 @@ public struct SHA256: Sendable {
 
     private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 {
         (x >> n) | (x << (32 - n))
+    }
+}
+
+extension SHA256 {
+    /// The hex digest of a file's contents (data files here are a few megabytes).
+    public static func hexDigest(ofFile url: URL) throws -> String {
+        var hash = SHA256()
+        try Data(contentsOf: url).withUnsafeBytes { hash.update($0) }
+        return hash.finalize()
     }
 }

@@ -4,7 +4,7 @@ import RecLabCore
 import RecLabStore
 
 extension SQLiteStore: InteractionRepository {
-    public func trainingData() async throws -> TrainingData {
+    public func trainingData(includingPreferences: Bool = true) async throws -> TrainingData {
         try await pool.read { db in
             let ids = try Int64.fetchAll(db, sql: "SELECT id FROM movies ORDER BY id")
             let items = try MovieLoader.movies(db, ids: ids).map(CatalogueItem.init(movie:))
@@ -15,7 +15,8 @@ extension SQLiteStore: InteractionRepository {
                 let user: Int = row[0]
                 interactions.append(Interaction(user: String(user), movie: row[1], rating: Float(row[2] as Double), timestamp: row[3]))
             }
-            return TrainingData(catalogue: Catalogue(items), interactions: Self.overlay(interactions, try Self.preferenceInteractions(db, user: nil)))
+            let preferences = includingPreferences ? try Self.preferenceInteractions(db, user: nil) : []
+            return TrainingData(catalogue: Catalogue(items), interactions: Self.overlay(interactions, preferences))
         }
     }
 

@@ -126,6 +126,19 @@ enum Schema {
                 try db.execute(sql: "INSERT INTO genres (id, name) VALUES (?, ?)", arguments: [genre.id, genre.name])
             }
         }
+        migrator.registerMigration("v2-evaluations") { db in
+            try db.execute(sql: """
+                CREATE TABLE evaluations (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    protocol_version TEXT NOT NULL,
+                    created_at TIMESTAMP NOT NULL,
+                    report_json BLOB NOT NULL,
+                    report_html TEXT NOT NULL
+                );
+                CREATE INDEX evaluations_created ON evaluations(created_at);
+                """)
+        }
         return migrator
     }
 }

@@ -42,6 +42,8 @@ public func buildApplication(
     RecommendationRoutes(recommender: recommender, maxRecommendations: configuration.maxRecommendations).register(on: router)
     UserRoutes(preferences: store, cache: services.cache).register(on: router)
     AdminRoutes(adminKey: configuration.adminAPIKey, refits: services.refits).register(on: router)
+    EvaluationRoutes(evaluations: store).register(on: router)
+    AnalyticsRoutes(interactions: store, models: services.models).register(on: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "RecLab"),

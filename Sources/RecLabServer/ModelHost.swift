@@ -50,7 +50,7 @@ public final class ModelHost: Sendable {
         }
         guard started else { return false }
         defer { refitting.withLock { $0 = false } }
-        let data = try await interactions.trainingData()
+        let data = try await interactions.trainingData(includingPreferences: true)
         let generation = try await withTaskExecutorPreference(FitExecutor.shared) {
             try await self.fit(data)
         }
@@ -65,8 +65,7 @@ public final class ModelHost: Sendable {
         for instance in configuration.instances {
             let clock = ContinuousClock.now
             models[instance.name] = try await instance.fit(FitContext(data: data, models: models))
-            let elapsed = ContinuousClock.now - clock
-            seconds[instance.name] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            seconds[instance.name] = (ContinuousClock.now - clock).seconds
             logger.info("fitted \(instance.name)", metadata: [
                 "strategy": "\(instance.strategyID)", "seconds": "\(String(format: "%.3f", seconds[instance.name]!))",
                 "summary": "\(models[instance.name]!.summary.detail)",

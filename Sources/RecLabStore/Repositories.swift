@@ -60,8 +60,9 @@ public typealias ImportProgress = @Sendable (_ phase: String, _ done: Int, _ tot
 
 /// The interactions strategies learn from and answer with.
 public protocol InteractionRepository: Sendable {
-    /// The catalogue and every interaction (MovieLens ratings and users' preferences).
-    func trainingData() async throws -> TrainingData
+    /// The catalogue and every interaction: MovieLens ratings and, unless left out, users'
+    /// preferences (an offline evaluation wants the ratings file alone).
+    func trainingData(includingPreferences: Bool) async throws -> TrainingData
     /// One user's current interactions: their MovieLens ratings (when the id is a MovieLens
     /// user id) with their preferences on top.
     func history(of user: String) async throws -> [Interaction]
@@ -103,5 +104,32 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unknownMovie(let tmdbID): "no movie with tmdb_id \(tmdbID)"
         }
+    }
+}
+
+/// Offline evaluation reports, kept so the server can serve the latest and every earlier one.
+public protocol EvaluationRepository: Sendable {
+    func save(_ evaluation: StoredEvaluation) async throws
+    /// Every stored evaluation, newest first.
+    func evaluations() async throws -> [StoredEvaluation]
+    func evaluation(id: String) async throws -> StoredEvaluation?
+}
+
+/// A stored evaluation report: its identity, the report as JSON, and the rendered page.
+public struct StoredEvaluation: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var protocolVersion: String
+    public var createdAt: Date
+    public var json: Data
+    public var html: String
+
+    public init(id: String, name: String, protocolVersion: String, createdAt: Date, json: Data, html: String) {
+        self.id = id
+        self.name = name
+        self.protocolVersion = protocolVersion
+        self.createdAt = createdAt
+        self.json = json
+        self.html = html
     }
 }

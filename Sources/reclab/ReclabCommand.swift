@@ -17,12 +17,26 @@ struct Reclab: AsyncParsableCommand {
             Start with `reclab serve`: on an empty database it imports the data sets in \
             RECLAB_DATA_DIR (or downloads MovieLens ml-latest-small) and serves the movie API \
             on port 8013. `reclab import PATH…` loads MovieLens, TMDB 5000 and IMDB 5000 \
-            files into the database yourself.
+            files into the database yourself. `reclab evaluate --config FILE` scores strategies \
+            offline and writes a report the server then serves.
             """,
-        subcommands: [Serve.self, Import.self])
+        subcommands: [Serve.self, Import.self, Evaluate.self])
 }
 
-/// Options shared by the subcommands that open the database.
+/// The database a subcommand writes to: `--database`, else DATABASE_URL.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "SQLite file to use (default: DATABASE_URL).")
+    var database: String?
+
+    @OptionGroup var configuration: ConfigurationOptions
+
+    func path() async throws -> String {
+        if let database { return database }
+        return try await configuration.load().databasePath
+    }
+}
+
+/// Options shared by the subcommands that read the configuration.
 struct ConfigurationOptions: ParsableArguments {
     @Option(name: .long, help: "Environment file read after the process environment.")
     var envFile: String = ".env"
@@ -84,14 +98,10 @@ struct Import: AsyncParsableCommand {
     @Argument(help: "Data set files or folders.")
     var paths: [String]
 
-    @Option(name: .long, help: "SQLite file to import into (default: DATABASE_URL).")
-    var database: String?
-
-    @OptionGroup var options: ConfigurationOptions
+    @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        var databasePath = database ?? ""
-        if database == nil { databasePath = try await options.load().databasePath }
+        let databasePath = try await database.path()
         let store = try SQLiteStore(path: databasePath)
         let progress = ProgressLine(interactive: isatty(STDERR_FILENO) == 1)
         let report: CatalogueImport.Report

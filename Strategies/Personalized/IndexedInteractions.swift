@@ -9,8 +9,8 @@ struct IndexedInteractions {
     let positions: [MovieID: Int]
     let matrix: InteractionMatrix
 
-    /// `binary` puts 1 in the matrix for every interaction instead of its rating.
-    init(_ interactions: [Interaction], binary: Bool) {
+    /// The matrix holds `input`'s value of every interaction (by default its rating).
+    init(_ interactions: [Interaction], input: EASEInput = .plain(binary: false)) {
         // Each interaction is hashed once, into first-appearance numbers renumbered afterwards.
         var userSlots: [String: Int] = [:]
         var movieSlots: [MovieID: Int] = [:]
@@ -35,8 +35,20 @@ struct IndexedInteractions {
                 movieSlots[interaction.movie] = movieIDs.count - 1
                 return movieIDs.count - 1
             }())
-            values.append(binary ? 1 : interaction.rating)
+            values.append(interaction.rating)
             timestamps.append(interaction.timestamp)
+        }
+        // Each user's latest interaction, which recency weighting measures ages from.
+        var latest = [Int64](repeating: .min, count: input.needsLatest ? users.count : 0)
+        if input.needsLatest {
+            for (user, timestamp) in zip(userOfInteraction, timestamps) where timestamp > latest[user] { latest[user] = timestamp }
+        }
+        if input != .plain(binary: false) {
+            for index in values.indices {
+                values[index] = input.value(
+                    rating: values[index], timestamp: timestamps[index],
+                    latest: input.needsLatest ? latest[userOfInteraction[index]] : 0)
+            }
         }
         let userRank = Self.rankOfSorted(users)
         let movieRank = Self.rankOfSorted(movieIDs)

@@ -5,7 +5,8 @@ import RecLabCore
 /// their catalogue entries (titles, genres, TMDB ids) and interaction counts.
 struct PersonalizedModel: FittedModel {
     enum Engine: Sendable {
-        case ease(EASEWeights, binary: Bool)
+        /// The weights, and what X holds for an interaction (applied to the request's history).
+        case ease(EASEWeights, input: EASEInput)
         case als(ImplicitALS)
     }
 
@@ -88,19 +89,34 @@ struct PersonalizedModel: FittedModel {
         guard !known.isEmpty else { return coldStart(history: unknown, request: request, inHistory: inHistory) }
 
         let scores: [Float]
+        /// The history as the engine reads it, entry for entry with `known`.
+        let engineInput: [(item: Int, value: Float)]
         let explain: ([(item: Int, value: Float)], [Int]) throws -> Matrix
         switch engine {
-        case .ease(let weights, let binary):
-            let input = { (entries: [(item: Int, value: Float)]) in binary ? entries.map { ($0.item, Float(1)) } : entries }
-            scores = weights.scores(for: input(known))
-            explain = { entries, targets in weights.contributions(of: input(entries), to: targets) }
+        case .ease(let weights, let input):
+            if input == .plain(binary: false) {
+                engineInput = known
+            } else {
+                // The user's latest interaction, as at fit time: of the whole history.
+                let latest = input.needsLatest ? request.history.reduce(Int64.min) { max($0, $1.timestamp) } : 0
+                engineInput = known.indices.map { index in
+                    (known[index].item, input.value(rating: known[index].value, timestamp: knownTimes[index], latest: latest))
+                }
+                // Nothing above the rating offset (or all weighted away): no taste to go on.
+                guard engineInput.contains(where: { $0.value != 0 }) else {
+                    return coldStart(history: request.history, request: request, inHistory: inHistory)
+                }
+            }
+            scores = weights.scores(for: engineInput)
+            explain = { entries, targets in weights.contributions(of: entries, to: targets) }
         case .als(let model):
+            engineInput = known
             let (vector, system) = try model.foldIn(known)
             scores = model.scores(for: vector)
             explain = { entries, targets in try model.contributions(of: entries, to: targets, system: system) }
         }
         let top = select(scores, request: request, inHistory: inHistory)
-        let reasons = try explainPicks(top.map(\.position), known: known, explain: explain)
+        let reasons = try explainPicks(top.map(\.position), known: known, engineInput: engineInput, explain: explain)
         return zip(top, reasons).map { pick, reason in
             Recommendation(movie: movies[pick.position], score: pick.score, reason: reason)
         }
@@ -108,15 +124,17 @@ struct PersonalizedModel: FittedModel {
 
     /// For each pick, the liked history movies that added most to its score — or, when no liked
     /// movie added anything, the rated ones that did. Contributions of the other ratings are
-    /// computed only for the picks that need them, which keeps long histories cheap.
+    /// computed only for the picks that need them, which keeps long histories cheap. `known`
+    /// holds the ratings (which say what was liked), `engineInput` the same entries as the
+    /// engine reads them (which say how much each added).
     private func explainPicks(
-        _ picks: [Int], known: [(item: Int, value: Float)],
+        _ picks: [Int], known: [(item: Int, value: Float)], engineInput: [(item: Int, value: Float)],
         explain: ([(item: Int, value: Float)], [Int]) throws -> Matrix
     ) throws -> [String] {
         var reasons = [String?](repeating: nil, count: picks.count)
-        let titled = known.filter { inCatalogue[$0.item] }
+        let titled = known.indices.filter { inCatalogue[known[$0].item] }
         for liked in [true, false] {
-            let entries = titled.filter { ($0.value >= Interaction.likedThreshold) == liked }
+            let entries = titled.filter { (known[$0].value >= Interaction.likedThreshold) == liked }.map { engineInput[$0] }
             let open = picks.indices.filter { reasons[$0] == nil }
             guard !entries.isEmpty, !open.isEmpty else { continue }
             let contributions = try explain(entries, open.map { picks[$0] })

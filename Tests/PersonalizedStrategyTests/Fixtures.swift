@@ -74,3 +74,19 @@ func randomRatings(users: Int, items: Int, seed: UInt64) -> (sparse: Interaction
 func expectClose(_ actual: Float, _ expected: Float, tolerance: Float, _ what: @autoclosure () -> String, sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(abs(actual - expected) <= tolerance, "\(what()): got \(actual), expected \(expected)", sourceLocation: sourceLocation)
 }
+
+/// Checks that each broken parameter set fails validation naming its field.
+func expectValidationNames(_ cases: [(String, (inout PersonalizedStrategy.Parameters) -> Void)], sourceLocation: SourceLocation = #_sourceLocation) {
+    for (field, breakIt) in cases {
+        var parameters = PersonalizedStrategy.Parameters()
+        breakIt(&parameters)
+        do {
+            try parameters.validate()
+            Issue.record("\(field): accepted", sourceLocation: sourceLocation)
+        } catch let error as ParameterError {
+            #expect(error.field == field, sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+        }
+    }
+}

@@ -20,18 +20,7 @@ import Testing
             ("alpha", { $0.alpha = -1 }),
             ("iterations", { $0.iterations = 0 }),
         ]
-        for (field, breakIt) in cases {
-            var parameters = PersonalizedStrategy.Parameters()
-            breakIt(&parameters)
-            #expect(throws: ParameterError.self) { try parameters.validate() }
-            do {
-                try parameters.validate()
-            } catch let error as ParameterError {
-                #expect(error.field == field)
-            } catch {
-                Issue.record("unexpected error \(error)")
-            }
-        }
+        expectValidationNames(cases)
     }
 
     @Test func configurationUsesSnakeCaseKeysOverTheDefaults() throws {

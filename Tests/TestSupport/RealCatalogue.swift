@@ -14,14 +14,14 @@ public enum RealCatalogue {
     }
 
     private static let training = Task { () throws -> TrainingData in
-        try await loading.value.trainingData()
+        try await loading.value.trainingData(includingPreferences: false)
     }
 
     public static func store() async throws -> SQLiteStore {
         try await loading.value
     }
 
-    /// The real catalogue and its 100,836 ratings, as strategies are fitted on them.
+    /// The real catalogue and its 100,836 ratings (never the preferences other tests post).
     public static func trainingData() async throws -> TrainingData {
         try await training.value
     }

@@ -161,6 +161,3 @@ func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
 func format(_ value: Double, digits: Int) -> String { String(format: "%.\(digits)f", value) }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

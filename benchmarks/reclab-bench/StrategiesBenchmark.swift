@@ -27,7 +27,7 @@ struct StrategiesBenchmark: AsyncParsableCommand {
     func run() async throws {
         let store = try SQLiteStore(path: FileManager.default.temporaryDirectory.appending(path: "reclab-bench-\(UUID().uuidString).sqlite").path)
         _ = try await CatalogueImport.run(paths: [URL(fileURLWithPath: datasets)], into: store)
-        let data = try await store.trainingData()
+        let data = try await store.trainingData(includingPreferences: false)
         let configuration = try StrategyConfiguration.load(path: strategies, registry: .standard)
         print("# Strategies benchmark\n")
         print("Release build, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(Date().formatted(.iso8601)). Data: ml-latest-small + TMDB 5000 + IMDB 5000 (\(data.catalogue.count) movies, \(data.interactions.count) interactions). Regenerate with `swift run -c release reclab-bench strategies > benchmarks/strategies.md`.\n")

@@ -1,0 +1,50 @@
+import Foundation
+import RecLabCore
+import Yams
+
+/// An offline-evaluation config (`experiments/offline/<name>.yaml`): the data and the plan.
+public struct EvaluationConfiguration: Sendable {
+    /// Folder of data sets imported for the catalogue (movies, genres, people…).
+    public var datasets: String
+    /// The ratings file of the protocol; its checksum goes into the report.
+    public var ratings: String
+    public var plan: EvaluationPlan
+
+    private struct File: Decodable {
+        struct Entry: Decodable {
+            let name: String
+            let strategy: String
+            let parameters: ParameterValue?
+            let grid: [String: [ParameterValue]]?
+        }
+        let name: String
+        let datasets: String
+        let ratings: String
+        let strategies: [Entry]
+    }
+
+    /// Reads the config; relative paths are relative to the working directory (the
+    /// repository root, where the commands in the README run).
+    public static func load(path: String) throws -> EvaluationConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError("\(path): cannot be read (\(error.localizedDescription))")
+        }
+        let file: File
+        do {
+            file = try YAMLDecoder().decode(File.self, from: text)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw ConfigurationError("\(path): missing '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'")
+        } catch {
+            throw ConfigurationError("\(path): not a valid evaluation config: \(error)")
+        }
+        guard !file.strategies.isEmpty else { throw ConfigurationError("\(path): strategies: nothing to evaluate") }
+        return EvaluationConfiguration(
+            datasets: file.datasets, ratings: file.ratings,
+            plan: EvaluationPlan(name: file.name, entries: file.strategies.map {
+                .init(name: $0.name, strategy: $0.strategy, parameters: $0.parameters, grid: $0.grid)
+            }))
+    }
+}

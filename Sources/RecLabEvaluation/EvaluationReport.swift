@@ -1,0 +1,190 @@
+import Foundation
+import RecLabCore
+
+/// The result of one `reclab evaluate` run: what data, which protocol, and every figure of
+/// every strategy, enough to render the report and to compare runs number for number.
+public struct EvaluationReport: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var protocolVersion: String
+    public var createdAt: Date
+    public var data: DataDescription
+    public var strategies: [StrategyResult]
+    /// Wall-clock seconds of the whole run, grids included.
+    public var totalSeconds: Double
+
+    public init(id: String, name: String, protocolVersion: String, createdAt: Date, data: DataDescription, strategies: [StrategyResult], totalSeconds: Double) {
+        self.id = id
+        self.name = name
+        self.protocolVersion = protocolVersion
+        self.createdAt = createdAt
+        self.data = data
+        self.strategies = strategies
+        self.totalSeconds = totalSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, data, strategies
+        case protocolVersion = "protocol_version"
+        case createdAt = "created_at"
+        case totalSeconds = "total_seconds"
+    }
+}
+
+/// The ratings file evaluated and the sizes of the protocol's splits.
+public struct DataDescription: Codable, Sendable, Equatable {
+    public var file: String
+    public var sha256: String
+    public var users: Int
+    public var ratings: Int
+    public var trainRows: Int
+    public var testRows: Int
+    public var moviesInTrain: Int
+    public var usersScored: Int
+    public var fitRows: Int
+    public var validationRows: Int
+    public var moviesInFit: Int
+    public var usersScoredOnValidation: Int
+
+    public init(file: String, sha256: String, users: Int, ratings: Int, trainRows: Int, testRows: Int, moviesInTrain: Int, usersScored: Int,
+                fitRows: Int, validationRows: Int, moviesInFit: Int, usersScoredOnValidation: Int) {
+        self.file = file
+        self.sha256 = sha256
+        self.users = users
+        self.ratings = ratings
+        self.trainRows = trainRows
+        self.testRows = testRows
+        self.moviesInTrain = moviesInTrain
+        self.usersScored = usersScored
+        self.fitRows = fitRows
+        self.validationRows = validationRows
+        self.moviesInFit = moviesInFit
+        self.usersScoredOnValidation = usersScoredOnValidation
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case file, sha256, users, ratings
+        case trainRows = "train_rows"
+        case testRows = "test_rows"
+        case moviesInTrain = "movies_in_train"
+        case usersScored = "users_scored"
+        case fitRows = "fit_rows"
+        case validationRows = "validation_rows"
+        case moviesInFit = "movies_in_fit"
+        case usersScoredOnValidation = "users_scored_on_validation"
+    }
+}
+
+/// The protocol's ranking metrics at one cut-off K, averaged over scored users (coverage is
+/// over the catalogue).
+public struct RankingMetrics: Codable, Sendable, Equatable {
+    public var ndcg: Double
+    public var recall: Double
+    public var precision: Double
+    public var hitRate: Double
+    public var mrr: Double
+    public var map: Double
+    public var coverage: Double
+
+    public init(ndcg: Double, recall: Double, precision: Double, hitRate: Double, mrr: Double, map: Double, coverage: Double) {
+        self.ndcg = ndcg
+        self.recall = recall
+        self.precision = precision
+        self.hitRate = hitRate
+        self.mrr = mrr
+        self.map = map
+        self.coverage = coverage
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ndcg = "ndcg@10"
+        case recall = "recall@10"
+        case precision = "precision@10"
+        case hitRate = "hit_rate@10"
+        case mrr = "mrr@10"
+        case map = "map@10"
+        case coverage = "coverage@10"
+    }
+}
+
+/// The rating task's errors, for strategies that predict ratings.
+public struct RatingMetrics: Codable, Sendable, Equatable {
+    public var rmse: Double
+    public var mae: Double
+    public var ratingsScored: Int
+
+    public init(rmse: Double, mae: Double, ratingsScored: Int) {
+        self.rmse = rmse
+        self.mae = mae
+        self.ratingsScored = ratingsScored
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rmse, mae
+        case ratingsScored = "ratings_scored"
+    }
+}
+
+/// One point of a parameter grid and its validation score.
+public struct GridPoint: Codable, Sendable, Equatable {
+    public var parameters: ParameterValue
+    /// ndcg@10 on the validation split (fit on fit rows).
+    public var validationNDCG: Double
+    public var fitSeconds: Double
+
+    public init(parameters: ParameterValue, validationNDCG: Double, fitSeconds: Double) {
+        self.parameters = parameters
+        self.validationNDCG = validationNDCG
+        self.fitSeconds = fitSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case parameters
+        case validationNDCG = "validation_ndcg@10"
+        case fitSeconds = "fit_seconds"
+    }
+}
+
+/// One evaluated strategy instance: its chosen parameters, how they were chosen, its
+/// metrics on test and the series the charts draw.
+public struct StrategyResult: Codable, Sendable, Equatable {
+    public var name: String
+    public var strategy: String
+    /// The parameters scored on test (resolved, defaults included).
+    public var parameters: ParameterValue
+    /// How the parameters were chosen: "fixed in the config" or "best of N on validation".
+    public var selection: String
+    /// Every grid point with its validation score; empty when the parameters were fixed.
+    public var grid: [GridPoint]
+    public var metrics: RankingMetrics
+    public var rating: RatingMetrics?
+    /// ndcg, recall and precision at K = 1…20 (index K-1).
+    public var curves: [String: [Double]]
+    /// ndcg@10 of each scored user, in user order: the distribution the report draws.
+    public var perUserNDCG: [Double]
+    public var fitSeconds: Double
+    /// Seconds to produce every scored user's top 10 on test.
+    public var recommendSeconds: Double
+
+    public init(name: String, strategy: String, parameters: ParameterValue, selection: String, grid: [GridPoint], metrics: RankingMetrics,
+                rating: RatingMetrics?, curves: [String: [Double]], perUserNDCG: [Double], fitSeconds: Double, recommendSeconds: Double) {
+        self.name = name
+        self.strategy = strategy
+        self.parameters = parameters
+        self.selection = selection
+        self.grid = grid
+        self.metrics = metrics
+        self.rating = rating
+        self.curves = curves
+        self.perUserNDCG = perUserNDCG
+        self.fitSeconds = fitSeconds
+        self.recommendSeconds = recommendSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, strategy, parameters, selection, grid, metrics, rating, curves
+        case perUserNDCG = "per_user_ndcg@10"
+        case fitSeconds = "fit_seconds"
+        case recommendSeconds = "recommend_seconds"
+    }
+}

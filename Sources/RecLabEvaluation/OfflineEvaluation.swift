@@ -1,0 +1,216 @@
+import Foundation
+import RecLabCore
+
+/// What to evaluate: strategy instances with fixed parameters, or a grid to choose from on
+/// the validation split.
+public struct EvaluationPlan: Sendable {
+    /// One strategy instance of the plan.
+    public struct Entry: Sendable {
+        public var name: String
+        public var strategy: String
+        public var parameters: ParameterValue?
+        /// Parameter name → candidate values. Points are the cartesian product, names in
+        /// alphabetical order, the last name varying fastest; ties go to the earlier point.
+        public var grid: [String: [ParameterValue]]?
+
+        public init(name: String, strategy: String, parameters: ParameterValue? = nil, grid: [String: [ParameterValue]]? = nil) {
+            self.name = name
+            self.strategy = strategy
+            self.parameters = parameters
+            self.grid = grid
+        }
+    }
+
+    public var name: String
+    public var entries: [Entry]
+
+    public init(name: String, entries: [Entry]) {
+        self.name = name
+        self.entries = entries
+    }
+}
+
+/// Reports how far an evaluation has come: the strategy, the phase ("validation 3/12",
+/// "test"), users done and in all.
+public typealias EvaluationProgress = @Sendable (_ strategy: String, _ phase: String, _ done: Int, _ total: Int) -> Void
+
+/// Evaluation protocol v1 (../shared/eval/PROTOCOL.md) for any registered strategy: the
+/// temporal split, the validation split for grids, top-10 among train movies, every metric.
+///
+/// Strategies are reached only through the registry and `FittedModel.recommend`, as the
+/// server reaches them; a request carries the user's train history and their favourite
+/// genre, so a genre strategy can answer for a user too.
+public struct OfflineEvaluation: Sendable {
+    public static let protocolVersion = "v1"
+    public static let cutoff = 10
+    public static let curveDepth = 20
+
+    let registry: StrategyRegistry
+
+    public init(registry: StrategyRegistry) {
+        self.registry = registry
+    }
+
+    /// Runs the plan on `data` (the catalogue and the ratings file's interactions only).
+    public func run(
+        _ plan: EvaluationPlan, data: TrainingData, ratingsFile: String, sha256: String, progress: EvaluationProgress? = nil
+    ) async throws -> EvaluationReport {
+        let started = ContinuousClock.now
+        let createdAt = Date()
+        let order = Dictionary(uniqueKeysWithValues: data.catalogue.items.map { ($0.id, $0.movieLensID ?? Int.max) })
+        let test = RankingTask(data: data, split: TemporalHoldout(data.interactions) { order[$0]! })
+        let validation = RankingTask(
+            data: TrainingData(catalogue: data.catalogue, interactions: test.split.kept),
+            split: TemporalHoldout(test.split.kept) { order[$0]! })
+
+        let needsValidationModels = plan.entries.contains { $0.grid != nil }
+        var trainModels: [String: any FittedModel] = [:]
+        var fitModels: [String: any FittedModel] = [:]
+        var results: [StrategyResult] = []
+        for entry in plan.entries {
+            var chosen = try registry.make(name: entry.name, strategy: entry.strategy, parameters: entry.parameters)
+            var grid: [GridPoint] = []
+            if let axes = entry.grid {
+                let points = try Self.points(axes, base: entry.parameters)
+                var best: (score: Double, model: any FittedModel, strategy: ConfiguredStrategy)?
+                for (index, point) in points.enumerated() {
+                    let candidate = try registry.make(name: entry.name, strategy: entry.strategy, parameters: point)
+                    let clock = ContinuousClock.now
+                    let model = try await candidate.fit(FitContext(data: validation.fitData, models: fitModels))
+                    let fitSeconds = (ContinuousClock.now - clock).seconds
+                    let rankings = try validation.rank(model) { progress?(entry.name, "validation \(index + 1)/\(points.count)", $0, $1) }
+                    let score = RankingMetrics(rankings, k: Self.cutoff, catalogueSize: validation.candidates.count).ndcg
+                    grid.append(GridPoint(parameters: candidate.parameters, validationNDCG: score, fitSeconds: fitSeconds))
+                    if best == nil || score > best!.score { best = (score, model, candidate) }
+                }
+                chosen = best!.strategy
+                fitModels[entry.name] = best!.model
+            } else if needsValidationModels {
+                fitModels[entry.name] = try await chosen.fit(FitContext(data: validation.fitData, models: fitModels))
+            }
+
+            let clock = ContinuousClock.now
+            let model = try await chosen.fit(FitContext(data: test.fitData, models: trainModels))
+            let fitSeconds = (ContinuousClock.now - clock).seconds
+            trainModels[entry.name] = model
+            let recommending = ContinuousClock.now
+            let rankings = try test.rank(model) { progress?(entry.name, "test", $0, $1) }
+            let recommendSeconds = (ContinuousClock.now - recommending).seconds
+            let catalogueSize = test.candidates.count
+            results.append(StrategyResult(
+                name: entry.name, strategy: entry.strategy, parameters: chosen.parameters,
+                selection: grid.isEmpty ? "fixed in the configuration" : "best validation ndcg@10 of \(grid.count) grid points, refitted on train",
+                grid: grid, metrics: RankingMetrics(rankings, k: Self.cutoff, catalogueSize: catalogueSize), rating: nil,
+                curves: Self.curves(rankings, catalogueSize: catalogueSize),
+                perUserNDCG: rankings.map { $0.ndcg(at: Self.cutoff) }, fitSeconds: fitSeconds, recommendSeconds: recommendSeconds))
+        }
+
+        let description = DataDescription(
+            file: ratingsFile, sha256: sha256, users: Set(data.interactions.map(\.user)).count, ratings: data.interactions.count,
+            trainRows: test.split.kept.count, testRows: test.split.heldOut.count, moviesInTrain: test.candidates.count,
+            usersScored: test.scoredUsers.count, fitRows: validation.split.kept.count, validationRows: validation.split.heldOut.count,
+            moviesInFit: validation.candidates.count, usersScoredOnValidation: validation.scoredUsers.count)
+        let stamp = Self.stamp(createdAt)
+        return EvaluationReport(
+            id: "\(stamp)-\(plan.name)", name: plan.name, protocolVersion: Self.protocolVersion, createdAt: createdAt,
+            data: description, strategies: results, totalSeconds: (ContinuousClock.now - started).seconds)
+    }
+
+    static func curves(_ rankings: [UserRanking], catalogueSize: Int) -> [String: [Double]] {
+        let ks = Array(1...curveDepth)
+        let count = Double(max(rankings.count, 1))
+        return [
+            "ndcg": ks.map { k in rankings.reduce(0) { $0 + $1.ndcg(at: k) } / count },
+            "recall": ks.map { k in rankings.reduce(0) { $0 + $1.recall(at: k) } / count },
+            "precision": ks.map { k in rankings.reduce(0) { $0 + $1.precision(at: k) } / count },
+        ]
+    }
+
+    /// The grid's points as full parameter objects over `base`.
+    static func points(_ axes: [String: [ParameterValue]], base: ParameterValue?) throws -> [ParameterValue] {
+        var fixed: [String: ParameterValue] = [:]
+        if case .object(let values)? = base { fixed = values }
+        var points: [[String: ParameterValue]] = [fixed]
+        for (name, values) in axes.sorted(by: { $0.key < $1.key }) {
+            guard !values.isEmpty else { throw ConfigurationError("grid.\(name): no values") }
+            points = points.flatMap { point in values.map { value in point.merging([name: value]) { $1 } } }
+        }
+        return points.map(ParameterValue.object)
+    }
+
+    /// A sortable UTC timestamp for report ids and folders.
+    public static func stamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: date)
+    }
+}
+
+/// One ranking task of the protocol: fit on the kept rows, recommend among the movies they
+/// hold, score against each user's held-out movies rated 4 or more.
+struct RankingTask {
+    let split: TemporalHoldout
+    let fitData: TrainingData
+    let candidates: Set<MovieID>
+    let nonCandidates: Set<MovieID>
+    let scoredUsers: [String]
+    let relevant: [String: Set<MovieID>]
+    let history: [String: [Interaction]]
+    let favouriteGenre: [String: Genre]
+
+    init(data: TrainingData, split: TemporalHoldout) {
+        self.split = split
+        fitData = TrainingData(catalogue: data.catalogue, interactions: split.kept)
+        candidates = Set(split.kept.map(\.movie))
+        nonCandidates = Set(data.catalogue.items.map(\.id)).subtracting(candidates)
+        var relevant: [String: Set<MovieID>] = [:]
+        for interaction in split.heldOut where interaction.rating >= Interaction.likedThreshold {
+            relevant[interaction.user, default: []].insert(interaction.movie)
+        }
+        var users: [String] = []
+        var history: [String: [Interaction]] = [:]
+        for interaction in split.kept {
+            if history[interaction.user] == nil { users.append(interaction.user) }
+            history[interaction.user, default: []].append(interaction)
+        }
+        scoredUsers = users.filter { relevant[$0] != nil }
+        self.relevant = relevant
+        self.history = history
+        var favourite: [String: Genre] = [:]
+        for (user, interactions) in history {
+            var counts: [Genre: (count: Int, first: Int)] = [:]
+            for (index, interaction) in interactions.enumerated() where interaction.isLiked {
+                for genre in data.catalogue.item(interaction.movie)?.genres ?? [] {
+                    counts[genre, default: (0, index)].count += 1
+                }
+            }
+            favourite[user] = counts.max { ($0.value.count, -$0.value.first, -$0.key.id) < ($1.value.count, -$1.value.first, -$1.key.id) }?.key
+        }
+        favouriteGenre = favourite
+    }
+
+    /// Every scored user's top `curveDepth` from `model`; a strategy that cannot answer a
+    /// user scores zero for them.
+    func rank(_ model: any FittedModel, progress: (Int, Int) -> Void) throws -> [UserRanking] {
+        var rankings: [UserRanking] = []
+        rankings.reserveCapacity(scoredUsers.count)
+        for (index, user) in scoredUsers.enumerated() {
+            let userHistory = history[user] ?? []
+            let request = RecommendationRequest(
+                userID: user, history: userHistory, genre: favouriteGenre[user], limit: OfflineEvaluation.curveDepth,
+                excluded: nonCandidates.union(userHistory.map(\.movie)))
+            let ranked: [MovieID]
+            do {
+                ranked = try model.recommend(request).map(\.movie)
+            } catch is RecommendationError {
+                ranked = []
+            }
+            rankings.append(UserRanking(ranked: ranked, relevant: relevant[user]!))
+            if index % 50 == 49 || index == scoredUsers.count - 1 { progress(index + 1, scoredUsers.count) }
+        }
+        return rankings
+    }
+}
+

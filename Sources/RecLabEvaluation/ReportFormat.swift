@@ -1,0 +1,93 @@
+import Foundation
+import RecLabCore
+
+/// How the reports spell numbers, dates, parameters and escaped text, so Markdown and HTML
+/// agree to the character.
+enum ReportFormat {
+    /// Metrics and seconds to 4 decimals; a broken strategy's NaN reads "n/a", not "nan".
+    static func decimal(_ value: Double) -> String {
+        guard value.isFinite else { return "n/a" }
+        let text = String(format: "%.4f", value)
+        return text == "-0.0000" ? "0.0000" : text
+    }
+
+    /// Counts with thousands separators, as the protocol writes them (100,836), whatever the locale.
+    static func count(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var grouped = ""
+        for (offset, digit) in digits.enumerated() {
+            if offset > 0, (digits.count - offset) % 3 == 0 { grouped.append(",") }
+            grouped.append(digit)
+        }
+        return value < 0 ? "-" + grouped : grouped
+    }
+
+    static func percent(_ share: Double) -> String {
+        share.isFinite ? String(format: "%.1f%%", share * 100) : "n/a"
+    }
+
+    static func date(_ date: Date) -> String {
+        let style = Date.ISO8601FormatStyle(dateSeparator: .dash, dateTimeSeparator: .space, timeSeparator: .colon, timeZone: .gmt)
+            .year().month().day().time(includingFractionalSeconds: false)
+        return date.formatted(style) + " UTC"
+    }
+
+    /// Parameters as a configuration author would write them: `factors=64, reg=0.1`. Numbers keep
+    /// their full precision because a regularisation of 1e-5 is not 0.0000.
+    static func parameters(_ value: ParameterValue) -> String {
+        switch value {
+        case .object(let fields) where fields.isEmpty: "defaults"
+        case .object(let fields): fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(parameter($0.value))" }.joined(separator: ", ")
+        default: parameter(value)
+        }
+    }
+
+    static func parameter(_ value: ParameterValue) -> String {
+        switch value {
+        case .null: "null"
+        case .bool(let flag): flag ? "true" : "false"
+        case .number(let number) where number.rounded() == number && abs(number) < 1e15: String(Int64(number))
+        case .number(let number): "\(number)"
+        case .string(let text): text
+        case .array(let items): "[" + items.map(parameter).joined(separator: ", ") + "]"
+        case .object(let fields): "{" + fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(parameter($0.value))" }.joined(separator: ", ") + "}"
+        }
+    }
+
+    static func html(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+
+    /// Text safe inside a GFM table cell: no raw HTML, no emphasis or links by accident, no
+    /// cell breaks. An underscore inside a word never starts emphasis in GFM, so `hit_rate`
+    /// stays readable in the raw file.
+    static func markdown(_ text: String) -> String {
+        let characters = Array(text)
+        let inWord = { (index: Int) in characters.indices.contains(index) && (characters[index].isLetter || characters[index].isNumber) }
+        var escaped = ""
+        for (index, character) in characters.enumerated() {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "_" where inWord(index - 1) && inWord(index + 1): escaped.append(character)
+            case "\\", "`", "*", "_", "[", "]", "|", "#", "~": escaped += "\\\(character)"
+            case "\n", "\r": escaped += " "
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}

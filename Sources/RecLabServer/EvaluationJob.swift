@@ -1,0 +1,61 @@
+import Foundation
+import RecLabCore
+import RecLabDatasets
+import RecLabEvaluation
+import RecLabSQLite
+import RecLabStore
+
+/// `reclab evaluate` as a library: load the data a config names into a scratch database,
+/// run the protocol, write `report.json`, `report.md` and `report.html`, and store the report
+/// where the server serves it.
+public enum EvaluationJob {
+    /// What a run produced.
+    public struct Output: Sendable {
+        public let report: EvaluationReport
+        public let folder: URL
+    }
+
+    public static func run(
+        configPath: String, reportsDirectory: URL, store: some EvaluationRepository, progress: EvaluationProgress? = nil
+    ) async throws -> Output {
+        let configuration = try EvaluationConfiguration.load(path: configPath)
+        let scratch = FileManager.default.temporaryDirectory.appending(path: "reclab-evaluate-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let data = try await loadData(configuration, into: scratch.appending(path: "catalogue.sqlite"))
+        let sha256: String
+        do {
+            sha256 = try SHA256.hexDigest(ofFile: URL(fileURLWithPath: configuration.ratings))
+        } catch {
+            throw ConfigurationError("ratings: cannot read \(configuration.ratings)")
+        }
+        let report = try await OfflineEvaluation(registry: .standard)
+            .run(configuration.plan, data: data, ratingsFile: configuration.ratings, sha256: sha256, progress: progress)
+
+        let folder = reportsDirectory.appending(path: report.id)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let json = try reportEncoder.encode(report)
+        let html = HTMLReport.render(report)
+        try json.write(to: folder.appending(path: "report.json"))
+        try Data(MarkdownReport.render(report).utf8).write(to: folder.appending(path: "report.md"))
+        try Data(html.utf8).write(to: folder.appending(path: "report.html"))
+        try await store.save(StoredEvaluation(
+            id: report.id, name: report.name, protocolVersion: report.protocolVersion, createdAt: report.createdAt, json: json, html: html))
+        return Output(report: report, folder: folder)
+    }
+
+    /// The catalogue from the config's data sets and the ratings file's interactions alone
+    /// (never users' preferences), so the numbers depend on the files only.
+    static func loadData(_ configuration: EvaluationConfiguration, into path: URL) async throws -> TrainingData {
+        let store = try SQLiteStore(path: path.path)
+        _ = try await CatalogueImport.run(paths: [URL(fileURLWithPath: configuration.datasets)], into: store)
+        return try await store.trainingData(includingPreferences: false)
+    }
+
+    /// Stable, readable JSON: the same run gives the same bytes.
+    public static let reportEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Hummingbird
+import RecLabCore
+import RecLabEvaluation
+import RecLabStore
+
+/// `/evaluations` and `/analytics/model-performance`: the stored offline evaluation reports.
+struct EvaluationRoutes {
+    let evaluations: any EvaluationRepository
+
+    /// A stored evaluation in a list.
+    struct Summary: Codable {
+        let id: String
+        let name: String
+        let protocolVersion: String
+        let createdAt: Date
+        let links: [String: String]
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, links
+            case protocolVersion = "protocol_version"
+            case createdAt = "created_at"
+        }
+    }
+
+    struct List: ResponseEncodable {
+        let evaluations: [Summary]
+    }
+
+    /// The seed's model-performance answer, per strategy, from the latest report.
+    struct ModelPerformance: ResponseEncodable {
+        struct Scores: Codable {
+            let strategy: String
+            let precision: Double
+            let recall: Double
+            let ndcg: Double
+            let map: Double
+            let mrr: Double
+            let hitRate: Double
+            let coverage: Double
+            let rmse: Double?
+
+            enum CodingKeys: String, CodingKey {
+                case strategy, precision, recall, ndcg, map, mrr, coverage, rmse
+                case hitRate = "hit_rate"
+            }
+        }
+
+        let evaluationID: String
+        let protocolVersion: String
+        let evaluatedAt: Date
+        let cutoff: Int
+        let usersScored: Int
+        let strategies: [String: Scores]
+
+        enum CodingKeys: String, CodingKey {
+            case cutoff, strategies
+            case evaluationID = "evaluation_id"
+            case protocolVersion = "protocol_version"
+            case evaluatedAt = "evaluated_at"
+            case usersScored = "users_scored"
+        }
+    }
+
+    func register(on router: Router<RecLabRequestContext>) {
+        router.get("evaluations") { _, _ in
+            List(evaluations: try await evaluations.evaluations().map { stored in
+                Summary(id: stored.id, name: stored.name, protocolVersion: stored.protocolVersion, createdAt: stored.createdAt,
+                        links: ["self": "/evaluations/\(stored.id)", "report": "/evaluations/\(stored.id)/report"])
+            })
+        }
+        router.get("evaluations/:id") { _, context in
+            let stored = try await find(context.parameters.get("id") ?? "")
+            var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+            headers[.cacheControl] = "public, max-age=86400, immutable"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: stored.json)))
+        }
+        router.get("evaluations/:id/report") { _, context in
+            let stored = try await find(context.parameters.get("id") ?? "")
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: stored.html)))
+        }
+        router.get("analytics/model-performance") { _, _ in
+            guard let latest = try await evaluations.evaluations().first else {
+                throw APIError.notFound("no offline evaluation has been run yet; run `reclab evaluate --config experiments/offline/ml-latest-small.yaml`", code: "no_evaluation")
+            }
+            let report = try JSONDecoder.reports.decode(EvaluationReport.self, from: latest.json)
+            return ModelPerformance(
+                evaluationID: report.id, protocolVersion: report.protocolVersion, evaluatedAt: report.createdAt,
+                cutoff: OfflineEvaluation.cutoff, usersScored: report.data.usersScored,
+                strategies: Dictionary(uniqueKeysWithValues: report.strategies.map { result in
+                    let m = result.metrics
+                    return (result.name, ModelPerformance.Scores(
+                        strategy: result.strategy, precision: m.precision, recall: m.recall, ndcg: m.ndcg, map: m.map, mrr: m.mrr,
+                        hitRate: m.hitRate, coverage: m.coverage, rmse: result.rating?.rmse))
+                }))
+        }
+    }
+
+    private func find(_ id: String) async throws -> StoredEvaluation {
+        guard let stored = try await evaluations.evaluation(id: id) else {
+            throw APIError.notFound("no evaluation '\(id)'", code: "evaluation_not_found")
+        }
+        return stored
+    }
+}
+
+extension JSONDecoder {
+    /// Decodes stored reports (ISO 8601 dates, as `EvaluationJob` writes them).
+    static let reports: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+}
