@@ -25,6 +25,7 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
         .target(name: "RecLabCore", dependencies: ["LinearAlgebra"]),
         .target(name: "RecLabStore", dependencies: ["RecLabCore"]),
+        .target(name: "RecLabExperiments", dependencies: ["RecLabCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "RecLabEvaluation", dependencies: ["RecLabCore", .product(name: "Yams", package: "Yams")]),
 
         // Strategies: one target each, knowing only the core (and the BLAS layer).
@@ -65,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "reclab",
             dependencies: [
-                "RecLabServer", "RecLabCore", "RecLabEvaluation", "RecLabSQLite",
+                "RecLabServer", "RecLabCore", "RecLabEvaluation", "RecLabSQLite", "RecLabExperiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -85,6 +86,7 @@ let package = Package(
         ),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "RecLabCoreTests", dependencies: ["RecLabCore"]),
+        .testTarget(name: "RecLabExperimentsTests", dependencies: ["RecLabExperiments", "PopularityStrategy", "PersonalizedStrategy", "TestSupport"]),
         .testTarget(name: "RecLabEvaluationTests", dependencies: ["RecLabEvaluation", "PopularityStrategy", "TestSupport"]),
         .testTarget(name: "ContentStrategyTests", dependencies: ["ContentStrategy", "TestSupport"]),
         .testTarget(name: "GenreStrategyTests", dependencies: ["GenreStrategy", "TestSupport"]),

@@ -20,7 +20,7 @@ struct Reclab: AsyncParsableCommand {
             files into the database yourself. `reclab evaluate --config FILE` scores strategies \
             offline and writes a report the server then serves.
             """,
-        subcommands: [Serve.self, Import.self, Evaluate.self])
+        subcommands: [Serve.self, Import.self, Evaluate.self, Experiments.self])
 }
 
 /// The database a subcommand writes to: `--database`, else DATABASE_URL.

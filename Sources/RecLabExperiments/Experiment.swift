@@ -1,0 +1,84 @@
+import Foundation
+import RecLabCore
+
+/// An online experiment: which users it enrols on which surface, and the variants (each a
+/// strategy with parameters) it splits them between. One variant is the control.
+public struct Experiment: Sendable, Equatable {
+    /// Whether an experiment is assigning users.
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        case draft, running, stopped
+    }
+
+    /// A slice of a namespace: experiments in one namespace with disjoint slices never share
+    /// a user, so two of them can run on one surface.
+    public struct Namespace: Sendable, Equatable {
+        public var name: String
+        public var range: Range<Double>
+    }
+
+    /// Which users an experiment may enrol.
+    public struct Targeting: Sendable, Equatable {
+        /// Only users with at least this many ratings and preferences.
+        public var minimumInteractions: Int?
+        /// Only users with no history at all (cold start).
+        public var newUsersOnly: Bool
+
+        public init(minimumInteractions: Int? = nil, newUsersOnly: Bool = false) {
+            self.minimumInteractions = minimumInteractions
+            self.newUsersOnly = newUsersOnly
+        }
+
+        public func admits(interactions: Int) -> Bool {
+            if newUsersOnly, interactions > 0 { return false }
+            if let minimumInteractions, interactions < minimumInteractions { return false }
+            return true
+        }
+    }
+
+    /// One arm of the experiment.
+    public struct Variant: Sendable, Equatable {
+        public var name: String
+        public var weight: Double
+        public var isControl: Bool
+        public var strategy: String
+        public var parameters: ParameterValue?
+    }
+
+    public var id: String
+    public var description: String
+    public var status: Status
+    public var surface: String
+    /// The hash seed: changing it reshuffles this experiment only.
+    public var salt: String
+    /// Share of eligible traffic enrolled, 0–1.
+    public var coverage: Double
+    public var namespace: Namespace?
+    public var targeting: Targeting
+    public var variants: [Variant]
+
+    public var control: Variant { variants.first(where: \.isControl)! }
+}
+
+/// The variant a user is served, and why they are (or are not) in the experiment.
+public struct Assignment: Sendable, Equatable {
+    public var experiment: String
+    public var variant: Experiment.Variant
+    /// The hash value that placed the user, in [0, 1).
+    public var bucket: Double
+}
+
+extension Experiment {
+    /// GrowthBook's algorithm: outside the namespace slice, not targeted or not running means
+    /// no assignment; otherwise hash v2 of (salt, user) picks the variant whose range, scaled
+    /// by coverage, holds it.
+    public func assign(userID: String, interactions: Int) -> Assignment? {
+        guard status == .running, targeting.admits(interactions: interactions) else { return nil }
+        if let namespace, !GrowthBookAssignment.inNamespace(userID, namespace: namespace.name, range: namespace.range) {
+            return nil
+        }
+        guard let bucket = GrowthBookAssignment.hash(seed: salt, value: userID, version: 2) else { return nil }
+        let ranges = GrowthBookAssignment.bucketRanges(variations: variants.count, coverage: coverage, weights: variants.map(\.weight))
+        guard let index = GrowthBookAssignment.chooseVariation(bucket, ranges: ranges) else { return nil }
+        return Assignment(experiment: id, variant: variants[index], bucket: bucket)
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import RecLabCore
+import Yams
+
+/// Reads and checks `experiments/*.yaml` experiment files; every message names the file and
+/// the field at fault.
+public enum ExperimentFile {
+    private struct File: Decodable {
+        struct Namespace: Decodable {
+            let name: String
+            let range: [Double]
+        }
+        struct Targeting: Decodable {
+            let minRatings: Int?
+            let newUsers: Bool?
+            enum CodingKeys: String, CodingKey {
+                case minRatings = "min_ratings"
+                case newUsers = "new_users"
+            }
+        }
+        struct Variant: Decodable {
+            let name: String
+            let weight: Double
+            let control: Bool?
+            let strategy: String
+            let parameters: ParameterValue?
+        }
+        let id: String
+        let description: String?
+        let status: Experiment.Status
+        let surface: String
+        let salt: String
+        let coverage: Double?
+        let namespace: Namespace?
+        let targeting: Targeting?
+        let variants: [Variant]
+    }
+
+    /// Parses one file and checks it on its own (the registry builds every variant, so an
+    /// unknown strategy or a bad parameter is caught here).
+    public static func parse(_ yaml: String, file: String, registry: StrategyRegistry, surfaces: Set<String>) throws -> Experiment {
+        func fail(_ field: String, _ problem: String) -> ConfigurationError { ConfigurationError("\(file): \(field): \(problem)") }
+        let decoded: File
+        do {
+            decoded = try YAMLDecoder().decode(File.self, from: yaml)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw fail((context.codingPath + [key]).map(\.stringValue).joined(separator: "."), "missing")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw fail(context.codingPath.map(\.stringValue).joined(separator: "."), context.debugDescription)
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw fail(context.codingPath.map(\.stringValue).joined(separator: "."), "expected \(type)")
+        } catch {
+            throw ConfigurationError("\(file): not a valid experiment file: \(error)")
+        }
+        guard !decoded.id.isEmpty else { throw fail("id", "must not be empty") }
+        guard !decoded.salt.isEmpty else { throw fail("salt", "must not be empty") }
+        guard surfaces.contains(decoded.surface) else {
+            throw fail("surface", "unknown surface '\(decoded.surface)' (known: \(surfaces.sorted().joined(separator: ", ")))")
+        }
+        let coverage = decoded.coverage ?? 1
+        guard (0...1).contains(coverage) else { throw fail("coverage", "must be between 0 and 1, got \(coverage)") }
+        guard decoded.variants.count >= 2 else { throw fail("variants", "an experiment needs at least two variants") }
+        let total = decoded.variants.map(\.weight).reduce(0, +)
+        guard abs(total - 1) <= 0.001 else { throw fail("variants", "weights sum to \(total), not 1") }
+        var names = Set<String>()
+        for (index, variant) in decoded.variants.enumerated() {
+            guard names.insert(variant.name).inserted else { throw fail("variants[\(index)].name", "'\(variant.name)' is used twice") }
+            guard variant.weight > 0 else { throw fail("variants[\(index)].weight", "must be > 0, got \(variant.weight)") }
+            do {
+                _ = try registry.make(name: "\(decoded.id)/\(variant.name)", strategy: variant.strategy, parameters: variant.parameters)
+            } catch let error as ConfigurationError {
+                throw fail("variants[\(index)]", error.description)
+            }
+        }
+        let controls = decoded.variants.filter { $0.control == true }.count
+        guard controls == 1 else { throw fail("variants", "exactly one variant must be the control (control: true), found \(controls)") }
+        var namespace: Experiment.Namespace?
+        if let given = decoded.namespace {
+            guard given.range.count == 2, 0 <= given.range[0], given.range[0] < given.range[1], given.range[1] <= 1 else {
+                throw fail("namespace.range", "must be [start, end] with 0 <= start < end <= 1")
+            }
+            namespace = .init(name: given.name, range: given.range[0]..<given.range[1])
+        }
+        if let minimum = decoded.targeting?.minRatings, minimum < 0 { throw fail("targeting.min_ratings", "must be >= 0, got \(minimum)") }
+        return Experiment(
+            id: decoded.id, description: decoded.description ?? "", status: decoded.status, surface: decoded.surface,
+            salt: decoded.salt, coverage: coverage, namespace: namespace,
+            targeting: .init(minimumInteractions: decoded.targeting?.minRatings, newUsersOnly: decoded.targeting?.newUsers ?? false),
+            variants: decoded.variants.map {
+                .init(name: $0.name, weight: $0.weight, isControl: $0.control == true, strategy: $0.strategy, parameters: $0.parameters)
+            })
+    }
+
+    /// Checks a set of experiments together: ids are unique, and two running experiments on
+    /// one surface must split a namespace into disjoint slices, or one user would be in both.
+    public static func checkTogether(_ experiments: [(file: String, experiment: Experiment)]) throws {
+        var seen: [String: String] = [:]
+        for (file, experiment) in experiments {
+            if let other = seen[experiment.id] { throw ConfigurationError("\(file): id: '\(experiment.id)' is also the id in \(other)") }
+            seen[experiment.id] = file
+        }
+        let running = experiments.filter { $0.experiment.status == .running }
+        for (index, first) in running.enumerated() {
+            for second in running[(index + 1)...] where first.experiment.surface == second.experiment.surface {
+                guard let a = first.experiment.namespace, let b = second.experiment.namespace, a.name == b.name, !a.range.overlaps(b.range) else {
+                    throw ConfigurationError(
+                        "\(second.file): namespace: running on surface '\(second.experiment.surface)' together with '\(first.experiment.id)' (\(first.file)); give both the same namespace with disjoint ranges")
+                }
+            }
+        }
+    }
+
+    /// Every `*.yaml` experiment file directly in `folder` (not `strategies.yaml`, not
+    /// `offline/`), parsed and checked together, sorted by file name.
+    public static func loadAll(folder: String, registry: StrategyRegistry, surfaces: Set<String>) throws -> [Experiment] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        var loaded: [(file: String, experiment: Experiment)] = []
+        for name in names.sorted() where name.hasSuffix(".yaml") && name != "strategies.yaml" {
+            let path = (folder as NSString).appendingPathComponent(name)
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            loaded.append((path, try parse(text, file: path, registry: registry, surfaces: surfaces)))
+        }
+        try checkTogether(loaded)
+        return loaded.map(\.experiment)
+    }
+}

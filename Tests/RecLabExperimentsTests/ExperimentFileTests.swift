@@ -1,0 +1,123 @@
+import Foundation
+import PersonalizedStrategy
+import PopularityStrategy
+import RecLabCore
+import RecLabExperiments
+import Testing
+
+@Suite struct ExperimentFileTests {
+    static let surfaces: Set<String> = ["personalized", "similar", "hybrid"]
+
+    static var registry: StrategyRegistry {
+        var registry = StrategyRegistry()
+        registry.register(PopularityStrategy.self)
+        registry.register(PersonalizedStrategy.self)
+        return registry
+    }
+
+    static func yaml(
+        id: String = "exp", status: String = "running", surface: String = "personalized", namespace: String = "",
+        coverage: String = "1.0", variants: String = """
+          - { name: a, control: true, weight: 0.5, strategy: popularity, parameters: { ranking: popular } }
+          - { name: b, weight: 0.5, strategy: popularity, parameters: { ranking: top-rated } }
+        """
+    ) -> String {
+        "id: \(id)\nstatus: \(status)\nsurface: \(surface)\nsalt: s-\(id)\ncoverage: \(coverage)\n\(namespace)variants:\n\(variants)\n"
+    }
+
+    func parse(_ yaml: String) throws -> Experiment {
+        try ExperimentFile.parse(yaml, file: "exp.yaml", registry: Self.registry, surfaces: Self.surfaces)
+    }
+
+    @Test func theCommittedExampleIsValid() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appending(path: "experiments").path
+        let experiments = try ExperimentFile.loadAll(folder: folder, registry: Self.registry, surfaces: Self.surfaces)
+        #expect(experiments.map(\.id).contains("personalized-ease-vs-als"))
+    }
+
+    @Test(arguments: [
+        (yaml(variants: "  - { name: a, control: true, weight: 0.5, strategy: nope }\n  - { name: b, weight: 0.5, strategy: popularity }"),
+         "exp.yaml: variants[0]: strategy 'exp/a': unknown strategy id 'nope' (registered: personalized, popularity)"),
+        (yaml(variants: "  - { name: a, control: true, weight: 0.6, strategy: popularity }\n  - { name: b, weight: 0.6, strategy: popularity }"),
+         "exp.yaml: variants: weights sum to 1.2, not 1"),
+        (yaml(variants: "  - { name: a, weight: 0.5, strategy: popularity }\n  - { name: b, weight: 0.5, strategy: popularity }"),
+         "exp.yaml: variants: exactly one variant must be the control (control: true), found 0"),
+        (yaml(variants: "  - { name: a, control: true, weight: 0.5, strategy: personalized, parameters: { lambda: 0 } }\n  - { name: b, weight: 0.5, strategy: popularity }"),
+         "exp.yaml: variants[0]: strategy 'exp/a' (personalized): parameter 'lambda': must be a finite number > 0, got 0.0"),
+        (yaml(surface: "homepage"), "exp.yaml: surface: unknown surface 'homepage' (known: hybrid, personalized, similar)"),
+        (yaml(coverage: "1.5"), "exp.yaml: coverage: must be between 0 and 1, got 1.5"),
+        (yaml(status: "paused"), "exp.yaml: status: Cannot initialize Status from invalid String value paused"),
+    ])
+    func aBadFileIsRefusedNamingTheFileAndTheField(yaml: String, message: String) {
+        do {
+            _ = try parse(yaml)
+            Issue.record("accepted")
+        } catch {
+            #expect("\(error)" == message)
+        }
+    }
+
+    @Test func twoRunningExperimentsOnOneSurfaceNeedDisjointNamespaceSlices() throws {
+        let first = try parse(Self.yaml(id: "one"))
+        let second = try parse(Self.yaml(id: "two"))
+        #expect(throws: ConfigurationError.self) { try ExperimentFile.checkTogether([("one.yaml", first), ("two.yaml", second)]) }
+        let left = try parse(Self.yaml(id: "one", namespace: "namespace: { name: p, range: [0, 0.5] }\n"))
+        let right = try parse(Self.yaml(id: "two", namespace: "namespace: { name: p, range: [0.5, 1] }\n"))
+        try ExperimentFile.checkTogether([("one.yaml", left), ("two.yaml", right)])
+        let stopped = try parse(Self.yaml(id: "two", status: "stopped"))
+        try ExperimentFile.checkTogether([("one.yaml", first), ("two.yaml", stopped)])
+    }
+
+    @Test func disjointNamespaceSlicesNeverShareAUser() throws {
+        let left = try parse(Self.yaml(id: "one", namespace: "namespace: { name: p, range: [0, 0.5] }\n"))
+        let right = try parse(Self.yaml(id: "two", namespace: "namespace: { name: p, range: [0.5, 1] }\n"))
+        var inLeft = 0
+        for user in 0..<5_000 {
+            let a = left.assign(userID: "u\(user)", interactions: 10)
+            let b = right.assign(userID: "u\(user)", interactions: 10)
+            #expect(a == nil || b == nil)
+            #expect(a != nil || b != nil)
+            if a != nil { inLeft += 1 }
+        }
+        #expect((2_300...2_700).contains(inLeft))
+    }
+
+    @Test func theSameUserGetsTheSameVariantEveryTime() throws {
+        let experiment = try parse(Self.yaml())
+        for user in 0..<1_000 {
+            #expect(experiment.assign(userID: "u\(user)", interactions: 3) == experiment.assign(userID: "u\(user)", interactions: 3))
+        }
+    }
+
+    @Test func changingOneExperimentsSaltDoesNotReshuffleAnother() throws {
+        let other = try parse(Self.yaml(id: "other"))
+        let before = (0..<1_000).map { other.assign(userID: "u\($0)", interactions: 3)?.variant.name }
+        var changed = try parse(Self.yaml(id: "mine"))
+        changed.salt = "a new salt"
+        _ = (0..<1_000).map { changed.assign(userID: "u\($0)", interactions: 3) }
+        #expect((0..<1_000).map { other.assign(userID: "u\($0)", interactions: 3)?.variant.name } == before)
+    }
+
+    @Test func targetingAndStatusDecideWhoIsEnrolled() throws {
+        var experiment = try parse(Self.yaml())
+        experiment.targeting = .init(minimumInteractions: 5, newUsersOnly: false)
+        #expect(experiment.assign(userID: "u1", interactions: 4) == nil)
+        #expect(experiment.assign(userID: "u1", interactions: 5) != nil)
+        experiment.targeting = .init(minimumInteractions: nil, newUsersOnly: true)
+        #expect(experiment.assign(userID: "u1", interactions: 1) == nil)
+        #expect(experiment.assign(userID: "u1", interactions: 0) != nil)
+        experiment.status = .draft
+        #expect(experiment.assign(userID: "u1", interactions: 0) == nil)
+    }
+
+    @Test func theAssignmentIsGrowthBooksFormula() throws {
+        let experiment = try parse(Self.yaml(coverage: "0.5"))
+        for user in 0..<2_000 {
+            let id = "u\(user)"
+            let n = GrowthBookAssignment.hash(seed: experiment.salt, value: id, version: 2)!
+            let expected = n < 0.25 ? "a" : (0.5..<0.75).contains(n) ? "b" : nil
+            #expect(experiment.assign(userID: id, interactions: 1)?.variant.name == expected)
+        }
+    }
+}
