@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "RecLabServer",
             dependencies: [
-                "RecLabCore", "RecLabStore", "RecLabSQLite", "RecLabDatasets", "RecLabEvaluation",
+                "RecLabCore", "RecLabStore", "RecLabSQLite", "RecLabDatasets", "RecLabEvaluation", "RecLabExperiments",
                 "ContentStrategy", "GenreStrategy", "PopularityStrategy", "PersonalizedStrategy", "HybridStrategy",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -61,6 +61,7 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(

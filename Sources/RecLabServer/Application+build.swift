@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import RecLabCore
+import RecLabExperiments
 import RecLabSQLite
 import RecLabStore
 
@@ -14,11 +15,13 @@ public struct RecLabServices: Sendable {
     public let refits: RefitService
     let cache: RecommendationCache
 
-    public init(configuration: ServerConfiguration, store: SQLiteStore, strategies: StrategyConfiguration, logger: Logger) {
+    public init(
+        configuration: ServerConfiguration, store: SQLiteStore, strategies: StrategyConfiguration, experiments: [Experiment] = [], logger: Logger
+    ) {
         let cache = RecommendationCache(timeToLive: .seconds(configuration.recommendationCacheTTL))
         self.store = store
         self.cache = cache
-        models = ModelHost(configuration: strategies, interactions: store, logger: logger) { cache.removeAll() }
+        models = ModelHost(configuration: strategies, experiments: experiments, interactions: store, logger: logger) { cache.removeAll() }
         refits = RefitService(host: models, interval: configuration.refitInterval.map { .seconds($0) }, logger: logger)
     }
 }
@@ -39,10 +42,11 @@ public func buildApplication(
     MovieRoutes(movies: store, cacheControl: cacheControl).register(on: router)
     GenreRoutes(movies: store, cacheControl: cacheControl).register(on: router)
     let recommender = Recommender(host: services.models, interactions: store, cache: services.cache)
-    RecommendationRoutes(recommender: recommender, maxRecommendations: configuration.maxRecommendations).register(on: router)
+    RecommendationRoutes(recommender: recommender, maxRecommendations: configuration.maxRecommendations, adminKey: configuration.adminAPIKey).register(on: router)
     UserRoutes(preferences: store, cache: services.cache).register(on: router)
-    AdminRoutes(adminKey: configuration.adminAPIKey, refits: services.refits).register(on: router)
+    AdminRoutes(adminKey: configuration.adminAPIKey, refits: services.refits, experiments: ExperimentReloader(configuration: configuration, models: services.models, logger: logger)).register(on: router)
     EvaluationRoutes(evaluations: store).register(on: router)
+    ExperimentRoutes(models: services.models).register(on: router)
     AnalyticsRoutes(interactions: store, models: services.models).register(on: router)
     return Application(
         router: router,

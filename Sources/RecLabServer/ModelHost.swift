@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import RecLabCore
+import RecLabExperiments
 import RecLabStore
 import Synchronization
 
@@ -18,6 +19,8 @@ public final class ModelHost: Sendable {
         public let movieByTMDBID: [Int: MovieID]
         public let fittedAt: Date
         public let fitSeconds: [String: Double]
+        /// The experiments these models serve; each variant's model is named `id/variant`.
+        public let experiments: [Experiment]
     }
 
     public let configuration: StrategyConfiguration
@@ -26,9 +29,17 @@ public final class ModelHost: Sendable {
     private let current = Mutex<Generation?>(nil)
     private let refitting = Mutex(false)
     private let onSwap: @Sendable () -> Void
+    private let registry: StrategyRegistry
+    /// The experiment set the next refit fits variants for.
+    private let experiments: Mutex<[Experiment]>
 
-    public init(configuration: StrategyConfiguration, interactions: any InteractionRepository, logger: Logger, onSwap: @escaping @Sendable () -> Void = {}) {
+    public init(
+        configuration: StrategyConfiguration, experiments: [Experiment] = [], registry: StrategyRegistry = .standard,
+        interactions: any InteractionRepository, logger: Logger, onSwap: @escaping @Sendable () -> Void = {}
+    ) {
         self.configuration = configuration
+        self.experiments = Mutex(experiments)
+        self.registry = registry
         self.interactions = interactions
         self.logger = logger
         self.onSwap = onSwap
@@ -51,18 +62,41 @@ public final class ModelHost: Sendable {
         guard started else { return false }
         defer { refitting.withLock { $0 = false } }
         let data = try await interactions.trainingData(includingPreferences: true)
+        let experiments = self.experiments.withLock { $0 }
         let generation = try await withTaskExecutorPreference(FitExecutor.shared) {
-            try await self.fit(data)
+            try await self.fit(data, experiments: experiments)
         }
         current.withLock { $0 = generation }
         onSwap()
         return true
     }
 
-    private func fit(_ data: TrainingData) async throws -> Generation {
+    /// Replaces the experiment set and refits, so the new variants' models and the new
+    /// assignments go live together; false when a refit was already running.
+    public func reload(experiments: [Experiment]) async throws -> Bool {
+        let previous = self.experiments.withLock { current in
+            defer { current = experiments }
+            return current
+        }
+        do {
+            let refitted = try await refit()
+            if !refitted { self.experiments.withLock { $0 = previous } }
+            return refitted
+        } catch {
+            self.experiments.withLock { $0 = previous }
+            throw error
+        }
+    }
+
+    private func fit(_ data: TrainingData, experiments: [Experiment]) async throws -> Generation {
         var models: [String: any FittedModel] = [:]
         var seconds: [String: Double] = [:]
-        for instance in configuration.instances {
+        let variants = try experiments.filter { $0.status == .running }.flatMap { experiment in
+            try experiment.variants.map { variant in
+                try registry.make(name: "\(experiment.id)/\(variant.name)", strategy: variant.strategy, parameters: variant.parameters)
+            }
+        }
+        for instance in configuration.instances + variants {
             let clock = ContinuousClock.now
             models[instance.name] = try await instance.fit(FitContext(data: data, models: models))
             seconds[instance.name] = (ContinuousClock.now - clock).seconds
@@ -73,7 +107,8 @@ public final class ModelHost: Sendable {
         }
         var byTMDB: [Int: MovieID] = [:]
         for item in data.catalogue.items { if let tmdb = item.tmdbID { byTMDB[tmdb] = item.id } }
-        return Generation(models: models, catalogue: data.catalogue, movieByTMDBID: byTMDB, fittedAt: Date(), fitSeconds: seconds)
+        return Generation(
+            models: models, catalogue: data.catalogue, movieByTMDBID: byTMDB, fittedAt: Date(), fitSeconds: seconds, experiments: experiments)
     }
 }
 

@@ -22,6 +22,8 @@ public struct ServerConfiguration: Sendable {
     public var datasetURL: URL
     /// The strategy instances and which serves which surface.
     public var strategiesFile: String
+    /// The folder of A/B experiment files.
+    public var experimentsDirectory: String
     /// Seconds a recommendation answer is reused; 0 turns the cache off.
     public var recommendationCacheTTL: Int
     /// The key `X-API-Key` must carry on `/admin` calls; nil disables them.
@@ -47,6 +49,7 @@ public struct ServerConfiguration: Sendable {
         Variable(name: "MAX_RECOMMENDATIONS", defaultValue: "50", meaning: "largest `limit` a recommendation request may ask, 1–1000"),
         Variable(name: "CACHE_TTL", defaultValue: "3600", meaning: "seconds clients may cache catalogue answers; 0: no-store"),
         Variable(name: "STRATEGIES_FILE", defaultValue: "experiments/strategies.yaml", meaning: "strategy instances and the surfaces they serve"),
+        Variable(name: "EXPERIMENTS_DIR", defaultValue: "experiments", meaning: "folder of A/B experiment files (*.yaml but strategies.yaml)"),
         Variable(name: "ENABLE_CACHE", defaultValue: "true", meaning: "cache recommendation answers in memory"),
         Variable(name: "RECOMMENDATION_CACHE_TTL", defaultValue: "1800", meaning: "seconds a recommendation answer is reused"),
         Variable(name: "ADMIN_API_KEY", defaultValue: "(unset)", meaning: "X-API-Key for /admin calls; unset disables them"),
@@ -111,6 +114,7 @@ public struct ServerConfiguration: Sendable {
         }
         datasetURL = parsedURL
         strategiesFile = value("STRATEGIES_FILE") ?? "experiments/strategies.yaml"
+        experimentsDirectory = value("EXPERIMENTS_DIR") ?? "experiments"
         let enableCache = value("ENABLE_CACHE")?.lowercased() ?? "true"
         guard ["true", "false", "1", "0", "yes", "no"].contains(enableCache) else {
             throw InvalidValue(variable: "ENABLE_CACHE", value: enableCache, expected: "true or false")

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import RecLabCore
+import RecLabExperiments
 import RecLabServer
 import RecLabSQLite
 import RecLabStore
@@ -73,13 +74,22 @@ struct Serve: AsyncParsableCommand {
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
+        let experiments: [Experiment]
+        do {
+            experiments = try ExperimentReloader.load(configuration)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
         let store = try SQLiteStore(path: configuration.databasePath)
         try await DefaultData.ensureCatalogue(store: store, configuration: configuration, logger: logger)
-        let services = RecLabServices(configuration: configuration, store: store, strategies: strategies, logger: logger)
+        let services = RecLabServices(configuration: configuration, store: store, strategies: strategies, experiments: experiments, logger: logger)
         try await services.models.refit()
         let app = buildApplication(configuration: configuration, services: services, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: services.refits)],
+            services: [
+                .init(service: app), .init(service: services.refits),
+                .init(service: ExperimentReloadService(reloader: ExperimentReloader(configuration: configuration, models: services.models, logger: logger))),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

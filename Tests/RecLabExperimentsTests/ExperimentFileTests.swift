@@ -33,7 +33,7 @@ import Testing
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appending(path: "experiments").path
         let experiments = try ExperimentFile.loadAll(folder: folder, registry: Self.registry, surfaces: Self.surfaces)
-        #expect(experiments.map(\.id).contains("personalized-ease-vs-als"))
+        #expect(experiments.map(\.id).contains("personalized-ease-tuning"))
     }
 
     @Test(arguments: [

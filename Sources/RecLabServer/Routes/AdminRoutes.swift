@@ -1,11 +1,19 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import RecLabCore
+import RecLabExperiments
 
 /// `/admin/…`: operations behind the `ADMIN_API_KEY`, sent in the `X-API-Key` header.
 struct AdminRoutes {
     let adminKey: String?
     let refits: RefitService
+    let experiments: ExperimentReloader
+
+    struct Reloaded: ResponseEncodable {
+        let status: String
+        let experiments: [String]
+    }
 
     struct RefitStatus: ResponseEncodable {
         let status: String
@@ -18,6 +26,19 @@ struct AdminRoutes {
                 throw APIError(.conflict, code: "refit_running", message: "a refit is already running; the new models replace the old when it ends")
             }
             return EditedResponse(status: .accepted, response: RefitStatus(status: "refit started"))
+        }
+        router.post("admin/experiments/reload") { request, _ in
+            try authorise(request)
+            let loaded: [Experiment]?
+            do {
+                loaded = try await experiments.reload()
+            } catch let error as ConfigurationError {
+                throw APIError(.unprocessableContent, code: "invalid_experiments", message: "\(error.description); the previous experiments keep serving")
+            }
+            guard let loaded else {
+                throw APIError(.conflict, code: "refit_running", message: "a refit is running; reload again when it ends")
+            }
+            return Reloaded(status: "reloaded", experiments: loaded.map(\.id))
         }
     }
 

@@ -1,6 +1,8 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import RecLabCore
+import RecLabExperiments
 import RecLabStore
 
 /// The seed's recommendation answer: the movies, why each, which strategy answered, when.
@@ -45,15 +47,36 @@ struct RecommendationResponse: ResponseEncodable, Sendable {
     let recommendations: [Item]
     let totalCount: Int
     let generatedAt: Date
+    /// The experiment and variant that served this answer; nil when the user is in none.
+    let experiment: String?
+    let variant: String?
 
     enum CodingKeys: String, CodingKey {
-        case type, strategy, genre, recommendations
+        case type, strategy, genre, recommendations, experiment, variant
         case strategyInstance = "strategy_instance"
         case movieID = "movie_id"
         case userID = "user_id"
         case timeWindow = "time_window"
         case totalCount = "total_count"
         case generatedAt = "generated_at"
+    }
+
+    /// Writes `experiment` and `variant` as null when no experiment served the answer, so a
+    /// client always sees whether one did.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(type, forKey: .type)
+        try container.encode(strategy, forKey: .strategy)
+        try container.encode(strategyInstance, forKey: .strategyInstance)
+        try container.encodeIfPresent(movieID, forKey: .movieID)
+        try container.encodeIfPresent(userID, forKey: .userID)
+        try container.encodeIfPresent(genre, forKey: .genre)
+        try container.encodeIfPresent(timeWindow, forKey: .timeWindow)
+        try container.encode(recommendations, forKey: .recommendations)
+        try container.encode(totalCount, forKey: .totalCount)
+        try container.encode(generatedAt, forKey: .generatedAt)
+        try container.encode(experiment, forKey: .experiment)
+        try container.encode(variant, forKey: .variant)
     }
 }
 
@@ -71,6 +94,8 @@ struct Recommender: Sendable {
         var seedTMDBID: Int?
         /// Whose answer this is, so their next preference can drop it from the cache.
         var user: String?
+        /// A variant to serve whatever the assignment says (QA, admin key only).
+        var forcedVariant: String?
     }
 
     func answer(_ question: Question) async throws -> RecommendationResponse {
@@ -78,13 +103,21 @@ struct Recommender: Sendable {
         guard let generation = host.generation else {
             throw APIError(.serviceUnavailable, code: "models_not_ready", message: "the models are still being fitted; try again shortly")
         }
-        let name = host.configuration.surfaces[question.surface]!
-        let instance = host.configuration.instances.first { $0.name == name }!
+        var name = host.configuration.surfaces[question.surface]!
+        var strategyID = host.configuration.instances.first { $0.name == name }!.strategyID
         var request = question.request
         request.requireTMDBID = true
+        var served: (experiment: String, variant: String)?
         if let user = question.user {
             request.history = try await interactions.history(of: user)
             request.excluded.formUnion(request.history.map(\.movie))
+            if let (experiment, variant) = try Self.variant(
+                for: user, surface: question.surface, interactions: request.history.count,
+                forced: question.forcedVariant, experiments: generation.experiments) {
+                served = (experiment.id, variant.name)
+                name = "\(experiment.id)/\(variant.name)"
+                strategyID = variant.strategy
+            }
         }
         if let seed = question.seedTMDBID {
             guard let movie = generation.movieByTMDBID[seed] else {
@@ -97,7 +130,7 @@ struct Recommender: Sendable {
         do {
             recommendations = try generation.models[name]!.recommend(request)
         } catch let error as RecommendationError {
-            throw APIError(.unprocessableContent, code: "cannot_recommend", message: "\(instance.strategyID): \(error)")
+            throw APIError(.unprocessableContent, code: "cannot_recommend", message: "\(strategyID): \(error)")
         }
         let items = recommendations.compactMap { recommendation -> RecommendationResponse.Item? in
             guard let item = generation.catalogue.item(recommendation.movie) else { return nil }
@@ -107,11 +140,44 @@ struct Recommender: Sendable {
                 voteAverage: item.voteAverage)
         }
         let response = RecommendationResponse(
-            type: question.surface.rawValue, strategy: instance.strategyID, strategyInstance: name,
+            type: question.surface.rawValue, strategy: strategyID, strategyInstance: name,
             movieID: question.seedTMDBID, userID: question.user, genre: request.genre,
-            timeWindow: request.timeWindow?.rawValue, recommendations: items, totalCount: items.count, generatedAt: Date())
+            timeWindow: request.timeWindow?.rawValue, recommendations: items, totalCount: items.count, generatedAt: Date(),
+            experiment: served?.experiment, variant: served?.variant)
         cache.store(response, for: question.cacheKey, user: question.user)
         return response
+    }
+
+    /// The running experiment on `surface` that enrols the user, and its variant for them
+    /// (or the forced one).
+    static func variant(
+        for user: String, surface: StrategyConfiguration.Surface, interactions: Int, forced: String?, experiments: [Experiment]
+    ) throws -> (Experiment, Experiment.Variant)? {
+        for experiment in experiments where experiment.status == .running && experiment.surface == surface.rawValue {
+            if let forced {
+                guard let variant = experiment.variants.first(where: { $0.name == forced }) else {
+                    throw APIError.badRequest("experiment '\(experiment.id)' has no variant '\(forced)' (variants: \(experiment.variants.map(\.name).joined(separator: ", ")))")
+                }
+                return (experiment, variant)
+            }
+            if let assignment = experiment.assign(userID: user, interactions: interactions) {
+                return (experiment, assignment.variant)
+            }
+        }
+        return nil
+    }
+
+    /// The user surface an experiment enrolling this user runs on (personalized first).
+    func experimentSurface(for user: String, forced: Bool) async throws -> StrategyConfiguration.Surface {
+        guard let generation = host.generation else { return .personalized }
+        let running = generation.experiments.filter { $0.status == .running }
+        let count = try await interactions.history(of: user).count
+        for surface in [StrategyConfiguration.Surface.personalized, .hybrid] {
+            if running.contains(where: { $0.surface == surface.rawValue && (forced || $0.assign(userID: user, interactions: count) != nil) }) {
+                return surface
+            }
+        }
+        return .personalized
     }
 }
 
@@ -119,6 +185,7 @@ struct Recommender: Sendable {
 struct RecommendationRoutes {
     let recommender: Recommender
     let maxRecommendations: Int
+    let adminKey: String?
 
     func register(on router: Router<RecLabRequestContext>) {
         let group = router.group("recommendations")
@@ -158,6 +225,21 @@ struct RecommendationRoutes {
         router.get("users/:user_id/recommendations/personalized") { request, context in
             try await personal(.personalized, user: try context.parameters.userID(), request)
         }
+        group.get("ab-test/:user_id") { request, context in
+            let user = try context.parameters.userID()
+            let forced = try forcedVariant(request)
+            let surface = try await recommender.experimentSurface(for: user, forced: forced != nil)
+            return try await personal(surface, user: user, request, forcedVariant: forced)
+        }
+    }
+
+    /// `?force_variant=`, honoured only with the admin key (QA looks at a variant on purpose).
+    private func forcedVariant(_ request: Request) throws -> String? {
+        guard let variant = request.uri.queryParameters.get("force_variant") else { return nil }
+        guard let adminKey, request.headers[HTTPField.Name("X-API-Key")!] == adminKey else {
+            throw APIError(.forbidden, code: "forbidden", message: "force_variant needs the admin X-API-Key")
+        }
+        return variant
     }
 
     private func ranking(_ surface: StrategyConfiguration.Surface, _ request: Request) async throws -> RecommendationResponse {
@@ -165,11 +247,13 @@ struct RecommendationRoutes {
         return try await recommender.answer(.init(surface: surface, cacheKey: "\(surface.rawValue)/\(limit)", request: RecommendationRequest(limit: limit)))
     }
 
-    private func personal(_ surface: StrategyConfiguration.Surface, user: String, _ request: Request) async throws -> RecommendationResponse {
+    private func personal(
+        _ surface: StrategyConfiguration.Surface, user: String, _ request: Request, forcedVariant: String? = nil
+    ) async throws -> RecommendationResponse {
         let limit = try limit(request)
         return try await recommender.answer(.init(
-            surface: surface, cacheKey: "\(surface.rawValue)/\(user)/\(limit)",
-            request: RecommendationRequest(userID: user, limit: limit), user: user))
+            surface: surface, cacheKey: "\(surface.rawValue)/\(user)/\(limit)/\(forcedVariant ?? "")",
+            request: RecommendationRequest(userID: user, limit: limit), user: user, forcedVariant: forcedVariant))
     }
 
     private func limit(_ request: Request) throws -> Int {
