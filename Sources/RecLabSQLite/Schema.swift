@@ -139,6 +139,23 @@ enum Schema {
                 CREATE INDEX evaluations_created ON evaluations(created_at);
                 """)
         }
+        migrator.registerMigration("v3-events") { db in
+            try db.execute(sql: """
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY,
+                    event_id TEXT NOT NULL UNIQUE,            -- the client's id: posting twice stores once
+                    type TEXT NOT NULL CHECK (type IN ('impression', 'click', 'watch', 'rating', 'add_to_watchlist')),
+                    user_id TEXT NOT NULL,
+                    movie_id INTEGER NOT NULL,                -- TMDB id, as the API names movies
+                    request_id TEXT,                          -- the recommendation answer that showed the movie
+                    rating REAL CHECK (rating IS NULL OR (rating >= 0.5 AND rating <= 5.0)),
+                    occurred_at TIMESTAMP NOT NULL,
+                    received_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+                );
+                CREATE INDEX events_request ON events(request_id);
+                CREATE INDEX events_user ON events(user_id, occurred_at);
+                """)
+        }
         return migrator
     }
 }

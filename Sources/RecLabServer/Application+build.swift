@@ -47,6 +47,7 @@ public func buildApplication(
     AdminRoutes(adminKey: configuration.adminAPIKey, refits: services.refits, experiments: ExperimentReloader(configuration: configuration, models: services.models, logger: logger)).register(on: router)
     EvaluationRoutes(evaluations: store).register(on: router)
     ExperimentRoutes(models: services.models).register(on: router)
+    EventRoutes(events: store).register(on: router)
     AnalyticsRoutes(interactions: store, models: services.models).register(on: router)
     return Application(
         router: router,

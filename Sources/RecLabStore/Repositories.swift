@@ -99,10 +99,12 @@ public struct PreferenceInput: Sendable, Equatable {
 /// A store refusal callers can explain to a client.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case unknownMovie(tmdbID: Int)
+    case unknownMovies(tmdbIDs: [Int])
 
     public var description: String {
         switch self {
         case .unknownMovie(let tmdbID): "no movie with tmdb_id \(tmdbID)"
+        case .unknownMovies(let tmdbIDs): "no movie with tmdb_id \(tmdbIDs.map(String.init).joined(separator: ", "))"
         }
     }
 }
@@ -131,5 +133,50 @@ public struct StoredEvaluation: Sendable, Equatable {
         self.createdAt = createdAt
         self.json = json
         self.html = html
+    }
+}
+
+/// Users' feedback on what they were shown: the raw material of experiment reports.
+public protocol EventRepository: Sendable {
+    /// Stores the batch in one transaction, skipping events whose `eventID` is already
+    /// stored. Throws `StoreError.unknownMovies` (storing nothing) when a movie is unknown.
+    func record(_ events: [FeedbackEvent]) async throws -> EventReceipt
+}
+
+/// One feedback event as a client reports it.
+public struct FeedbackEvent: Sendable, Equatable {
+    /// What the user did with a recommended movie.
+    public enum Kind: String, Sendable, CaseIterable, Codable {
+        case impression, click, watch, rating
+        case addToWatchlist = "add_to_watchlist"
+    }
+
+    public var eventID: String
+    public var kind: Kind
+    public var userID: String
+    public var tmdbID: Int
+    public var requestID: String?
+    public var rating: Double?
+    public var occurredAt: Date
+
+    public init(eventID: String, kind: Kind, userID: String, tmdbID: Int, requestID: String?, rating: Double?, occurredAt: Date) {
+        self.eventID = eventID
+        self.kind = kind
+        self.userID = userID
+        self.tmdbID = tmdbID
+        self.requestID = requestID
+        self.rating = rating
+        self.occurredAt = occurredAt
+    }
+}
+
+/// How a batch of events was received.
+public struct EventReceipt: Sendable, Equatable, Codable {
+    public var stored: Int
+    public var duplicates: Int
+
+    public init(stored: Int, duplicates: Int) {
+        self.stored = stored
+        self.duplicates = duplicates
     }
 }

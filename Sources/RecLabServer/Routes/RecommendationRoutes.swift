@@ -47,12 +47,15 @@ struct RecommendationResponse: ResponseEncodable, Sendable {
     let recommendations: [Item]
     let totalCount: Int
     let generatedAt: Date
+    /// Names this answer, so feedback events can say which answer showed a movie.
+    let requestID: String
     /// The experiment and variant that served this answer; nil when the user is in none.
     let experiment: String?
     let variant: String?
 
     enum CodingKeys: String, CodingKey {
         case type, strategy, genre, recommendations, experiment, variant
+        case requestID = "request_id"
         case strategyInstance = "strategy_instance"
         case movieID = "movie_id"
         case userID = "user_id"
@@ -75,6 +78,7 @@ struct RecommendationResponse: ResponseEncodable, Sendable {
         try container.encode(recommendations, forKey: .recommendations)
         try container.encode(totalCount, forKey: .totalCount)
         try container.encode(generatedAt, forKey: .generatedAt)
+        try container.encode(requestID, forKey: .requestID)
         try container.encode(experiment, forKey: .experiment)
         try container.encode(variant, forKey: .variant)
     }
@@ -143,7 +147,7 @@ struct Recommender: Sendable {
             type: question.surface.rawValue, strategy: strategyID, strategyInstance: name,
             movieID: question.seedTMDBID, userID: question.user, genre: request.genre,
             timeWindow: request.timeWindow?.rawValue, recommendations: items, totalCount: items.count, generatedAt: Date(),
-            experiment: served?.experiment, variant: served?.variant)
+            requestID: "rec_" + UUID().uuidString.lowercased(), experiment: served?.experiment, variant: served?.variant)
         cache.store(response, for: question.cacheKey, user: question.user)
         return response
     }

@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import RecLabCore
+import RecLabStore
+
+/// `POST /events`: batches of feedback on recommended movies, stored durably, once each.
+struct EventRoutes {
+    let events: any EventRepository
+    static let maximumBatch = 1_000
+
+    /// One event as posted; `timestamp` is ISO 8601 or seconds since 1970.
+    struct EventBody: Decodable {
+        let eventID: String
+        let type: String
+        let userID: String
+        let movieID: Int
+        let requestID: String?
+        let rating: Double?
+        let timestamp: Timestamp
+
+        enum CodingKeys: String, CodingKey {
+            case type, rating, timestamp
+            case eventID = "event_id"
+            case userID = "user_id"
+            case movieID = "movie_id"
+            case requestID = "request_id"
+        }
+    }
+
+    /// An event time in either form clients send.
+    struct Timestamp: Decodable {
+        let date: Date
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let seconds = try? container.decode(Double.self) {
+                date = Date(timeIntervalSince1970: seconds)
+            } else if let text = try? container.decode(String.self), let parsed = ISO8601DateFormatter().date(from: text) {
+                date = parsed
+            } else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected ISO 8601 or seconds since 1970")
+            }
+        }
+    }
+
+    struct Batch: Decodable {
+        let events: [EventBody]
+    }
+
+    func register(on router: Router<RecLabRequestContext>) {
+        router.post("events") { request, _ in
+            let batch = try await request.decodeJSON(Batch.self)
+            let parsed = try Self.validate(batch.events)
+            do {
+                return try await events.record(parsed)
+            } catch StoreError.unknownMovies(let ids) {
+                throw APIError(.unprocessableContent, code: "invalid_event", message: "unknown movie_id \(ids.map(String.init).joined(separator: ", ")); nothing was stored")
+            }
+        }
+    }
+
+    /// Checks the whole batch before anything is stored; the message names the event.
+    static func validate(_ bodies: [EventBody]) throws -> [FeedbackEvent] {
+        guard (1...maximumBatch).contains(bodies.count) else {
+            throw APIError(.unprocessableContent, code: "invalid_event", message: "a batch holds 1 to \(maximumBatch) events, got \(bodies.count)")
+        }
+        let now = Date()
+        return try bodies.enumerated().map { index, body in
+            func fail(_ field: String, _ problem: String) -> APIError {
+                APIError(.unprocessableContent, code: "invalid_event", message: "events[\(index)].\(field): \(problem); nothing was stored")
+            }
+            guard (1...128).contains(body.eventID.count) else { throw fail("event_id", "must be 1–128 characters") }
+            guard let kind = FeedbackEvent.Kind(rawValue: body.type) else {
+                throw fail("type", "unknown type '\(body.type)' (known: \(FeedbackEvent.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard (1...64).contains(body.userID.count) else { throw fail("user_id", "must be 1–64 characters") }
+            guard body.movieID > 0 else { throw fail("movie_id", "must be a positive TMDB id, got \(body.movieID)") }
+            if kind == .rating {
+                guard let rating = body.rating, isHalfStarRating(rating) else { throw fail("rating", "a rating event needs a rating of 0.5 to 5.0 in half steps") }
+            } else if body.rating != nil {
+                throw fail("rating", "only rating events carry a rating")
+            }
+            guard body.timestamp.date <= now.addingTimeInterval(300) else { throw fail("timestamp", "is in the future") }
+            return FeedbackEvent(
+                eventID: body.eventID, kind: kind, userID: body.userID, tmdbID: body.movieID, requestID: body.requestID,
+                rating: body.rating, occurredAt: body.timestamp.date)
+        }
+    }
+}
+
+extension EventReceipt: ResponseEncodable {}

@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import TestSupport
+import Testing
+
+@Suite struct EventAPITests {
+    static func batch(_ prefix: String, count: Int = 3, type: String = "click", extra: String = "") -> String {
+        let events = (0..<count).map { index in
+            #"{"event_id": "\#(prefix)-\#(index)", "type": "\#(type)", "user_id": "u-\#(prefix)", "movie_id": 27205, "request_id": "rec_x", "timestamp": "2026-11-25T10:00:00Z"\#(extra)}"#
+        }
+        return #"{"events": [\#(events.joined(separator: ","))]}"#
+    }
+
+    @Test func aBatchIsStoredAndPostingItAgainStoresNothingTwice() async throws {
+        let prefix = "batch-\(UUID().uuidString.prefix(8))"
+        try await withLiveServer { client in
+            let first = try await client.post("/events", json: Self.batch(prefix))
+            #expect(first.status == .ok)
+            #expect(try first.json()["stored"] as? Int == 3)
+            let again = try await client.post("/events", json: Self.batch(prefix))
+            let receipt = try again.json()
+            #expect(receipt["stored"] as? Int == 0)
+            #expect(receipt["duplicates"] as? Int == 3)
+        }
+    }
+
+    @Test func everyKindOfEventIsAccepted() async throws {
+        let prefix = "kinds-\(UUID().uuidString.prefix(8))"
+        try await withLiveServer { client in
+            for type in ["impression", "click", "watch", "add_to_watchlist"] {
+                let stored = try await client.post("/events", json: Self.batch("\(prefix)-\(type)", count: 1, type: type)).json()
+                #expect(stored["stored"] as? Int == 1)
+            }
+            let rating = try await client.post("/events", json: Self.batch("\(prefix)-rating", count: 1, type: "rating", extra: #", "rating": 4.5"#))
+            #expect(try rating.json()["stored"] as? Int == 1)
+        }
+    }
+
+    @Test(arguments: [
+        (batch("bad-type", type: "like"), "events[0].type: unknown type 'like' (known: impression, click, watch, rating, add_to_watchlist); nothing was stored"),
+        (batch("bad-rating", count: 1, type: "rating"), "events[0].rating: a rating event needs a rating of 0.5 to 5.0 in half steps; nothing was stored"),
+        (batch("bad-movie").replacingOccurrences(of: "27205", with: "999999999"), "unknown movie_id 999999999; nothing was stored"),
+        (#"{"events": []}"#, "a batch holds 1 to 1000 events, got 0"),
+    ])
+    func aBadBatchIsRefusedWholeWithTheEventNamed(body: String, message: String) async throws {
+        try await withLiveServer { client in
+            let response = try await client.post("/events", json: body)
+            #expect(response.status == .unprocessableContent)
+            let error = try response.json()["error"] as? [String: Any]
+            #expect(error?["message"] as? String == message)
+        }
+    }
+
+    @Test func aBatchWithOneBadEventStoresNoneOfIt() async throws {
+        let prefix = "partial-\(UUID().uuidString.prefix(8))"
+        try await withLiveServer { client in
+            let mixed = Self.batch(prefix, count: 2).replacingOccurrences(of: #""type": "click", "user_id": "u-\#(prefix)", "movie_id": 27205, "request_id": "rec_x", "timestamp": "2026-11-25T10:00:00Z"}]"#, with: #""type": "clack", "user_id": "u", "movie_id": 27205, "timestamp": 0}]"#)
+            #expect(try await client.post("/events", json: mixed).status == .unprocessableContent)
+            // The good event of that batch was not stored: posting it alone stores it now.
+            let alone = try await client.post("/events", json: Self.batch(prefix, count: 1)).json()
+            #expect(alone["stored"] as? Int == 1)
+        }
+    }
+
+    @Test func recommendationAnswersCarryARequestIDForEvents() async throws {
+        try await withLiveServer { client in
+            let body = try await client.execute(uri: "/recommendations/popular?limit=3", method: .get).json()
+            #expect((body["request_id"] as? String)?.hasPrefix("rec_") == true)
+        }
+    }
+}
