@@ -74,7 +74,8 @@ import Testing
             let response = try await client.execute(uri: "/users/nobody-\(UUID().uuidString.prefix(8))/recommendations/personalized?limit=5", method: .get)
             let items = try #require(try response.json()["recommendations"] as? [[String: Any]])
             #expect(items.count == 5)
-            #expect((items.first?["reason"] as? String ?? "").localizedCaseInsensitiveContains("popular"))
+            let reason = items.first?["reason"] as? String ?? ""
+            #expect(reason.localizedCaseInsensitiveContains("popular"))
         }
     }
 
