@@ -13,6 +13,8 @@ public struct RecLabServices: Sendable {
     public let store: SQLiteStore
     public let models: ModelHost
     public let refits: RefitService
+    /// Re-reads the experiment files for `POST /admin/experiments/reload` and SIGHUP.
+    public let experimentReloader: ExperimentReloader
     let cache: RecommendationCache
 
     public init(
@@ -23,6 +25,7 @@ public struct RecLabServices: Sendable {
         self.cache = cache
         models = ModelHost(configuration: strategies, experiments: experiments, interactions: store, logger: logger) { cache.removeAll() }
         refits = RefitService(host: models, interval: configuration.refitInterval.map { .seconds($0) }, logger: logger)
+        experimentReloader = ExperimentReloader(configuration: configuration, models: models, logger: logger)
     }
 }
 
@@ -44,7 +47,7 @@ public func buildApplication(
     let recommender = Recommender(host: services.models, interactions: store, cache: services.cache)
     RecommendationRoutes(recommender: recommender, maxRecommendations: configuration.maxRecommendations, adminKey: configuration.adminAPIKey).register(on: router)
     UserRoutes(preferences: store, cache: services.cache).register(on: router)
-    AdminRoutes(adminKey: configuration.adminAPIKey, refits: services.refits, experiments: ExperimentReloader(configuration: configuration, models: services.models, logger: logger)).register(on: router)
+    AdminRoutes(adminKey: configuration.adminAPIKey, refits: services.refits, experiments: services.experimentReloader).register(on: router)
     EvaluationRoutes(evaluations: store).register(on: router)
     ExperimentRoutes(models: services.models).register(on: router)
     EventRoutes(events: store).register(on: router)

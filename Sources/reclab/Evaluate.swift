@@ -28,7 +28,7 @@ struct Evaluate: AsyncParsableCommand {
 
     func run() async throws {
         let store = try SQLiteStore(path: try await database.path())
-        let progress = EvaluationProgressLine(interactive: isatty(STDERR_FILENO) == 1)
+        let progress = EvaluationProgressLine()
         let output: EvaluationJob.Output
         do {
             output = try await EvaluationJob.run(
@@ -55,20 +55,15 @@ struct Evaluate: AsyncParsableCommand {
     }
 }
 
-/// Evaluation progress on standard error: strategy, phase, users done and an ETA on a
-/// terminal; a line per finished phase otherwise.
+/// Evaluation progress: strategy, phase, users done and an ETA for the phase.
 final class EvaluationProgressLine: Sendable {
-    let interactive: Bool
+    let line = StatusLine()
     /// The phase on screen and when it began, for the ETA.
     private let phase = Mutex((key: "", started: ContinuousClock.now))
 
-    init(interactive: Bool) {
-        self.interactive = interactive
-    }
-
     var report: EvaluationProgress {
         { [self] strategy, name, done, total in
-            if interactive {
+            if line.interactive {
                 let key = "\(strategy)/\(name)"
                 let started = self.phase.withLock { current in
                     if current.key != key { current = (key, .now) }
@@ -76,15 +71,12 @@ final class EvaluationProgressLine: Sendable {
                 }
                 let elapsed = (ContinuousClock.now - started).seconds
                 let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
-                let line = "\(strategy) · \(name) · users \(done)/\(total) · ETA \(String(format: "%.1f s", eta))"
-                FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)".utf8))
+                line.redraw("\(strategy) · \(name) · users \(done)/\(total) · ETA \(String(format: "%.1f s", eta))")
             } else if done == total {
-                FileHandle.standardError.write(Data("\(strategy): \(name): \(total) users scored\n".utf8))
+                line.log("\(strategy): \(name): \(total) users scored")
             }
         }
     }
 
-    func finish() {
-        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
-    }
+    func finish() { line.finish() }
 }

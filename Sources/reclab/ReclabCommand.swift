@@ -88,7 +88,7 @@ struct Serve: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: app), .init(service: services.refits),
-                .init(service: ExperimentReloadService(reloader: ExperimentReloader(configuration: configuration, models: services.models, logger: logger))),
+                .init(service: ExperimentReloadService(reloader: services.experimentReloader)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -113,7 +113,7 @@ struct Import: AsyncParsableCommand {
     func run() async throws {
         let databasePath = try await database.path()
         let store = try SQLiteStore(path: databasePath)
-        let progress = ProgressLine(interactive: isatty(STDERR_FILENO) == 1)
+        let progress = ProgressLine()
         let report: CatalogueImport.Report
         do {
             report = try await CatalogueImport.run(paths: paths.map { URL(fileURLWithPath: $0) }, into: store, progress: progress.report)
@@ -132,29 +132,40 @@ struct Import: AsyncParsableCommand {
     }
 }
 
-/// Import progress on standard error: a redrawn line on a terminal, one line per finished
-/// phase otherwise (logs and CI).
-final class ProgressLine: Sendable {
-    let interactive: Bool
+/// A progress display on standard error: one line redrawn in place on a terminal, a line per
+/// finished step otherwise (logs and CI).
+struct StatusLine: Sendable {
+    let interactive = isatty(STDERR_FILENO) == 1
 
-    init(interactive: Bool) {
-        self.interactive = interactive
+    func redraw(_ text: String) {
+        FileHandle.standardError.write(Data("\r\u{1B}[2K\(text)".utf8))
     }
 
+    func log(_ text: String) {
+        FileHandle.standardError.write(Data("\(text)\n".utf8))
+    }
+
+    func finish() {
+        if interactive { redraw("") }
+    }
+}
+
+/// Import progress: a bar per phase.
+struct ProgressLine: Sendable {
+    let line = StatusLine()
+
     var report: ImportProgress {
-        { [interactive] phase, done, total in
-            if interactive {
+        { [line] phase, done, total in
+            if line.interactive {
                 let width = 30
                 let filled = total > 0 ? width * done / total : width
                 let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-                FileHandle.standardError.write(Data("\r\u{1B}[2K\(phase.padding(toLength: 24, withPad: " ", startingAt: 0)) \(bar) \(done)/\(total)".utf8))
+                line.redraw("\(phase.padding(toLength: 24, withPad: " ", startingAt: 0)) \(bar) \(done)/\(total)")
             } else if done == total {
-                FileHandle.standardError.write(Data("\(phase): \(total) done\n".utf8))
+                line.log("\(phase): \(total) done")
             }
         }
     }
 
-    func finish() {
-        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
-    }
+    func finish() { line.finish() }
 }

@@ -100,6 +100,8 @@ struct Recommender: Sendable {
         var user: String?
         /// A variant to serve whatever the assignment says (QA, admin key only).
         var forcedVariant: String?
+        /// The user's history when the route has already read it.
+        var history: [Interaction]?
     }
 
     func answer(_ question: Question) async throws -> RecommendationResponse {
@@ -113,7 +115,11 @@ struct Recommender: Sendable {
         request.requireTMDBID = true
         var served: (experiment: String, variant: String)?
         if let user = question.user {
-            request.history = try await interactions.history(of: user)
+            if let history = question.history {
+                request.history = history
+            } else {
+                request.history = try await interactions.history(of: user)
+            }
             request.excluded.formUnion(request.history.map(\.movie))
             if let (experiment, variant) = try Self.variant(
                 for: user, surface: question.surface, interactions: request.history.count,
@@ -171,17 +177,17 @@ struct Recommender: Sendable {
         return nil
     }
 
-    /// The user surface an experiment enrolling this user runs on (personalized first).
-    func experimentSurface(for user: String, forced: Bool) async throws -> StrategyConfiguration.Surface {
-        guard let generation = host.generation else { return .personalized }
-        let running = generation.experiments.filter { $0.status == .running }
-        let count = try await interactions.history(of: user).count
+    /// The user surface an experiment enrolling this user runs on (personalized first), and
+    /// the history that decided it, for the answer to reuse.
+    func experimentSurface(for user: String, forced: Bool) async throws -> (StrategyConfiguration.Surface, [Interaction]) {
+        let history = try await interactions.history(of: user)
+        let running = (host.generation?.experiments ?? []).filter { $0.status == .running }
         for surface in [StrategyConfiguration.Surface.personalized, .hybrid] {
-            if running.contains(where: { $0.surface == surface.rawValue && (forced || $0.assign(userID: user, interactions: count) != nil) }) {
-                return surface
+            if running.contains(where: { $0.surface == surface.rawValue && (forced || $0.assign(userID: user, interactions: history.count) != nil) }) {
+                return (surface, history)
             }
         }
-        return .personalized
+        return (.personalized, history)
     }
 }
 
@@ -232,8 +238,8 @@ struct RecommendationRoutes {
         group.get("ab-test/:user_id") { request, context in
             let user = try context.parameters.userID()
             let forced = try forcedVariant(request)
-            let surface = try await recommender.experimentSurface(for: user, forced: forced != nil)
-            return try await personal(surface, user: user, request, forcedVariant: forced)
+            let (surface, history) = try await recommender.experimentSurface(for: user, forced: forced != nil)
+            return try await personal(surface, user: user, request, forcedVariant: forced, history: history)
         }
     }
 
@@ -252,12 +258,13 @@ struct RecommendationRoutes {
     }
 
     private func personal(
-        _ surface: StrategyConfiguration.Surface, user: String, _ request: Request, forcedVariant: String? = nil
+        _ surface: StrategyConfiguration.Surface, user: String, _ request: Request, forcedVariant: String? = nil,
+        history: [Interaction]? = nil
     ) async throws -> RecommendationResponse {
         let limit = try limit(request)
         return try await recommender.answer(.init(
             surface: surface, cacheKey: "\(surface.rawValue)/\(user)/\(limit)/\(forcedVariant ?? "")",
-            request: RecommendationRequest(userID: user, limit: limit), user: user, forcedVariant: forcedVariant))
+            request: RecommendationRequest(userID: user, limit: limit), user: user, forcedVariant: forcedVariant, history: history))
     }
 
     private func limit(_ request: Request) throws -> Int {
