@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
         .target(name: "RecLabCore", dependencies: ["LinearAlgebra"]),
         .target(name: "RecLabStore", dependencies: ["RecLabCore"]),
-        .target(name: "RecLabExperiments", dependencies: ["RecLabCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "RecLabExperiments", dependencies: ["RecLabCore", "RecLabStore", "RecLabEvaluation", .product(name: "Yams", package: "Yams")]),
         .target(name: "RecLabEvaluation", dependencies: ["RecLabCore", .product(name: "Yams", package: "Yams")]),
 
         // Strategies: one target each, knowing only the core (and the BLAS layer).

@@ -3,16 +3,16 @@ import RecLabCore
 
 /// How the reports spell numbers, dates, parameters and escaped text, so Markdown and HTML
 /// agree to the character.
-enum ReportFormat {
+package enum ReportFormat {
     /// Metrics and seconds to 4 decimals; a broken strategy's NaN reads "n/a", not "nan".
-    static func decimal(_ value: Double) -> String {
+    package static func decimal(_ value: Double) -> String {
         guard value.isFinite else { return "n/a" }
         let text = String(format: "%.4f", value)
         return text == "-0.0000" ? "0.0000" : text
     }
 
     /// Counts with thousands separators, as the protocol writes them (100,836), whatever the locale.
-    static func count(_ value: Int) -> String {
+    package static func count(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var grouped = ""
         for (offset, digit) in digits.enumerated() {
@@ -22,11 +22,11 @@ enum ReportFormat {
         return value < 0 ? "-" + grouped : grouped
     }
 
-    static func percent(_ share: Double) -> String {
+    package static func percent(_ share: Double) -> String {
         share.isFinite ? String(format: "%.1f%%", share * 100) : "n/a"
     }
 
-    static func date(_ date: Date) -> String {
+    package static func date(_ date: Date) -> String {
         let style = Date.ISO8601FormatStyle(dateSeparator: .dash, dateTimeSeparator: .space, timeSeparator: .colon, timeZone: .gmt)
             .year().month().day().time(includingFractionalSeconds: false)
         return date.formatted(style) + " UTC"
@@ -34,7 +34,7 @@ enum ReportFormat {
 
     /// Parameters as a configuration author would write them: `factors=64, reg=0.1`. Numbers keep
     /// their full precision because a regularisation of 1e-5 is not 0.0000.
-    static func parameters(_ value: ParameterValue) -> String {
+    package static func parameters(_ value: ParameterValue) -> String {
         switch value {
         case .object(let fields) where fields.isEmpty: "defaults"
         case .object(let fields): fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(parameter($0.value))" }.joined(separator: ", ")
@@ -42,7 +42,7 @@ enum ReportFormat {
         }
     }
 
-    static func parameter(_ value: ParameterValue) -> String {
+    package static func parameter(_ value: ParameterValue) -> String {
         switch value {
         case .null: "null"
         case .bool(let flag): flag ? "true" : "false"
@@ -54,7 +54,7 @@ enum ReportFormat {
         }
     }
 
-    static func html(_ text: String) -> String {
+    package static func html(_ text: String) -> String {
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)
         for character in text {
@@ -73,7 +73,7 @@ enum ReportFormat {
     /// Text safe inside a GFM table cell: no raw HTML, no emphasis or links by accident, no
     /// cell breaks. An underscore inside a word never starts emphasis in GFM, so `hit_rate`
     /// stays readable in the raw file.
-    static func markdown(_ text: String) -> String {
+    package static func markdown(_ text: String) -> String {
         let characters = Array(text)
         let inWord = { (index: Int) in characters.indices.contains(index) && (characters[index].isLetter || characters[index].isNumber) }
         var escaped = ""

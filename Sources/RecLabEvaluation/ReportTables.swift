@@ -52,26 +52,47 @@ enum ReportMetric: CaseIterable {
 }
 
 /// A table both renderers draw: Markdown as GFM, HTML with colour swatches and highlighted rows.
-struct ReportTable {
-    struct Column {
-        var title: String
-        var numeric: Bool
+package struct ReportTable {
+    package struct Column {
+        package var title: String
+        package var numeric: Bool
+
+        package init(title: String, numeric: Bool) {
+            self.title = title
+            self.numeric = numeric
+        }
     }
 
-    struct Cell {
-        var text: String
-        var emphasised = false
+    package struct Cell {
+        package var text: String
+        package var emphasised = false
         /// Which strategy's colour the HTML puts beside the text.
-        var strategyIndex: Int?
+        package var strategyIndex: Int?
+
+        package init(text: String, emphasised: Bool = false, strategyIndex: Int? = nil) {
+            self.text = text
+            self.emphasised = emphasised
+            self.strategyIndex = strategyIndex
+        }
     }
 
-    struct Row {
-        var cells: [Cell]
-        var highlighted = false
+    package struct Row {
+        package var cells: [Cell]
+        package var highlighted = false
+
+        package init(cells: [Cell], highlighted: Bool = false) {
+            self.cells = cells
+            self.highlighted = highlighted
+        }
     }
 
-    var columns: [Column]
-    var rows: [Row]
+    package var columns: [Column]
+    package var rows: [Row]
+
+    package init(columns: [Column], rows: [Row]) {
+        self.columns = columns
+        self.rows = rows
+    }
 
     static func results(_ report: EvaluationReport) -> ReportTable {
         let metrics = ReportMetric.columns(for: report.strategies)

@@ -42,6 +42,14 @@ public struct Experiment: Sendable, Equatable {
         public var isControl: Bool
         public var strategy: String
         public var parameters: ParameterValue?
+
+        public init(name: String, weight: Double, isControl: Bool, strategy: String, parameters: ParameterValue?) {
+            self.name = name
+            self.weight = weight
+            self.isControl = isControl
+            self.strategy = strategy
+            self.parameters = parameters
+        }
     }
 
     public var id: String
@@ -55,6 +63,21 @@ public struct Experiment: Sendable, Equatable {
     public var namespace: Namespace?
     public var targeting: Targeting
     public var variants: [Variant]
+
+    public init(
+        id: String, description: String, status: Status, surface: String, salt: String, coverage: Double, namespace: Namespace?,
+        targeting: Targeting, variants: [Variant]
+    ) {
+        self.id = id
+        self.description = description
+        self.status = status
+        self.surface = surface
+        self.salt = salt
+        self.coverage = coverage
+        self.namespace = namespace
+        self.targeting = targeting
+        self.variants = variants
+    }
 
     public var control: Variant { variants.first(where: \.isControl)! }
 }

@@ -156,6 +156,19 @@ enum Schema {
                 CREATE INDEX events_user ON events(user_id, occurred_at);
                 """)
         }
+        migrator.registerMigration("v4-exposures") { db in
+            try db.execute(sql: """
+                CREATE TABLE exposures (
+                    request_id TEXT PRIMARY KEY,              -- the answer's request_id, which events name
+                    experiment TEXT NOT NULL,
+                    variant TEXT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    surface TEXT NOT NULL,
+                    exposed_at TIMESTAMP NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX exposures_experiment ON exposures(experiment, variant, user_id);
+                """)
+        }
         return migrator
     }
 }

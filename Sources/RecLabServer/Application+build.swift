@@ -15,6 +15,8 @@ public struct RecLabServices: Sendable {
     public let refits: RefitService
     /// Re-reads the experiment files for `POST /admin/experiments/reload` and SIGHUP.
     public let experimentReloader: ExperimentReloader
+    /// Which variant served which answer, written in the background; run it as a service.
+    public let exposures: ExposureLog
     let cache: RecommendationCache
 
     public init(
@@ -26,6 +28,7 @@ public struct RecLabServices: Sendable {
         models = ModelHost(configuration: strategies, experiments: experiments, interactions: store, logger: logger) { cache.removeAll() }
         refits = RefitService(host: models, interval: configuration.refitInterval.map { .seconds($0) }, logger: logger)
         experimentReloader = ExperimentReloader(configuration: configuration, models: models, logger: logger)
+        exposures = ExposureLog(store: store, logger: logger)
     }
 }
 
@@ -44,12 +47,12 @@ public func buildApplication(
     HealthRoutes(movies: store).register(on: router)
     MovieRoutes(movies: store, cacheControl: cacheControl).register(on: router)
     GenreRoutes(movies: store, cacheControl: cacheControl).register(on: router)
-    let recommender = Recommender(host: services.models, interactions: store, cache: services.cache)
+    let recommender = Recommender(host: services.models, interactions: store, cache: services.cache, exposures: services.exposures)
     RecommendationRoutes(recommender: recommender, maxRecommendations: configuration.maxRecommendations, adminKey: configuration.adminAPIKey).register(on: router)
     UserRoutes(preferences: store, cache: services.cache).register(on: router)
     AdminRoutes(adminKey: configuration.adminAPIKey, refits: services.refits, experiments: services.experimentReloader).register(on: router)
     EvaluationRoutes(evaluations: store).register(on: router)
-    ExperimentRoutes(models: services.models).register(on: router)
+    ExperimentRoutes(models: services.models, exposures: services.exposures, store: store).register(on: router)
     EventRoutes(events: store).register(on: router)
     AnalyticsRoutes(interactions: store, models: services.models).register(on: router)
     return Application(

@@ -29,7 +29,7 @@ public final class ModelHost: Sendable {
     private let current = Mutex<Generation?>(nil)
     private let refitting = Mutex(false)
     private let onSwap: @Sendable () -> Void
-    private let registry: StrategyRegistry
+    let registry: StrategyRegistry
     /// The experiment set the next refit fits variants for.
     private let experiments: Mutex<[Experiment]>
 

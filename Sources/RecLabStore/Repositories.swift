@@ -180,3 +180,52 @@ public struct EventReceipt: Sendable, Equatable, Codable {
         self.duplicates = duplicates
     }
 }
+
+/// Which experiment variants served which recommendation answers, so feedback on an answer
+/// (by its `request_id`) can be credited to the variant that produced it.
+public protocol ExposureRepository: Sendable {
+    /// Stores the exposures; one already stored (same request id) is left as it is.
+    func record(_ exposures: [Exposure]) async throws
+    /// Per variant and user of `experiment`: their exposures and the distinct impressions,
+    /// clicks and watches of movies in those answers (events by the same user only).
+    func activity(experiment: String) async throws -> [VariantUserActivity]
+}
+
+/// One recommendation answer served by an experiment variant.
+public struct Exposure: Sendable, Equatable {
+    public var requestID: String
+    public var experiment: String
+    public var variant: String
+    public var userID: String
+    public var surface: String
+    public var exposedAt: Date
+
+    public init(requestID: String, experiment: String, variant: String, userID: String, surface: String, exposedAt: Date) {
+        self.requestID = requestID
+        self.experiment = experiment
+        self.variant = variant
+        self.userID = userID
+        self.surface = surface
+        self.exposedAt = exposedAt
+    }
+}
+
+/// What one user did in one variant: the unit experiment statistics are computed over.
+public struct VariantUserActivity: Sendable, Equatable {
+    public var variant: String
+    public var userID: String
+    public var exposures: Int
+    /// Distinct (answer, movie) pairs the user saw, clicked and watched.
+    public var impressions: Int
+    public var clicks: Int
+    public var watches: Int
+
+    public init(variant: String, userID: String, exposures: Int, impressions: Int, clicks: Int, watches: Int) {
+        self.variant = variant
+        self.userID = userID
+        self.exposures = exposures
+        self.impressions = impressions
+        self.clicks = clicks
+        self.watches = watches
+    }
+}

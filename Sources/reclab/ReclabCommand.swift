@@ -86,7 +86,9 @@ struct Serve: AsyncParsableCommand {
         try await services.models.refit()
         let app = buildApplication(configuration: configuration, services: services, logger: logger)
         let group = ServiceGroup(configuration: .init(
+            // Shut down in reverse: the HTTP server stops first, the exposure log flushes last.
             services: [
+                .init(service: services.exposures),
                 .init(service: app), .init(service: services.refits),
                 .init(service: ExperimentReloadService(reloader: services.experimentReloader)),
             ],

@@ -67,7 +67,7 @@ enum GrowthBookCases {
     }
 
     @Test func assignmentsFollowTheWeightsOverAHundredThousandUsers() {
-        // 20/30/50 at full coverage: chi-square with 2 degrees of freedom under 13.8 (p > 0.001).
+        // 20/30/50 at full coverage: the report's sample-ratio check must not fire (p > 0.001).
         let weights = [0.2, 0.3, 0.5]
         let ranges = GrowthBookAssignment.bucketRanges(variations: 3, coverage: 1, weights: weights)
         var counts = [0, 0, 0]
@@ -76,11 +76,8 @@ enum GrowthBookCases {
             let n = GrowthBookAssignment.hash(seed: "exp-weights", value: "user-\(user)", version: 2)!
             counts[GrowthBookAssignment.chooseVariation(n, ranges: ranges)!] += 1
         }
-        let chiSquare = zip(counts, weights).reduce(0.0) { sum, pair in
-            let expected = Double(users) * pair.1
-            return sum + (Double(pair.0) - expected) * (Double(pair.0) - expected) / expected
-        }
-        #expect(chiSquare < 13.8, "counts \(counts), chi-square \(chiSquare)")
+        let check = ExperimentAnalysis.sampleRatioCheck(users: counts, weights: weights)!
+        #expect(!check.mismatch, "counts \(counts), chi-square \(check.chiSquare), p \(check.pValue)")
     }
 
     @Test func raisingCoverageNeverMovesAnEnrolledUser() {

@@ -46,7 +46,7 @@ func makeStore() throws -> SQLiteStore {
 
 @Suite struct CatalogueImportTests {
     @Test func schemaIsBuiltByNamedMigrations() async throws {
-        #expect(try await makeStore().appliedMigrations() == ["v1-catalogue", "v2-evaluations", "v3-events"])
+        #expect(try await makeStore().appliedMigrations() == ["v1-catalogue", "v2-evaluations", "v3-events", "v4-exposures"])
     }
 
     @Test func linkedRowsBecomeOneMovieWithTheBestOfEachSource() async throws {

@@ -28,10 +28,10 @@ struct ExperimentServer {
     let services: RecLabServices
 
     /// Starts services from the folder's files, as `reclab serve` does.
-    static func start(folder: URL? = nil) async throws -> ExperimentServer {
+    static func start(folder: URL? = nil, experiment: String = experiment) async throws -> ExperimentServer {
         let folder = try folder ?? {
             let folder = try makeTemporaryDirectory("experiments")
-            try experiment.write(to: folder.appending(path: "tuning.yaml"), atomically: true, encoding: .utf8)
+            try experiment.write(to: folder.appending(path: "experiment.yaml"), atomically: true, encoding: .utf8)
             return folder
         }()
         let configuration = try ServerConfiguration {
@@ -112,20 +112,119 @@ struct ExperimentServer {
         let server = try await ExperimentServer.start()
         try await server.run { client in
             try ExperimentServer.experiment.replacingOccurrences(of: "weight: 0.5, strategy: personalized, parameters: { algorithm: ease, lambda: 12000 }", with: "weight: 0.7, strategy: personalized")
-                .write(to: server.folder.appending(path: "tuning.yaml"), atomically: true, encoding: .utf8)
+                .write(to: server.folder.appending(path: "experiment.yaml"), atomically: true, encoding: .utf8)
             let refused = try await client.execute(uri: "/admin/experiments/reload", method: .post, headers: Self.admin)
             #expect(refused.status == .unprocessableContent)
             let message = try #require((try refused.json()["error"] as? [String: Any])?["message"] as? String)
-            #expect(message.contains("tuning.yaml: variants: weights sum to 1.2, not 1"))
+            #expect(message.contains("experiment.yaml: variants: weights sum to 1.2, not 1"))
             let body = try await client.execute(uri: "/recommendations/ab-test/1", method: .get).json()
             #expect(body["experiment"] as? String == "tuning")
             // A valid change goes live.
             try ExperimentServer.experiment.replacingOccurrences(of: "status: running", with: "status: stopped")
-                .write(to: server.folder.appending(path: "tuning.yaml"), atomically: true, encoding: .utf8)
+                .write(to: server.folder.appending(path: "experiment.yaml"), atomically: true, encoding: .utf8)
             let accepted = try await client.execute(uri: "/admin/experiments/reload", method: .post, headers: Self.admin)
             #expect(accepted.status == .ok)
             let after = try await client.execute(uri: "/users/1/recommendations/personalized", method: .get).json()
             #expect(after["experiment"] is NSNull || after["experiment"] == nil)
+        }
+    }
+}
+
+/// Reports over the exposures the server logged and the events clients posted. Every test
+/// names its experiment uniquely, because the real catalogue's database is shared.
+@Suite(.serialized) struct ExperimentReportAPITests {
+    static func experiment(_ id: String, weights: (Double, Double) = (0.5, 0.5)) -> String {
+        """
+        id: \(id)
+        status: running
+        surface: personalized
+        salt: \(id)
+        variants:
+          - { name: tuned, control: true, weight: \(weights.0), strategy: personalized, parameters: { algorithm: ease, lambda: 300, rating_offset: 3 } }
+          - { name: plain, weight: \(weights.1), strategy: personalized, parameters: { algorithm: ease, lambda: 12000 } }
+        """
+    }
+
+    @Test func theConfiguredWeightsHoldEndToEndOverAThousandUsers() async throws {
+        let id = "split-\(UUID().uuidString.prefix(8).lowercased())"
+        let server = try await ExperimentServer.start(experiment: Self.experiment(id, weights: (0.2, 0.8)))
+        let experiment = try #require(server.services.models.generation?.experiments.first)
+        try await server.run { client in
+            for user in 0..<1_000 {
+                #expect(try await client.execute(uri: "/users/\(id)-user-\(user)/recommendations/personalized?limit=3", method: .get).status == .ok)
+            }
+            let report = try await client.execute(uri: "/experiments/\(id)/report", method: .get).json()
+            let variants = try #require(report["variants"] as? [[String: Any]])
+            let users = variants.map { $0["users"] as? Int ?? -1 }
+            let expected = (0..<1_000).reduce(into: [0, 0]) { counts, user in
+                counts[experiment.assign(userID: "\(id)-user-\(user)", interactions: 0)!.variant.name == "tuned" ? 0 : 1] += 1
+            }
+            #expect(users == expected)
+            let ratio = try #require(report["sample_ratio"] as? [String: Any])
+            #expect(ratio["mismatch"] as? Bool == false, "users \(users), p \(ratio["p_value"] ?? "-")")
+            #expect((ratio["p_value"] as? Double ?? 0) > 0.001)
+        }
+    }
+
+    @Test func eventsAreCreditedToTheVariantThatServedTheAnswer() async throws {
+        let id = "credit-\(UUID().uuidString.prefix(8).lowercased())"
+        let server = try await ExperimentServer.start(experiment: Self.experiment(id))
+        try await server.run { client in
+            var events: [String] = []
+            var requestIDs: Set<String> = []
+            var clicks: [String: Int] = [:]
+            for user in 1...40 {
+                // Asked twice: the cached answer comes back under a new request id, a second exposure.
+                for round in 0..<2 {
+                    let answer = try await client.execute(uri: "/users/\(user)/recommendations/personalized?limit=5", method: .get).json()
+                    let requestID = try #require(answer["request_id"] as? String)
+                    requestIDs.insert(requestID)
+                    let movies = try #require(answer["recommendations"] as? [[String: Any]]).compactMap { $0["movie_id"] as? Int }
+                    for (position, movie) in movies.enumerated() {
+                        func event(_ type: String) -> String {
+                            #"{"event_id": "\#(requestID)-\#(movie)-\#(type)", "type": "\#(type)", "user_id": "\#(user)", "movie_id": \#(movie), "request_id": "\#(requestID)", "timestamp": "2026-11-25T10:00:00Z"}"#
+                        }
+                        events.append(event("impression"))
+                        // Plain's users click their first movie every time and every third user
+                        // the second too; tuned's odd users click once.
+                        let variant = answer["variant"] as? String ?? "-"
+                        let clicked = variant == "plain"
+                            ? position == 0 || (position == 1 && user % 3 == 0)
+                            : position == 0 && round == 0 && user % 2 == 1
+                        if clicked {
+                            events.append(event("click"))
+                            clicks[variant, default: 0] += 1
+                        }
+                    }
+                }
+            }
+            #expect(requestIDs.count == 80)
+            #expect(try await client.post("/events", json: #"{"events": [\#(events.joined(separator: ","))]}"#).status == .ok)
+            // A QA look at a forced variant is no exposure.
+            _ = try await client.execute(uri: "/recommendations/ab-test/1?force_variant=plain", method: .get, headers: ExperimentAPITests.admin)
+
+            let report = try await client.execute(uri: "/experiments/\(id)/report", method: .get).json()
+            let variants = try #require(report["variants"] as? [[String: Any]])
+            let plain = try #require(variants.first { $0["name"] as? String == "plain" })
+            let tuned = try #require(variants.first { $0["name"] as? String == "tuned" })
+            let plainUsers = try #require(plain["users"] as? Int)
+            #expect(plainUsers + (tuned["users"] as? Int ?? 0) == 40)
+            #expect(plain["exposures"] as? Int == 2 * plainUsers)
+            #expect(plain["impressions"] as? Int == 10 * plainUsers)
+            #expect(plain["clicks"] as? Int == clicks["plain"])
+            #expect(tuned["clicks"] as? Int == clicks["tuned"])
+            let ctr = try #require((plain["ctr"] as? [String: Any])?["value"] as? Double)
+            #expect(abs(ctr - Double(clicks["plain"]!) / Double(10 * plainUsers)) < 1e-12)
+            #expect(report["winner"] as? String == "plain")
+
+            let page = try await client.execute(uri: "/experiments/\(id)/report?format=html", method: .get)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            let html = String(buffer: page.body)
+            #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains(id) && html.contains("plain wins on CTR"))
+            let browser = try await client.execute(uri: "/experiments/\(id)/report", method: .get, headers: [.accept: "text/html,application/xhtml+xml"])
+            #expect(String(buffer: browser.body).hasPrefix("<!DOCTYPE html>"))
+            #expect(try await client.execute(uri: "/experiments/\(id)/report?format=pdf", method: .get).status == .badRequest)
+            #expect(try await client.execute(uri: "/experiments/no-such-experiment/report", method: .get).status == .notFound)
         }
     }
 }

@@ -1,10 +1,16 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
+import RecLabEvaluation
 import RecLabExperiments
+import RecLabStore
 
-/// `/experiments`: the experiments the server is running, as configured.
+/// `/experiments`: the experiments the server is running, as configured, and each one's
+/// report (JSON, or the HTML page for a browser or `?format=html`).
 struct ExperimentRoutes {
     let models: ModelHost
+    let exposures: ExposureLog
+    let store: any ExposureRepository & EvaluationRepository
 
     struct Listing: ResponseEncodable {
         struct Variant: Codable {
@@ -22,6 +28,7 @@ struct ExperimentRoutes {
             let coverage: Double
             let namespace: String?
             let variants: [Variant]
+            let links: [String: String]
         }
 
         let experiments: [Item]
@@ -34,8 +41,45 @@ struct ExperimentRoutes {
                     id: experiment.id, description: experiment.description, status: experiment.status.rawValue,
                     surface: experiment.surface, coverage: experiment.coverage,
                     namespace: experiment.namespace.map { "\($0.name) [\($0.range.lowerBound), \($0.range.upperBound))" },
-                    variants: experiment.variants.map { .init(name: $0.name, weight: $0.weight, control: $0.isControl, strategy: $0.strategy) })
+                    variants: experiment.variants.map { .init(name: $0.name, weight: $0.weight, control: $0.isControl, strategy: $0.strategy) },
+                    links: ["report": "/experiments/\(experiment.id)/report", "page": "/experiments/\(experiment.id)/report?format=html"])
             })
+        }
+        router.get("experiments/:id/report") { request, context in
+            let report = try await report(id: context.parameters.get("id") ?? "")
+            if try wantsHTML(request) {
+                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: ExperimentHTMLReport.render(report))))
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: try EvaluationJob.reportEncoder.encode(report))))
+        }
+    }
+
+    /// The report over every exposure served so far (the buffer is flushed first) and the
+    /// newest offline scores of each variant's strategy.
+    private func report(id: String) async throws -> ExperimentReport {
+        guard let generation = models.generation else {
+            throw APIError(.serviceUnavailable, code: "models_not_ready", message: "the models are still being fitted; try again shortly")
+        }
+        guard let experiment = generation.experiments.first(where: { $0.id == id }) else {
+            let known = generation.experiments.map(\.id).joined(separator: ", ")
+            throw APIError.notFound("no experiment '\(id)' (known: \(known.isEmpty ? "none" : known))", code: "experiment_not_found")
+        }
+        try await exposures.flush()
+        let activity = try await store.activity(experiment: id)
+        let evaluations = try await store.evaluations().compactMap { try? JSONDecoder.reports.decode(EvaluationReport.self, from: $0.json) }
+        let offline = ExperimentAnalysis.offlineScores(for: experiment, evaluations: evaluations, registry: models.registry)
+        return ExperimentAnalysis.report(experiment: experiment, activity: activity, offline: offline)
+    }
+
+    /// `?format=html` or `json` decides; otherwise a browser (Accept: text/html) gets the page.
+    private func wantsHTML(_ request: Request) throws -> Bool {
+        switch request.uri.queryParameters.get("format") {
+        case "html": return true
+        case "json": return false
+        case nil: return request.headers[.accept]?.contains("text/html") ?? false
+        case let other?: throw APIError.badRequest("query parameter 'format' must be json or html, got '\(other)'")
         }
     }
 }

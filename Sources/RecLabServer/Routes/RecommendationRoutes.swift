@@ -48,7 +48,7 @@ struct RecommendationResponse: ResponseEncodable, Sendable {
     let totalCount: Int
     let generatedAt: Date
     /// Names this answer, so feedback events can say which answer showed a movie.
-    let requestID: String
+    var requestID: String
     /// The experiment and variant that served this answer; nil when the user is in none.
     let experiment: String?
     let variant: String?
@@ -89,6 +89,7 @@ struct Recommender: Sendable {
     let host: ModelHost
     let interactions: any InteractionRepository
     let cache: RecommendationCache
+    let exposures: ExposureLog
 
     /// What a route asks of the surface's strategy.
     struct Question {
@@ -105,7 +106,7 @@ struct Recommender: Sendable {
     }
 
     func answer(_ question: Question) async throws -> RecommendationResponse {
-        if let cached = cache.value(for: question.cacheKey) { return cached }
+        if let cached = cache.value(for: question.cacheKey) { return issue(cached, forced: question.forcedVariant != nil) }
         guard let generation = host.generation else {
             throw APIError(.serviceUnavailable, code: "models_not_ready", message: "the models are still being fitted; try again shortly")
         }
@@ -153,8 +154,22 @@ struct Recommender: Sendable {
             type: question.surface.rawValue, strategy: strategyID, strategyInstance: name,
             movieID: question.seedTMDBID, userID: question.user, genre: request.genre,
             timeWindow: request.timeWindow?.rawValue, recommendations: items, totalCount: items.count, generatedAt: Date(),
-            requestID: "rec_" + UUID().uuidString.lowercased(), experiment: served?.experiment, variant: served?.variant)
+            requestID: "", experiment: served?.experiment, variant: served?.variant)
         cache.store(response, for: question.cacheKey, user: question.user)
+        return issue(response, forced: question.forcedVariant != nil)
+    }
+
+    /// Names this showing of an answer (a cached answer shown again is a new showing, which
+    /// events must be able to tell apart) and logs the exposure when an experiment served it;
+    /// a QA-forced variant is no exposure, or it would skew the split.
+    private func issue(_ answer: RecommendationResponse, forced: Bool) -> RecommendationResponse {
+        var response = answer
+        response.requestID = "rec_" + UUID().uuidString.lowercased()
+        if let experiment = response.experiment, let variant = response.variant, let user = response.userID, !forced {
+            exposures.record(Exposure(
+                requestID: response.requestID, experiment: experiment, variant: variant, userID: user, surface: response.type,
+                exposedAt: response.generatedAt))
+        }
         return response
     }
 

@@ -1,0 +1,62 @@
+import Foundation
+import Logging
+import RecLabStore
+import ServiceLifecycle
+import Synchronization
+
+/// Which variant served which answer, buffered in memory and written in batches every
+/// `interval` (and at shutdown), so serving a recommendation never waits on a disk write.
+///
+/// Exposures are never acknowledged to a client; a crash loses at most the last interval's,
+/// which only shrinks the sample. Reports flush first, so they count every answer served.
+public final class ExposureLog: Service, Sendable {
+    let store: any ExposureRepository
+    let interval: Duration
+    let logger: Logger
+    /// Beyond this many unwritten exposures (a failing disk) the oldest are dropped, so memory stays bounded.
+    static let capacity = 200_000
+    private let buffer = Mutex<[Exposure]>([])
+
+    public init(store: any ExposureRepository, interval: Duration = .seconds(1), logger: Logger) {
+        self.store = store
+        self.interval = interval
+        self.logger = logger
+    }
+
+    func record(_ exposure: Exposure) {
+        let dropped = buffer.withLock { buffer in
+            buffer.append(exposure)
+            let excess = buffer.count - Self.capacity
+            if excess > 0 { buffer.removeFirst(excess) }
+            return max(excess, 0)
+        }
+        if dropped > 0 { logger.warning("exposure buffer full; dropped the oldest", metadata: ["dropped": "\(dropped)"]) }
+    }
+
+    /// Writes everything buffered; on failure the batch goes back to the buffer for the next try.
+    public func flush() async throws {
+        let batch = buffer.withLock { buffer in
+            defer { buffer.removeAll(keepingCapacity: true) }
+            return buffer
+        }
+        guard !batch.isEmpty else { return }
+        do {
+            try await store.record(batch)
+        } catch {
+            buffer.withLock { $0.insert(contentsOf: batch, at: 0) }
+            throw error
+        }
+    }
+
+    public func run() async throws {
+        let interval = self.interval
+        while (try? await cancelWhenGracefulShutdown({ try await Task.sleep(for: interval) })) != nil {
+            do {
+                try await flush()
+            } catch {
+                logger.error("writing exposures failed; will retry", metadata: ["error": "\(error)"])
+            }
+        }
+        try await flush()
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import RecLabCore
+import RecLabExperiments
+import RecLabStore
+import Testing
+
+@Suite struct DistributionTests {
+    // Reference values from scipy.stats 1.17 (t.cdf, t.ppf, chi2.sf).
+    @Test func studentTMatchesSciPy() {
+        #expect(abs(Distributions.studentTCDF(2.0, degreesOfFreedom: 10) - 0.9633059826146299) < 1e-12)
+        #expect(abs(Distributions.studentTCDF(-1.3, degreesOfFreedom: 3.7) - 0.13433336208631375) < 1e-12)
+        #expect(abs(Distributions.twoSidedPValue(t: 2.5, degreesOfFreedom: 17.25) - 0.0227803633627456) < 1e-12)
+        #expect(abs(Distributions.studentTQuantile(0.975, degreesOfFreedom: 10) - 2.228138851986274) < 1e-9)
+        #expect(abs(Distributions.studentTQuantile(0.975, degreesOfFreedom: 57.3) - 2.002238268231336) < 1e-9)
+        #expect(abs(Distributions.studentTQuantile(0.975, degreesOfFreedom: 1e7) - 1.959964221767205) < 1e-6)
+    }
+
+    @Test func chiSquareSurvivalMatchesSciPy() {
+        #expect(abs(Distributions.chiSquareSurvival(13.8155, degreesOfFreedom: 2) - 0.0010000052789960706) < 1e-12)
+        #expect(abs(Distributions.chiSquareSurvival(3.841459, degreesOfFreedom: 1) - 0.04999999465319563) < 1e-12)
+        #expect(abs(Distributions.chiSquareSurvival(10, degreesOfFreedom: 4) - 0.04042768199451279) < 1e-12)
+        #expect(abs(Distributions.chiSquareSurvival(0.5, degreesOfFreedom: 3) - 0.9188914116546758) < 1e-12)
+        #expect(abs(Distributions.chiSquareSurvival(40, degreesOfFreedom: 1) / 2.5396285894708634e-10 - 1) < 1e-9)
+    }
+}
+
+@Suite struct ExperimentAnalysisTests {
+    static let experiment = Experiment(
+        id: "exp", description: "control against treatment", status: .running, surface: "personalized", salt: "exp", coverage: 1,
+        namespace: nil, targeting: .init(), variants: [
+            .init(name: "control", weight: 0.5, isControl: true, strategy: "popularity", parameters: nil),
+            .init(name: "treatment", weight: 0.5, isControl: false, strategy: "personalized", parameters: nil),
+        ])
+
+    /// `users` users in `variant`, each with 10 impressions; user i clicks `clicks(i)` of them.
+    static func activity(_ variant: String, users: Int, clicks: (Int) -> Int, watches: (Int) -> Int = { _ in 0 }) -> [VariantUserActivity] {
+        (0..<users).map { user in
+            VariantUserActivity(variant: variant, userID: "\(variant)-\(user)", exposures: 1, impressions: 10, clicks: clicks(user), watches: watches(user))
+        }
+    }
+
+    @Test func aSkewedEventLogRaisesTheSampleRatioWarning() {
+        // 50/50 configured, but 1,000 against 880 users arrived: chi-square 7.66 would pass at
+        // 0.001, so skew further, as a lost-exposure bug does: 1,000 against 800.
+        let log = Self.activity("control", users: 1_000) { $0 % 10 == 0 ? 1 : 0 } + Self.activity("treatment", users: 800) { $0 % 10 == 0 ? 1 : 0 }
+        let report = ExperimentAnalysis.report(experiment: Self.experiment, activity: log)
+        let ratio = try! #require(report.sampleRatio)
+        #expect(abs(ratio.chiSquare - 2 * 100.0 * 100 / 900) < 1e-9)
+        #expect(ratio.pValue < 0.001)
+        #expect(ratio.mismatch)
+        #expect(report.winner == nil)
+        #expect(report.warnings.contains { $0.hasPrefix("Sample ratio mismatch") })
+        #expect(report.conclusion.contains("sample ratio mismatch"))
+    }
+
+    @Test func aBalancedSplitPassesTheSampleRatioCheck() {
+        let log = Self.activity("control", users: 1_000) { $0 % 10 == 0 ? 1 : 0 } + Self.activity("treatment", users: 960) { $0 % 10 == 0 ? 1 : 0 }
+        let report = ExperimentAnalysis.report(experiment: Self.experiment, activity: log)
+        #expect(report.sampleRatio?.mismatch == false)
+        #expect(report.warnings.isEmpty)
+    }
+
+    @Test func withOneImpressionCountPerUserTheIntervalIsTheTInterval() {
+        // Every user sees 10 movies, so CTR is the mean of clicks/10 and the delta method reduces
+        // to the ordinary standard error of that mean.
+        let clicks = (0..<50).map { $0 % 4 }
+        let log = Self.activity("control", users: 50) { clicks[$0] }
+        let report = ExperimentAnalysis.report(experiment: Self.experiment, activity: log)
+        let ctr = report.variants[0].ctr
+        let rates = clicks.map { Double($0) / 10 }
+        let mean = rates.reduce(0, +) / 50
+        let standardError = (rates.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 49 / 50).squareRoot()
+        let margin = Distributions.studentTQuantile(0.975, degreesOfFreedom: 49) * standardError
+        #expect(abs(ctr.value! - mean) < 1e-12)
+        #expect(abs(ctr.low! - (mean - margin)) < 1e-12)
+        #expect(abs(ctr.high! - (mean + margin)) < 1e-12)
+    }
+
+    @Test func aClearlyBetterTreatmentWinsWithItsLiftInterval() {
+        // Control clicks 1 in 10, treatment 1.5 in 10 on average: +50%.
+        let log = Self.activity("control", users: 400) { $0 % 2 == 0 ? 0 : 2 } + Self.activity("treatment", users: 400) { $0 % 2 == 0 ? 1 : 2 }
+        let report = ExperimentAnalysis.report(experiment: Self.experiment, activity: log)
+        let lift = try! #require(report.variants[1].ctrLift)
+        #expect(abs(lift.relativeLift! - 0.5) < 1e-12)
+        #expect(lift.low! > 0 && lift.high! > 0.5)
+        #expect(lift.pValue! < 1e-6)
+        #expect(lift.verdict == .better)
+        #expect(report.winner == "treatment")
+        #expect(report.variants[0].ctrLift == nil)
+        #expect(report.conclusion.hasPrefix("treatment wins on CTR: +50.0%"))
+    }
+
+    @Test func noDifferenceIsInconclusiveWithAnIntervalAcrossZero() {
+        let log = Self.activity("control", users: 300) { $0 % 3 } + Self.activity("treatment", users: 300) { ($0 + 1) % 3 }
+        let report = ExperimentAnalysis.report(experiment: Self.experiment, activity: log)
+        let lift = try! #require(report.variants[1].ctrLift)
+        #expect(abs(lift.relativeLift!) < 1e-12)
+        #expect(lift.low! < 0 && lift.high! > 0)
+        #expect(lift.pValue! > 0.99)
+        #expect(lift.verdict == .inconclusive)
+        #expect(report.winner == nil)
+    }
+
+    @Test func usersSeenInTwoVariantsAreLeftOut() {
+        var log = Self.activity("control", users: 20) { $0 % 2 } + Self.activity("treatment", users: 20) { $0 % 2 }
+        log.append(VariantUserActivity(variant: "treatment", userID: "control-0", exposures: 1, impressions: 10, clicks: 5, watches: 0))
+        let report = ExperimentAnalysis.report(experiment: Self.experiment, activity: log)
+        #expect(report.usersInSeveralVariants == 1)
+        #expect(report.variants.map(\.users) == [19, 20])
+        #expect(report.warnings.contains { $0.contains("more than one variant") })
+    }
+
+    @Test func noExposuresYetSaysSo() {
+        let report = ExperimentAnalysis.report(experiment: Self.experiment, activity: [])
+        #expect(report.sampleRatio == nil)
+        #expect(report.variants.allSatisfy { $0.ctr.value == nil && $0.users == 0 })
+        #expect(report.conclusion.hasPrefix("No exposures yet"))
+        #expect(report.winner == nil)
+    }
+
+    @Test func theHTMLPageShowsTheVariantsChartsAndWarnings() {
+        let log = Self.activity("control", users: 1_000) { $0 % 10 == 0 ? 1 : 0 } + Self.activity("treatment", users: 800) { $0 % 5 == 0 ? 1 : 0 }
+        let html = ExperimentHTMLReport.render(ExperimentAnalysis.report(experiment: Self.experiment, activity: log))
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.contains("control (control)") && html.contains("treatment"))
+        #expect(html.components(separatedBy: "<svg class=\"chart\"").count - 1 == 4)
+        #expect(html.contains("class=\"warning\"") && html.contains("Sample ratio mismatch"))
+        #expect(!html.contains("NaN") && !html.contains("inf"))
+    }
+}
