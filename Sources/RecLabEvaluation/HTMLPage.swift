@@ -91,6 +91,7 @@ package enum HTMLPage {
         .lede { margin: 0 0 12px; color: var(--muted); font-size: 13px; }
         code { font-family: "DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace; font-size: 12px; background: var(--page); border-radius: 4px; padding: 1px 5px; }
         .scroll { overflow-x: auto; }
+        .scroll + .scroll { margin-top: 14px; }
         table { border-collapse: collapse; width: 100%; font-size: 13px; }
         th { text-align: left; font-weight: 600; color: var(--muted); border-bottom: 2px solid var(--line); padding: 7px 10px; white-space: nowrap; }
         td { padding: 6px 10px; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }

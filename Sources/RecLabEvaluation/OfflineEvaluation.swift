@@ -57,11 +57,11 @@ public struct OfflineEvaluation: Sendable {
     ) async throws -> EvaluationReport {
         let started = ContinuousClock.now
         let createdAt = Date()
-        let order = Dictionary(uniqueKeysWithValues: data.catalogue.items.map { ($0.id, $0.movieLensID ?? Int.max) })
-        let test = RankingTask(data: data, split: TemporalHoldout(data.interactions) { order[$0]! })
+        let order = TemporalHoldout.movieLensOrder(of: data.catalogue)
+        let test = RankingTask(data: data, split: TemporalHoldout(data.interactions, movieOrder: order))
         let validation = RankingTask(
             data: TrainingData(catalogue: data.catalogue, interactions: test.split.kept),
-            split: TemporalHoldout(test.split.kept) { order[$0]! })
+            split: TemporalHoldout(test.split.kept, movieOrder: order))
 
         let needsValidationModels = plan.entries.contains { $0.grid != nil }
         var trainModels: [String: any FittedModel] = [:]

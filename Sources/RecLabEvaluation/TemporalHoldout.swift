@@ -33,4 +33,10 @@ public struct TemporalHoldout: Sendable {
         self.kept = kept
         self.heldOut = heldOut
     }
+
+    /// The protocol's tie-breaking key: the MovieLens movieId (movies without one last).
+    public static func movieLensOrder(of catalogue: Catalogue) -> (MovieID) -> Int {
+        let order = Dictionary(uniqueKeysWithValues: catalogue.items.map { ($0.id, $0.movieLensID ?? Int.max) })
+        return { order[$0] ?? Int.max }
+    }
 }

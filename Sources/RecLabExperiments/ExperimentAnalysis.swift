@@ -220,7 +220,9 @@ extension ExperimentAnalysis {
                 continue
             }
             for evaluation in evaluations {
-                if let result = evaluation.strategies.first(where: { $0.strategy == variant.strategy && $0.parameters == resolved }) {
+                // The entry evaluated as this variant, if the run named one so; else any twin.
+                let twins = evaluation.strategies.filter { $0.strategy == variant.strategy && $0.parameters == resolved }
+                if let result = twins.first(where: { $0.name == "\(experiment.id)/\(variant.name)" }) ?? twins.first {
                     let m = result.metrics
                     scores[variant.name] = .init(
                         evaluation: evaluation.id, entry: result.name, ndcg: m.ndcg, recall: m.recall, precision: m.precision, coverage: m.coverage)

@@ -10,7 +10,7 @@ public enum ExperimentHTMLReport {
         sections += report.warnings.map { "<div class=\"warning\"><strong>Warning.</strong> \(ReportFormat.html($0))</div>" }
         sections.append(HTMLPage.card(
             "Results by variant", lede: "Users are the unit. CTR and watch rate are distinct clicked or watched movies per impression, with 95% intervals (delta method); lifts are relative to control, tested with Welch's t-test.",
-            body: HTMLPage.table(resultsTable(report))))
+            body: HTMLPage.table(resultsTable(report, watches: false)) + HTMLPage.table(resultsTable(report, watches: true))))
         sections.append(HTMLPage.pair([
             HTMLPage.card("CTR", lede: "Clicks per impression; the whisker is the 95% interval.", body: rateChart(report, metric: \.ctr, name: "CTR").markup, chart: "ctr"),
             HTMLPage.card("Watch rate", lede: "Watches per impression; the whisker is the 95% interval.",
@@ -50,22 +50,23 @@ public enum ExperimentHTMLReport {
             + "</section>"
     }
 
-    private static func resultsTable(_ report: ExperimentReport) -> ReportTable {
-        let titles = ["Variant", "Strategy", "Users", "Exposures", "Impressions", "Clicks", "CTR (95% CI)", "CTR lift (95% CI)", "p",
-                      "Watches", "Watch rate (95% CI)", "Watch lift (95% CI)", "p"]
-        let columns = titles.enumerated().map { ReportTable.Column(title: $1, numeric: $0 >= 2) }
+    /// One row per variant; `metric` picks the events counted (clicks for CTR, watches).
+    private static func resultsTable(_ report: ExperimentReport, watches: Bool) -> ReportTable {
+        let titles = watches
+            ? ["Variant", "Impressions", "Watches", "Watch rate (95% CI)", "Lift (95% CI)", "p"]
+            : ["Variant", "Users", "Exposures", "Impressions", "Clicks", "CTR (95% CI)", "Lift (95% CI)", "p"]
+        let columns = titles.enumerated().map { ReportTable.Column(title: $1, numeric: $0 >= 1) }
         let rows = report.variants.enumerated().map { index, variant in
-            let cells = [
-                variant.name + (variant.control ? " (control)" : ""), variant.strategy, ReportFormat.count(variant.users),
-                ReportFormat.count(variant.exposures), ReportFormat.count(variant.impressions), ReportFormat.count(variant.clicks),
-                estimate(variant.ctr), lift(variant.ctrLift), pValue(variant.ctrLift), ReportFormat.count(variant.watches),
-                estimate(variant.watchRate), lift(variant.watchRateLift), pValue(variant.watchRateLift),
-            ]
+            let comparison = watches ? variant.watchRateLift : variant.ctrLift
+            let counts = watches
+                ? [ReportFormat.count(variant.impressions), ReportFormat.count(variant.watches), estimate(variant.watchRate)]
+                : [variant.users, variant.exposures, variant.impressions, variant.clicks].map(ReportFormat.count) + [estimate(variant.ctr)]
+            let cells = [variant.name + (variant.control ? " (control)" : "")] + counts + [lift(comparison), pValue(comparison)]
             return ReportTable.Row(
                 cells: cells.enumerated().map { position, text in
-                    ReportTable.Cell(text: text, emphasised: position == 7 && variant.ctrLift?.verdict == .better, strategyIndex: position == 0 ? index : nil)
+                    ReportTable.Cell(text: text, emphasised: position == cells.count - 2 && comparison?.verdict == .better, strategyIndex: position == 0 ? index : nil)
                 },
-                highlighted: report.winner == variant.name)
+                highlighted: !watches && report.winner == variant.name)
         }
         return ReportTable(columns: columns, rows: rows)
     }

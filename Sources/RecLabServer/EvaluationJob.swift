@@ -19,17 +19,10 @@ public enum EvaluationJob {
         configPath: String, reportsDirectory: URL, store: some EvaluationRepository, progress: EvaluationProgress? = nil
     ) async throws -> Output {
         let configuration = try EvaluationConfiguration.load(path: configPath)
-        let scratch = FileManager.default.temporaryDirectory.appending(path: "reclab-evaluate-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let data = try await loadData(configuration, into: scratch.appending(path: "catalogue.sqlite"))
-        let sha256: String
-        do {
-            sha256 = try SHA256.hexDigest(ofFile: URL(fileURLWithPath: configuration.ratings))
-        } catch {
-            throw ConfigurationError("ratings: cannot read \(configuration.ratings)")
+        let report = try await withScratchData(configuration) { _, data, sha256 in
+            try await OfflineEvaluation(registry: .standard)
+                .run(configuration.plan, data: data, ratingsFile: configuration.ratings, sha256: sha256, progress: progress)
         }
-        let report = try await OfflineEvaluation(registry: .standard)
-            .run(configuration.plan, data: data, ratingsFile: configuration.ratings, sha256: sha256, progress: progress)
 
         let folder = reportsDirectory.appending(path: report.id)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -43,12 +36,24 @@ public enum EvaluationJob {
         return Output(report: report, folder: folder)
     }
 
-    /// The catalogue from the config's data sets and the ratings file's interactions alone
-    /// (never users' preferences), so the numbers depend on the files only.
-    static func loadData(_ configuration: EvaluationConfiguration, into path: URL) async throws -> TrainingData {
-        let store = try SQLiteStore(path: path.path)
+    /// Runs `body` on the config's data imported into a scratch database (removed afterwards):
+    /// the store, the catalogue with the ratings file's interactions alone (never users'
+    /// preferences, so the numbers depend on the files only), and the ratings file's SHA-256.
+    public static func withScratchData<T>(
+        _ configuration: EvaluationConfiguration, _ body: (SQLiteStore, TrainingData, String) async throws -> T
+    ) async throws -> T {
+        let sha256: String
+        do {
+            sha256 = try SHA256.hexDigest(ofFile: URL(fileURLWithPath: configuration.ratings))
+        } catch {
+            throw ConfigurationError("ratings: cannot read \(configuration.ratings)")
+        }
+        let scratch = FileManager.default.temporaryDirectory.appending(path: "reclab-evaluate-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: scratch.appending(path: "catalogue.sqlite").path)
         _ = try await CatalogueImport.run(paths: [URL(fileURLWithPath: configuration.datasets)], into: store)
-        return try await store.trainingData(includingPreferences: false)
+        return try await body(store, try await store.trainingData(includingPreferences: false), sha256)
     }
 
     /// Stable, readable JSON: the same run gives the same bytes.

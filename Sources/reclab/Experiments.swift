@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import RecLabCore
+import RecLabEvaluation
 import RecLabExperiments
 import RecLabServer
 
 struct Experiments: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Work with A/B experiment files.",
-        subcommands: [Validate.self])
+        subcommands: [Validate.self, Simulate.self])
 
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -36,6 +37,89 @@ struct Experiments: AsyncParsableCommand {
                 print("ok  \(experiment.id) [\(experiment.status.rawValue)] on \(experiment.surface): \(variants.joined(separator: ", "))")
             }
             print("\(experiments.count) experiment\(experiments.count == 1 ? "" : "s") valid")
+        }
+    }
+
+    struct Simulate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Try an experiment offline: held-out MovieLens ratings play the users.",
+            discussion: """
+                Splits the ratings as evaluation protocol v1 does and fits every variant (after \
+                the instances of the strategies file, so hybrids find their components) on \
+                train. Each user is assigned by the experiment's own salt, weights, coverage and \
+                targeting, and shown their variant's top 10 among train movies: one exposure, ten \
+                impressions. A shown movie the user rated 4 or more in the held-out part is a \
+                click, one they rated at all a watch. The report is the one GET \
+                /experiments/{id}/report serves, with each variant's offline scores on the same \
+                split beside it; it is printed and written as report.json and report.html under \
+                reports/<timestamp>-<id>-simulated/.
+                """)
+
+        @Option(help: "The id of the experiment to simulate.")
+        var experiment: String
+
+        @Option(help: "The folder of experiment files.")
+        var folder: String = "experiments"
+
+        @Option(help: "An offline-evaluation config; only its datasets and ratings are read.")
+        var config: String = "experiments/offline/ml-latest-small.yaml"
+
+        @Option(help: "The strategies file whose instances are fitted before the variants.")
+        var strategies: String = "experiments/strategies.yaml"
+
+        @Option(help: "Folder the report folder is written under.")
+        var reports: String = "reports"
+
+        func run() async throws {
+            let outcome: ExperimentSimulation.Outcome
+            let progress = EvaluationProgressLine()
+            do {
+                let experiments = try ExperimentFile.loadAll(
+                    folder: folder, registry: .standard, surfaces: Set(StrategyConfiguration.Surface.allCases.map(\.rawValue)))
+                guard let chosen = experiments.first(where: { $0.id == experiment }) else {
+                    throw ConfigurationError("no experiment '\(experiment)' in \(folder) (found: \(experiments.map(\.id).joined(separator: ", ")))")
+                }
+                let instances = try StrategyConfiguration.load(path: strategies, registry: .standard).instances
+                let configuration = try EvaluationConfiguration.load(path: config)
+                outcome = try await EvaluationJob.withScratchData(configuration) { store, data, sha256 in
+                    try await ExperimentSimulation(registry: .standard).run(
+                        chosen, data: data,
+                        prerequisites: instances.map { EvaluationPlan.Entry(name: $0.name, strategy: $0.strategyID, parameters: $0.parameters) },
+                        store: store, ratingsFile: configuration.ratings, sha256: sha256, progress: progress.report)
+                }
+            } catch let error as ConfigurationError {
+                progress.finish()
+                throw ValidationError(error.description)
+            }
+            progress.finish()
+            let report = outcome.report
+            let folder = URL(fileURLWithPath: reports).appending(path: "\(OfflineEvaluation.stamp(report.generatedAt))-\(report.experiment)-simulated")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try EvaluationJob.reportEncoder.encode(report).write(to: folder.appending(path: "report.json"))
+            try Data(ExperimentHTMLReport.render(report).utf8).write(to: folder.appending(path: "report.html"))
+            try Data(HTMLReport.render(outcome.evaluation).utf8).write(to: folder.appending(path: "offline.html"))
+
+            print("\(report.experiment): \(outcome.exposures) simulated users, \(outcome.events) events")
+            let header = ["variant", "users", "impr.", "clicks", "CTR (95% CI)", "lift (95% CI)", "p", "ndcg@10"]
+            let rows = report.variants.map { variant -> [String] in
+                let ctr = variant.ctr
+                let lift = variant.ctrLift
+                return [
+                    variant.name + (variant.control ? "*" : ""), "\(variant.users)", "\(variant.impressions)", "\(variant.clicks)",
+                    ctr.value.map { value in String(format: "%.4f (%.4f–%.4f)", value, ctr.low ?? .nan, ctr.high ?? .nan) } ?? "n/a",
+                    lift?.relativeLift.map { String(format: "%+.1f%% (%+.1f%% to %+.1f%%)", $0 * 100, (lift?.low ?? .nan) * 100, (lift?.high ?? .nan) * 100) } ?? "—",
+                    lift?.pValue.map { String(format: "%.2g", $0) } ?? "—",
+                    variant.offline.map { String(format: "%.4f", $0.ndcg) } ?? "n/a",
+                ]
+            }
+            let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
+            for row in [header] + rows {
+                print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            }
+            print("* control")
+            for warning in report.warnings { print("warning: \(warning)") }
+            print(report.conclusion)
+            print("report in \(folder.path)")
         }
     }
 }

@@ -1,0 +1,111 @@
+import Foundation
+import RecLabCore
+import RecLabEvaluation
+import RecLabStore
+
+/// Tries an experiment end to end offline: held-out MovieLens ratings play the users.
+///
+/// The ratings are split as evaluation protocol v1 splits them. Every variant is fitted on the
+/// train part; each user is assigned by the experiment's own rule (salt, weights, coverage,
+/// targeting on their train history) and served that variant's top 10 among train movies,
+/// which is logged as an exposure with one impression per movie. A user "clicks" a shown
+/// movie they rated ≥ 4 in the held-out part and "watches" one they rated at all. Exposures
+/// and events go through the same repositories the server writes, and the report is built
+/// by the same analysis, beside the offline scores of the same variants on the same split.
+public struct ExperimentSimulation: Sendable {
+    /// What a run produced.
+    public struct Outcome: Sendable {
+        public let report: ExperimentReport
+        public let evaluation: EvaluationReport
+        public let exposures: Int
+        public let events: Int
+    }
+
+    public static let limit = 10
+
+    let registry: StrategyRegistry
+
+    public init(registry: StrategyRegistry) {
+        self.registry = registry
+    }
+
+    /// Runs `experiment` (whatever its status) over `data` (catalogue and ratings, no preferences). `prerequisites`
+    /// are the configured instances fitted before the variants, as the server fits them, so
+    /// a hybrid variant finds its components. Event and exposure ids are derived from the
+    /// experiment, user and movie, so running again stores nothing twice.
+    public func run(
+        _ experiment: Experiment, data: TrainingData, prerequisites: [EvaluationPlan.Entry] = [],
+        store: some ExposureRepository & EventRepository, ratingsFile: String, sha256: String, progress: EvaluationProgress? = nil
+    ) async throws -> Outcome {
+        // A draft is simulated as if it ran: trying it before it goes live is the point.
+        var experiment = experiment
+        experiment.status = .running
+        let split = TemporalHoldout(data.interactions, movieOrder: TemporalHoldout.movieLensOrder(of: data.catalogue))
+        let train = TrainingData(catalogue: data.catalogue, interactions: split.kept)
+        var models: [String: any FittedModel] = [:]
+        for entry in prerequisites {
+            models[entry.name] = try await registry.make(name: entry.name, strategy: entry.strategy, parameters: entry.parameters)
+                .fit(FitContext(data: train, models: models))
+        }
+        var variantModels: [String: any FittedModel] = [:]
+        for variant in experiment.variants {
+            variantModels[variant.name] = try await registry.make(
+                name: "\(experiment.id)/\(variant.name)", strategy: variant.strategy, parameters: variant.parameters
+            ).fit(FitContext(data: train, models: models))
+        }
+
+        let candidates = Set(split.kept.map(\.movie))
+        let nonCandidates = Set(data.catalogue.items.map(\.id)).subtracting(candidates)
+        let history = Dictionary(grouping: split.kept, by: \.user)
+        let heldOut = Dictionary(grouping: split.heldOut, by: \.user).mapValues { ratings in
+            Dictionary(ratings.map { ($0.movie, $0) }) { first, _ in first }
+        }
+        var exposures: [Exposure] = []
+        var events: [FeedbackEvent] = []
+        let users = heldOut.keys.sorted { $0.localizedStandardCompare($1) == .orderedAscending }
+        for (index, user) in users.enumerated() {
+            defer { if index % 50 == 49 || index == users.count - 1 { progress?(experiment.id, "simulated users", index + 1, users.count) } }
+            let past = history[user] ?? []
+            guard let assignment = experiment.assign(userID: user, interactions: past.count) else { continue }
+            var request = RecommendationRequest(
+                userID: user, history: past, limit: Self.limit, excluded: nonCandidates.union(past.map(\.movie)))
+            request.requireTMDBID = true
+            let shown: [Recommendation]
+            do {
+                shown = try variantModels[assignment.variant.name]!.recommend(request)
+            } catch is RecommendationError {
+                shown = []
+            }
+            let requestID = "sim-\(experiment.id)-\(user)"
+            let servedAt = Date(timeIntervalSince1970: TimeInterval(past.map(\.timestamp).max() ?? 0))
+            exposures.append(Exposure(
+                requestID: requestID, experiment: experiment.id, variant: assignment.variant.name, userID: user,
+                surface: experiment.surface, exposedAt: servedAt))
+            for recommendation in shown {
+                guard let tmdbID = data.catalogue.item(recommendation.movie)?.tmdbID else { continue }
+                func event(_ kind: FeedbackEvent.Kind, at date: Date) -> FeedbackEvent {
+                    FeedbackEvent(
+                        eventID: "\(requestID)-\(tmdbID)-\(kind.rawValue)", kind: kind, userID: user, tmdbID: tmdbID, requestID: requestID,
+                        rating: nil, occurredAt: date)
+                }
+                events.append(event(.impression, at: servedAt))
+                guard let rating = heldOut[user]?[recommendation.movie] else { continue }
+                let watchedAt = Date(timeIntervalSince1970: TimeInterval(rating.timestamp))
+                events.append(event(.watch, at: watchedAt))
+                if rating.rating >= Interaction.likedThreshold { events.append(event(.click, at: watchedAt)) }
+            }
+        }
+        try await store.record(exposures)
+        for start in stride(from: 0, to: events.count, by: 5_000) {
+            _ = try await store.record(Array(events[start..<min(start + 5_000, events.count)]))
+        }
+
+        let plan = EvaluationPlan(name: "\(experiment.id)-offline", entries: prerequisites + experiment.variants.map { variant in
+            EvaluationPlan.Entry(name: "\(experiment.id)/\(variant.name)", strategy: variant.strategy, parameters: variant.parameters)
+        })
+        let evaluation = try await OfflineEvaluation(registry: registry).run(plan, data: data, ratingsFile: ratingsFile, sha256: sha256, progress: progress)
+        let offline = ExperimentAnalysis.offlineScores(for: experiment, evaluations: [evaluation], registry: registry)
+        let report = ExperimentAnalysis.report(experiment: experiment, activity: try await store.activity(experiment: experiment.id), offline: offline)
+        return Outcome(report: report, evaluation: evaluation, exposures: exposures.count, events: events.count)
+    }
+}
