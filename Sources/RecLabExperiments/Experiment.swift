@@ -14,6 +14,11 @@ public struct Experiment: Sendable, Equatable {
     public struct Namespace: Sendable, Equatable {
         public var name: String
         public var range: Range<Double>
+
+        public init(name: String, range: Range<Double>) {
+            self.name = name
+            self.range = range
+        }
     }
 
     /// Which users an experiment may enrol.

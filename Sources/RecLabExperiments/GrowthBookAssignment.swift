@@ -5,10 +5,51 @@
 public enum GrowthBookAssignment {
     /// 32-bit FNV-1a over the UTF-16 code units of `text`, as GrowthBook's JavaScript does.
     public static func fnv32a(_ text: String) -> UInt32 {
-        var hash: UInt32 = 2_166_136_261
+        fnv32a(continuing: offsetBasis, text)
+    }
+
+    static let offsetBasis: UInt32 = 2_166_136_261
+
+    /// FNV-1a from `hash` over `text`: hashing `a` then `b` equals hashing `a + b`, without
+    /// building the concatenation (this runs once or twice per request).
+    static func fnv32a(continuing hash: UInt32, _ text: String) -> UInt32 {
+        // ASCII's UTF-8 bytes are its UTF-16 code units, and reading them needs no transcoding.
+        let ascii = text.utf8.withContiguousStorageIfAvailable { bytes -> UInt32? in
+            var hash = hash
+            for byte in bytes {
+                guard byte < 0x80 else { return nil }
+                hash ^= UInt32(byte)
+                hash = hash &* 16_777_619
+            }
+            return hash
+        }
+        if let ascii, let ascii { return ascii }
+        var hash = hash
         for unit in text.utf16 {
             hash ^= UInt32(unit)
             hash = hash &* 16_777_619
+        }
+        return hash
+    }
+
+    /// FNV-1a over the decimal digits of `number`, as `fnv32a(String(number))` without the String.
+    static func fnv32a(decimal number: UInt32) -> UInt32 {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = number
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(rest % 10)
+                rest /= 10
+                count += 1
+            } while rest > 0
+        }
+        var hash = offsetBasis
+        withUnsafeBytes(of: &digits) { buffer in
+            for index in stride(from: count - 1, through: 0, by: -1) {
+                hash ^= UInt32(buffer[index]) + 48
+                hash = hash &* 16_777_619
+            }
         }
         return hash
     }
@@ -18,8 +59,8 @@ public enum GrowthBookAssignment {
     /// versions.
     public static func hash(seed: String, value: String, version: Int) -> Double? {
         switch version {
-        case 1: Double(fnv32a(value + seed) % 1000) / 1000
-        case 2: Double(fnv32a(String(fnv32a(seed + value))) % 10000) / 10000
+        case 1: Double(fnv32a(continuing: fnv32a(value), seed) % 1000) / 1000
+        case 2: Double(fnv32a(decimal: fnv32a(continuing: fnv32a(seed), value)) % 10000) / 10000
         default: nil
         }
     }

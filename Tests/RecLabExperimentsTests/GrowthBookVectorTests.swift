@@ -19,6 +19,14 @@ enum GrowthBookCases {
 }
 
 @Suite struct GrowthBookVectorTests {
+    @Test func fnvRunsOverUTF16CodeUnitsForNonASCIIText() {
+        // Reference: FNV-1a over the UTF-16LE code units, computed in Python. "é" is one code
+        // unit, "😀" two (a surrogate pair); the ASCII fast path must give way to them.
+        #expect(GrowthBookAssignment.fnv32a("héllo😀") == 4_113_148_722)
+        #expect(GrowthBookAssignment.fnv32a("usér-1") == 984_720_448)
+        #expect(GrowthBookAssignment.fnv32a("user-1") == 4_115_888_500)
+    }
+
     @Test func everyHashVectorMatches() {
         let vectors = GrowthBookCases.section("hash")
         #expect(vectors.count >= 15)

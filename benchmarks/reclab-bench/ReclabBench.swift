@@ -15,7 +15,7 @@ struct ReclabBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reclab-bench",
         abstract: "Measure RecLab (release build) and print the figures as Markdown.",
-        subcommands: [Foundation_.self, StrategiesBenchmark.self])
+        subcommands: [Foundation_.self, StrategiesBenchmark.self, ExperimentsBenchmark.self])
 }
 
 /// The foundation issue's figures: import time and search latency.
