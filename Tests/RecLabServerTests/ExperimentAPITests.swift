@@ -6,6 +6,7 @@ import Logging
 import RecLabCore
 import RecLabExperiments
 import RecLabServer
+import RecLabStore
 import TestSupport
 import Testing
 
@@ -163,6 +164,34 @@ struct ExperimentServer {
             let ratio = try #require(report["sample_ratio"] as? [String: Any])
             #expect(ratio["mismatch"] as? Bool == false, "users \(users), p \(ratio["p_value"] ?? "-")")
             #expect((ratio["p_value"] as? Double ?? 0) > 0.001)
+        }
+    }
+
+    @Test func aSkewedExposureLogIsFlaggedAsASampleRatioMismatch() async throws {
+        let id = "skewed-\(UUID().uuidString.prefix(8).lowercased())"
+        let server = try await ExperimentServer.start(experiment: Self.experiment(id))
+        // A 50/50 experiment whose log lost a fifth of plain's exposures: 1,000 against 800.
+        let served = Date()
+        let exposures = (0..<1_800).map { user in
+            Exposure(requestID: "\(id)-\(user)", experiment: id, variant: user < 1_000 ? "tuned" : "plain", userID: "\(id)-user-\(user)",
+                     surface: "personalized", exposedAt: served)
+        }
+        try await server.services.store.record(exposures)
+        _ = try await server.services.store.record([FeedbackEvent(
+            eventID: "\(id)-other-user", kind: .impression, userID: "someone-else", tmdbID: 27205, requestID: "\(id)-0", rating: nil, occurredAt: served)])
+        try await server.run { client in
+            let report = try await client.execute(uri: "/experiments/\(id)/report", method: .get).json()
+            let ratio = try #require(report["sample_ratio"] as? [String: Any])
+            #expect(ratio["mismatch"] as? Bool == true)
+            #expect((ratio["p_value"] as? Double ?? 1) < 0.001)
+            #expect(ratio["observed_users"] as? [Int] == [1_000, 800])
+            #expect(report["winner"] is NSNull || report["winner"] == nil)
+            #expect((report["warnings"] as? [String])?.first?.hasPrefix("Sample ratio mismatch") == true)
+            // An event naming the answer but sent for another user is not credited to it.
+            let variants = try #require(report["variants"] as? [[String: Any]])
+            #expect(variants.map { $0["impressions"] as? Int } == [0, 0])
+            let page = String(buffer: try await client.execute(uri: "/experiments/\(id)/report?format=html", method: .get).body)
+            #expect(page.contains("class=\"warning\"") && page.contains("mismatch"))
         }
     }
 
