@@ -13,14 +13,15 @@ extension SQLiteStore: EventRepository {
                 INSERT OR IGNORE INTO events (event_id, type, user_id, movie_id, request_id, rating, occurred_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
-            var stored = 0
+            var stored: [FeedbackEvent.Kind: Int] = [:]
             for event in events {
                 try insert.execute(arguments: [
                     event.eventID, event.kind.rawValue, event.userID, event.tmdbID, event.requestID, event.rating, event.occurredAt,
                 ])
-                stored += db.changesCount
+                stored[event.kind, default: 0] += db.changesCount
             }
-            return EventReceipt(stored: stored, duplicates: events.count - stored)
+            let total = stored.values.reduce(0, +)
+            return EventReceipt(stored: total, duplicates: events.count - total, storedByKind: stored.filter { $0.value > 0 })
         }
     }
 }

@@ -65,11 +65,12 @@ extension SQLiteStore: MovieRepository {
                    (SELECT count(*) FROM keywords) AS keywords,
                    (SELECT count(*) FROM people) AS people,
                    (SELECT count(*) FROM ratings) AS ratings,
-                   (SELECT count(DISTINCT user_id) FROM ratings) AS users
+                   (SELECT count(DISTINCT user_id) FROM ratings) AS users,
+                   (SELECT count(DISTINCT user_id) FROM user_preferences) AS preference_users
             """)!
         return CatalogueCounts(
             movies: row["movies"], genres: row["genres"], keywords: row["keywords"],
-            people: row["people"], ratings: row["ratings"], ratingUsers: row["users"])
+            people: row["people"], ratings: row["ratings"], ratingUsers: row["users"], preferenceUsers: row["preference_users"])
     }
 }
 

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import RecLabCore
 import RecLabExperiments
+import RecLabObservability
 import RecLabSQLite
 import RecLabStore
 
@@ -18,10 +19,14 @@ public struct RecLabServices: Sendable {
     /// Which variant served which answer, written in the background; run it as a service.
     public let exposures: ExposureLog
     let cache: RecommendationCache
+    let served = ServingStats()
+    let gauges: StoreGauges
 
     public init(
         configuration: ServerConfiguration, store: SQLiteStore, strategies: StrategyConfiguration, experiments: [Experiment] = [], logger: Logger
     ) {
+        // Before any metric object exists: one made earlier would stay bound to the no-op backend.
+        Observability.bootstrapMetrics()
         let cache = RecommendationCache(timeToLive: .seconds(configuration.recommendationCacheTTL))
         self.store = store
         self.cache = cache
@@ -29,6 +34,7 @@ public struct RecLabServices: Sendable {
         refits = RefitService(host: models, interval: configuration.refitInterval.map { .seconds($0) }, logger: logger)
         experimentReloader = ExperimentReloader(configuration: configuration, models: models, logger: logger)
         exposures = ExposureLog(store: store, logger: logger)
+        gauges = StoreGauges(store: store, models: models, exposures: exposures)
     }
 }
 
@@ -41,13 +47,14 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router(context: RecLabRequestContext.self)
+    router.add(middleware: ObservabilityMiddleware())
     router.add(middleware: JSONErrorMiddleware())
     let cacheControl = CacheControlHeader(maxAge: configuration.cacheTTL)
     let store = services.store
-    HealthRoutes(movies: store).register(on: router)
+    HealthRoutes(store: store, models: services.models, cache: services.cache, served: services.served, gauges: services.gauges).register(on: router)
     MovieRoutes(movies: store, cacheControl: cacheControl).register(on: router)
     GenreRoutes(movies: store, cacheControl: cacheControl).register(on: router)
-    let recommender = Recommender(host: services.models, interactions: store, cache: services.cache, exposures: services.exposures)
+    let recommender = Recommender(host: services.models, interactions: store, cache: services.cache, exposures: services.exposures, served: services.served)
     RecommendationRoutes(recommender: recommender, maxRecommendations: configuration.maxRecommendations, adminKey: configuration.adminAPIKey).register(on: router)
     UserRoutes(preferences: store, cache: services.cache).register(on: router)
     AdminRoutes(adminKey: configuration.adminAPIKey, refits: services.refits, experiments: services.experimentReloader).register(on: router)

@@ -1,8 +1,10 @@
 import Dispatch
 import Foundation
 import Logging
+import Metrics
 import RecLabCore
 import RecLabExperiments
+import RecLabObservability
 import RecLabStore
 import Synchronization
 
@@ -67,6 +69,7 @@ public final class ModelHost: Sendable {
             try await self.fit(data, experiments: experiments)
         }
         current.withLock { $0 = generation }
+        Self.primeSeries(configuration: configuration, experiments: generation.experiments)
         onSwap()
         return true
     }
@@ -100,6 +103,7 @@ public final class ModelHost: Sendable {
             let clock = ContinuousClock.now
             models[instance.name] = try await instance.fit(FitContext(data: data, models: models))
             seconds[instance.name] = (ContinuousClock.now - clock).seconds
+            Self.record(instance, model: models[instance.name]!, seconds: seconds[instance.name]!)
             logger.info("fitted \(instance.name)", metadata: [
                 "strategy": "\(instance.strategyID)", "seconds": "\(String(format: "%.3f", seconds[instance.name]!))",
                 "summary": "\(models[instance.name]!.summary.detail)",
@@ -109,6 +113,40 @@ public final class ModelHost: Sendable {
         for item in data.catalogue.items { if let tmdb = item.tmdbID { byTMDB[tmdb] = item.id } }
         return Generation(
             models: models, catalogue: data.catalogue, movieByTMDBID: byTMDB, fittedAt: Date(), fitSeconds: seconds, experiments: experiments)
+    }
+}
+
+extension ModelHost {
+    /// Creates, at zero, the served, empty-answer and assignment series every surface and
+    /// running variant can produce, so dashboards and alerts see 0 rather than no data.
+    static func primeSeries(configuration: StrategyConfiguration, experiments: [Experiment]) {
+        for (surface, name) in configuration.surfaces {
+            let strategy = configuration.instances.first { $0.name == name }?.strategyID ?? name
+            _ = Counter(label: Metric.recommendationsServed.name, dimensions: [
+                ("surface", surface.rawValue), ("strategy", strategy), ("experiment", "none"), ("variant", "none"),
+            ])
+            _ = Counter(label: Metric.recommendationsEmpty.name, dimensions: [("surface", surface.rawValue), ("strategy", strategy)])
+        }
+        for experiment in experiments where experiment.status == .running {
+            for variant in experiment.variants {
+                _ = Counter(label: Metric.experimentAssignments.name, dimensions: [("experiment", experiment.id), ("variant", variant.name)])
+                _ = Counter(label: Metric.recommendationsServed.name, dimensions: [
+                    ("surface", experiment.surface), ("strategy", variant.strategy), ("experiment", experiment.id), ("variant", variant.name),
+                ])
+                _ = Counter(label: Metric.recommendationsEmpty.name, dimensions: [("surface", experiment.surface), ("strategy", variant.strategy)])
+            }
+        }
+    }
+
+    /// Fit duration, fit time and size of a freshly fitted model, as gauges.
+    static func record(_ instance: ConfiguredStrategy, model: any FittedModel, seconds: Double) {
+        let labels = [("instance", instance.name), ("strategy", instance.strategyID)]
+        Gauge(label: Metric.modelFitDuration.name, dimensions: labels).record(seconds)
+        Gauge(label: Metric.modelLastFit.name, dimensions: labels).record(Date().timeIntervalSince1970)
+        Gauge(label: Metric.modelItems.name, dimensions: [("instance", instance.name)]).record(model.summary.items)
+        if let factors = model.summary.factors {
+            Gauge(label: Metric.modelFactors.name, dimensions: [("instance", instance.name)]).record(factors)
+        }
     }
 }
 

@@ -5,6 +5,8 @@ import Hummingbird
 /// and ISO 8601 dates.
 public struct RecLabRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// Names the request in logs and in the `X-Request-ID` header (set by `ObservabilityMiddleware`).
+    public var requestID = ""
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

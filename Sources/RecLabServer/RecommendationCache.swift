@@ -1,4 +1,6 @@
 import Foundation
+import Metrics
+import RecLabObservability
 import Synchronization
 
 /// Recent recommendation answers, kept for `RECOMMENDATION_CACHE_TTL` seconds.
@@ -29,10 +31,16 @@ final class RecommendationCache: Sendable {
 
     var isEnabled: Bool { timeToLive > .zero }
 
+    /// Lookups since start, for `/health/detailed`; `/metrics` has them as counters.
+    let hits = Atomic(0)
+    let misses = Atomic(0)
+    private let hitCounter = Counter(label: Metric.cacheRequests.name, dimensions: [("cache", "recommendations"), ("result", "hit")])
+    private let missCounter = Counter(label: Metric.cacheRequests.name, dimensions: [("cache", "recommendations"), ("result", "miss")])
+
     func value(for key: String) -> RecommendationResponse? {
         guard isEnabled else { return nil }
         let now = ContinuousClock.now
-        return state.withLock { state in
+        let value = state.withLock { state -> RecommendationResponse? in
             guard let entry = state.entries[key] else { return nil }
             guard entry.expires > now else {
                 Self.remove(key, from: &state)
@@ -40,7 +48,17 @@ final class RecommendationCache: Sendable {
             }
             return entry.value
         }
+        if value == nil {
+            misses.add(1, ordering: .relaxed)
+            missCounter.increment()
+        } else {
+            hits.add(1, ordering: .relaxed)
+            hitCounter.increment()
+        }
+        return value
     }
+
+    var count: Int { state.withLock { $0.entries.count } }
 
     func store(_ value: RecommendationResponse, for key: String, user: String?) {
         guard isEnabled else { return }

@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Logging
 import RecLabDatasets
+import RecLabObservability
 
 /// The server's settings, read from environment variables and an optional `.env` file, with
 /// the seed's variable names where it has one.
@@ -11,6 +12,8 @@ public struct ServerConfiguration: Sendable {
     /// Path of the SQLite database file.
     public var databasePath: String
     public var logLevel: Logger.Level
+    /// How log lines are written: readable text, or one JSON object per line.
+    public var logFormat: LogFormat
     public var maxRecommendations: Int
     /// Seconds clients and proxies may cache catalogue answers (`Cache-Control: max-age`).
     public var cacheTTL: Int
@@ -31,6 +34,11 @@ public struct ServerConfiguration: Sendable {
     /// Seconds between scheduled refits; nil: only on start-up and `POST /admin/refit`.
     public var refitInterval: Int?
 
+    /// The two ways log lines are written.
+    public enum LogFormat: String, Sendable {
+        case text, json
+    }
+
     /// One configuration variable: its name, default and meaning, shown by `reclab serve --help`
     /// and in the README.
     public struct Variable: Sendable {
@@ -46,6 +54,7 @@ public struct ServerConfiguration: Sendable {
         Variable(name: "PORT", defaultValue: "8013", meaning: "TCP port, 0–65535 (0 picks a free one)"),
         Variable(name: "DATABASE_URL", defaultValue: "movie_recommendation.db", meaning: "SQLite file (a path, or sqlite:///absolute/path)"),
         Variable(name: "LOG_LEVEL", defaultValue: "INFO", meaning: "TRACE, DEBUG, INFO, NOTICE, WARNING, ERROR or CRITICAL"),
+        Variable(name: "LOG_FORMAT", defaultValue: "text", meaning: "text, or json: one JSON object per line"),
         Variable(name: "MAX_RECOMMENDATIONS", defaultValue: "50", meaning: "largest `limit` a recommendation request may ask, 1–1000"),
         Variable(name: "CACHE_TTL", defaultValue: "3600", meaning: "seconds clients may cache catalogue answers; 0: no-store"),
         Variable(name: "STRATEGIES_FILE", defaultValue: "experiments/strategies.yaml", meaning: "strategy instances and the surfaces they serve"),
@@ -104,6 +113,11 @@ public struct ServerConfiguration: Sendable {
             throw InvalidValue(variable: "LOG_LEVEL", value: level, expected: "one of TRACE, DEBUG, INFO, NOTICE, WARNING, ERROR, CRITICAL")
         }
         logLevel = parsed
+        let format = value("LOG_FORMAT")?.lowercased() ?? "text"
+        guard let logFormat = LogFormat(rawValue: format) else {
+            throw InvalidValue(variable: "LOG_FORMAT", value: format, expected: "text or json")
+        }
+        self.logFormat = logFormat
         maxRecommendations = try integer("MAX_RECOMMENDATIONS", default: 50, in: 1...1000)
         cacheTTL = try integer("CACHE_TTL", default: 3600, in: 0...31_536_000)
         dataDirectory = value("RECLAB_DATA_DIR")
@@ -142,6 +156,23 @@ public struct ServerConfiguration: Sendable {
         case "warn": .warning
         case "fatal": .critical
         default: Logger.Level(rawValue: text.lowercased())
+        }
+    }
+}
+
+extension ServerConfiguration {
+    /// A log handler factory for `LoggingSystem.bootstrap`, honouring LOG_LEVEL and LOG_FORMAT.
+    public var logHandlerFactory: @Sendable (String) -> any LogHandler {
+        let level = logLevel
+        switch logFormat {
+        case .json:
+            return { label in JSONLogHandler(label: label, level: level) }
+        case .text:
+            return { label in
+                var handler = StreamLogHandler.standardOutput(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
     }
 }

@@ -39,19 +39,23 @@ public struct CatalogueCounts: Sendable, Equatable, Codable {
     public var people: Int
     public var ratings: Int
     public var ratingUsers: Int
+    /// Users who have posted at least one preference.
+    public var preferenceUsers: Int
 
-    public init(movies: Int, genres: Int, keywords: Int, people: Int, ratings: Int, ratingUsers: Int) {
+    public init(movies: Int, genres: Int, keywords: Int, people: Int, ratings: Int, ratingUsers: Int, preferenceUsers: Int) {
         self.movies = movies
         self.genres = genres
         self.keywords = keywords
         self.people = people
         self.ratings = ratings
         self.ratingUsers = ratingUsers
+        self.preferenceUsers = preferenceUsers
     }
 
     enum CodingKeys: String, CodingKey {
         case movies, genres, keywords, people, ratings
         case ratingUsers = "rating_users"
+        case preferenceUsers = "preference_users"
     }
 }
 
@@ -174,10 +178,22 @@ public struct FeedbackEvent: Sendable, Equatable {
 public struct EventReceipt: Sendable, Equatable, Codable {
     public var stored: Int
     public var duplicates: Int
+    /// The stored events by kind, for the server's counters (not part of the answer).
+    public var storedByKind: [FeedbackEvent.Kind: Int]
 
-    public init(stored: Int, duplicates: Int) {
+    enum CodingKeys: String, CodingKey {
+        case stored, duplicates
+    }
+
+    public init(stored: Int, duplicates: Int, storedByKind: [FeedbackEvent.Kind: Int] = [:]) {
         self.stored = stored
         self.duplicates = duplicates
+        self.storedByKind = storedByKind
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(stored: try container.decode(Int.self, forKey: .stored), duplicates: try container.decode(Int.self, forKey: .duplicates))
     }
 }
 

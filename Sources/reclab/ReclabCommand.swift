@@ -62,11 +62,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try await options.load()
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = configuration.logLevel
-            return handler
-        }
+        LoggingSystem.bootstrap(configuration.logHandlerFactory)
         let logger = Logger(label: "reclab")
         let strategies: StrategyConfiguration
         do {

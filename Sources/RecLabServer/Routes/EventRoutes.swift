@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import Metrics
 import RecLabCore
+import RecLabObservability
 import RecLabStore
 
 /// `POST /events`: batches of feedback on recommended movies, stored durably, once each.
@@ -48,11 +50,18 @@ struct EventRoutes {
     }
 
     func register(on router: Router<RecLabRequestContext>) {
+        for kind in FeedbackEvent.Kind.allCases {
+            _ = Counter(label: Metric.eventsIngested.name, dimensions: [("type", kind.rawValue)])
+        }
         router.post("events") { request, _ in
             let batch = try await request.decodeJSON(Batch.self)
             let parsed = try Self.validate(batch.events)
             do {
-                return try await events.record(parsed)
+                let receipt = try await events.record(parsed)
+                for (kind, count) in receipt.storedByKind {
+                    Counter(label: Metric.eventsIngested.name, dimensions: [("type", kind.rawValue)]).increment(by: count)
+                }
+                return receipt
             } catch StoreError.unknownMovies(let ids) {
                 throw APIError(.unprocessableContent, code: "invalid_event", message: "unknown movie_id \(ids.map(String.init).joined(separator: ", ")); nothing was stored")
             }

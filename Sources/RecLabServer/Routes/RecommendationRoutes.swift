@@ -1,8 +1,10 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Metrics
 import RecLabCore
 import RecLabExperiments
+import RecLabObservability
 import RecLabStore
 
 /// The seed's recommendation answer: the movies, why each, which strategy answered, when.
@@ -90,6 +92,7 @@ struct Recommender: Sendable {
     let interactions: any InteractionRepository
     let cache: RecommendationCache
     let exposures: ExposureLog
+    let served: ServingStats
 
     /// What a route asks of the surface's strategy.
     struct Question {
@@ -139,7 +142,10 @@ struct Recommender: Sendable {
         }
         let recommendations: [Recommendation]
         do {
+            let started = ContinuousClock.now
             recommendations = try generation.models[name]!.recommend(request)
+            Timer(label: Metric.recommendDuration.name, dimensions: [("strategy", strategyID)])
+                .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         } catch let error as RecommendationError {
             throw APIError(.unprocessableContent, code: "cannot_recommend", message: "\(strategyID): \(error)")
         }
@@ -165,7 +171,16 @@ struct Recommender: Sendable {
     private func issue(_ answer: RecommendationResponse, forced: Bool) -> RecommendationResponse {
         var response = answer
         response.requestID = "rec_" + UUID().uuidString.lowercased()
+        served.answers.add(1, ordering: .relaxed)
+        Counter(label: Metric.recommendationsServed.name, dimensions: [
+            ("surface", response.type), ("strategy", response.strategy), ("experiment", response.experiment ?? "none"),
+            ("variant", response.variant ?? "none"),
+        ]).increment()
+        if response.recommendations.isEmpty {
+            Counter(label: Metric.recommendationsEmpty.name, dimensions: [("surface", response.type), ("strategy", response.strategy)]).increment()
+        }
         if let experiment = response.experiment, let variant = response.variant, let user = response.userID, !forced {
+            Counter(label: Metric.experimentAssignments.name, dimensions: [("experiment", experiment), ("variant", variant)]).increment()
             exposures.record(Exposure(
                 requestID: response.requestID, experiment: experiment, variant: variant, userID: user, surface: response.type,
                 exposedAt: response.generatedAt))

@@ -1,0 +1,117 @@
+import Foundation
+
+/// One Prometheus metric family RecLab exports: its full name, kind, labels and HELP.
+///
+/// Every family is declared here, once, so names, HELP text and label sets cannot drift
+/// between the code paths that record them (swift-prometheus stops the process on a HELP or
+/// type mismatch, and on labelled and unlabelled series in one family).
+public struct MetricFamily: Sendable, Hashable {
+    /// How the family is recorded through swift-metrics.
+    public enum Kind: String, Sendable {
+        case counter, gauge, histogram
+    }
+
+    /// The name after `reclab_`, without the unit (`http_request_duration`).
+    public let stem: String
+    public let kind: Kind
+    /// The base unit (`seconds`, `bytes`) or empty for a plain count.
+    public let unit: String
+    public let labels: [String]
+    public let help: String
+    /// Histogram bucket upper bounds, in the unit.
+    public let buckets: [Double]
+
+    init(_ stem: String, _ kind: Kind, unit: String = "", labels: [String] = [], buckets: [Double] = [], help: String) {
+        self.stem = stem
+        self.kind = kind
+        self.unit = unit
+        self.labels = labels
+        self.help = help
+        self.buckets = buckets
+    }
+
+    public static let namespace = "reclab"
+
+    /// The exported name: `reclab_` + stem + `_unit`, and `_total` on counters only.
+    public var name: String {
+        [Self.namespace, stem, unit.isEmpty ? nil : unit, kind == .counter ? "total" : nil].compactMap { $0 }.joined(separator: "_")
+    }
+}
+
+/// Every family RecLab exports, by area.
+public enum Metric {
+    /// 100 µs to 5 s: a cached answer and a slow search both land in a real bucket.
+    static let httpBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+    /// 10 µs to 1 s: in-process model calls take tens of microseconds to milliseconds.
+    static let recommendBuckets = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]
+
+    // HTTP
+    public static let httpRequests = MetricFamily(
+        "http_requests", .counter, labels: ["method", "route", "status"], help: "HTTP requests answered, by method, route template and status code.")
+    public static let httpRequestDuration = MetricFamily(
+        "http_request_duration", .histogram, unit: "seconds", labels: ["route"], buckets: httpBuckets,
+        help: "Time from receiving a request to its response being written, by route template.")
+    public static let httpRequestsInFlight = MetricFamily(
+        "http_requests_in_flight", .gauge, help: "HTTP requests being handled right now.")
+
+    // Recommendations
+    public static let recommendationsServed = MetricFamily(
+        "recommendations_served", .counter, labels: ["surface", "strategy", "experiment", "variant"],
+        help: "Recommendation answers served, by surface, strategy id and experiment variant (\"none\" outside experiments).")
+    public static let recommendDuration = MetricFamily(
+        "recommend_duration", .histogram, unit: "seconds", labels: ["strategy"], buckets: recommendBuckets,
+        help: "Time a fitted model takes to answer one request, by strategy id (cache misses only).")
+    public static let recommendationsEmpty = MetricFamily(
+        "recommendations_empty", .counter, labels: ["surface", "strategy"], help: "Recommendation answers with no movie in them.")
+    public static let cacheRequests = MetricFamily(
+        "cache_requests", .counter, labels: ["cache", "result"], help: "Cache lookups, by cache and result (hit or miss).")
+
+    // Models and data
+    public static let modelFitDuration = MetricFamily(
+        "model_fit_duration", .gauge, unit: "seconds", labels: ["instance", "strategy"], help: "How long the latest fit of each strategy instance took.")
+    public static let modelLastFit = MetricFamily(
+        "model_last_fit_timestamp", .gauge, unit: "seconds", labels: ["instance", "strategy"],
+        help: "When each strategy instance was last fitted, in seconds since 1970.")
+    public static let modelItems = MetricFamily(
+        "model_items", .gauge, labels: ["instance"], help: "Movies each fitted model can recommend.")
+    public static let modelFactors = MetricFamily(
+        "model_factors", .gauge, labels: ["instance"], help: "Latent factors of each factor model (ALS).")
+    public static let catalogueMovies = MetricFamily("catalogue_movies", .gauge, help: "Movies in the catalogue.")
+    public static let ratings = MetricFamily("ratings", .gauge, help: "Ratings in the store (MovieLens data set).")
+    public static let usersWithPreferences = MetricFamily("users_with_preferences", .gauge, help: "Users who have posted at least one preference.")
+
+    // Experiments
+    public static let experimentAssignments = MetricFamily(
+        "experiment_assignments", .counter, labels: ["experiment", "variant"],
+        help: "Recommendation answers served by each experiment variant (forced QA answers excluded).")
+    public static let eventsIngested = MetricFamily(
+        "events_ingested", .counter, labels: ["type"], help: "Feedback events stored by POST /events, by type (duplicates excluded).")
+    public static let experimentSampleRatioPValue = MetricFamily(
+        "experiment_sample_ratio_p_value", .gauge, labels: ["experiment"],
+        help: "Chi-square p-value of users per variant against the weights; below 0.001 is a sample-ratio mismatch.")
+
+    // Offline evaluation
+    public static let offlineNDCG = MetricFamily(
+        "offline_ndcg_at_10", .gauge, labels: ["strategy"], help: "ndcg@10 of each strategy in the latest offline evaluation (protocol v1).")
+    public static let offlineRecall = MetricFamily(
+        "offline_recall_at_10", .gauge, labels: ["strategy"], help: "recall@10 of each strategy in the latest offline evaluation (protocol v1).")
+    public static let offlineCoverage = MetricFamily(
+        "offline_coverage_at_10", .gauge, labels: ["strategy"], help: "catalogue coverage@10 of each strategy in the latest offline evaluation.")
+
+    // Process
+    public static let residentMemory = MetricFamily(
+        "process_resident_memory", .gauge, unit: "bytes", help: "Resident memory of the server process (VmRSS).")
+    public static let openFileDescriptors = MetricFamily(
+        "process_open_fds", .gauge, help: "File descriptors the server process has open.")
+    public static let startTime = MetricFamily(
+        "process_start_time", .gauge, unit: "seconds", help: "When the server process started, in seconds since 1970.")
+
+    public static let all: [MetricFamily] = [
+        httpRequests, httpRequestDuration, httpRequestsInFlight,
+        recommendationsServed, recommendDuration, recommendationsEmpty, cacheRequests,
+        modelFitDuration, modelLastFit, modelItems, modelFactors, catalogueMovies, ratings, usersWithPreferences,
+        experimentAssignments, eventsIngested, experimentSampleRatioPValue,
+        offlineNDCG, offlineRecall, offlineCoverage,
+        residentMemory, openFileDescriptors, startTime,
+    ]
+}

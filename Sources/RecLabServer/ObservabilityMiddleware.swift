@@ -1,0 +1,67 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+import RecLabCore
+import RecLabObservability
+
+/// The outermost middleware: names each request (`X-Request-ID`, taken from the client when
+/// well-formed), counts and times it by route template (never the raw path), tracks requests
+/// in flight, and writes one log line per request.
+struct ObservabilityMiddleware: RouterMiddleware {
+    typealias Context = RecLabRequestContext
+    static let header = HTTPField.Name("X-Request-ID")!
+    let inFlight = Meter(label: Metric.httpRequestsInFlight.name)
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        var context = context
+        context.requestID = Self.requestID(from: request.headers[Self.header])
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        inFlight.increment()
+        defer { inFlight.decrement() }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            // Rendered here rather than later, so error answers carry the request id too.
+            response = try error.response(from: request, context: context)
+        }
+        response.headers[Self.header] = context.requestID
+        let route = context.endpointPath ?? "unmatched"
+        let elapsed = ContinuousClock.now - started
+        Counter(label: Metric.httpRequests.name, dimensions: [
+            ("method", request.method.rawValue), ("route", route), ("status", String(response.status.code)),
+        ]).increment()
+        Timer(label: Metric.httpRequestDuration.name, dimensions: [("route", route)]).recordNanoseconds(elapsed.nanoseconds)
+        context.logger.log(level: response.status.code >= 500 ? .error : .info, "request", metadata: [
+            "method": .string(request.method.rawValue), "route": .string(route), "path": .string(request.uri.path),
+            "status": .stringConvertible(response.status.code), "duration_ms": .string(String(format: "%.3f", elapsed.seconds * 1000)),
+        ])
+        return response
+    }
+
+    /// The client's id when it is 1–128 characters of letters, digits and `._:-`; else a new one.
+    static func requestID(from given: String?) -> String {
+        if let given, (1...128).contains(given.utf8.count),
+           given.utf8.allSatisfy({ $0 < 0x80 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber || "._:-".utf8.contains($0)) }) {
+            return given
+        }
+        var generator = SystemRandomNumberGenerator()
+        return "req_" + String(generator.next() as UInt64, radix: 16).leftPadded(to: 16)
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to length: Int) -> String {
+        count >= length ? self : String(repeating: "0", count: length - count) + self
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
