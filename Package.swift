@@ -113,6 +113,10 @@ let package = Package(
         ),
         .testTarget(name: "RecLabSQLiteTests", dependencies: ["RecLabSQLite", "TestSupport"]),
         .testTarget(
+            name: "RecLabObservabilityTests",
+            dependencies: ["RecLabObservability", .product(name: "Prometheus", package: "swift-prometheus")]
+        ),
+        .testTarget(
             name: "RecLabServerTests",
             dependencies: [
                 "RecLabServer", "TestSupport",

@@ -37,7 +37,7 @@ enum LiveServices {
 /// Runs the real application on 127.0.0.1 (a free port) over the shared real catalogue and
 /// fitted models, and hands the test an HTTP client connected to it.
 func withLiveServer(
-    environment: [String: String] = [:],
+    environment: [String: String] = [:], logger: Logger = Logger(label: "test"),
     _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
     var configuration = LiveServices.configuration
@@ -46,7 +46,7 @@ func withLiveServer(
             environment[name] ?? ["HOST": "127.0.0.1", "PORT": "0", "ADMIN_API_KEY": "test-admin-key"][name]
         }
     }
-    let app = buildApplication(configuration: configuration, services: try await LiveServices.shared(), logger: Logger(label: "test"))
+    let app = buildApplication(configuration: configuration, services: try await LiveServices.shared(), logger: logger)
     try await app.test(.live) { client in try await test(client) }
 }
 

@@ -1,0 +1,135 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import RecLabObservability
+import RecLabServer
+import Synchronization
+import TestSupport
+import Testing
+
+/// Runs a command-line tool, feeding it `input`; its exit status and everything it printed.
+func runTool(_ executable: String, _ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    let stdin = Pipe()
+    process.standardInput = stdin
+    try process.run()
+    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+    try stdin.fileHandleForWriting.close()
+    let printed = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: printed, as: UTF8.self))
+}
+
+/// The exposition's families: name → type, and the names that have a HELP line.
+struct Exposition {
+    let text: String
+    let types: [String: String]
+    let helped: Set<String>
+
+    init(_ text: String) {
+        self.text = text
+        var types: [String: String] = [:]
+        var helped: Set<String> = []
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 3)
+            if parts.count >= 4, parts[1] == "TYPE" { types[String(parts[2])] = String(parts[3]) }
+            if parts.count >= 3, parts[1] == "HELP" { helped.insert(String(parts[2])) }
+        }
+        self.types = types
+        self.helped = helped
+    }
+}
+
+@Suite(.serialized) struct ObservabilityAPITests {
+    @Test func everyRequestIsNamedInAHeaderAndLoggedOnce() async throws {
+        let lines = Mutex<[String]>([])
+        let logger = Logger(label: "reclab") { label in
+            JSONLogHandler(label: label, level: .info) { line in lines.withLock { $0.append(line) } }
+        }
+        try await withLiveServer(logger: logger) { client in
+            let given = try await client.execute(uri: "/movies/27205", method: .get, headers: [HTTPField.Name("X-Request-ID")!: "client-id.42"])
+            #expect(given.headers[HTTPField.Name("X-Request-ID")!] == "client-id.42")
+            let replaced = try await client.execute(uri: "/genres", method: .get, headers: [HTTPField.Name("X-Request-ID")!: "not a valid id"])
+            #expect(replaced.headers[HTTPField.Name("X-Request-ID")!]?.hasPrefix("req_") == true)
+            let missing = try await client.execute(uri: "/movies/999999999", method: .get)
+            #expect(missing.status == .notFound)
+            #expect(missing.headers[HTTPField.Name("X-Request-ID")!]?.hasPrefix("req_") == true)
+        }
+        let entries = lines.withLock { $0 }.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["message"] as? String == "request" }
+        let movie = try #require(entries.first { $0["request_id"] as? String == "client-id.42" })
+        #expect(movie["route"] as? String == "/movies/{tmdb_id}")
+        #expect(movie["path"] as? String == "/movies/27205")
+        #expect(movie["status"] as? String == "200")
+        #expect(movie["method"] as? String == "GET")
+        #expect(Double(movie["duration_ms"] as? String ?? "") != nil)
+        #expect(entries.contains { $0["route"] as? String == "/movies/{tmdb_id}" && $0["status"] as? String == "404" })
+        #expect(entries.count == 3)
+    }
+
+    @Test func metricsExportEveryFamilyWithHelpAndBoundedLabels() async throws {
+        try await withLiveServer { client in
+            _ = try await client.execute(uri: "/users/42/recommendations/personalized?limit=3", method: .get)
+            _ = try await client.execute(uri: "/users/42/recommendations/personalized?limit=3", method: .get)
+            _ = try await client.execute(uri: "/recommendations/similar/27205", method: .get)
+            _ = try await client.execute(uri: "/movies/27205", method: .get)
+            let response = try await client.execute(uri: "/metrics", method: .get)
+            #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
+            let exposition = Exposition(String(buffer: response.body))
+            for (name, _) in exposition.types {
+                #expect(name.hasPrefix("reclab_"), "\(name)")
+                #expect(exposition.helped.contains(name), "no HELP for \(name)")
+            }
+            // Every family a running server with these strategies produces (factors need ALS,
+            // offline scores an evaluation, SRM an experiment: other tests cover those).
+            let elsewhere: [MetricFamily] = [
+                Metric.modelFactors, Metric.offlineNDCG, Metric.offlineRecall, Metric.offlineCoverage, Metric.experimentAssignments,
+                Metric.experimentSampleRatioPValue,
+            ]
+            let expected = Metric.all.filter { !elsewhere.contains($0) }
+            for family in expected {
+                #expect(exposition.types[family.name] == family.kind.rawValue, "\(family.name)")
+            }
+            // Route templates, never raw paths.
+            #expect(exposition.text.contains(#"route="/movies/{tmdb_id}""#))
+            #expect(!exposition.text.contains("27205"))
+            #expect(exposition.text.contains(#"reclab_cache_requests_total{cache="recommendations",result="hit"}"#))
+
+            let checked = try runTool("/usr/bin/promtool", ["check", "metrics"], input: exposition.text)
+            #expect(checked.status == 0, "promtool: \(checked.output)")
+        }
+    }
+
+    @Test func readinessWaitsForTheModelsAndDetailedHealthHasTheSeedsShape() async throws {
+        let services = RecLabServices(
+            configuration: LiveServices.configuration, store: try await RealCatalogue.store(),
+            strategies: try StrategyConfiguration.load(path: LiveServices.configuration.strategiesFile, registry: .standard),
+            logger: Logger(label: "test"))
+        try await buildApplication(configuration: LiveServices.configuration, services: services, logger: Logger(label: "test")).test(.live) { client in
+            let before = try await client.execute(uri: "/health/ready", method: .get)
+            #expect(before.status == .serviceUnavailable)
+            let checks = try #require(try before.json()["checks"] as? [String: [String: Any]])
+            #expect(checks["database"]?["status"] as? String == "ok")
+            #expect(checks["ml_models"]?["status"] as? String == "not_fitted")
+            #expect(try await client.execute(uri: "/health", method: .get).status == .ok)
+
+            try await services.models.refit()
+            #expect(try await client.execute(uri: "/health/ready", method: .get).status == .ok)
+            let detailed = try await client.execute(uri: "/health/detailed", method: .get).json()
+            #expect(detailed["status"] as? String == "healthy")
+            let services = try #require(detailed["services"] as? [String: [String: Any]])
+            #expect(Set(services.keys) == ["database", "ml_models", "cache", "tmdb_api"])
+            #expect(services["database"]?["latency_ms"] is Double)
+            #expect(services["tmdb_api"]?["status"] as? String == "not_configured")
+            let metrics = try #require(detailed["metrics"] as? [String: Any])
+            #expect(metrics["total_recommendations"] is Int && metrics["active_users"] is Int)
+        }
+    }
+}
