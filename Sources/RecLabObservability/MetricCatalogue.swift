@@ -68,14 +68,14 @@ public enum Metric {
 
     // Models and data
     public static let modelFitDuration = MetricFamily(
-        "model_fit_duration", .gauge, unit: "seconds", labels: ["instance", "strategy"], help: "How long the latest fit of each strategy instance took.")
+        "model_fit_duration", .gauge, unit: "seconds", labels: ["model", "strategy"], help: "How long the latest fit of each model (strategy instance) took.")
     public static let modelLastFit = MetricFamily(
-        "model_last_fit_timestamp", .gauge, unit: "seconds", labels: ["instance", "strategy"],
-        help: "When each strategy instance was last fitted, in seconds since 1970.")
+        "model_last_fit_timestamp", .gauge, unit: "seconds", labels: ["model", "strategy"],
+        help: "When each model (strategy instance) was last fitted, in seconds since 1970.")
     public static let modelItems = MetricFamily(
-        "model_items", .gauge, labels: ["instance"], help: "Movies each fitted model can recommend.")
+        "model_items", .gauge, labels: ["model"], help: "Movies each fitted model can recommend.")
     public static let modelFactors = MetricFamily(
-        "model_factors", .gauge, labels: ["instance"], help: "Latent factors of each factor model (ALS).")
+        "model_factors", .gauge, labels: ["model"], help: "Latent factors of each factor model (ALS).")
     public static let catalogueMovies = MetricFamily("catalogue_movies", .gauge, help: "Movies in the catalogue.")
     public static let ratings = MetricFamily("ratings", .gauge, help: "Ratings in the store (MovieLens data set).")
     public static let usersWithPreferences = MetricFamily("users_with_preferences", .gauge, help: "Users who have posted at least one preference.")

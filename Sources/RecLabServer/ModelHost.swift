@@ -140,12 +140,13 @@ extension ModelHost {
 
     /// Fit duration, fit time and size of a freshly fitted model, as gauges.
     static func record(_ instance: ConfiguredStrategy, model: any FittedModel, seconds: Double) {
-        let labels = [("instance", instance.name), ("strategy", instance.strategyID)]
+        // "model", not "instance": Prometheus reserves `instance` for the scraped target.
+        let labels = [("model", instance.name), ("strategy", instance.strategyID)]
         Gauge(label: Metric.modelFitDuration.name, dimensions: labels).record(seconds)
         Gauge(label: Metric.modelLastFit.name, dimensions: labels).record(Date().timeIntervalSince1970)
-        Gauge(label: Metric.modelItems.name, dimensions: [("instance", instance.name)]).record(model.summary.items)
+        Gauge(label: Metric.modelItems.name, dimensions: [("model", instance.name)]).record(model.summary.items)
         if let factors = model.summary.factors {
-            Gauge(label: Metric.modelFactors.name, dimensions: [("instance", instance.name)]).record(factors)
+            Gauge(label: Metric.modelFactors.name, dimensions: [("model", instance.name)]).record(factors)
         }
     }
 }

@@ -14,6 +14,7 @@ import Testing
             #expect(!family.help.isEmpty)
             #expect(family.name.range(of: "^[a-z_][a-z0-9_]*$", options: .regularExpression) != nil)
             #expect(!family.labels.contains { ["user", "user_id", "path", "movie", "request_id"].contains($0) }, "unbounded label on \(family.name)")
+            #expect(!family.labels.contains { ["instance", "job"].contains($0) }, "\(family.name): Prometheus sets that label on scrape")
             if family.kind == .histogram { #expect(family.buckets == family.buckets.sorted() && !family.buckets.isEmpty) }
         }
         #expect(Set(Metric.all.map(\.name)).count == Metric.all.count)
