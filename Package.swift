@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "reclab-bench",
             dependencies: [
-                "RecLabServer", "LinearAlgebra", "RecLabEvaluation",
+                "RecLabServer", "LinearAlgebra", "RecLabEvaluation", "RecLabObservability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -29,28 +29,76 @@ public struct JSONLogHandler: LogHandler {
         var fields = metadata
         if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
         if let explicit { fields.merge(explicit) { _, new in new } }
-        var object: [String: Any] = fields.mapValues(Self.json)
-        object["timestamp"] = Self.timestamp()
-        object["level"] = level.rawValue
-        object["logger"] = label
-        object["message"] = message.description
-        object["source"] = source
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
-        write(String(decoding: data, as: UTF8.self))
+        fields["timestamp"] = .string(Self.timestamp())
+        fields["level"] = .string(level.rawValue)
+        fields["logger"] = .string(label)
+        fields["message"] = .string(message.description)
+        fields["source"] = .string(source)
+        var line = ""
+        line.reserveCapacity(256)
+        Self.append(.dictionary(fields), to: &line)
+        write(line)
     }
 
-    /// Metadata as JSON: strings stay strings (numbers logged as strings are not guessed at).
-    static func json(_ value: Logger.Metadata.Value) -> Any {
+    /// JSON by hand, keys sorted: JSONSerialization costs several times more per line, and
+    /// this runs for every request. Strings stay strings (numbers logged as strings are not
+    /// guessed at).
+    static func append(_ value: Logger.Metadata.Value, to line: inout String) {
         switch value {
-        case .string(let text): text
-        case .stringConvertible(let convertible): convertible.description
-        case .array(let items): items.map(json)
-        case .dictionary(let fields): fields.mapValues(json)
+        case .string(let text): appendString(text, to: &line)
+        case .stringConvertible(let convertible): appendString(convertible.description, to: &line)
+        case .array(let items):
+            line.append("[")
+            for (index, item) in items.enumerated() {
+                if index > 0 { line.append(",") }
+                append(item, to: &line)
+            }
+            line.append("]")
+        case .dictionary(let fields):
+            line.append("{")
+            for (index, key) in fields.keys.sorted().enumerated() {
+                if index > 0 { line.append(",") }
+                appendString(key, to: &line)
+                line.append(":")
+                append(fields[key]!, to: &line)
+            }
+            line.append("}")
         }
     }
 
+    static func appendString(_ text: String, to line: inout String) {
+        line.append("\"")
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": line.append("\\\"")
+            case "\\": line.append("\\\\")
+            case "\n": line.append("\\n")
+            case "\r": line.append("\\r")
+            case "\t": line.append("\\t")
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                line.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+            default: line.unicodeScalars.append(scalar)
+            }
+        }
+        line.append("\"")
+    }
+
+    /// UTC with milliseconds, `2026-11-25T15:13:38.653Z`, from the C library (Foundation's
+    /// formatters cost microseconds a call).
     static func timestamp() -> String {
-        Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var parts = tm()
+        var seconds = now.tv_sec
+        gmtime_r(&seconds, &parts)
+        func digits(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        }
+        return digits(Int(parts.tm_year) + 1900, 4) + "-" + digits(Int(parts.tm_mon) + 1, 2) + "-" + digits(Int(parts.tm_mday), 2)
+            + "T" + digits(Int(parts.tm_hour), 2) + ":" + digits(Int(parts.tm_min), 2) + ":" + digits(Int(parts.tm_sec), 2)
+            + "." + digits(now.tv_nsec / 1_000_000, 3) + "Z"
     }
 
     private static let output = Mutex(())

@@ -22,11 +22,14 @@ public struct RecLabServices: Sendable {
     let served = ServingStats()
     let gauges: StoreGauges
 
+    /// `metrics: false` leaves swift-metrics on its no-op backend (the overhead benchmark's
+    /// baseline); once any services have bootstrapped it, it stays for the process.
     public init(
-        configuration: ServerConfiguration, store: SQLiteStore, strategies: StrategyConfiguration, experiments: [Experiment] = [], logger: Logger
+        configuration: ServerConfiguration, store: SQLiteStore, strategies: StrategyConfiguration, experiments: [Experiment] = [], logger: Logger,
+        metrics: Bool = true
     ) {
         // Before any metric object exists: one made earlier would stay bound to the no-op backend.
-        Observability.bootstrapMetrics()
+        if metrics { Observability.bootstrapMetrics() }
         let cache = RecommendationCache(timeToLive: .seconds(configuration.recommendationCacheTTL))
         self.store = store
         self.cache = cache
@@ -44,10 +47,12 @@ public func buildApplication(
     configuration: ServerConfiguration,
     services: RecLabServices,
     logger: Logger,
+    instrumented: Bool = true,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router(context: RecLabRequestContext.self)
-    router.add(middleware: ObservabilityMiddleware())
+    // Off only for the overhead benchmark's baseline: no request ids, counters or log lines.
+    if instrumented { router.add(middleware: ObservabilityMiddleware()) }
     router.add(middleware: JSONErrorMiddleware())
     let cacheControl = CacheControlHeader(maxAge: configuration.cacheTTL)
     let store = services.store

@@ -13,6 +13,11 @@ struct ObservabilityMiddleware: RouterMiddleware {
     typealias Context = RecLabRequestContext
     static let header = HTTPField.Name("X-Request-ID")!
     let inFlight = Meter(label: Metric.httpRequestsInFlight.name)
+    /// Keyed by method, route template and status: a bounded set.
+    let requests = HandleCache<[String], Counter> { key in
+        Counter(label: Metric.httpRequests.name, dimensions: [("method", key[0]), ("route", key[1]), ("status", key[2])])
+    }
+    let durations = HandleCache<String, Timer> { route in Timer(label: Metric.httpRequestDuration.name, dimensions: [("route", route)]) }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
@@ -31,13 +36,11 @@ struct ObservabilityMiddleware: RouterMiddleware {
         response.headers[Self.header] = context.requestID
         let route = context.endpointPath ?? "unmatched"
         let elapsed = ContinuousClock.now - started
-        Counter(label: Metric.httpRequests.name, dimensions: [
-            ("method", request.method.rawValue), ("route", route), ("status", String(response.status.code)),
-        ]).increment()
-        Timer(label: Metric.httpRequestDuration.name, dimensions: [("route", route)]).recordNanoseconds(elapsed.nanoseconds)
+        requests([request.method.rawValue, route, String(response.status.code)]).increment()
+        durations(route).recordNanoseconds(elapsed.nanoseconds)
         context.logger.log(level: response.status.code >= 500 ? .error : .info, "request", metadata: [
             "method": .string(request.method.rawValue), "route": .string(route), "path": .string(request.uri.path),
-            "status": .stringConvertible(response.status.code), "duration_ms": .string(String(format: "%.3f", elapsed.seconds * 1000)),
+            "status": .stringConvertible(response.status.code), "duration_ms": .string(String((elapsed.seconds * 1_000_000).rounded() / 1000)),
         ])
         return response
     }

@@ -67,6 +67,21 @@ import Testing
         #expect(object["request_id"] as? String == "req_1")
         #expect(object["status"] as? String == "200")
         #expect(object["tags"] as? [String] == ["a", "b"])
-        #expect((object["timestamp"] as? String)?.hasSuffix("Z") == true)
+        #expect((object["timestamp"] as? String)?.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"#, options: .regularExpression) != nil)
+        #expect(object["source"] as? String == "RecLabObservabilityTests")
+    }
+
+    @Test func awkwardTextStaysValidJSONOnOneLine() throws {
+        let lines = Mutex<[String]>([])
+        let logger = Logger(label: "reclab") { label in
+            JSONLogHandler(label: label, level: .info) { line in lines.withLock { $0.append(line) } }
+        }
+        let awkward = "a \"quoted\" \\ path\nsecond line\tand \u{1} control, é and 😀"
+        logger.info("\(awkward)", metadata: ["nested": ["k": "\(awkward)"]])
+        let line = try #require(lines.withLock { $0.first })
+        #expect(!line.contains("\n"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["message"] as? String == awkward)
+        #expect((object["nested"] as? [String: Any])?["k"] as? String == awkward)
     }
 }

@@ -74,6 +74,29 @@ struct Exposition {
         #expect(entries.count == 3)
     }
 
+    @Test func logLevelAndFormatComeFromTheConfiguration() async throws {
+        let lines = Mutex<[String]>([])
+        for level in ["WARNING", "INFO"] {
+            let configuration = try ServerConfiguration { ["LOG_FORMAT": "json", "LOG_LEVEL": level][$0] }
+            let factory = configuration.logHandlerFactory
+            let logger = Logger(label: "reclab") { label in
+                var handler = factory(label)
+                if var json = handler as? JSONLogHandler {
+                    // The configured handler, writing where the test can read.
+                    json = JSONLogHandler(label: label, level: json.logLevel) { line in lines.withLock { $0.append(level + " " + line) } }
+                    handler = json
+                }
+                return handler
+            }
+            try await withLiveServer(logger: logger) { client in
+                _ = try await client.execute(uri: "/genres", method: .get)
+            }
+        }
+        let written = lines.withLock { $0 }
+        #expect(!written.contains { $0.hasPrefix("WARNING ") }, "request lines are info: silenced at WARNING")
+        #expect(written.contains { $0.hasPrefix("INFO {") && $0.contains(#""route":"/genres""#) })
+    }
+
     @Test func metricsExportEveryFamilyWithHelpAndBoundedLabels() async throws {
         try await withLiveServer { client in
             _ = try await client.execute(uri: "/users/42/recommendations/personalized?limit=3", method: .get)

@@ -26,6 +26,7 @@ import Testing
         ("PORT", "70000", "invalid PORT='70000': expected an integer from 0 to 65535"),
         ("MAX_RECOMMENDATIONS", "0", "invalid MAX_RECOMMENDATIONS='0': expected an integer from 1 to 1000"),
         ("LOG_LEVEL", "loud", "invalid LOG_LEVEL='loud': expected one of TRACE, DEBUG, INFO, NOTICE, WARNING, ERROR, CRITICAL"),
+        ("LOG_FORMAT", "xml", "invalid LOG_FORMAT='xml': expected text or json"),
         ("DATABASE_URL", "postgres://db/reclab", "invalid DATABASE_URL='postgres://db/reclab': expected a file path or sqlite:///path (only SQLite is supported so far)"),
     ])
     func anInvalidValueIsRefusedNamingTheVariable(name: String, value: String, message: String) {

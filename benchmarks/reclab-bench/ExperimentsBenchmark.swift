@@ -101,26 +101,13 @@ struct ExperimentsBenchmark: AsyncParsableCommand {
             for clients in [1, 4] {
                 let prefix = "c\(clients)"
                 let clock = ContinuousClock.now
-                let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-                    for worker in 0..<clients {
-                        group.addTask {
-                            let connection = TestClient(host: "127.0.0.1", port: client.port!)
-                            connection.connect()
-                            defer { Task { try? await connection.shutdown() } }
-                            var timings: [Double] = []
-                            for batch in stride(from: worker, to: batches, by: clients) {
-                                let started = ContinuousClock.now
-                                let response = try await connection.execute(.init(
-                                    "/events", method: .post, authority: "localhost",
-                                    headers: [.contentType: "application/json", .connection: "keep-alive"],
-                                    body: ByteBuffer(string: body(batch, prefix: prefix))))
-                                precondition(response.status == .ok, "POST /events failed: \(response.status)")
-                                timings.append((ContinuousClock.now - started).seconds * 1000)
-                            }
-                            return timings
-                        }
+                let latencies = try await concurrentLatencies(port: client.port!, workers: clients) { worker in
+                    stride(from: worker, to: batches, by: clients).map { batch in
+                        TestClient.Request(
+                            "/events", method: .post, authority: "localhost",
+                            headers: [.contentType: "application/json", .connection: "keep-alive"],
+                            body: ByteBuffer(string: body(batch, prefix: prefix)))
                     }
-                    return try await group.reduce(into: []) { $0 += $1 }
                 }
                 let seconds = (ContinuousClock.now - clock).seconds
                 let sorted = latencies.sorted()
@@ -143,9 +130,5 @@ struct ExperimentsBenchmark: AsyncParsableCommand {
         let sorted = timings.sorted()
         print("| in-process `EventRepository.record` | 1 | \(format(Double(batches * 100) / seconds, digits: 0)) | \(format(percentile(sorted, 0.5), digits: 2)) | \(format(percentile(sorted, 0.99), digits: 2)) |")
         print("\nThe difference between the in-process and HTTP rows is JSON decoding, validation and the round trip; the rest is SQLite's fsync per transaction, which bigger batches amortise.")
-    }
-
-    func percentile(_ sorted: [Double], _ p: Double) -> Double {
-        sorted[min(sorted.count - 1, max(0, Int((p * Double(sorted.count)).rounded(.up)) - 1))]
     }
 }

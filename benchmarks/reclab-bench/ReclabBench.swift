@@ -15,7 +15,7 @@ struct ReclabBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reclab-bench",
         abstract: "Measure RecLab (release build) and print the figures as Markdown.",
-        subcommands: [Foundation_.self, StrategiesBenchmark.self, ExperimentsBenchmark.self])
+        subcommands: [Foundation_.self, StrategiesBenchmark.self, ExperimentsBenchmark.self, ObservabilityBenchmark.self])
 }
 
 /// The foundation issue's figures: import time and search latency.
@@ -161,3 +161,31 @@ func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
 func format(_ value: Double, digits: Int) -> String { String(format: "%.\(digits)f", value) }
 
+/// Sends each worker's requests over its own keep-alive connection to 127.0.0.1:`port`, the
+/// workers at once, and returns every request's latency in milliseconds; any answer but 200
+/// stops the benchmark.
+func concurrentLatencies(port: Int, workers: Int, requests: @escaping @Sendable (_ worker: Int) -> [TestClient.Request]) async throws -> [Double] {
+    try await withThrowingTaskGroup(of: [Double].self) { group in
+        for worker in 0..<workers {
+            group.addTask {
+                let connection = TestClient(host: "127.0.0.1", port: port)
+                connection.connect()
+                defer { Task { try? await connection.shutdown() } }
+                var timings: [Double] = []
+                for request in requests(worker) {
+                    let started = ContinuousClock.now
+                    let response = try await connection.execute(request)
+                    precondition(response.status == .ok, "\(request.head.path ?? "") answered \(response.status)")
+                    timings.append((ContinuousClock.now - started).seconds * 1000)
+                }
+                return timings
+            }
+        }
+        return try await group.reduce(into: []) { $0 += $1 }
+    }
+}
+
+/// The value below which `share` of the sorted values fall.
+func percentile(_ sorted: [Double], _ share: Double) -> Double {
+    sorted[min(sorted.count - 1, max(0, Int((share * Double(sorted.count)).rounded(.up)) - 1))]
+}

@@ -93,6 +93,7 @@ struct Recommender: Sendable {
     let cache: RecommendationCache
     let exposures: ExposureLog
     let served: ServingStats
+    let metrics = RecommendationMetrics()
 
     /// What a route asks of the surface's strategy.
     struct Question {
@@ -144,8 +145,7 @@ struct Recommender: Sendable {
         do {
             let started = ContinuousClock.now
             recommendations = try generation.models[name]!.recommend(request)
-            Timer(label: Metric.recommendDuration.name, dimensions: [("strategy", strategyID)])
-                .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+            metrics.durations(strategyID).recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         } catch let error as RecommendationError {
             throw APIError(.unprocessableContent, code: "cannot_recommend", message: "\(strategyID): \(error)")
         }
@@ -172,15 +172,12 @@ struct Recommender: Sendable {
         var response = answer
         response.requestID = "rec_" + UUID().uuidString.lowercased()
         served.answers.add(1, ordering: .relaxed)
-        Counter(label: Metric.recommendationsServed.name, dimensions: [
-            ("surface", response.type), ("strategy", response.strategy), ("experiment", response.experiment ?? "none"),
-            ("variant", response.variant ?? "none"),
-        ]).increment()
+        metrics.served([response.type, response.strategy, response.experiment ?? "none", response.variant ?? "none"]).increment()
         if response.recommendations.isEmpty {
-            Counter(label: Metric.recommendationsEmpty.name, dimensions: [("surface", response.type), ("strategy", response.strategy)]).increment()
+            metrics.empty([response.type, response.strategy]).increment()
         }
         if let experiment = response.experiment, let variant = response.variant, let user = response.userID, !forced {
-            Counter(label: Metric.experimentAssignments.name, dimensions: [("experiment", experiment), ("variant", variant)]).increment()
+            metrics.assignments([experiment, variant]).increment()
             exposures.record(Exposure(
                 requestID: response.requestID, experiment: experiment, variant: variant, userID: user, surface: response.type,
                 exposedAt: response.generatedAt))
@@ -218,6 +215,21 @@ struct Recommender: Sendable {
             }
         }
         return (.personalized, history)
+    }
+}
+
+/// The recommender's metric handles by label values (strategies, surfaces and variants:
+/// bounded sets), bound to the metrics backend of when the application was built.
+final class RecommendationMetrics: Sendable {
+    let durations = HandleCache<String, Timer> { Timer(label: Metric.recommendDuration.name, dimensions: [("strategy", $0)]) }
+    let served = HandleCache<[String], Counter> { key in
+        Counter(label: Metric.recommendationsServed.name, dimensions: [("surface", key[0]), ("strategy", key[1]), ("experiment", key[2]), ("variant", key[3])])
+    }
+    let empty = HandleCache<[String], Counter> { key in
+        Counter(label: Metric.recommendationsEmpty.name, dimensions: [("surface", key[0]), ("strategy", key[1])])
+    }
+    let assignments = HandleCache<[String], Counter> { key in
+        Counter(label: Metric.experimentAssignments.name, dimensions: [("experiment", key[0]), ("variant", key[1])])
     }
 }
 
