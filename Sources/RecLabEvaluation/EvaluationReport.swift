@@ -188,3 +188,18 @@ public struct StrategyResult: Codable, Sendable, Equatable {
         case recommendSeconds = "recommend_seconds"
     }
 }
+
+extension EvaluationReport {
+    /// The newest result, across `reports` (newest first), of `strategy` run with exactly
+    /// `parameters` (resolved, defaults filled in), and the report it is in; an entry named
+    /// `preferring` wins over a twin with the same parameters.
+    public static func newestResult(
+        in reports: [EvaluationReport], strategy: String, parameters: ParameterValue, preferring name: String? = nil
+    ) -> (report: EvaluationReport, result: StrategyResult)? {
+        for report in reports {
+            let twins = report.strategies.filter { $0.strategy == strategy && $0.parameters == parameters }
+            if let result = twins.first(where: { $0.name == name }) ?? twins.first { return (report, result) }
+        }
+        return nil
+    }
+}

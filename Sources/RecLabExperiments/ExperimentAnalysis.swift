@@ -216,19 +216,13 @@ extension ExperimentAnalysis {
     ) -> [String: ExperimentReport.OfflineScores] {
         var scores: [String: ExperimentReport.OfflineScores] = [:]
         for variant in experiment.variants {
-            guard let resolved = try? registry.make(name: variant.name, strategy: variant.strategy, parameters: variant.parameters).parameters else {
-                continue
-            }
-            for evaluation in evaluations {
-                // The entry evaluated as this variant, if the run named one so; else any twin.
-                let twins = evaluation.strategies.filter { $0.strategy == variant.strategy && $0.parameters == resolved }
-                if let result = twins.first(where: { $0.name == "\(experiment.id)/\(variant.name)" }) ?? twins.first {
-                    let m = result.metrics
-                    scores[variant.name] = .init(
-                        evaluation: evaluation.id, entry: result.name, ndcg: m.ndcg, recall: m.recall, precision: m.precision, coverage: m.coverage)
-                    break
-                }
-            }
+            guard let resolved = try? registry.make(name: variant.name, strategy: variant.strategy, parameters: variant.parameters).parameters,
+                  let (report, result) = EvaluationReport.newestResult(
+                      in: evaluations, strategy: variant.strategy, parameters: resolved, preferring: "\(experiment.id)/\(variant.name)")
+            else { continue }
+            let m = result.metrics
+            scores[variant.name] = .init(
+                evaluation: report.id, entry: result.name, ndcg: m.ndcg, recall: m.recall, precision: m.precision, coverage: m.coverage)
         }
         return scores
     }

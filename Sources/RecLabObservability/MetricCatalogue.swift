@@ -92,11 +92,14 @@ public enum Metric {
 
     // Offline evaluation
     public static let offlineNDCG = MetricFamily(
-        "offline_ndcg_at_10", .gauge, labels: ["strategy"], help: "ndcg@10 of each strategy in the latest offline evaluation (protocol v1).")
+        "offline_ndcg_at_10", .gauge, labels: ["model"],
+        help: "ndcg@10 of each serving model in the newest offline evaluation (protocol v1) of its strategy and parameters; NaN if none.")
     public static let offlineRecall = MetricFamily(
-        "offline_recall_at_10", .gauge, labels: ["strategy"], help: "recall@10 of each strategy in the latest offline evaluation (protocol v1).")
+        "offline_recall_at_10", .gauge, labels: ["model"],
+        help: "recall@10 of each serving model in the newest offline evaluation (protocol v1) of its strategy and parameters; NaN if none.")
     public static let offlineCoverage = MetricFamily(
-        "offline_coverage_at_10", .gauge, labels: ["strategy"], help: "catalogue coverage@10 of each strategy in the latest offline evaluation.")
+        "offline_coverage_at_10", .gauge, labels: ["model"],
+        help: "Catalogue coverage@10 of each serving model in the newest offline evaluation of its strategy and parameters; NaN if none.")
 
     // Process
     public static let residentMemory = MetricFamily(

@@ -38,21 +38,29 @@ final class StoreGauges: Sendable {
         Gauge(label: Metric.catalogueMovies.name).record(counts.movies)
         Gauge(label: Metric.ratings.name).record(counts.ratings)
         Gauge(label: Metric.usersWithPreferences.name).record(counts.preferenceUsers)
-        if let latest = try await store.evaluations().first,
-           let report = try? JSONDecoder.reports.decode(EvaluationReport.self, from: latest.json) {
-            for result in report.strategies {
-                let labels = [("strategy", result.name)]
-                Gauge(label: Metric.offlineNDCG.name, dimensions: labels).record(result.metrics.ndcg)
-                Gauge(label: Metric.offlineRecall.name, dimensions: labels).record(result.metrics.recall)
-                Gauge(label: Metric.offlineCoverage.name, dimensions: labels).record(result.metrics.coverage)
+        // Keyed by the models serving now, so the series stay put when evaluations come and go.
+        let evaluations = try await store.evaluations().compactMap { try? JSONDecoder.reports.decode(EvaluationReport.self, from: $0.json) }
+        var serving = models.configuration.instances.map { (name: $0.name, strategy: $0.strategyID, parameters: $0.parameters) }
+        for experiment in models.generation?.experiments ?? [] where experiment.status == .running {
+            for variant in experiment.variants {
+                guard let resolved = try? models.registry.make(name: variant.name, strategy: variant.strategy, parameters: variant.parameters) else { continue }
+                serving.append(("\(experiment.id)/\(variant.name)", variant.strategy, resolved.parameters))
             }
+        }
+        for model in serving {
+            let metrics = EvaluationReport.newestResult(in: evaluations, strategy: model.strategy, parameters: model.parameters)?.result.metrics
+            let labels = [("model", model.name)]
+            Gauge(label: Metric.offlineNDCG.name, dimensions: labels).record(metrics?.ndcg ?? .nan)
+            Gauge(label: Metric.offlineRecall.name, dimensions: labels).record(metrics?.recall ?? .nan)
+            Gauge(label: Metric.offlineCoverage.name, dimensions: labels).record(metrics?.coverage ?? .nan)
         }
         try await exposures.flush()
         for experiment in models.generation?.experiments ?? [] where experiment.status == .running {
             let activity = try await store.activity(experiment: experiment.id)
             let users = experiment.variants.map { variant in activity.filter { $0.variant == variant.name }.count }
-            guard let check = ExperimentAnalysis.sampleRatioCheck(users: users, weights: experiment.variants.map(\.weight)) else { continue }
-            Gauge(label: Metric.experimentSampleRatioPValue.name, dimensions: [("experiment", experiment.id)]).record(check.pValue)
+            // No users yet is no evidence of a mismatch: p = 1, so the series exists from the start.
+            let p = ExperimentAnalysis.sampleRatioCheck(users: users, weights: experiment.variants.map(\.weight))?.pValue ?? 1
+            Gauge(label: Metric.experimentSampleRatioPValue.name, dimensions: [("experiment", experiment.id)]).record(p)
         }
     }
 }
