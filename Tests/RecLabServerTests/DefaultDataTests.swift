@@ -15,7 +15,7 @@ import Testing
                 ["RECLAB_DATASET_URL": server.url("/ml-latest-small.zip").absoluteString,
                  "RECLAB_CACHE_DIR": folder.appending(path: "cache").path][$0]
             }
-            try await DefaultData.ensureCatalogue(store: store, configuration: configuration, logger: Logger(label: "test"))
+            try await DefaultData.ensureCatalogue(store: store, configuration: configuration, logger: testLogger)
             #expect(server.requests == ["/ml-latest-small.zip"])
         }
         let counts = try await store.counts()
@@ -32,7 +32,7 @@ import Testing
                 ["RECLAB_DATASET_URL": server.url("/ml.zip").absoluteString, "RECLAB_CACHE_DIR": folder.appending(path: "cache").path][$0]
             }
             await #expect(throws: (any Error).self) {
-                try await DefaultData.ensureCatalogue(store: store, configuration: configuration, logger: Logger(label: "test"))
+                try await DefaultData.ensureCatalogue(store: store, configuration: configuration, logger: testLogger)
             }
         }
         #expect(try await store.counts().movies == 0)
@@ -43,7 +43,7 @@ import Testing
         let configuration = try ServerConfiguration { ["RECLAB_DATASET_URL": "http://127.0.0.1:1/never-fetched.zip"][$0] }
         let store = try await RealCatalogue.store()
         let before = try await store.counts()
-        try await DefaultData.ensureCatalogue(store: store, configuration: configuration, logger: Logger(label: "test"))
+        try await DefaultData.ensureCatalogue(store: store, configuration: configuration, logger: testLogger)
         #expect(try await store.counts() == before)
     }
 }

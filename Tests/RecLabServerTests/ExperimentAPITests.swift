@@ -42,13 +42,13 @@ struct ExperimentServer {
         let services = RecLabServices(
             configuration: configuration, store: try await RealCatalogue.store(),
             strategies: try StrategyConfiguration.load(path: configuration.strategiesFile, registry: .standard),
-            experiments: try ExperimentReloader.load(configuration), logger: Logger(label: "test"))
+            experiments: try ExperimentReloader.load(configuration), logger: testLogger)
         try await services.models.refit()
         return ExperimentServer(folder: folder, configuration: configuration, services: services)
     }
 
     func run(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        try await buildApplication(configuration: configuration, services: services, logger: Logger(label: "test")).test(.live, test)
+        try await buildApplication(configuration: configuration, services: services, logger: testLogger).test(.live, test)
     }
 }
 

@@ -131,8 +131,8 @@ struct Exposition {
         let services = RecLabServices(
             configuration: LiveServices.configuration, store: try await RealCatalogue.store(),
             strategies: try StrategyConfiguration.load(path: LiveServices.configuration.strategiesFile, registry: .standard),
-            logger: Logger(label: "test"))
-        try await buildApplication(configuration: LiveServices.configuration, services: services, logger: Logger(label: "test")).test(.live) { client in
+            logger: testLogger)
+        try await buildApplication(configuration: LiveServices.configuration, services: services, logger: testLogger).test(.live) { client in
             let before = try await client.execute(uri: "/health/ready", method: .get)
             #expect(before.status == .serviceUnavailable)
             let checks = try #require(try before.json()["checks"] as? [String: [String: Any]])

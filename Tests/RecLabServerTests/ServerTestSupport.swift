@@ -15,6 +15,14 @@ func repositoryFile(_ relative: String, filePath: String = #filePath) -> String 
         .appending(path: relative).path
 }
 
+/// The servers' logger in tests: warnings and errors only, so a run's output stays readable
+/// (tests that check log lines make their own).
+let testLogger: Logger = {
+    var logger = Logger(label: "test")
+    logger.logLevel = .warning
+    return logger
+}()
+
 /// Services over the shared real catalogue with every configured strategy fitted, built
 /// once per test process.
 enum LiveServices {
@@ -26,7 +34,7 @@ enum LiveServices {
     private static let fitting = Task { () throws -> RecLabServices in
         let strategies = try StrategyConfiguration.load(path: configuration.strategiesFile, registry: .standard)
         let services = RecLabServices(
-            configuration: configuration, store: try await RealCatalogue.store(), strategies: strategies, logger: Logger(label: "test"))
+            configuration: configuration, store: try await RealCatalogue.store(), strategies: strategies, logger: testLogger)
         try await services.models.refit()
         return services
     }
@@ -37,7 +45,7 @@ enum LiveServices {
 /// Runs the real application on 127.0.0.1 (a free port) over the shared real catalogue and
 /// fitted models, and hands the test an HTTP client connected to it.
 func withLiveServer(
-    environment: [String: String] = [:], logger: Logger = Logger(label: "test"),
+    environment: [String: String] = [:], logger: Logger = testLogger,
     _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
     var configuration = LiveServices.configuration
