@@ -10,6 +10,18 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
         public var value: Double?
         public var low: Double?
         public var high: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case value, low, high
+        }
+
+        /// Writes `null` for what cannot be estimated yet, so clients always find the keys.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(value, forKey: .value)
+            try container.encode(low, forKey: .low)
+            try container.encode(high, forKey: .high)
+        }
     }
 
     /// A variant against control on one metric: relative lift, its 95% interval, the p-value
@@ -32,6 +44,17 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
             case relativeLift = "relative_lift"
             case pValue = "p_value"
             case degreesOfFreedom = "degrees_of_freedom"
+        }
+
+        /// Writes `null` for what cannot be estimated yet, so clients always find the keys.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(relativeLift, forKey: .relativeLift)
+            try container.encode(low, forKey: .low)
+            try container.encode(high, forKey: .high)
+            try container.encode(pValue, forKey: .pValue)
+            try container.encode(degreesOfFreedom, forKey: .degreesOfFreedom)
+            try container.encode(verdict, forKey: .verdict)
         }
     }
 
@@ -79,6 +102,26 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
             case ctrLift = "ctr_lift"
             case watchRateLift = "watch_rate_lift"
         }
+
+        /// Writes `null` for the control's lifts and for scores not evaluated offline.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(control, forKey: .control)
+            try container.encode(weight, forKey: .weight)
+            try container.encode(strategy, forKey: .strategy)
+            try container.encode(parameters, forKey: .parameters)
+            try container.encode(users, forKey: .users)
+            try container.encode(exposures, forKey: .exposures)
+            try container.encode(impressions, forKey: .impressions)
+            try container.encode(clicks, forKey: .clicks)
+            try container.encode(watches, forKey: .watches)
+            try container.encode(ctr, forKey: .ctr)
+            try container.encode(watchRate, forKey: .watchRate)
+            try container.encode(ctrLift, forKey: .ctrLift)
+            try container.encode(watchRateLift, forKey: .watchRateLift)
+            try container.encode(offline, forKey: .offline)
+        }
     }
 
     /// Pearson's chi-square of users per variant against the configured weights.
@@ -124,5 +167,21 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
         case generatedAt = "generated_at"
         case sampleRatio = "sample_ratio"
         case usersInSeveralVariants = "users_in_several_variants"
+    }
+
+    /// Writes `null` for no winner and for no sample-ratio check (no users yet).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(experiment, forKey: .experiment)
+        try container.encode(description, forKey: .description)
+        try container.encode(status, forKey: .status)
+        try container.encode(surface, forKey: .surface)
+        try container.encode(generatedAt, forKey: .generatedAt)
+        try container.encode(variants, forKey: .variants)
+        try container.encode(sampleRatio, forKey: .sampleRatio)
+        try container.encode(usersInSeveralVariants, forKey: .usersInSeveralVariants)
+        try container.encode(winner, forKey: .winner)
+        try container.encode(conclusion, forKey: .conclusion)
+        try container.encode(warnings, forKey: .warnings)
     }
 }

@@ -110,8 +110,15 @@ import Testing
         #expect(report.warnings.contains { $0.contains("more than one variant") })
     }
 
-    @Test func noExposuresYetSaysSo() {
+    @Test func noExposuresYetSaysSoWithExplicitNulls() throws {
         let report = ExperimentAnalysis.report(experiment: Self.experiment, activity: [])
+        let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any])
+        #expect(json["winner"] is NSNull && json["sample_ratio"] is NSNull)
+        let variants = try #require(json["variants"] as? [[String: Any]])
+        #expect((variants[0]["ctr"] as? [String: Any])?["value"] is NSNull)
+        #expect(variants[0]["ctr_lift"] is NSNull && variants[1]["offline"] is NSNull)
+        #expect((variants[1]["ctr_lift"] as? [String: Any])?["p_value"] is NSNull)
+        #expect((variants[1]["ctr_lift"] as? [String: Any])?["verdict"] as? String == "not_enough_data")
         #expect(report.sampleRatio == nil)
         #expect(report.variants.allSatisfy { $0.ctr.value == nil && $0.users == 0 })
         #expect(report.conclusion.hasPrefix("No exposures yet"))
