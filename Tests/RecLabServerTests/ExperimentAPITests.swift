@@ -7,6 +7,7 @@ import RecLabCore
 import RecLabExperiments
 import RecLabServer
 import RecLabStore
+import ServiceLifecycle
 import TestSupport
 import Testing
 
@@ -165,6 +166,24 @@ struct ExperimentServer {
             #expect(ratio["mismatch"] as? Bool == false, "users \(users), p \(ratio["p_value"] ?? "-")")
             #expect((ratio["p_value"] as? Double ?? 0) > 0.001)
         }
+    }
+
+    @Test func exposuresStillBufferedAtShutdownAreWritten() async throws {
+        let id = "shutdown-\(UUID().uuidString.prefix(8).lowercased())"
+        let server = try await ExperimentServer.start(experiment: Self.experiment(id))
+        try await server.run { client in
+            for user in 1...5 { _ = try await client.execute(uri: "/users/\(user)/recommendations/personalized", method: .get) }
+        }
+        // No flush yet: the log's service has not run and no report was asked for.
+        #expect(try await server.services.store.activity(experiment: id).isEmpty)
+        let group = ServiceGroup(services: [server.services.exposures], logger: testLogger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await Task.sleep(for: .milliseconds(100))  // well inside the 1 s flush interval
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(try await server.services.store.activity(experiment: id).map(\.exposures).reduce(0, +) == 5)
     }
 
     @Test func aSkewedExposureLogIsFlaggedAsASampleRatioMismatch() async throws {
