@@ -61,4 +61,7 @@ public struct TopK: Sendable {
 extension Duration {
     /// The duration in seconds, for timings people read.
     public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+
+    /// The duration in whole nanoseconds, as swift-metrics timers record it.
+    public var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }

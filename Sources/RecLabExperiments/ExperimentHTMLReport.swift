@@ -114,9 +114,7 @@ public enum ExperimentHTMLReport {
     private static func rateChart(_ report: ExperimentReport, metric: KeyPath<ExperimentReport.Variant, ExperimentReport.Estimate>, name: String) -> SVGDrawing {
         var canvas = SVGCanvas(width: width)
         let estimates = report.variants.map { $0[keyPath: metric] }
-        let labelWidth = min(report.variants.map { SVGCanvas.textWidth($0.name, size: 12) }.max() ?? 0, width * 0.35)
-        let rowHeight = 34.0
-        let area = PlotArea(x: 16 + labelWidth + 10, y: 16, width: width - 32 - labelWidth - 10 - 60, height: rowHeight * Double(report.variants.count))
+        let (labelWidth, rowHeight, area) = variantRows(report)
         let axis = NiceAxis(upTo: estimates.compactMap { $0.high ?? $0.value }.max() ?? 0, style: .percent)
         let scale = LinearScale(domain: 0...axis.maximum, range: (area.x, area.right))
         canvas.axis(axis, scale: scale, in: area, vertical: false, title: name)
@@ -140,6 +138,15 @@ public enum ExperimentHTMLReport {
             canvas.text(ReportFormat.percent(value), x: scale(estimate.high ?? value) + 6, y: middle + 4, size: 11)
         }
         return canvas.render(height: area.bottom + 42, label: "\(name) per variant with 95% intervals")
+    }
+
+    /// The layout of the one-row-per-variant charts: the label column, the row height and the
+    /// plot area right of the labels (room for a value label at the right).
+    private static func variantRows(_ report: ExperimentReport) -> (labelWidth: Double, rowHeight: Double, area: PlotArea) {
+        let labelWidth = min(report.variants.map { SVGCanvas.textWidth($0.name, size: 12) }.max() ?? 0, width * 0.35)
+        let rowHeight = 34.0
+        let area = PlotArea(x: 16 + labelWidth + 10, y: 16, width: width - 32 - labelWidth - 10 - 60, height: rowHeight * Double(report.variants.count))
+        return (labelWidth, rowHeight, area)
     }
 
     /// A forest plot: each treatment's CTR and watch-rate lift, interval and point, around zero.
@@ -180,9 +187,7 @@ public enum ExperimentHTMLReport {
         var canvas = SVGCanvas(width: width)
         let total = Double(max(report.variants.map(\.users).reduce(0, +), 1))
         let weightSum = report.variants.map(\.weight).reduce(0, +)
-        let labelWidth = min(report.variants.map { SVGCanvas.textWidth($0.name, size: 12) }.max() ?? 0, width * 0.35)
-        let rowHeight = 34.0
-        let area = PlotArea(x: 16 + labelWidth + 10, y: 16, width: width - 32 - labelWidth - 10 - 60, height: rowHeight * Double(report.variants.count))
+        let (labelWidth, rowHeight, area) = variantRows(report)
         let scale = LinearScale(domain: 0...1, range: (area.x, area.right))
         canvas.axis(NiceAxis(upTo: 1, tickCount: 4, style: .percent), scale: scale, in: area, vertical: false, title: "share of users")
         for (index, variant) in report.variants.enumerated() {

@@ -92,13 +92,9 @@ public struct JSONLogHandler: LogHandler {
         var parts = tm()
         var seconds = now.tv_sec
         gmtime_r(&seconds, &parts)
-        func digits(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-        }
-        return digits(Int(parts.tm_year) + 1900, 4) + "-" + digits(Int(parts.tm_mon) + 1, 2) + "-" + digits(Int(parts.tm_mday), 2)
-            + "T" + digits(Int(parts.tm_hour), 2) + ":" + digits(Int(parts.tm_min), 2) + ":" + digits(Int(parts.tm_sec), 2)
-            + "." + digits(now.tv_nsec / 1_000_000, 3) + "Z"
+        return (parts.tm_year + 1900).zeroPaddedDigits(4) + "-" + (parts.tm_mon + 1).zeroPaddedDigits(2) + "-" + parts.tm_mday.zeroPaddedDigits(2)
+            + "T" + parts.tm_hour.zeroPaddedDigits(2) + ":" + parts.tm_min.zeroPaddedDigits(2) + ":" + parts.tm_sec.zeroPaddedDigits(2)
+            + "." + (now.tv_nsec / 1_000_000).zeroPaddedDigits(3) + "Z"
     }
 
     private static let output = Mutex(())

@@ -16,6 +16,10 @@ extension SQLiteStore: EvaluationRepository {
         try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM evaluations ORDER BY created_at DESC, id DESC").map(Self.evaluation) }
     }
 
+    public func evaluationIDs() async throws -> [String] {
+        try await pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM evaluations ORDER BY created_at DESC, id DESC") }
+    }
+
     public func evaluation(id: String) async throws -> StoredEvaluation? {
         try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM evaluations WHERE id = ?", arguments: [id]).map(Self.evaluation) }
     }

@@ -20,6 +20,8 @@ public struct RecLabServices: Sendable {
     public let exposures: ExposureLog
     let cache: RecommendationCache
     let served = ServingStats()
+    let recommendationMetrics: RecommendationMetrics
+    let reports: EvaluationReports
     let gauges: StoreGauges
 
     /// `metrics: false` leaves swift-metrics on its no-op backend (the overhead benchmark's
@@ -33,11 +35,17 @@ public struct RecLabServices: Sendable {
         let cache = RecommendationCache(timeToLive: .seconds(configuration.recommendationCacheTTL))
         self.store = store
         self.cache = cache
-        models = ModelHost(configuration: strategies, experiments: experiments, interactions: store, logger: logger) { cache.removeAll() }
+        let recommendationMetrics = RecommendationMetrics()
+        self.recommendationMetrics = recommendationMetrics
+        models = ModelHost(configuration: strategies, experiments: experiments, interactions: store, logger: logger) { generation in
+            cache.removeAll()
+            recommendationMetrics.prime(strategies, generation)
+        }
         refits = RefitService(host: models, interval: configuration.refitInterval.map { .seconds($0) }, logger: logger)
         experimentReloader = ExperimentReloader(configuration: configuration, models: models, logger: logger)
         exposures = ExposureLog(store: store, logger: logger)
-        gauges = StoreGauges(store: store, models: models, exposures: exposures)
+        reports = EvaluationReports(store: store)
+        gauges = StoreGauges(store: store, models: models, exposures: exposures, reports: reports)
     }
 }
 
@@ -56,15 +64,16 @@ public func buildApplication(
     router.add(middleware: JSONErrorMiddleware())
     let cacheControl = CacheControlHeader(maxAge: configuration.cacheTTL)
     let store = services.store
-    HealthRoutes(store: store, models: services.models, cache: services.cache, served: services.served, gauges: services.gauges).register(on: router)
+    HealthRoutes(movies: store, models: services.models, cache: services.cache, served: services.served, gauges: services.gauges).register(on: router)
     MovieRoutes(movies: store, cacheControl: cacheControl).register(on: router)
     GenreRoutes(movies: store, cacheControl: cacheControl).register(on: router)
-    let recommender = Recommender(host: services.models, interactions: store, cache: services.cache, exposures: services.exposures, served: services.served)
+    let recommender = Recommender(host: services.models, interactions: store, cache: services.cache, exposures: services.exposures, served: services.served,
+        metrics: services.recommendationMetrics)
     RecommendationRoutes(recommender: recommender, maxRecommendations: configuration.maxRecommendations, adminKey: configuration.adminAPIKey).register(on: router)
     UserRoutes(preferences: store, cache: services.cache).register(on: router)
     AdminRoutes(adminKey: configuration.adminAPIKey, refits: services.refits, experiments: services.experimentReloader).register(on: router)
     EvaluationRoutes(evaluations: store).register(on: router)
-    ExperimentRoutes(models: services.models, exposures: services.exposures, store: store).register(on: router)
+    ExperimentRoutes(models: services.models, exposures: services.exposures, store: store, reports: services.reports).register(on: router)
     EventRoutes(events: store).register(on: router)
     AnalyticsRoutes(interactions: store, models: services.models).register(on: router)
     return Application(

@@ -14,8 +14,9 @@ import Synchronization
 /// thread (never the event loops or the cooperative pool) and swaps the whole generation in
 /// one step: requests see either the old models or the new, never a mix.
 public final class ModelHost: Sendable {
-    /// One complete set of fitted models, and what they were fitted on.
-    public struct Generation: Sendable {
+    /// One complete set of fitted models, and what they were fitted on. A class, so that the
+    /// swap and every request's read move one reference under the lock, not the whole set.
+    public final class Generation: Sendable {
         public let models: [String: any FittedModel]
         public let catalogue: Catalogue
         public let movieByTMDBID: [Int: MovieID]
@@ -23,6 +24,22 @@ public final class ModelHost: Sendable {
         public let fitSeconds: [String: Double]
         /// The experiments these models serve; each variant's model is named `id/variant`.
         public let experiments: [Experiment]
+        /// Every fitted instance with its resolved parameters, in fitting order: the
+        /// configured ones, then the running variants.
+        public let strategies: [ConfiguredStrategy]
+
+        init(
+            models: [String: any FittedModel], catalogue: Catalogue, movieByTMDBID: [Int: MovieID], fittedAt: Date, fitSeconds: [String: Double],
+            experiments: [Experiment], strategies: [ConfiguredStrategy]
+        ) {
+            self.models = models
+            self.catalogue = catalogue
+            self.movieByTMDBID = movieByTMDBID
+            self.fittedAt = fittedAt
+            self.fitSeconds = fitSeconds
+            self.experiments = experiments
+            self.strategies = strategies
+        }
     }
 
     public let configuration: StrategyConfiguration
@@ -30,14 +47,14 @@ public final class ModelHost: Sendable {
     let logger: Logger
     private let current = Mutex<Generation?>(nil)
     private let refitting = Mutex(false)
-    private let onSwap: @Sendable () -> Void
+    private let onSwap: @Sendable (Generation) -> Void
     let registry: StrategyRegistry
     /// The experiment set the next refit fits variants for.
     private let experiments: Mutex<[Experiment]>
 
     public init(
         configuration: StrategyConfiguration, experiments: [Experiment] = [], registry: StrategyRegistry = .standard,
-        interactions: any InteractionRepository, logger: Logger, onSwap: @escaping @Sendable () -> Void = {}
+        interactions: any InteractionRepository, logger: Logger, onSwap: @escaping @Sendable (Generation) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.experiments = Mutex(experiments)
@@ -69,8 +86,7 @@ public final class ModelHost: Sendable {
             try await self.fit(data, experiments: experiments)
         }
         current.withLock { $0 = generation }
-        Self.primeSeries(configuration: configuration, experiments: generation.experiments)
-        onSwap()
+        onSwap(generation)
         return true
     }
 
@@ -99,7 +115,8 @@ public final class ModelHost: Sendable {
                 try registry.make(name: "\(experiment.id)/\(variant.name)", strategy: variant.strategy, parameters: variant.parameters)
             }
         }
-        for instance in configuration.instances + variants {
+        let strategies = configuration.instances + variants
+        for instance in strategies {
             let clock = ContinuousClock.now
             models[instance.name] = try await instance.fit(FitContext(data: data, models: models))
             seconds[instance.name] = (ContinuousClock.now - clock).seconds
@@ -112,32 +129,12 @@ public final class ModelHost: Sendable {
         var byTMDB: [Int: MovieID] = [:]
         for item in data.catalogue.items { if let tmdb = item.tmdbID { byTMDB[tmdb] = item.id } }
         return Generation(
-            models: models, catalogue: data.catalogue, movieByTMDBID: byTMDB, fittedAt: Date(), fitSeconds: seconds, experiments: experiments)
+            models: models, catalogue: data.catalogue, movieByTMDBID: byTMDB, fittedAt: Date(), fitSeconds: seconds, experiments: experiments,
+            strategies: strategies)
     }
 }
 
 extension ModelHost {
-    /// Creates, at zero, the served, empty-answer and assignment series every surface and
-    /// running variant can produce, so dashboards and alerts see 0 rather than no data.
-    static func primeSeries(configuration: StrategyConfiguration, experiments: [Experiment]) {
-        for (surface, name) in configuration.surfaces {
-            let strategy = configuration.instances.first { $0.name == name }?.strategyID ?? name
-            _ = Counter(label: Metric.recommendationsServed.name, dimensions: [
-                ("surface", surface.rawValue), ("strategy", strategy), ("experiment", "none"), ("variant", "none"),
-            ])
-            _ = Counter(label: Metric.recommendationsEmpty.name, dimensions: [("surface", surface.rawValue), ("strategy", strategy)])
-        }
-        for experiment in experiments where experiment.status == .running {
-            for variant in experiment.variants {
-                _ = Counter(label: Metric.experimentAssignments.name, dimensions: [("experiment", experiment.id), ("variant", variant.name)])
-                _ = Counter(label: Metric.recommendationsServed.name, dimensions: [
-                    ("surface", experiment.surface), ("strategy", variant.strategy), ("experiment", experiment.id), ("variant", variant.name),
-                ])
-                _ = Counter(label: Metric.recommendationsEmpty.name, dimensions: [("surface", experiment.surface), ("strategy", variant.strategy)])
-            }
-        }
-    }
-
     /// Fit duration, fit time and size of a freshly fitted model, as gauges.
     static func record(_ instance: ConfiguredStrategy, model: any FittedModel, seconds: Double) {
         // "model", not "instance": Prometheus reserves `instance` for the scraped target.

@@ -45,26 +45,14 @@ struct ObservabilityMiddleware: RouterMiddleware {
         return response
     }
 
-    /// The client's id when it is 1–128 characters of letters, digits and `._:-`; else a new one.
+    /// The client's id when it is 1–128 ASCII letters, digits and `._:-`; else a new one.
     static func requestID(from given: String?) -> String {
-        if let given, (1...128).contains(given.utf8.count),
-           given.utf8.allSatisfy({ $0 < 0x80 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber || "._:-".utf8.contains($0)) }) {
+        if let given, (1...128).contains(given.utf8.count), given.utf8.allSatisfy(Self.allowed.contains) {
             return given
         }
         var generator = SystemRandomNumberGenerator()
-        return "req_" + String(generator.next() as UInt64, radix: 16).leftPadded(to: 16)
+        return "req_" + (generator.next() as UInt64).zeroPaddedDigits(16, radix: 16)
     }
-}
 
-extension String {
-    fileprivate func leftPadded(to length: Int) -> String {
-        count >= length ? self : String(repeating: "0", count: length - count) + self
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
+    private static let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-".utf8)
 }

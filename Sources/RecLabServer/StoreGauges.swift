@@ -16,13 +16,15 @@ final class StoreGauges: Sendable {
     let store: SQLiteStore
     let models: ModelHost
     let exposures: ExposureLog
+    let reports: EvaluationReports
     let interval: Duration
     private let refreshed = Mutex<ContinuousClock.Instant?>(nil)
 
-    init(store: SQLiteStore, models: ModelHost, exposures: ExposureLog, interval: Duration = .seconds(15)) {
+    init(store: SQLiteStore, models: ModelHost, exposures: ExposureLog, reports: EvaluationReports, interval: Duration = .seconds(15)) {
         self.store = store
         self.models = models
         self.exposures = exposures
+        self.reports = reports
         self.interval = interval
     }
 
@@ -39,16 +41,9 @@ final class StoreGauges: Sendable {
         Gauge(label: Metric.ratings.name).record(counts.ratings)
         Gauge(label: Metric.usersWithPreferences.name).record(counts.preferenceUsers)
         // Keyed by the models serving now, so the series stay put when evaluations come and go.
-        let evaluations = try await store.evaluations().compactMap { try? JSONDecoder.reports.decode(EvaluationReport.self, from: $0.json) }
-        var serving = models.configuration.instances.map { (name: $0.name, strategy: $0.strategyID, parameters: $0.parameters) }
-        for experiment in models.generation?.experiments ?? [] where experiment.status == .running {
-            for variant in experiment.variants {
-                guard let resolved = try? models.registry.make(name: variant.name, strategy: variant.strategy, parameters: variant.parameters) else { continue }
-                serving.append(("\(experiment.id)/\(variant.name)", variant.strategy, resolved.parameters))
-            }
-        }
-        for model in serving {
-            let metrics = EvaluationReport.newestResult(in: evaluations, strategy: model.strategy, parameters: model.parameters)?.result.metrics
+        let evaluations = try await reports.newestFirst()
+        for model in models.generation?.strategies ?? [] {
+            let metrics = EvaluationReport.newestResult(in: evaluations, strategy: model.strategyID, parameters: model.parameters)?.result.metrics
             let labels = [("model", model.name)]
             Gauge(label: Metric.offlineNDCG.name, dimensions: labels).record(metrics?.ndcg ?? .nan)
             Gauge(label: Metric.offlineRecall.name, dimensions: labels).record(metrics?.recall ?? .nan)
@@ -56,10 +51,10 @@ final class StoreGauges: Sendable {
         }
         try await exposures.flush()
         for experiment in models.generation?.experiments ?? [] where experiment.status == .running {
-            let activity = try await store.activity(experiment: experiment.id)
-            let users = experiment.variants.map { variant in activity.filter { $0.variant == variant.name }.count }
+            // The report's own check (users in two variants left out), so alert and report agree.
+            let report = ExperimentAnalysis.report(experiment: experiment, activity: try await store.activity(experiment: experiment.id))
             // No users yet is no evidence of a mismatch: p = 1, so the series exists from the start.
-            let p = ExperimentAnalysis.sampleRatioCheck(users: users, weights: experiment.variants.map(\.weight))?.pValue ?? 1
+            let p = report.sampleRatio?.pValue ?? 1
             Gauge(label: Metric.experimentSampleRatioPValue.name, dimensions: [("experiment", experiment.id)]).record(p)
         }
     }

@@ -118,6 +118,8 @@ public protocol EvaluationRepository: Sendable {
     func save(_ evaluation: StoredEvaluation) async throws
     /// Every stored evaluation, newest first.
     func evaluations() async throws -> [StoredEvaluation]
+    /// Every stored evaluation's id, newest first, without reading the reports.
+    func evaluationIDs() async throws -> [String]
     func evaluation(id: String) async throws -> StoredEvaluation?
 }
 

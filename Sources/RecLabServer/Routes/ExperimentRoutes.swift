@@ -10,7 +10,8 @@ import RecLabStore
 struct ExperimentRoutes {
     let models: ModelHost
     let exposures: ExposureLog
-    let store: any ExposureRepository & EvaluationRepository
+    let store: any ExposureRepository
+    let reports: EvaluationReports
 
     struct Listing: ResponseEncodable {
         struct Variant: Codable {
@@ -68,8 +69,7 @@ struct ExperimentRoutes {
         }
         try await exposures.flush()
         let activity = try await store.activity(experiment: id)
-        let evaluations = try await store.evaluations().compactMap { try? JSONDecoder.reports.decode(EvaluationReport.self, from: $0.json) }
-        let offline = ExperimentAnalysis.offlineScores(for: experiment, evaluations: evaluations, registry: models.registry)
+        let offline = ExperimentAnalysis.offlineScores(for: experiment, evaluations: try await reports.newestFirst(), registry: models.registry)
         return ExperimentAnalysis.report(experiment: experiment, activity: activity, offline: offline)
     }
 

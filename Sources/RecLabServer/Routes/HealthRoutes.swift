@@ -1,14 +1,13 @@
 import Foundation
 import Hummingbird
 import RecLabObservability
-import RecLabSQLite
 import RecLabStore
 import Synchronization
 
 /// `/health` (liveness, with the catalogue being served), `/health/ready` (database reachable
 /// and models fitted, else 503), `/health/detailed` (the seed's shape) and `/metrics`.
 struct HealthRoutes {
-    let store: SQLiteStore
+    let movies: any MovieRepository
     let models: ModelHost
     let cache: RecommendationCache
     let served: ServingStats
@@ -60,7 +59,7 @@ struct HealthRoutes {
 
     func register(on router: Router<RecLabRequestContext>) {
         router.get("health") { _, _ in
-            Health(status: "healthy", timestamp: Date(), catalogue: try await store.counts())
+            Health(status: "healthy", timestamp: Date(), catalogue: try await movies.counts())
         }
         router.get("health/ready") { _, _ in
             let database = await databaseCheck()
@@ -103,7 +102,7 @@ struct HealthRoutes {
     private func databaseCheck() async -> (check: Check, counts: CatalogueCounts?) {
         let started = ContinuousClock.now
         do {
-            let counts = try await store.counts()
+            let counts = try await movies.counts()
             return (Check(status: "ok", latencyMS: (ContinuousClock.now - started).seconds * 1000, detail: "\(counts.movies) movies"), counts)
         } catch {
             return (Check(status: "error", latencyMS: (ContinuousClock.now - started).seconds * 1000, detail: "\(error)"), nil)
