@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
         .target(name: "RecLabCore", dependencies: ["LinearAlgebra"]),
         .target(name: "RecLabStore", dependencies: ["RecLabCore"]),
+        // In-memory full-text search over the catalogue.
+        .target(name: "RecLabSearch", dependencies: ["RecLabCore"]),
         .target(name: "RecLabExperiments", dependencies: ["RecLabCore", "RecLabStore", "RecLabEvaluation", .product(name: "Yams", package: "Yams")]),
         .target(name: "RecLabEvaluation", dependencies: ["RecLabCore", .product(name: "Yams", package: "Yams")]),
 
@@ -63,7 +65,7 @@ let package = Package(
         .target(
             name: "RecLabServer",
             dependencies: [
-                "RecLabCore", "RecLabStore", "RecLabSQLite", "RecLabDatasets", "RecLabEvaluation", "RecLabExperiments",
+                "RecLabCore", "RecLabStore", "RecLabSearch", "RecLabSQLite", "RecLabDatasets", "RecLabEvaluation", "RecLabExperiments",
                 "ContentStrategy", "GenreStrategy", "PopularityStrategy", "PersonalizedStrategy", "HybridStrategy", "RecLabObservability",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -86,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "reclab-bench",
             dependencies: [
-                "RecLabServer", "LinearAlgebra", "RecLabEvaluation", "RecLabObservability",
+                "RecLabServer", "RecLabSearch", "LinearAlgebra", "RecLabEvaluation", "RecLabObservability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -106,6 +108,7 @@ let package = Package(
         .testTarget(name: "PopularityStrategyTests", dependencies: ["PopularityStrategy", "TestSupport"]),
         .testTarget(name: "PersonalizedStrategyTests", dependencies: ["PersonalizedStrategy", "RecLabCore", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "HybridStrategyTests", dependencies: ["HybridStrategy", "PopularityStrategy", "TestSupport"]),
+        .testTarget(name: "RecLabSearchTests", dependencies: ["RecLabSearch", "RecLabStore", "TestSupport"]),
         .testTarget(name: "RecLabStoreTests", dependencies: ["RecLabStore", "TestSupport"]),
         .testTarget(
             name: "RecLabDatasetsTests",

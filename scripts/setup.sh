@@ -3,7 +3,8 @@
 # by the README's commands and by .ci/run; safe to run again.
 set -euo pipefail
 # chromium and python3: the evaluation report test renders the HTML report to PNG and checks it.
-packages=(libsqlite3-dev libopenblas-dev libcurl4-openssl-dev chromium python3)
+# wrk: scripts/bench-http.sh loads the server over HTTP.
+packages=(libsqlite3-dev libopenblas-dev libcurl4-openssl-dev chromium python3 wrk)
 # prometheus (with promtool): the observability tests check the exposition and the alerting
 # rules with promtool and scrape a running server with a real Prometheus. Its recommended
 # exporters are not needed.

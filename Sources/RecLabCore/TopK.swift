@@ -1,62 +1,91 @@
+/// Something that can be ranked against its kind: the order `BestK` keeps.
+public protocol Ranked {
+    /// Whether `a` ranks above `b`; a strict total order.
+    static func ranksAbove(_ a: Self, _ b: Self) -> Bool
+}
+
+/// Keeps the `k` best elements offered so far in O(n log k): a heap whose root is the worst
+/// kept element, so a newcomer is compared with it alone.
+public struct BestK<Element: Ranked> {
+    public let k: Int
+    @usableFromInline var heap: [Element] = []
+
+    @inlinable
+    public init(_ k: Int) {
+        self.k = max(0, k)
+        heap.reserveCapacity(min(self.k, 1024))
+    }
+
+    /// The worst kept element, once `k` are kept: what a newcomer must beat.
+    @inlinable
+    public var worstIfFull: Element? { heap.count == k ? heap.first : nil }
+
+    @inlinable
+    public mutating func insert(_ element: Element) {
+        guard k > 0 else { return }
+        if heap.count < k {
+            heap.append(element)
+            var child = heap.count - 1
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard Element.ranksAbove(heap[parent], heap[child]) else { return }
+                heap.swapAt(child, parent)
+                child = parent
+            }
+        } else if Element.ranksAbove(element, heap[0]) {
+            heap[0] = element
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                let right = left + 1
+                var worst = parent
+                if left < heap.count, Element.ranksAbove(heap[worst], heap[left]) { worst = left }
+                if right < heap.count, Element.ranksAbove(heap[worst], heap[right]) { worst = right }
+                if worst == parent { return }
+                heap.swapAt(parent, worst)
+                parent = worst
+            }
+        }
+    }
+
+    /// The kept elements, best first.
+    @inlinable
+    public func sorted() -> [Element] { heap.sorted(by: Element.ranksAbove) }
+}
+
 /// Keeps the `k` best-scored movies seen so far: higher score first, equal scores by smaller
 /// movie id (the evaluation protocol's tie rule), in O(n log k).
 public struct TopK: Sendable {
-    public let k: Int
-    /// A min-heap on (score, -id): its root is the worst of the kept entries.
-    private var heap: [(id: MovieID, score: Double)] = []
+    /// A movie and its score, ranked by that tie rule.
+    struct Entry: Ranked, Sendable {
+        let id: MovieID
+        let score: Double
 
-    public init(_ k: Int) {
-        self.k = max(0, k)
-        heap.reserveCapacity(self.k)
+        static func ranksAbove(_ a: Entry, _ b: Entry) -> Bool {
+            a.score > b.score || (a.score == b.score && a.id < b.id)
+        }
     }
 
-    /// Whether `a` ranks below `b`.
-    @inline(__always)
-    private static func worse(_ a: (id: MovieID, score: Double), _ b: (id: MovieID, score: Double)) -> Bool {
-        a.score < b.score || (a.score == b.score && a.id > b.id)
+    private var best: BestK<Entry>
+
+    public var k: Int { best.k }
+
+    public init(_ k: Int) {
+        best = BestK(k)
     }
 
     public mutating func insert(_ id: MovieID, score: Double) {
-        guard k > 0, !score.isNaN else { return }
-        let entry = (id: id, score: score)
-        if heap.count < k {
-            heap.append(entry)
-            siftUp(heap.count - 1)
-        } else if Self.worse(heap[0], entry) {
-            heap[0] = entry
-            siftDown(0)
-        }
+        guard !score.isNaN else { return }
+        best.insert(Entry(id: id, score: score))
     }
 
     /// The kept entries, best first.
     public func sorted() -> [(id: MovieID, score: Double)] {
-        heap.sorted { Self.worse($1, $0) }
-    }
-
-    private mutating func siftUp(_ index: Int) {
-        var child = index
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard Self.worse(heap[child], heap[parent]) else { return }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private mutating func siftDown(_ index: Int) {
-        var parent = index
-        while true {
-            let left = 2 * parent + 1
-            let right = left + 1
-            var smallest = parent
-            if left < heap.count, Self.worse(heap[left], heap[smallest]) { smallest = left }
-            if right < heap.count, Self.worse(heap[right], heap[smallest]) { smallest = right }
-            if smallest == parent { return }
-            heap.swapAt(parent, smallest)
-            parent = smallest
-        }
+        best.sorted().map { ($0.id, $0.score) }
     }
 }
+
+extension BestK: Sendable where Element: Sendable {}
 
 extension Duration {
     /// The duration in seconds, for timings people read.

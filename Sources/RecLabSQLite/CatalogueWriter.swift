@@ -5,18 +5,13 @@ import RecLabStore
 
 extension SQLiteStore: CatalogueImporting {
     public func importDatasets(_ datasets: [Dataset], progress: ImportProgress?) async throws -> CatalogueCounts {
-        let counts = try await pool.write { db in
+        try await pool.write { db in
             var writer = try CatalogueWriter(db)
             for dataset in datasets {
                 try writer.merge(dataset, progress: progress)
             }
-            progress?("indexing search", 0, 1)
-            try SearchIndex.rebuild(db)
-            progress?("indexing search", 1, 1)
             return try Self.counts(db)
         }
-        vocabulary.withLock { $0 = nil }
-        return counts
     }
 }
 
@@ -233,8 +228,8 @@ struct CatalogueWriter {
         try db.cachedStatement(sql: sql).execute(arguments: arguments)
     }
 
-    /// Title (see `TitleKey`) and year: how rows that no link joins are matched.
+    /// Title (see `SearchText.titleKey`) and year: how rows that no link joins are matched.
     static func titleKey(_ title: String, _ year: Int?) -> String {
-        "\(TitleKey.make(title))|\(year.map(String.init) ?? "")"
+        "\(SearchText.titleKey(title))|\(year.map(String.init) ?? "")"
     }
 }

@@ -76,6 +76,10 @@ extension SQLiteStore: PreferenceRepository {
         try await pool.read { db in try Self.preferences(db, user: user, movie: nil) }
     }
 
+    public func usersWithPreferences() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(DISTINCT user_id) FROM user_preferences") ?? 0 }
+    }
+
     static func preferences(_ db: Database, user: String, movie: MovieID?) throws -> [UserPreference] {
         var arguments: StatementArguments = [user]
         var filter = "p.user_id = ?"

@@ -2,14 +2,11 @@ import Foundation
 import GRDB
 import RecLabCore
 import RecLabStore
-import Synchronization
 
 /// The SQLite backend of RecLab's repositories: one WAL database through a GRDB pool, so
 /// reads run concurrently with each other and with the single writer.
 public final class SQLiteStore: Sendable {
     let pool: DatabasePool
-    /// Search terms for typo correction, loaded on first use and dropped after each import.
-    let vocabulary = Mutex<SearchVocabulary?>(nil)
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     public init(path: String) throws {
@@ -49,9 +46,25 @@ extension SQLiteStore: MovieRepository {
     }
 
     public func genres() async throws -> [Genre] {
+        try await pool.read { db in try Self.genres(db) }
+    }
+
+    public func contents() async throws -> CatalogueContents {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name FROM genres ORDER BY name").map { Genre(id: $0["id"], name: $0["name"]) }
+            var audience: [MovieID: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT m.id, COALESCE(r.ratings, 0) + CASE WHEN m.metadata_source = 'TMDB 5000' THEN COALESCE(m.vote_count, 0) ELSE 0 END AS audience
+                FROM movies m LEFT JOIN (SELECT movie_id, count(*) AS ratings FROM ratings GROUP BY movie_id) r ON r.movie_id = m.id
+                """) {
+                audience[row["id"]] = row["audience"]
+            }
+            return CatalogueContents(
+                movies: try MovieLoader.movies(db, ids: nil), audience: audience, genres: try Self.genres(db), counts: try Self.counts(db))
         }
+    }
+
+    static func genres(_ db: Database) throws -> [Genre] {
+        try Row.fetchAll(db, sql: "SELECT id, name FROM genres ORDER BY name").map { Genre(id: $0["id"], name: $0["name"]) }
     }
 
     public func counts() async throws -> CatalogueCounts {
@@ -65,24 +78,25 @@ extension SQLiteStore: MovieRepository {
                    (SELECT count(*) FROM keywords) AS keywords,
                    (SELECT count(*) FROM people) AS people,
                    (SELECT count(*) FROM ratings) AS ratings,
-                   (SELECT count(DISTINCT user_id) FROM ratings) AS users,
-                   (SELECT count(DISTINCT user_id) FROM user_preferences) AS preference_users
+                   (SELECT count(DISTINCT user_id) FROM ratings) AS users
             """)!
         return CatalogueCounts(
             movies: row["movies"], genres: row["genres"], keywords: row["keywords"],
-            people: row["people"], ratings: row["ratings"], ratingUsers: row["users"], preferenceUsers: row["preference_users"])
+            people: row["people"], ratings: row["ratings"], ratingUsers: row["users"])
     }
 }
 
-/// Assembles `Movie` values from the normalised tables, a batch of ids at a time.
+/// Assembles `Movie` values from the normalised tables, a batch of ids (or all) at a time.
 enum MovieLoader {
-    static func movies(_ db: Database, ids: [Int64]) throws -> [Movie] {
-        guard !ids.isEmpty else { return [] }
-        let list = ids.map(String.init).joined(separator: ",")
+    /// The movies with these ids in their order, or every movie in id order when `ids` is nil.
+    static func movies(_ db: Database, ids: [Int64]?) throws -> [Movie] {
+        if ids?.isEmpty == true { return [] }
+        let filter = ids.map { "IN (\($0.map(String.init).joined(separator: ",")))" }
+        func movieIDs(_ column: String) -> String { filter.map { "\(column) \($0)" } ?? "1" }
         var movies: [Int64: Movie] = [:]
         let decoder = JSONDecoder()
         func names(_ json: String) -> [String] { (try? decoder.decode([String].self, from: Data(json.utf8))) ?? [] }
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM movies WHERE id IN (\(list))") {
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM movies WHERE \(movieIDs("id"))") {
             let id: Int64 = row["id"]
             movies[id] = Movie(
                 id: id, tmdbID: row["tmdb_id"], imdbID: row["imdb_id"], movieLensID: row["movielens_id"],
@@ -97,7 +111,7 @@ enum MovieLoader {
         }
         for row in try Row.fetchAll(db, sql: """
             SELECT mg.movie_id, g.name FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
-            WHERE mg.movie_id IN (\(list)) ORDER BY mg.movie_id, mg.position
+            WHERE \(movieIDs("mg.movie_id")) ORDER BY mg.movie_id, mg.position
             """) {
             movies[row["movie_id"]]?.genres.append(row["name"])
         }
@@ -105,7 +119,7 @@ enum MovieLoader {
         let sourceOrder = "CASE source WHEN 'TMDB 5000' THEN 0 WHEN 'IMDB 5000' THEN 1 ELSE 2 END"
         for row in try Row.fetchAll(db, sql: """
             SELECT mk.movie_id, k.name FROM movie_keywords mk JOIN keywords k ON k.id = mk.keyword_id
-            WHERE mk.movie_id IN (\(list)) ORDER BY mk.movie_id, \(sourceOrder), mk.position
+            WHERE \(movieIDs("mk.movie_id")) ORDER BY mk.movie_id, \(sourceOrder), mk.position
             """) {
             let name: String = row["name"]
             let id: Int64 = row["movie_id"]
@@ -113,7 +127,7 @@ enum MovieLoader {
         }
         for row in try Row.fetchAll(db, sql: """
             SELECT c.movie_id, p.name, c.character, c."order" FROM movie_cast c JOIN people p ON p.id = c.person_id
-            WHERE c.movie_id IN (\(list)) ORDER BY c.movie_id, \(sourceOrder), c."order"
+            WHERE \(movieIDs("c.movie_id")) ORDER BY c.movie_id, \(sourceOrder), c."order"
             """) {
             let id: Int64 = row["movie_id"]
             let name: String = row["name"]
@@ -122,12 +136,12 @@ enum MovieLoader {
         }
         for row in try Row.fetchAll(db, sql: """
             SELECT c.movie_id, p.name, c.job FROM movie_crew c JOIN people p ON p.id = c.person_id
-            WHERE c.movie_id IN (\(list)) ORDER BY c.movie_id, \(sourceOrder), c.position
+            WHERE \(movieIDs("c.movie_id")) ORDER BY c.movie_id, \(sourceOrder), c.position
             """) {
             let member = CrewMember(name: row["name"], job: row["job"])
             let id: Int64 = row["movie_id"]
             if movies[id]?.crew.contains(member) == false { movies[id]?.crew.append(member) }
         }
-        return ids.compactMap { movies[$0] }
+        return (ids ?? movies.keys.sorted()).compactMap { movies[$0] }
     }
 }

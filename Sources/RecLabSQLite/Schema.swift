@@ -169,6 +169,15 @@ enum Schema {
                 CREATE INDEX exposures_experiment ON exposures(experiment, variant, user_id);
                 """)
         }
+        migrator.registerMigration("v5-search-in-memory") { db in
+            // Search ranks in memory now (RecLabSearch), from the catalogue tables.
+            try db.execute(sql: """
+                DROP TABLE movie_search_terms;
+                DROP TABLE movie_search;
+                ALTER TABLE movies DROP COLUMN search_key;
+                ALTER TABLE movies DROP COLUMN search_boost;
+                """)
+        }
         return migrator
     }
 }

@@ -12,6 +12,8 @@ import RecLabStore
 /// the refit service.
 public struct RecLabServices: Sendable {
     public let store: SQLiteStore
+    /// The catalogue the movie API answers from, in memory.
+    public let catalogue: CatalogueHost
     public let models: ModelHost
     public let refits: RefitService
     /// Re-reads the experiment files for `POST /admin/experiments/reload` and SIGHUP.
@@ -35,17 +37,24 @@ public struct RecLabServices: Sendable {
         let cache = RecommendationCache(timeToLive: .seconds(configuration.recommendationCacheTTL))
         self.store = store
         self.cache = cache
+        catalogue = CatalogueHost(movies: store, logger: logger)
         let recommendationMetrics = RecommendationMetrics()
         self.recommendationMetrics = recommendationMetrics
         models = ModelHost(configuration: strategies, experiments: experiments, interactions: store, logger: logger) { generation in
             cache.removeAll()
             recommendationMetrics.prime(strategies, generation)
         }
-        refits = RefitService(host: models, interval: configuration.refitInterval.map { .seconds($0) }, logger: logger)
+        refits = RefitService(catalogue: catalogue, host: models, interval: configuration.refitInterval.map { .seconds($0) }, logger: logger)
         experimentReloader = ExperimentReloader(configuration: configuration, models: models, logger: logger)
         exposures = ExposureLog(store: store, logger: logger)
         reports = EvaluationReports(store: store)
         gauges = StoreGauges(store: store, models: models, exposures: exposures, reports: reports)
+    }
+
+    /// Loads the catalogue and fits the models: what must be done before the server listens.
+    public func start() async throws {
+        try await catalogue.reload()
+        try await models.refit()
     }
 }
 
@@ -64,9 +73,9 @@ public func buildApplication(
     router.add(middleware: JSONErrorMiddleware())
     let cacheControl = CacheControlHeader(maxAge: configuration.cacheTTL)
     let store = services.store
-    HealthRoutes(movies: store, models: services.models, cache: services.cache, served: services.served, gauges: services.gauges).register(on: router)
-    MovieRoutes(movies: store, cacheControl: cacheControl).register(on: router)
-    GenreRoutes(movies: store, cacheControl: cacheControl).register(on: router)
+    HealthRoutes(preferences: store, catalogue: services.catalogue, models: services.models, cache: services.cache, served: services.served, gauges: services.gauges).register(on: router)
+    MovieRoutes(catalogue: services.catalogue, cacheControl: cacheControl).register(on: router)
+    GenreRoutes(catalogue: services.catalogue, cacheControl: cacheControl).register(on: router)
     let recommender = Recommender(host: services.models, interactions: store, cache: services.cache, exposures: services.exposures, served: services.served,
         metrics: services.recommendationMetrics)
     RecommendationRoutes(recommender: recommender, maxRecommendations: configuration.maxRecommendations, adminKey: configuration.adminAPIKey).register(on: router)

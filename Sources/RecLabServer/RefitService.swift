@@ -3,9 +3,11 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Refits the models when asked (`POST /admin/refit`) and every `REFIT_INTERVAL` seconds, as
-/// a service of the server's group: it ends with the server, never outliving shutdown.
+/// Reloads the catalogue and refits the models when asked (`POST /admin/refit`) and every
+/// `REFIT_INTERVAL` seconds, so movies imported meanwhile are served and learnt from; a
+/// service of the server's group: it ends with the server, never outliving shutdown.
 public final class RefitService: Service, Sendable {
+    let catalogue: CatalogueHost
     let host: ModelHost
     let interval: Duration?
     let logger: Logger
@@ -13,7 +15,8 @@ public final class RefitService: Service, Sendable {
     private let continuation: AsyncStream<Void>.Continuation
     private let pending = Mutex(false)
 
-    public init(host: ModelHost, interval: Duration?, logger: Logger) {
+    public init(catalogue: CatalogueHost, host: ModelHost, interval: Duration?, logger: Logger) {
+        self.catalogue = catalogue
         self.host = host
         self.interval = interval
         self.logger = logger
@@ -53,6 +56,7 @@ public final class RefitService: Service, Sendable {
     private func refit() async {
         do {
             let clock = ContinuousClock.now
+            try await catalogue.reload()
             try await host.refit()
             logger.info("models refitted", metadata: ["seconds": "\(ContinuousClock.now - clock)"])
         } catch {

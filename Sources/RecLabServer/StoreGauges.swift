@@ -39,7 +39,7 @@ final class StoreGauges: Sendable {
         let counts = try await store.counts()
         Gauge(label: Metric.catalogueMovies.name).record(counts.movies)
         Gauge(label: Metric.ratings.name).record(counts.ratings)
-        Gauge(label: Metric.usersWithPreferences.name).record(counts.preferenceUsers)
+        Gauge(label: Metric.usersWithPreferences.name).record(try await store.usersWithPreferences())
         // Keyed by the models serving now, so the series stay put when evaluations come and go.
         let evaluations = try await reports.newestFirst()
         for model in models.generation?.strategies ?? [] {

@@ -5,8 +5,9 @@ import RecLabCore
 public protocol MovieRepository: Sendable {
     /// The movie with this TMDB id, with genres, keywords, cast and crew.
     func movie(tmdbID: Int) async throws -> Movie?
-    /// Full-text search over titles, keywords, people and overviews, best match first.
-    func movies(matching query: String, page: Int, pageSize: Int) async throws -> SearchResults
+    /// Every movie in full, with audiences, genres and counts: what the read path serves
+    /// from memory (search ranks in memory too: the store holds the data, not the ranking).
+    func contents() async throws -> CatalogueContents
     /// Every genre of the catalogue, in TMDB's order.
     func genres() async throws -> [Genre]
     /// How much the catalogue holds.
@@ -20,14 +21,21 @@ public protocol CatalogueImporting: Sendable {
     func importDatasets(_ datasets: [Dataset], progress: ImportProgress?) async throws -> CatalogueCounts
 }
 
-/// One page of search results.
-public struct SearchResults: Sendable {
+/// The whole catalogue, read in one go for the server to hold in memory.
+public struct CatalogueContents: Sendable {
+    /// Every movie, in catalogue id order.
     public var movies: [Movie]
-    public var totalResults: Int
+    /// How many people rated each movie, by catalogue id: MovieLens ratings plus TMDB's vote
+    /// count (IMDb's counts are on another scale and are left out).
+    public var audience: [MovieID: Int]
+    public var genres: [Genre]
+    public var counts: CatalogueCounts
 
-    public init(movies: [Movie], totalResults: Int) {
+    public init(movies: [Movie], audience: [MovieID: Int], genres: [Genre], counts: CatalogueCounts) {
         self.movies = movies
-        self.totalResults = totalResults
+        self.audience = audience
+        self.genres = genres
+        self.counts = counts
     }
 }
 
@@ -39,23 +47,19 @@ public struct CatalogueCounts: Sendable, Equatable, Codable {
     public var people: Int
     public var ratings: Int
     public var ratingUsers: Int
-    /// Users who have posted at least one preference.
-    public var preferenceUsers: Int
 
-    public init(movies: Int, genres: Int, keywords: Int, people: Int, ratings: Int, ratingUsers: Int, preferenceUsers: Int) {
+    public init(movies: Int, genres: Int, keywords: Int, people: Int, ratings: Int, ratingUsers: Int) {
         self.movies = movies
         self.genres = genres
         self.keywords = keywords
         self.people = people
         self.ratings = ratings
         self.ratingUsers = ratingUsers
-        self.preferenceUsers = preferenceUsers
     }
 
     enum CodingKeys: String, CodingKey {
         case movies, genres, keywords, people, ratings
         case ratingUsers = "rating_users"
-        case preferenceUsers = "preference_users"
     }
 }
 
@@ -79,6 +83,8 @@ public protocol PreferenceRepository: Sendable {
     func upsert(_ preference: PreferenceInput) async throws -> UserPreference
     /// The user's preferences, newest first.
     func preferences(of user: String) async throws -> [UserPreference]
+    /// How many users have posted at least one preference.
+    func usersWithPreferences() async throws -> Int
 }
 
 /// What a client posts as a preference.

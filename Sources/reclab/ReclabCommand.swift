@@ -79,7 +79,7 @@ struct Serve: AsyncParsableCommand {
         let store = try SQLiteStore(path: configuration.databasePath)
         try await DefaultData.ensureCatalogue(store: store, configuration: configuration, logger: logger)
         let services = RecLabServices(configuration: configuration, store: store, strategies: strategies, experiments: experiments, logger: logger)
-        try await services.models.refit()
+        try await services.start()
         let app = buildApplication(configuration: configuration, services: services, logger: logger)
         let group = ServiceGroup(configuration: .init(
             // Shut down in reverse: the HTTP server stops first, the exposure log flushes last.

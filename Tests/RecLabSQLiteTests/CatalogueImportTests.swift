@@ -46,7 +46,7 @@ func makeStore() throws -> SQLiteStore {
 
 @Suite struct CatalogueImportTests {
     @Test func schemaIsBuiltByNamedMigrations() async throws {
-        #expect(try await makeStore().appliedMigrations() == ["v1-catalogue", "v2-evaluations", "v3-events", "v4-exposures"])
+        #expect(try await makeStore().appliedMigrations() == ["v1-catalogue", "v2-evaluations", "v3-events", "v4-exposures", "v5-search-in-memory"])
     }
 
     @Test func linkedRowsBecomeOneMovieWithTheBestOfEachSource() async throws {
@@ -68,7 +68,8 @@ func makeStore() throws -> SQLiteStore {
         let memento = try #require(try await store.movie(tmdbID: 77))
         #expect(memento.imdbID == "tt0209144")
         #expect(memento.directors == ["Christopher Nolan"])
-        let darkKnight = try await store.movies(matching: "dark knight", page: 1, pageSize: 20).movies
+        // One movie for the three data sets' rows of The Dark Knight, not one per source.
+        let darkKnight = try await store.contents().movies.filter { SearchText.titleKey($0.title) == "dark knight" }
         #expect(darkKnight.map(\.title) == ["The Dark Knight"])
         #expect(darkKnight.first?.runtime == 152)  // IMDb's metadata beats MovieLens's
     }

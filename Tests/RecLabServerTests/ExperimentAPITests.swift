@@ -44,7 +44,7 @@ struct ExperimentServer {
             configuration: configuration, store: try await RealCatalogue.store(),
             strategies: try StrategyConfiguration.load(path: configuration.strategiesFile, registry: .standard),
             experiments: try ExperimentReloader.load(configuration), logger: testLogger)
-        try await services.models.refit()
+        try await services.start()
         return ExperimentServer(folder: folder, configuration: configuration, services: services)
     }
 

@@ -140,7 +140,7 @@ struct Exposition {
             #expect(checks["ml_models"]?["status"] as? String == "not_fitted")
             #expect(try await client.execute(uri: "/health", method: .get).status == .ok)
 
-            try await services.models.refit()
+            try await services.start()
             #expect(try await client.execute(uri: "/health/ready", method: .get).status == .ok)
             let detailed = try await client.execute(uri: "/health/detailed", method: .get).json()
             #expect(detailed["status"] as? String == "healthy")

@@ -35,7 +35,7 @@ enum LiveServices {
         let strategies = try StrategyConfiguration.load(path: configuration.strategiesFile, registry: .standard)
         let services = RecLabServices(
             configuration: configuration, store: try await RealCatalogue.store(), strategies: strategies, logger: testLogger)
-        try await services.models.refit()
+        try await services.start()
         return services
     }
 

@@ -42,7 +42,7 @@ struct ObservabilityBenchmark: AsyncParsableCommand {
         var quiet = Logger(label: "bench")
         quiet.logLevel = .warning
         let plain = RecLabServices(configuration: configuration, store: store, strategies: strategies, logger: quiet, metrics: false)
-        try await plain.models.refit()
+        try await plain.start()
         // Instrumented: real metrics and one JSON line per request, written to /dev/null so
         // the formatting and the write are paid, not the terminal.
         let devNull = FileHandle(forWritingAtPath: "/dev/null")!
@@ -50,7 +50,7 @@ struct ObservabilityBenchmark: AsyncParsableCommand {
             JSONLogHandler(label: label, level: .info) { line in devNull.write(Data((line + "\n").utf8)) }
         }
         let instrumented = RecLabServices(configuration: configuration, store: store, strategies: strategies, logger: logged)
-        try await instrumented.models.refit()
+        try await instrumented.start()
 
         print("# Observability overhead benchmark\n")
         print("Release build, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(Date().formatted(.iso8601)). Regenerate with `swift run -c release reclab-bench observability > benchmarks/observability.md`.\n")

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import LinearAlgebra
 import Logging
 import RecLabCore
+import RecLabSearch
 import RecLabServer
 import RecLabSQLite
 import RecLabStore
@@ -15,7 +16,7 @@ struct ReclabBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reclab-bench",
         abstract: "Measure RecLab (release build) and print the figures as Markdown.",
-        subcommands: [Foundation_.self, StrategiesBenchmark.self, ExperimentsBenchmark.self, ObservabilityBenchmark.self])
+        subcommands: [Foundation_.self, StrategiesBenchmark.self, ExperimentsBenchmark.self, ObservabilityBenchmark.self, Ceiling.self, SearchQueries.self])
 }
 
 /// The foundation issue's figures: import time and search latency.
@@ -63,24 +64,34 @@ struct Foundation_: AsyncParsableCommand {
         let counts = try await catalogue.counts()
         print("\nThe full catalogue: \(counts.movies) movies, \(counts.keywords) keywords, \(counts.people) people, \(counts.ratings) ratings.\n")
 
-        let workload = try await SearchWorkload.make(count: queries, store: catalogue)
+        let clock = ContinuousClock.now
+        let contents = try await catalogue.contents()
+        let read = (ContinuousClock.now - clock).seconds
+        let index = SearchIndex(contents.movies.map { SearchDocument($0, audience: contents.audience[$0.id] ?? 0) })
+        print("Reading the catalogue into memory: \(format(read, digits: 2)) s; building the search index: \(format((ContinuousClock.now - clock).seconds - read, digits: 2)) s (\(index.precomputedLists) precomputed impact lists).\n")
+
+        let workload = SearchWorkload(count: queries, contents: contents)
         print("## Search latency, \(workload.queries.count) varied queries\n")
-        print("Queries: \(workload.description).\n")
+        print("Queries: \(SearchWorkload.description).\n")
         print("| path | p50 ms | p90 ms | p99 ms | max ms | mean ms |")
         print("| --- | ---: | ---: | ---: | ---: | ---: |")
-        for query in workload.queries.prefix(50) { _ = try await catalogue.movies(matching: query, page: 1, pageSize: 20) }
+        for query in workload.queries.prefix(50) { _ = index.search(query, offset: 0, limit: 20) }
         var inProcess: [Double] = []
         for query in workload.queries {
             let clock = ContinuousClock.now
-            _ = try await catalogue.movies(matching: query, page: 1, pageSize: 20)
+            _ = index.search(query, offset: 0, limit: 20)
             inProcess.append((ContinuousClock.now - clock).seconds * 1000)
         }
-        print(row("in-process (`MovieRepository.movies(matching:)`)", inProcess))
+        print(row("in-process (`SearchIndex.search`)", inProcess))
+        var byKind: [String: [Double]] = [:]
+        for (kind, time) in zip(workload.kinds, inProcess) { byKind[kind, default: []].append(time) }
+        for kind in SearchWorkload.kindNames { print(row("in-process, \(kind) queries only", byKind[kind] ?? [0])) }
 
         let configuration = try ServerConfiguration { ["HOST": "127.0.0.1", "PORT": "0", "LOG_LEVEL": "warning"][$0] }
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let services = RecLabServices(configuration: configuration, store: catalogue, strategies: try StrategyConfiguration.parse(Self.minimalStrategies, registry: .standard), logger: logger)
+        try await services.catalogue.reload()
         let app = buildApplication(configuration: configuration, services: services, logger: logger)
         let overHTTP = try await app.test(.live) { client -> [Double] in
             var timings: [Double] = []
@@ -120,40 +131,52 @@ struct Foundation_: AsyncParsableCommand {
 }
 
 /// A deterministic mix of the queries people type: whole titles, title prefixes, titles with
-/// a typo, people's names, keywords.
+/// a typo, people's names, keywords, single common words, one- and two-letter prefixes.
 struct SearchWorkload {
-    let queries: [String]
-    let description: String
+    static let kindNames = ["title", "prefix", "typo", "person", "keyword", "common word", "one letter", "two letters"]
+    static let description = """
+        in turn a whole title, a 4-letter title prefix, a title word missing a letter, a director or actor, a keyword, \
+        a single common word (the, love, man, …), a one-letter and a two-letter prefix; drawn from the 500 most widely \
+        rated movies with a fixed seed
+        """
+    static let commonWords = ["the", "love", "man", "war", "night", "life", "day", "world", "girl", "king", "story", "of", "and", "in"]
 
-    static func make(count: Int, store: SQLiteStore) async throws -> SearchWorkload {
-        // Popular movies' details, as a pool of realistic words; the pool is walked in a
-        // fixed order so every run times the same queries.
-        var pool: [Movie] = []
-        for page in 1...12 {
-            pool += try await store.movies(matching: "the", page: page, pageSize: 20).movies
-        }
-        for word in ["love", "man", "war", "night", "life", "day", "world", "girl", "king", "story"] {
-            pool += try await store.movies(matching: word, page: 1, pageSize: 20).movies
-        }
+    let queries: [String]
+    let kinds: [String]
+
+    init(count: Int, contents: CatalogueContents) {
+        // The most widely rated movies, as a pool of realistic words; walked with a fixed
+        // seed so every run times the same queries.
+        let pool = contents.movies.sorted { (contents.audience[$0.id] ?? 0, $1.id) > (contents.audience[$1.id] ?? 0, $0.id) }.prefix(500)
         var generator = SeededGenerator(seed: 2026)
         var queries: [String] = []
-        let kinds = ["title", "prefix", "typo", "person", "keyword"]
+        var kinds: [String] = []
         while queries.count < count {
-            let movie = pool[Int(generator.next() % UInt64(pool.count))]
+            let movie = pool[pool.startIndex + Int(generator.next() % UInt64(pool.count))]
             let words = movie.title.split(separator: " ").map(String.init).filter { $0.count >= 4 }
-            switch kinds[queries.count % kinds.count] {
-            case "title": queries.append(movie.title)
-            case "prefix": if let word = words.first { queries.append(String(word.prefix(4))) }
+            let kind = Self.kindNames[kinds.count % Self.kindNames.count]
+            var query: String?
+            switch kind {
+            case "title": query = movie.title
+            case "prefix": query = words.first.map { String($0.prefix(4)) }
             case "typo":
                 if var letters = words.first.map(Array.init), letters.count >= 5 {
                     letters.remove(at: Int(generator.next() % UInt64(letters.count - 1)) + 1)
-                    queries.append(String(letters))
+                    query = String(letters)
                 }
-            case "person": if let person = (movie.crew.first?.name ?? movie.cast.first?.name) { queries.append(person) }
-            default: if let keyword = movie.keywords.first { queries.append(keyword) }
+            case "person": query = movie.crew.first?.name ?? movie.cast.first?.name
+            case "keyword": query = movie.keywords.first
+            case "common word": query = Self.commonWords[Int(generator.next() % UInt64(Self.commonWords.count))]
+            case "one letter": query = movie.title.first.map { String($0).lowercased() }
+            default: query = words.first.map { String($0.prefix(2)).lowercased() }
             }
+            // A kind this movie cannot give is tried again with the next movie.
+            guard let query else { continue }
+            kinds.append(kind)
+            queries.append(query)
         }
-        return SearchWorkload(queries: queries, description: "in turn a whole title, a 4-letter title prefix, a title word missing a letter, a director or actor, a keyword; drawn from \(pool.count) popular movies with a fixed seed")
+        self.queries = queries
+        self.kinds = kinds
     }
 }
 

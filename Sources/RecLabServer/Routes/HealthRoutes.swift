@@ -4,10 +4,12 @@ import RecLabObservability
 import RecLabStore
 import Synchronization
 
-/// `/health` (liveness, with the catalogue being served), `/health/ready` (database reachable
+/// `/health` (liveness, with the catalogue being served, and no database read, so a load
+/// balancer probing it costs nothing), `/health/ready` (database reachable, catalogue loaded
 /// and models fitted, else 503), `/health/detailed` (the seed's shape) and `/metrics`.
 struct HealthRoutes {
-    let movies: any MovieRepository
+    let preferences: any PreferenceRepository
+    let catalogue: CatalogueHost
     let models: ModelHost
     let cache: RecommendationCache
     let served: ServingStats
@@ -16,7 +18,19 @@ struct HealthRoutes {
     struct Health: ResponseEncodable {
         let status: String
         let timestamp: Date
-        let catalogue: CatalogueCounts
+        /// Null while the first catalogue generation loads: liveness does not wait for it.
+        let catalogue: CatalogueCounts?
+
+        enum CodingKeys: String, CodingKey {
+            case status, timestamp, catalogue
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(status, forKey: .status)
+            try container.encode(timestamp, forKey: .timestamp)
+            try container.encode(catalogue, forKey: .catalogue)
+        }
     }
 
     /// One dependency's state, as `/health/ready` and `/health/detailed` report it.
@@ -59,13 +73,15 @@ struct HealthRoutes {
 
     func register(on router: Router<RecLabRequestContext>) {
         router.get("health") { _, _ in
-            Health(status: "healthy", timestamp: Date(), catalogue: try await movies.counts())
+            Health(status: "healthy", timestamp: Date(), catalogue: catalogue.snapshot?.counts)
         }
         router.get("health/ready") { _, _ in
             let database = await databaseCheck()
             let fitted = modelsCheck()
-            let ready = database.check.status == "ok" && fitted.status == "ok"
-            let body = Readiness(status: ready ? "ready" : "not_ready", checks: ["database": database.check, "ml_models": fitted])
+            let loaded = catalogueCheck()
+            let ready = database.check.status == "ok" && fitted.status == "ok" && loaded.status == "ok"
+            let body = Readiness(
+                status: ready ? "ready" : "not_ready", checks: ["database": database.check, "ml_models": fitted, "catalogue": loaded])
             return EditedResponse(status: ready ? .ok : .serviceUnavailable, response: body)
         }
         router.get("health/detailed") { _, _ in
@@ -84,7 +100,7 @@ struct HealthRoutes {
                 metrics: .init(
                     totalRecommendations: served.answers.load(ordering: .relaxed),
                     cacheHitRate: lookups > 0 ? Double(hits) / Double(lookups) : nil,
-                    activeUsers: database.counts?.preferenceUsers ?? 0, residentMemoryBytes: ProcessMetrics.residentBytes()))
+                    activeUsers: database.usersWithPreferences ?? 0, residentMemoryBytes: ProcessMetrics.residentBytes()))
         }
         router.get("metrics") { _, context in
             do {
@@ -99,14 +115,20 @@ struct HealthRoutes {
         }
     }
 
-    private func databaseCheck() async -> (check: Check, counts: CatalogueCounts?) {
+    private func databaseCheck() async -> (check: Check, usersWithPreferences: Int?) {
         let started = ContinuousClock.now
         do {
-            let counts = try await movies.counts()
-            return (Check(status: "ok", latencyMS: (ContinuousClock.now - started).seconds * 1000, detail: "\(counts.movies) movies"), counts)
+            // A real query, so an answer proves the database reachable.
+            let users = try await preferences.usersWithPreferences()
+            return (Check(status: "ok", latencyMS: (ContinuousClock.now - started).seconds * 1000, detail: "\(users) users with preferences"), users)
         } catch {
             return (Check(status: "error", latencyMS: (ContinuousClock.now - started).seconds * 1000, detail: "\(error)"), nil)
         }
+    }
+
+    private func catalogueCheck() -> Check {
+        guard let snapshot = catalogue.snapshot else { return Check(status: "loading", detail: "the catalogue is not loaded yet") }
+        return Check(status: "ok", detail: "\(snapshot.counts.movies) movies loaded at \(snapshot.loadedAt.formatted(.iso8601))")
     }
 
     private func modelsCheck() -> Check {

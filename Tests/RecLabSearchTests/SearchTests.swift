@@ -1,12 +1,29 @@
 import Foundation
 import RecLabCore
-import RecLabSQLite
+import RecLabSearch
+import RecLabStore
 import TestSupport
 import Testing
 
+/// The real catalogue's search index and its movies, built once per test process.
+enum RealSearch {
+    private static let building = Task { () throws -> (SearchIndex, [MovieID: Movie]) in
+        let contents = try await RealCatalogue.store().contents()
+        let index = SearchIndex(contents.movies.map { SearchDocument($0, audience: contents.audience[$0.id] ?? 0) })
+        return (index, Dictionary(uniqueKeysWithValues: contents.movies.map { ($0.id, $0) }))
+    }
+
+    /// One page of 20, as the API pages.
+    static func page(_ query: String, _ page: Int = 1) async throws -> (movies: [Movie], totalResults: Int) {
+        let (index, movies) = try await building.value
+        let hits = index.search(query, offset: (page - 1) * 20, limit: 20)
+        return (hits.ids.map { movies[$0]! }, hits.total)
+    }
+}
+
 @Suite struct SearchTests {
     func topIDs(_ query: String, count: Int = 5) async throws -> [Int?] {
-        try await RealCatalogue.store().movies(matching: query, page: 1, pageSize: 20).movies.prefix(count).map(\.tmdbID)
+        try await RealSearch.page(query).movies.prefix(count).map(\.tmdbID)
     }
 
     @Test func inceptionIsTheFirstHitForItsTitle() async throws {
@@ -39,20 +56,19 @@ import Testing
     }
 
     @Test func widelyRatedMoviesRankAboveObscureOnesForTheSameWords() async throws {
-        let results = try await RealCatalogue.store().movies(matching: "star wars", page: 1, pageSize: 20).movies
+        let results = try await RealSearch.page("star wars").movies
         #expect(results.first?.tmdbID == 11)
     }
 
     @Test func pagesSplitTheResultsWithoutOverlap() async throws {
-        let store = try await RealCatalogue.store()
-        let first = try await store.movies(matching: "love", page: 1, pageSize: 20)
-        let second = try await store.movies(matching: "love", page: 2, pageSize: 20)
+        let first = try await RealSearch.page("love", 1)
+        let second = try await RealSearch.page("love", 2)
         #expect(first.totalResults == second.totalResults)
         #expect(first.totalResults > 40)
         #expect(Set(first.movies.map(\.id)).isDisjoint(with: second.movies.map(\.id)))
     }
 
     @Test func aQueryWithNoWordsFindsNothing() async throws {
-        #expect(try await RealCatalogue.store().movies(matching: "?!", page: 1, pageSize: 20).totalResults == 0)
+        #expect(try await RealSearch.page("?!").totalResults == 0)
     }
 }

@@ -1,0 +1,58 @@
+import Foundation
+import NIOCore
+import RecLabCore
+import RecLabSearch
+import RecLabStore
+
+/// One generation of the catalogue as the read path serves it: every movie's JSON encoded
+/// once, the search index, the genre list and the counts, all built from one read of the
+/// store, so a request is a lookup and a write of bytes.
+final class CatalogueSnapshot: Sendable {
+    let counts: CatalogueCounts
+    let loadedAt: Date
+    let search: SearchIndex
+    let genres: ByteBuffer
+    /// Each movie's JSON, by position; the dictionaries below point into it.
+    private let movieJSON: [ByteBuffer]
+    private let positionByTMDBID: [Int: Int]
+    private let positionByID: [MovieID: Int]
+
+    init(_ contents: CatalogueContents, encoder: JSONEncoder) throws {
+        counts = contents.counts
+        loadedAt = Date()
+        search = SearchIndex(contents.movies.map { SearchDocument($0, audience: contents.audience[$0.id] ?? 0) })
+        genres = ByteBuffer(bytes: try encoder.encode(["genres": contents.genres]))
+        movieJSON = try contents.movies.map { ByteBuffer(bytes: try encoder.encode($0)) }
+        var byTMDB: [Int: Int] = [:]
+        var byID: [MovieID: Int] = [:]
+        for (position, movie) in contents.movies.enumerated() {
+            byID[movie.id] = position
+            if let tmdbID = movie.tmdbID { byTMDB[tmdbID] = position }
+        }
+        positionByTMDBID = byTMDB
+        positionByID = byID
+    }
+
+    /// The movie's JSON, as `GET /movies/{tmdb_id}` answers it.
+    func details(tmdbID: Int) -> ByteBuffer? {
+        positionByTMDBID[tmdbID].map { movieJSON[$0] }
+    }
+
+    /// The seed's search answer for one page: `{"current_page", "movies", "total_pages",
+    /// "total_results"}`, keys sorted as the API's encoder sorts them, movies spliced in as
+    /// their stored bytes.
+    func searchPage(_ query: String, page: Int, pageSize: Int) -> ByteBuffer {
+        let hits = search.search(query, offset: (page - 1) * pageSize, limit: pageSize)
+        let movies = hits.ids.compactMap { positionByID[$0].map { movieJSON[$0] } }
+        var body = ByteBuffer()
+        body.reserveCapacity(movies.reduce(96) { $0 + $1.readableBytes + 1 })
+        body.writeString("{\"current_page\":\(page),\"movies\":[")
+        for (index, movie) in movies.enumerated() {
+            if index > 0 { body.writeStaticString(",") }
+            body.writeImmutableBuffer(movie)
+        }
+        let totalPages = (hits.total + pageSize - 1) / pageSize
+        body.writeString("],\"total_pages\":\(totalPages),\"total_results\":\(hits.total)}")
+        return body
+    }
+}

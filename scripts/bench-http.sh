@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# HTTP load benchmark: builds release, starts RecLab on the real data sets and, beside it, the
+# ceiling (a bare Hummingbird route answering a fixed 10-item JSON list), loads each route with
+# wrk and writes benchmarks/http.md: req/s, p50, p99 and the ratio to the ceiling.
+#
+#   scripts/bench-http.sh                 # 10 s a route, writes benchmarks/http.md
+#   DURATION=3 OUT=/tmp/http.md scripts/bench-http.sh
+#
+# wrk runs on the same machine (2 threads, 32 connections): the figures are for this machine
+# as a whole, server and load generator sharing its cores, the ceiling measured the same way.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-32}
+OUT=${OUT:-benchmarks/http.md}
+SHARED=${RECLAB_SHARED_DIR:-../shared}
+command -v wrk >/dev/null || scripts/setup.sh
+
+swift build -c release --product reclab >/dev/null
+swift build -c release --product reclab-bench >/dev/null
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+reclab_port=$(free_port)
+ceiling_port=$(free_port)
+# Logs as an operator runs it (a line per request, at info); written to a file, read on failure.
+PORT=$reclab_port HOST=127.0.0.1 DATABASE_URL="$work/reclab.sqlite" RECLAB_DATA_DIR="$SHARED/datasets" \
+  .build/release/reclab serve >"$work/server.log" 2>&1 &
+pids+=($!)
+.build/release/reclab-bench ceiling --port "$ceiling_port" >"$work/ceiling.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 600); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$reclab_port/health/ready")" = 200 ] \
+    && curl -fs "http://127.0.0.1:$ceiling_port/ceiling" >/dev/null && break
+  sleep 0.5
+done
+curl -fs "http://127.0.0.1:$reclab_port/health/ready" >/dev/null || { tail -20 "$work/server.log"; echo "RecLab did not get ready" >&2; exit 1; }
+
+.build/release/reclab-bench search-queries --database "$work/reclab.sqlite" --count 1000 >"$work/queries.txt"
+cat >"$work/mixed.lua" <<LUA
+local queries = {}
+for line in io.lines("$work/queries.txt") do queries[#queries + 1] = line end
+local next = 0
+request = function()
+  next = next % #queries + 1
+  return wrk.format("GET", "/movies/search?query=" .. queries[next])
+end
+LUA
+
+# run NAME URL [LUA]: one wrk run, appended to results.tsv as name, req/s, p50 ms, p99 ms, non-2xx.
+run() {
+  local name=$1 url=$2 script=${3:-}
+  curl -fs -o /dev/null "$url" || { echo "$url does not answer 200" >&2; exit 1; }
+  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency ${script:+-s "$script"} "$url" >"$work/wrk.txt"
+  python3 - "$name" "$work/wrk.txt" >>"$work/results.tsv" <<'PY'
+import re, sys
+name, text = sys.argv[1], open(sys.argv[2]).read()
+def ms(value):
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+p50 = ms(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1))
+p99 = ms(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1))
+bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+print(f"{name}\t{rate:.0f}\t{p50:.2f}\t{p99:.2f}\t{bad.group(1) if bad else 0}")
+PY
+  tail -1 "$work/results.tsv" >&2
+}
+
+R=http://127.0.0.1:$reclab_port
+run "ceiling (before)" "http://127.0.0.1:$ceiling_port/ceiling"
+run "/health" "$R/health"
+run "/movies/27205 (details)" "$R/movies/27205"
+run "/genres" "$R/genres"
+run "/recommendations/similar/27205" "$R/recommendations/similar/27205"
+run "/recommendations/genre/action" "$R/recommendations/genre/action"
+run "/recommendations/popular" "$R/recommendations/popular"
+run "/recommendations/top-rated" "$R/recommendations/top-rated"
+run "search, mixed workload (1,000 queries)" "$R/movies/search?query=x" "$work/mixed.lua"
+for query in a e s th ma the love of man nolan godfater "christopher%20nolan" "star%20wars" "dark%20knight%20rises"; do
+  run "search \`$(python3 -c 'import sys, urllib.parse; print(urllib.parse.unquote(sys.argv[1]))' "$query")\`" "$R/movies/search?query=$query"
+done
+run "ceiling (after)" "http://127.0.0.1:$ceiling_port/ceiling"
+
+python3 - "$work/results.tsv" "$DURATION" "$CONNECTIONS" >"$OUT" <<'PY'
+import datetime, os, sys
+rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
+duration, connections = sys.argv[2], sys.argv[3]
+ceilings = [float(r[1]) for r in rows if r[0].startswith("ceiling")]
+ceiling = sum(ceilings) / len(ceilings)
+print("# HTTP benchmark\n")
+print(f"Release build, {os.cpu_count()} cores, {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}. "
+      f"`wrk -t2 -c{connections} -d{duration}s` per route on 127.0.0.1, RecLab and wrk sharing the cores. "
+      "Regenerate with `scripts/bench-http.sh`.\n")
+print(f"The **ceiling** is a bare Hummingbird server (no middleware) whose one route encodes a fixed 10-item JSON list "
+      f"(`reclab-bench ceiling`), measured before and after the RecLab routes: {ceilings[0]:.0f} and {ceilings[-1]:.0f} req/s; "
+      f"ratios are to their mean, {ceiling:.0f} req/s. RecLab serves with its full middleware, as an operator runs it: "
+      "request ids, metrics, one log line per request at the default `LOG_LEVEL=info` (written to a file).\n")
+print("| route | req/s | p50 ms | p99 ms | of ceiling | non-2xx |")
+print("| --- | ---: | ---: | ---: | ---: | ---: |")
+for name, rate, p50, p99, bad in rows:
+    print(f"| {name} | {float(rate):,.0f} | {p50} | {p99} | {100 * float(rate) / ceiling:.0f}% | {bad} |")
+PY
+echo "wrote $OUT" >&2
