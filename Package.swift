@@ -25,7 +25,7 @@ let package = Package(
         // OpenBLAS (CBLAS + LAPACK's Fortran symbols) from Debian's libopenblas-dev.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
-        .target(name: "RecLabCore", dependencies: ["LinearAlgebra"]),
+        .target(name: "RecLabCore"),
         .target(name: "RecLabStore", dependencies: ["RecLabCore"]),
         .target(name: "RecLabExperiments", dependencies: ["RecLabCore", "RecLabStore", "RecLabEvaluation", .product(name: "Yams", package: "Yams")]),
         .target(name: "RecLabEvaluation", dependencies: ["RecLabCore", .product(name: "Yams", package: "Yams")]),
