@@ -36,6 +36,11 @@ let package = Package(
         .target(name: "PopularityStrategy", dependencies: ["RecLabCore"], path: "Strategies/Popularity"),
         .target(name: "PersonalizedStrategy", dependencies: ["RecLabCore", "LinearAlgebra"], path: "Strategies/Personalized"),
         .target(name: "HybridStrategy", dependencies: ["RecLabCore"], path: "Strategies/Hybrid"),
+        // The one list of registration lines; only the executables and tests depend on it.
+        .target(
+            name: "RecLabStrategies",
+            dependencies: ["RecLabCore", "ContentStrategy", "GenreStrategy", "PopularityStrategy", "PersonalizedStrategy", "HybridStrategy"]
+        ),
 
         .target(
             name: "RecLabDatasets",
@@ -64,7 +69,7 @@ let package = Package(
             name: "RecLabServer",
             dependencies: [
                 "RecLabCore", "RecLabStore", "RecLabSQLite", "RecLabDatasets", "RecLabEvaluation", "RecLabExperiments",
-                "ContentStrategy", "GenreStrategy", "PopularityStrategy", "PersonalizedStrategy", "HybridStrategy", "RecLabObservability",
+                "RecLabObservability",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -79,14 +84,14 @@ let package = Package(
         .executableTarget(
             name: "reclab",
             dependencies: [
-                "RecLabServer", "RecLabCore", "RecLabEvaluation", "RecLabSQLite", "RecLabExperiments",
+                "RecLabServer", "RecLabCore", "RecLabEvaluation", "RecLabSQLite", "RecLabExperiments", "RecLabStrategies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "reclab-bench",
             dependencies: [
-                "RecLabServer", "LinearAlgebra", "RecLabEvaluation", "RecLabObservability",
+                "RecLabServer", "RecLabStrategies", "LinearAlgebra", "RecLabEvaluation", "RecLabObservability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -119,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "RecLabServerTests",
             dependencies: [
-                "RecLabServer", "TestSupport",
+                "RecLabServer", "RecLabStrategies", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -16,11 +16,12 @@ public enum EvaluationJob {
     }
 
     public static func run(
-        configPath: String, reportsDirectory: URL, store: some EvaluationRepository, progress: EvaluationProgress? = nil
+        configPath: String, reportsDirectory: URL, store: some EvaluationRepository, registry: StrategyRegistry,
+        progress: EvaluationProgress? = nil
     ) async throws -> Output {
         let configuration = try EvaluationConfiguration.load(path: configPath)
         let report = try await withScratchData(configuration) { _, data, sha256 in
-            try await OfflineEvaluation(registry: .standard)
+            try await OfflineEvaluation(registry: registry)
                 .run(configuration.plan, data: data, ratingsFile: configuration.ratings, sha256: sha256, progress: progress)
         }
 

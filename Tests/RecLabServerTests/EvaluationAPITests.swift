@@ -20,7 +20,8 @@ import Testing
               - { name: most-popular, strategy: popularity, parameters: { ranking: popular } }
             """.write(to: config, atomically: true, encoding: .utf8)
         return try await EvaluationJob.run(
-            configPath: config.path, reportsDirectory: folder.appending(path: "reports"), store: try await RealCatalogue.store())
+            configPath: config.path, reportsDirectory: folder.appending(path: "reports"), store: try await RealCatalogue.store(),
+            registry: testStrategies)
     }
 
     @Test func evaluateWritesJSONMarkdownAndHTMLWithTheDataChecksum() async throws {

@@ -97,7 +97,7 @@ struct Recommender: Sendable {
 
     /// What a route asks of the surface's strategy.
     struct Question {
-        var surface: StrategyConfiguration.Surface
+        var surface: Surface
         var cacheKey: String
         var request: RecommendationRequest
         var seedTMDBID: Int?
@@ -130,7 +130,7 @@ struct Recommender: Sendable {
                 for: user, surface: question.surface, interactions: request.history.count,
                 forced: question.forcedVariant, experiments: generation.experiments) {
                 served = (experiment.id, variant.name)
-                name = "\(experiment.id)/\(variant.name)"
+                name = experiment.modelName(of: variant)
                 strategyID = variant.strategy
             }
         }
@@ -188,9 +188,9 @@ struct Recommender: Sendable {
     /// The running experiment on `surface` that enrols the user, and its variant for them
     /// (or the forced one).
     static func variant(
-        for user: String, surface: StrategyConfiguration.Surface, interactions: Int, forced: String?, experiments: [Experiment]
+        for user: String, surface: Surface, interactions: Int, forced: String?, experiments: [Experiment]
     ) throws -> (Experiment, Experiment.Variant)? {
-        for experiment in experiments where experiment.status == .running && experiment.surface == surface.rawValue {
+        for experiment in experiments where experiment.status == .running && experiment.surface == surface {
             if let forced {
                 guard let variant = experiment.variants.first(where: { $0.name == forced }) else {
                     throw APIError.badRequest("experiment '\(experiment.id)' has no variant '\(forced)' (variants: \(experiment.variants.map(\.name).joined(separator: ", ")))")
@@ -206,11 +206,11 @@ struct Recommender: Sendable {
 
     /// The user surface an experiment enrolling this user runs on (personalized first), and
     /// the history that decided it, for the answer to reuse.
-    func experimentSurface(for user: String, forced: Bool) async throws -> (StrategyConfiguration.Surface, [Interaction]) {
+    func experimentSurface(for user: String, forced: Bool) async throws -> (Surface, [Interaction]) {
         let history = try await interactions.history(of: user)
         let running = (host.generation?.experiments ?? []).filter { $0.status == .running }
-        for surface in [StrategyConfiguration.Surface.personalized, .hybrid] {
-            if running.contains(where: { $0.surface == surface.rawValue && (forced || $0.assign(userID: user, interactions: history.count) != nil) }) {
+        for surface in [Surface.personalized, .hybrid] {
+            if running.contains(where: { $0.surface == surface && (forced || $0.assign(userID: user, interactions: history.count) != nil) }) {
                 return (surface, history)
             }
         }
@@ -244,8 +244,8 @@ final class RecommendationMetrics: Sendable {
         for experiment in generation.experiments where experiment.status == .running {
             for variant in experiment.variants {
                 _ = assignments([experiment.id, variant.name])
-                _ = served([experiment.surface, variant.strategy, experiment.id, variant.name])
-                _ = empty([experiment.surface, variant.strategy])
+                _ = served([experiment.surface.rawValue, variant.strategy, experiment.id, variant.name])
+                _ = empty([experiment.surface.rawValue, variant.strategy])
             }
         }
     }
@@ -312,13 +312,13 @@ struct RecommendationRoutes {
         return variant
     }
 
-    private func ranking(_ surface: StrategyConfiguration.Surface, _ request: Request) async throws -> RecommendationResponse {
+    private func ranking(_ surface: Surface, _ request: Request) async throws -> RecommendationResponse {
         let limit = try limit(request)
         return try await recommender.answer(.init(surface: surface, cacheKey: "\(surface.rawValue)/\(limit)", request: RecommendationRequest(limit: limit)))
     }
 
     private func personal(
-        _ surface: StrategyConfiguration.Surface, user: String, _ request: Request, forcedVariant: String? = nil,
+        _ surface: Surface, user: String, _ request: Request, forcedVariant: String? = nil,
         history: [Interaction]? = nil
     ) async throws -> RecommendationResponse {
         let limit = try limit(request)
