@@ -57,20 +57,20 @@ public struct ExperimentSimulation: Sendable {
         for (index, user) in users.enumerated() {
             defer { if index % 50 == 49 || index == users.count - 1 { progress?(experiment.id, "simulated users", index + 1, users.count) } }
             let past = history[user] ?? []
-            guard let assignment = experiment.assign(userID: user, interactions: past.count) else { continue }
-            var request = RecommendationRequest(
-                userID: user, history: past, limit: Self.limit, excluded: nonCandidates.union(past.map(\.movie)))
-            request.requireTMDBID = true
+            // As the server serves them, but only the movies of train are candidates.
+            guard let (_, variant) = try ServingRules.variant(
+                for: user, on: experiment.surface, interactions: past.count, forced: nil, among: [experiment]) else { continue }
+            let request = ServingRules.request(limit: Self.limit, user: user, history: past, excluding: nonCandidates)
             let shown: [Recommendation]
             do {
-                shown = try models[experiment.modelName(of: assignment.variant)]!.recommend(request)
+                shown = try models[experiment.modelName(of: variant)]!.recommend(request)
             } catch is RecommendationError {
                 shown = []
             }
             let requestID = "sim-\(experiment.id)-\(user)"
             let servedAt = Date(timeIntervalSince1970: TimeInterval(past.map(\.timestamp).max() ?? 0))
             exposures.append(Exposure(
-                requestID: requestID, experiment: experiment.id, variant: assignment.variant.name, userID: user,
+                requestID: requestID, experiment: experiment.id, variant: variant.name, userID: user,
                 surface: experiment.surface.rawValue, exposedAt: servedAt))
             for recommendation in shown {
                 guard let tmdbID = data.catalogue.item(recommendation.movie)?.tmdbID else { continue }
