@@ -203,7 +203,7 @@ struct RankingTask {
             let userHistory = history[user] ?? []
             let request = RecommendationRequest(
                 userID: user, history: userHistory, genre: favouriteGenre[user], limit: OfflineEvaluation.curveDepth,
-                excluded: nonCandidates.union(userHistory.map(\.movie)))
+                excluded: nonCandidates)
             let ranked: [MovieID]
             do {
                 ranked = try model.recommend(request).map(\.movie)

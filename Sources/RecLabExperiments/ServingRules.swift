@@ -37,16 +37,13 @@ public enum ServingRules {
     }
 
     /// The request a model answers: at most `limit` movies with a TMDB id (the API's identity
-    /// for movies), none the user has already rated or marked, not the seed, none of `excluded`.
+    /// for movies), none of `excluded` (nor, as for every request, of the history or the seed).
     public static func request(
         limit: Int, user: String? = nil, history: [Interaction] = [], seed: MovieID? = nil, genre: Genre? = nil,
         timeWindow: TimeWindow? = nil, excluding excluded: Set<MovieID> = []
     ) -> RecommendationRequest {
-        var request = RecommendationRequest(
+        RecommendationRequest(
             userID: user, history: history, seedMovie: seed, genre: genre, timeWindow: timeWindow, limit: limit, excluded: excluded,
             requireTMDBID: true)
-        request.excluded.formUnion(history.lazy.map(\.movie))
-        if let seed { request.excluded.insert(seed) }
-        return request
     }
 }
