@@ -68,8 +68,7 @@ let package = Package(
         .target(
             name: "RecLabServer",
             dependencies: [
-                "RecLabCore", "RecLabStore", "RecLabSQLite", "RecLabDatasets", "RecLabEvaluation", "RecLabExperiments",
-                "RecLabObservability",
+                "RecLabCore", "RecLabStore", "RecLabDatasets", "RecLabEvaluation", "RecLabExperiments", "RecLabObservability",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -91,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "reclab-bench",
             dependencies: [
-                "RecLabServer", "RecLabStrategies", "LinearAlgebra", "RecLabEvaluation", "RecLabObservability",
+                "RecLabServer", "RecLabStrategies", "RecLabSQLite", "LinearAlgebra", "RecLabEvaluation", "RecLabObservability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -124,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "RecLabServerTests",
             dependencies: [
-                "RecLabServer", "RecLabStrategies", "TestSupport",
+                "RecLabServer", "RecLabStrategies", "RecLabSQLite", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

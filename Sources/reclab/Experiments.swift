@@ -78,7 +78,7 @@ struct Experiments: AsyncParsableCommand {
                 }
                 let instances = try StrategyConfiguration.load(path: strategies, registry: Reclab.strategies).instances
                 let configuration = try EvaluationConfiguration.load(path: config)
-                outcome = try await EvaluationJob.withScratchData(configuration) { store, data, sha256 in
+                outcome = try await EvaluationJob.withScratchData(configuration, scratch: Reclab.scratchStore) { store, data, sha256 in
                     try await ExperimentSimulation(registry: Reclab.strategies).run(
                         chosen, data: data,
                         prerequisites: instances.map { EvaluationPlan.Entry(name: $0.name, strategy: $0.strategyID, parameters: $0.parameters) },

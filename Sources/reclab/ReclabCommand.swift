@@ -27,6 +27,9 @@ struct Reclab: AsyncParsableCommand {
     /// The composition root for strategies: built once here, handed to everything that
     /// builds or checks a strategy instance.
     static let strategies = StrategyRegistry.standard
+
+    /// The backend offline runs import their data sets into, as `serve` uses it.
+    static let scratchStore: EvaluationJob.ScratchStore = { folder in try SQLiteStore(path: folder.appending(path: "catalogue.sqlite").path) }
 }
 
 /// The database a subcommand writes to: `--database`, else DATABASE_URL.

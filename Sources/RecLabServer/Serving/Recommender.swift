@@ -1,7 +1,6 @@
 import Foundation
 import RecLabCore
 import RecLabExperiments
-import RecLabObservability
 import RecLabStore
 
 /// Answers recommendation questions from the current models, through the answer cache: the
