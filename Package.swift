@@ -25,7 +25,7 @@ let package = Package(
         // OpenBLAS (CBLAS + LAPACK's Fortran symbols) from Debian's libopenblas-dev.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
-        .target(name: "RecLabCore", dependencies: ["LinearAlgebra"]),
+        .target(name: "RecLabCore"),
         .target(name: "RecLabStore", dependencies: ["RecLabCore"]),
         // In-memory full-text search over the catalogue.
         .target(name: "RecLabSearch", dependencies: ["RecLabCore"]),
@@ -38,6 +38,11 @@ let package = Package(
         .target(name: "PopularityStrategy", dependencies: ["RecLabCore"], path: "Strategies/Popularity"),
         .target(name: "PersonalizedStrategy", dependencies: ["RecLabCore", "LinearAlgebra"], path: "Strategies/Personalized"),
         .target(name: "HybridStrategy", dependencies: ["RecLabCore"], path: "Strategies/Hybrid"),
+        // The one list of registration lines; only the executables and tests depend on it.
+        .target(
+            name: "RecLabStrategies",
+            dependencies: ["RecLabCore", "ContentStrategy", "GenreStrategy", "PopularityStrategy", "PersonalizedStrategy", "HybridStrategy"]
+        ),
 
         .target(
             name: "RecLabDatasets",
@@ -65,8 +70,7 @@ let package = Package(
         .target(
             name: "RecLabServer",
             dependencies: [
-                "RecLabCore", "RecLabStore", "RecLabSearch", "RecLabSQLite", "RecLabDatasets", "RecLabEvaluation", "RecLabExperiments",
-                "ContentStrategy", "GenreStrategy", "PopularityStrategy", "PersonalizedStrategy", "HybridStrategy", "RecLabObservability",
+                "RecLabCore", "RecLabStore", "RecLabSearch", "RecLabDatasets", "RecLabEvaluation", "RecLabExperiments", "RecLabObservability",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -81,14 +85,14 @@ let package = Package(
         .executableTarget(
             name: "reclab",
             dependencies: [
-                "RecLabServer", "RecLabCore", "RecLabEvaluation", "RecLabSQLite", "RecLabExperiments",
+                "RecLabServer", "RecLabCore", "RecLabEvaluation", "RecLabSQLite", "RecLabExperiments", "RecLabStrategies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "reclab-bench",
             dependencies: [
-                "RecLabServer", "RecLabSearch", "LinearAlgebra", "RecLabEvaluation", "RecLabObservability",
+                "RecLabServer", "RecLabStrategies", "RecLabSQLite", "RecLabSearch", "LinearAlgebra", "RecLabEvaluation", "RecLabObservability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -122,7 +126,7 @@ let package = Package(
         .testTarget(
             name: "RecLabServerTests",
             dependencies: [
-                "RecLabServer", "TestSupport",
+                "RecLabServer", "RecLabStrategies", "RecLabSQLite", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

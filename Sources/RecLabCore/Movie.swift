@@ -2,33 +2,33 @@
 /// join it to MovieLens and IMDb.
 public struct Movie: Codable, Sendable, Hashable {
     public var id: Int64
-    public var tmdbID: Int?
-    public var imdbID: String?
-    public var movieLensID: Int?
+    @Nullable public var tmdbID: Int? = nil
+    @Nullable public var imdbID: String? = nil
+    @Nullable public var movieLensID: Int? = nil
     public var title: String
-    public var originalTitle: String?
-    public var overview: String?
+    @Nullable public var originalTitle: String? = nil
+    @Nullable public var overview: String? = nil
     public var genres: [String]
-    public var releaseDate: String?
+    @Nullable public var releaseDate: String? = nil
     /// The release year; the only date MovieLens knows for movies TMDB lacks.
-    public var year: Int?
-    public var runtime: Int?
-    public var voteAverage: Double?
-    public var voteCount: Int?
-    public var popularity: Double?
-    public var posterPath: String?
-    public var backdropPath: String?
-    public var originalLanguage: String?
-    public var budget: Int?
-    public var revenue: Int?
-    public var tagline: String?
+    @Nullable public var year: Int? = nil
+    @Nullable public var runtime: Int? = nil
+    @Nullable public var voteAverage: Double? = nil
+    @Nullable public var voteCount: Int? = nil
+    @Nullable public var popularity: Double? = nil
+    @Nullable public var posterPath: String? = nil
+    @Nullable public var backdropPath: String? = nil
+    @Nullable public var originalLanguage: String? = nil
+    @Nullable public var budget: Int? = nil
+    @Nullable public var revenue: Int? = nil
+    @Nullable public var tagline: String? = nil
     public var keywords: [String]
     public var cast: [CastMember]
     public var crew: [CrewMember]
     public var productionCompanies: [String]
     public var productionCountries: [String]
     public var spokenLanguages: [String]
-    public var status: String?
+    @Nullable public var status: String? = nil
     public var adult: Bool
     public var video: Bool
 
@@ -91,40 +91,6 @@ public struct Movie: Codable, Sendable, Hashable {
         case spokenLanguages = "spoken_languages"
     }
 
-    /// Writes every field, absent ones as `null`, so clients always see the seed's whole shape.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(tmdbID, forKey: .tmdbID)
-        try container.encode(imdbID, forKey: .imdbID)
-        try container.encode(movieLensID, forKey: .movieLensID)
-        try container.encode(title, forKey: .title)
-        try container.encode(originalTitle, forKey: .originalTitle)
-        try container.encode(overview, forKey: .overview)
-        try container.encode(genres, forKey: .genres)
-        try container.encode(releaseDate, forKey: .releaseDate)
-        try container.encode(year, forKey: .year)
-        try container.encode(runtime, forKey: .runtime)
-        try container.encode(voteAverage, forKey: .voteAverage)
-        try container.encode(voteCount, forKey: .voteCount)
-        try container.encode(popularity, forKey: .popularity)
-        try container.encode(posterPath, forKey: .posterPath)
-        try container.encode(backdropPath, forKey: .backdropPath)
-        try container.encode(originalLanguage, forKey: .originalLanguage)
-        try container.encode(budget, forKey: .budget)
-        try container.encode(revenue, forKey: .revenue)
-        try container.encode(tagline, forKey: .tagline)
-        try container.encode(keywords, forKey: .keywords)
-        try container.encode(cast, forKey: .cast)
-        try container.encode(crew, forKey: .crew)
-        try container.encode(productionCompanies, forKey: .productionCompanies)
-        try container.encode(productionCountries, forKey: .productionCountries)
-        try container.encode(spokenLanguages, forKey: .spokenLanguages)
-        try container.encode(status, forKey: .status)
-        try container.encode(adult, forKey: .adult)
-        try container.encode(video, forKey: .video)
-    }
-
     /// The people credited as directors, in credit order.
     public var directors: [String] { crew.filter { $0.job == "Director" }.map(\.name) }
 }
@@ -132,7 +98,7 @@ public struct Movie: Codable, Sendable, Hashable {
 /// An actor's credit on a movie.
 public struct CastMember: Codable, Sendable, Hashable {
     public var name: String
-    public var character: String?
+    @Nullable public var character: String? = nil
     public var order: Int
 
     public init(name: String, character: String? = nil, order: Int) {
@@ -143,14 +109,6 @@ public struct CastMember: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case name, character, order
-    }
-
-    /// Writes `character` as `null` when unknown (IMDb names actors, not their roles).
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(name, forKey: .name)
-        try container.encode(character, forKey: .character)
-        try container.encode(order, forKey: .order)
     }
 }
 

@@ -39,7 +39,9 @@ public struct FitContext: Sendable {
 /// A fitted, immutable model. Answering never mutates it, so many requests share it while a
 /// refit builds its successor.
 public protocol FittedModel: Sendable {
-    /// Scored movies, best first, at most `request.limit`, none of `request.excluded`.
+    /// Scored movies, best first, at most `request.limit`, each one `request.admits`: a
+    /// model scores and explains, and leaves exclusions and the cut to the request's
+    /// `firstAdmitted` or `bestAdmitted`.
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation]
     /// Sizes worth reporting (items, factors, neighbours…).
     var summary: ModelSummary { get }
@@ -66,13 +68,18 @@ public struct RecommendationRequest: Sendable {
     public var userID: String?
     /// The user's interactions as the host knows them now (ratings and preferences), so a new
     /// preference changes the next answer without a refit.
-    public var history: [Interaction]
-    public var seedMovie: MovieID?
+    public var history: [Interaction] {
+        didSet { excludeOwnMovies() }
+    }
+    public var seedMovie: MovieID? {
+        didSet { excludeOwnMovies() }
+    }
     public var genre: Genre?
     /// For trending: how far back "recent" reaches.
     public var timeWindow: TimeWindow?
     public var limit: Int
-    /// Movies never to recommend (already rated, watched, the seed itself…).
+    /// Movies never to recommend: the history's and the seed always, and whatever else the
+    /// caller adds (movies outside an evaluation's candidates…).
     public var excluded: Set<MovieID>
     /// Only movies with a TMDB id (the API's identity for movies) are eligible.
     public var requireTMDBID: Bool
@@ -89,6 +96,14 @@ public struct RecommendationRequest: Sendable {
         self.limit = limit
         self.excluded = excluded
         self.requireTMDBID = requireTMDBID
+        excludeOwnMovies()
+    }
+
+    /// A user is never recommended what they have already rated or marked, nor the movie
+    /// they asked for similar ones to, whoever builds the request.
+    private mutating func excludeOwnMovies() {
+        for interaction in history { excluded.insert(interaction.movie) }
+        if let seedMovie { excluded.insert(seedMovie) }
     }
 
     /// Whether `item` may be recommended under this request's exclusions and filter.

@@ -139,3 +139,23 @@ enum ParameterDecoding {
         return parameters
     }
 }
+
+extension Sequence<ConfiguredStrategy> {
+    /// Fits the instances in order, each seeing the models fitted before it (a blend comes
+    /// after what it blends), and returns every model by instance name. The one fitting
+    /// loop the server, the offline evaluation and the experiment simulation share, so a
+    /// blend finds its components the same way in all three.
+    public func fitInOrder(
+        on data: TrainingData, after earlier: [String: any FittedModel] = [:],
+        fitted: (ConfiguredStrategy, any FittedModel, Duration) async throws -> Void = { _, _, _ in }
+    ) async throws -> [String: any FittedModel] {
+        var models = earlier
+        for instance in self {
+            let started = ContinuousClock.now
+            let model = try await instance.fit(FitContext(data: data, models: models))
+            models[instance.name] = model
+            try await fitted(instance, model, ContinuousClock.now - started)
+        }
+        return models
+    }
+}

@@ -6,7 +6,7 @@ public struct UserPreference: Codable, Sendable, Equatable {
     public var userID: String
     /// The movie's TMDB id, as the API names movies.
     public var movieID: Int
-    public var rating: Double?
+    @Nullable public var rating: Double? = nil
     public var favorite: Bool
     public var watchlist: Bool
     public var watched: Bool
@@ -31,19 +31,6 @@ public struct UserPreference: Codable, Sendable, Equatable {
         case movieID = "movie_id"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(userID, forKey: .userID)
-        try container.encode(movieID, forKey: .movieID)
-        try container.encode(rating, forKey: .rating)
-        try container.encode(favorite, forKey: .favorite)
-        try container.encode(watchlist, forKey: .watchlist)
-        try container.encode(watched, forKey: .watched)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
     }
 
     /// The preference as an interaction strength on the rating scale: the rating when given;

@@ -63,10 +63,12 @@ public struct OfflineEvaluation: Sendable {
             data: TrainingData(catalogue: data.catalogue, interactions: test.split.kept),
             split: TemporalHoldout(test.split.kept, movieOrder: order))
 
+        // First each entry's parameters, chosen on the validation split (in plan order, so a
+        // blend's grid sees its chosen components); then every chosen instance fitted on train
+        // and scored on test.
         let needsValidationModels = plan.entries.contains { $0.grid != nil }
-        var trainModels: [String: any FittedModel] = [:]
         var fitModels: [String: any FittedModel] = [:]
-        var results: [StrategyResult] = []
+        var choices: [(strategy: ConfiguredStrategy, grid: [GridPoint])] = []
         for entry in plan.entries {
             var chosen = try registry.make(name: entry.name, strategy: entry.strategy, parameters: entry.parameters)
             var grid: [GridPoint] = []
@@ -88,11 +90,12 @@ public struct OfflineEvaluation: Sendable {
             } else if needsValidationModels {
                 fitModels[entry.name] = try await chosen.fit(FitContext(data: validation.fitData, models: fitModels))
             }
+            choices.append((chosen, grid))
+        }
 
-            let clock = ContinuousClock.now
-            let model = try await chosen.fit(FitContext(data: test.fitData, models: trainModels))
-            let fitSeconds = (ContinuousClock.now - clock).seconds
-            trainModels[entry.name] = model
+        var results: [StrategyResult] = []
+        _ = try await choices.map(\.strategy).fitInOrder(on: test.fitData) { chosen, model, fitDuration in
+            let (entry, grid) = (plan.entries[results.count], choices[results.count].grid)
             let recommending = ContinuousClock.now
             let rankings = try test.rank(model) { progress?(entry.name, "test", $0, $1) }
             let recommendSeconds = (ContinuousClock.now - recommending).seconds
@@ -102,7 +105,7 @@ public struct OfflineEvaluation: Sendable {
                 selection: grid.isEmpty ? "fixed in the configuration" : "best validation ndcg@10 of \(grid.count) grid points, refitted on train",
                 grid: grid, metrics: RankingMetrics(rankings, k: Self.cutoff, catalogueSize: catalogueSize), rating: nil,
                 curves: Self.curves(rankings, catalogueSize: catalogueSize),
-                perUserNDCG: rankings.map { $0.ndcg(at: Self.cutoff) }, fitSeconds: fitSeconds, recommendSeconds: recommendSeconds))
+                perUserNDCG: rankings.map { $0.ndcg(at: Self.cutoff) }, fitSeconds: fitDuration.seconds, recommendSeconds: recommendSeconds))
         }
 
         let description = DataDescription(
@@ -200,7 +203,7 @@ struct RankingTask {
             let userHistory = history[user] ?? []
             let request = RecommendationRequest(
                 userID: user, history: userHistory, genre: favouriteGenre[user], limit: OfflineEvaluation.curveDepth,
-                excluded: nonCandidates.union(userHistory.map(\.movie)))
+                excluded: nonCandidates)
             let ranked: [MovieID]
             do {
                 ranked = try model.recommend(request).map(\.movie)

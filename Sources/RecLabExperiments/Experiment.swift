@@ -60,7 +60,7 @@ public struct Experiment: Sendable, Equatable {
     public var id: String
     public var description: String
     public var status: Status
-    public var surface: String
+    public var surface: Surface
     /// The hash seed: changing it reshuffles this experiment only.
     public var salt: String
     /// Share of eligible traffic enrolled, 0–1.
@@ -70,7 +70,7 @@ public struct Experiment: Sendable, Equatable {
     public var variants: [Variant]
 
     public init(
-        id: String, description: String, status: Status, surface: String, salt: String, coverage: Double, namespace: Namespace?,
+        id: String, description: String, status: Status, surface: Surface, salt: String, coverage: Double, namespace: Namespace?,
         targeting: Targeting, variants: [Variant]
     ) {
         self.id = id
@@ -85,6 +85,17 @@ public struct Experiment: Sendable, Equatable {
     }
 
     public var control: Variant { variants.first(where: \.isControl)! }
+
+    /// The name a variant's fitted model goes by, wherever it is fitted or looked up: unique
+    /// across experiments and apart from the configured instances' names.
+    public static func modelName(experiment: String, variant: String) -> String { "\(experiment)/\(variant)" }
+
+    public func modelName(of variant: Variant) -> String { Self.modelName(experiment: id, variant: variant.name) }
+
+    /// Every variant as a strategy instance named by its model name, ready to fit.
+    public func variantInstances(_ registry: StrategyRegistry) throws -> [ConfiguredStrategy] {
+        try variants.map { try registry.make(name: modelName(of: $0), strategy: $0.strategy, parameters: $0.parameters) }
+    }
 }
 
 /// The variant a user is served, and why they are (or are not) in the experiment.

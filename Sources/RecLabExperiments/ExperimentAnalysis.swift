@@ -59,7 +59,7 @@ public enum ExperimentAnalysis {
         let (winner, conclusion) = decide(variants, control: control, sampleRatio: sampleRatio)
         return ExperimentReport(
             experiment: experiment.id, description: experiment.description, status: experiment.status.rawValue,
-            surface: experiment.surface, generatedAt: generatedAt, variants: variants, sampleRatio: sampleRatio,
+            surface: experiment.surface.rawValue, generatedAt: generatedAt, variants: variants, sampleRatio: sampleRatio,
             usersInSeveralVariants: crossed.count, winner: winner, conclusion: conclusion, warnings: warnings)
     }
 
@@ -218,7 +218,7 @@ extension ExperimentAnalysis {
         for variant in experiment.variants {
             guard let resolved = try? registry.make(name: variant.name, strategy: variant.strategy, parameters: variant.parameters).parameters,
                   let (report, result) = EvaluationReport.newestResult(
-                      in: evaluations, strategy: variant.strategy, parameters: resolved, preferring: "\(experiment.id)/\(variant.name)")
+                      in: evaluations, strategy: variant.strategy, parameters: resolved, preferring: experiment.modelName(of: variant))
             else { continue }
             let m = result.metrics
             scores[variant.name] = .init(

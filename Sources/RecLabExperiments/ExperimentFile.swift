@@ -38,7 +38,10 @@ public enum ExperimentFile {
 
     /// Parses one file and checks it on its own (the registry builds every variant, so an
     /// unknown strategy or a bad parameter is caught here).
-    public static func parse(_ yaml: String, file: String, registry: StrategyRegistry, surfaces: Set<String>) throws -> Experiment {
+    /// `surfaces` are the ones this server offers (tests narrow them).
+    public static func parse(
+        _ yaml: String, file: String, registry: StrategyRegistry, surfaces: Set<Surface> = Set(Surface.allCases)
+    ) throws -> Experiment {
         func fail(_ field: String, _ problem: String) -> ConfigurationError { ConfigurationError("\(file): \(field): \(problem)") }
         let decoded: File
         do {
@@ -54,8 +57,8 @@ public enum ExperimentFile {
         }
         guard !decoded.id.isEmpty else { throw fail("id", "must not be empty") }
         guard !decoded.salt.isEmpty else { throw fail("salt", "must not be empty") }
-        guard surfaces.contains(decoded.surface) else {
-            throw fail("surface", "unknown surface '\(decoded.surface)' (known: \(surfaces.sorted().joined(separator: ", ")))")
+        guard let surface = Surface(rawValue: decoded.surface), surfaces.contains(surface) else {
+            throw fail("surface", "unknown surface '\(decoded.surface)' (known: \(surfaces.map(\.rawValue).sorted().joined(separator: ", ")))")
         }
         let coverage = decoded.coverage ?? 1
         guard (0...1).contains(coverage) else { throw fail("coverage", "must be between 0 and 1, got \(coverage)") }
@@ -67,7 +70,7 @@ public enum ExperimentFile {
             guard names.insert(variant.name).inserted else { throw fail("variants[\(index)].name", "'\(variant.name)' is used twice") }
             guard variant.weight > 0 else { throw fail("variants[\(index)].weight", "must be > 0, got \(variant.weight)") }
             do {
-                _ = try registry.make(name: "\(decoded.id)/\(variant.name)", strategy: variant.strategy, parameters: variant.parameters)
+                _ = try registry.make(name: Experiment.modelName(experiment: decoded.id, variant: variant.name), strategy: variant.strategy, parameters: variant.parameters)
             } catch let error as ConfigurationError {
                 throw fail("variants[\(index)]", error.description)
             }
@@ -83,7 +86,7 @@ public enum ExperimentFile {
         }
         if let minimum = decoded.targeting?.minRatings, minimum < 0 { throw fail("targeting.min_ratings", "must be >= 0, got \(minimum)") }
         return Experiment(
-            id: decoded.id, description: decoded.description ?? "", status: decoded.status, surface: decoded.surface,
+            id: decoded.id, description: decoded.description ?? "", status: decoded.status, surface: surface,
             salt: decoded.salt, coverage: coverage, namespace: namespace,
             targeting: .init(minimumInteractions: decoded.targeting?.minRatings, newUsersOnly: decoded.targeting?.newUsers ?? false),
             variants: decoded.variants.map {
@@ -104,7 +107,7 @@ public enum ExperimentFile {
             for second in running[(index + 1)...] where first.experiment.surface == second.experiment.surface {
                 guard let a = first.experiment.namespace, let b = second.experiment.namespace, a.name == b.name, !a.range.overlaps(b.range) else {
                     throw ConfigurationError(
-                        "\(second.file): namespace: running on surface '\(second.experiment.surface)' together with '\(first.experiment.id)' (\(first.file)); give both the same namespace with disjoint ranges")
+                        "\(second.file): namespace: running on surface '\(second.experiment.surface.rawValue)' together with '\(first.experiment.id)' (\(first.file)); give both the same namespace with disjoint ranges")
                 }
             }
         }
@@ -112,7 +115,7 @@ public enum ExperimentFile {
 
     /// Every `*.yaml` experiment file directly in `folder` (not `strategies.yaml`, not
     /// `offline/`), parsed and checked together, sorted by file name.
-    public static func loadAll(folder: String, registry: StrategyRegistry, surfaces: Set<String>) throws -> [Experiment] {
+    public static func loadAll(folder: String, registry: StrategyRegistry, surfaces: Set<Surface> = Set(Surface.allCases)) throws -> [Experiment] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         var loaded: [(file: String, experiment: Experiment)] = []
         for name in names.sorted() where name.hasSuffix(".yaml") && name != "strategies.yaml" {

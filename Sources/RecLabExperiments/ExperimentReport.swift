@@ -7,20 +7,12 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
     /// A rate (events per impression) with its 95% confidence interval; nil parts mean too
     /// little data (no impressions, or fewer than two users).
     public struct Estimate: Codable, Sendable, Equatable {
-        public var value: Double?
-        public var low: Double?
-        public var high: Double?
+        @Nullable public var value: Double? = nil
+        @Nullable public var low: Double? = nil
+        @Nullable public var high: Double? = nil
 
         enum CodingKeys: String, CodingKey {
             case value, low, high
-        }
-
-        /// Writes `null` for what cannot be estimated yet, so clients always find the keys.
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(value, forKey: .value)
-            try container.encode(low, forKey: .low)
-            try container.encode(high, forKey: .high)
         }
     }
 
@@ -32,11 +24,11 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
             case notEnoughData = "not_enough_data"
         }
 
-        public var relativeLift: Double?
-        public var low: Double?
-        public var high: Double?
-        public var pValue: Double?
-        public var degreesOfFreedom: Double?
+        @Nullable public var relativeLift: Double? = nil
+        @Nullable public var low: Double? = nil
+        @Nullable public var high: Double? = nil
+        @Nullable public var pValue: Double? = nil
+        @Nullable public var degreesOfFreedom: Double? = nil
         public var verdict: Verdict
 
         enum CodingKeys: String, CodingKey {
@@ -44,17 +36,6 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
             case relativeLift = "relative_lift"
             case pValue = "p_value"
             case degreesOfFreedom = "degrees_of_freedom"
-        }
-
-        /// Writes `null` for what cannot be estimated yet, so clients always find the keys.
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(relativeLift, forKey: .relativeLift)
-            try container.encode(low, forKey: .low)
-            try container.encode(high, forKey: .high)
-            try container.encode(pValue, forKey: .pValue)
-            try container.encode(degreesOfFreedom, forKey: .degreesOfFreedom)
-            try container.encode(verdict, forKey: .verdict)
         }
     }
 
@@ -83,7 +64,7 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
         public var control: Bool
         public var weight: Double
         public var strategy: String
-        public var parameters: ParameterValue?
+        @Nullable public var parameters: ParameterValue? = nil
         public var users: Int
         public var exposures: Int
         public var impressions: Int
@@ -92,35 +73,15 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
         public var ctr: Estimate
         public var watchRate: Estimate
         /// Nil for the control.
-        public var ctrLift: Comparison?
-        public var watchRateLift: Comparison?
-        public var offline: OfflineScores?
+        @Nullable public var ctrLift: Comparison? = nil
+        @Nullable public var watchRateLift: Comparison? = nil
+        @Nullable public var offline: OfflineScores? = nil
 
         enum CodingKeys: String, CodingKey {
             case name, control, weight, strategy, parameters, users, exposures, impressions, clicks, watches, ctr, offline
             case watchRate = "watch_rate"
             case ctrLift = "ctr_lift"
             case watchRateLift = "watch_rate_lift"
-        }
-
-        /// Writes `null` for the control's lifts and for scores not evaluated offline.
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(name, forKey: .name)
-            try container.encode(control, forKey: .control)
-            try container.encode(weight, forKey: .weight)
-            try container.encode(strategy, forKey: .strategy)
-            try container.encode(parameters, forKey: .parameters)
-            try container.encode(users, forKey: .users)
-            try container.encode(exposures, forKey: .exposures)
-            try container.encode(impressions, forKey: .impressions)
-            try container.encode(clicks, forKey: .clicks)
-            try container.encode(watches, forKey: .watches)
-            try container.encode(ctr, forKey: .ctr)
-            try container.encode(watchRate, forKey: .watchRate)
-            try container.encode(ctrLift, forKey: .ctrLift)
-            try container.encode(watchRateLift, forKey: .watchRateLift)
-            try container.encode(offline, forKey: .offline)
         }
     }
 
@@ -151,13 +112,13 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
     public var surface: String
     public var generatedAt: Date
     public var variants: [Variant]
-    public var sampleRatio: SampleRatio?
+    @Nullable public var sampleRatio: SampleRatio? = nil
     /// Users exposed to more than one variant (a salt or weight change mid-run); left out of
     /// every number, as GrowthBook does.
     public var usersInSeveralVariants: Int
     /// The variant the data favours on CTR, when it differs from control at p < 0.05 (or
     /// control, when every other variant is significantly worse); nil while inconclusive.
-    public var winner: String?
+    @Nullable public var winner: String? = nil
     /// One sentence for the reader: the decision and why.
     public var conclusion: String
     public var warnings: [String]
@@ -167,21 +128,5 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
         case generatedAt = "generated_at"
         case sampleRatio = "sample_ratio"
         case usersInSeveralVariants = "users_in_several_variants"
-    }
-
-    /// Writes `null` for no winner and for no sample-ratio check (no users yet).
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(experiment, forKey: .experiment)
-        try container.encode(description, forKey: .description)
-        try container.encode(status, forKey: .status)
-        try container.encode(surface, forKey: .surface)
-        try container.encode(generatedAt, forKey: .generatedAt)
-        try container.encode(variants, forKey: .variants)
-        try container.encode(sampleRatio, forKey: .sampleRatio)
-        try container.encode(usersInSeveralVariants, forKey: .usersInSeveralVariants)
-        try container.encode(winner, forKey: .winner)
-        try container.encode(conclusion, forKey: .conclusion)
-        try container.encode(warnings, forKey: .warnings)
     }
 }

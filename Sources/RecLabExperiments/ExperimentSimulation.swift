@@ -42,17 +42,8 @@ public struct ExperimentSimulation: Sendable {
         experiment.status = .running
         let split = TemporalHoldout(data.interactions, movieOrder: TemporalHoldout.movieLensOrder(of: data.catalogue))
         let train = TrainingData(catalogue: data.catalogue, interactions: split.kept)
-        var models: [String: any FittedModel] = [:]
-        for entry in prerequisites {
-            models[entry.name] = try await registry.make(name: entry.name, strategy: entry.strategy, parameters: entry.parameters)
-                .fit(FitContext(data: train, models: models))
-        }
-        var variantModels: [String: any FittedModel] = [:]
-        for variant in experiment.variants {
-            variantModels[variant.name] = try await registry.make(
-                name: "\(experiment.id)/\(variant.name)", strategy: variant.strategy, parameters: variant.parameters
-            ).fit(FitContext(data: train, models: models))
-        }
+        let models = try await (prerequisites.map { try registry.make(name: $0.name, strategy: $0.strategy, parameters: $0.parameters) }
+            + experiment.variantInstances(registry)).fitInOrder(on: train)
 
         let candidates = Set(split.kept.map(\.movie))
         let nonCandidates = Set(data.catalogue.items.map(\.id)).subtracting(candidates)
@@ -66,21 +57,21 @@ public struct ExperimentSimulation: Sendable {
         for (index, user) in users.enumerated() {
             defer { if index % 50 == 49 || index == users.count - 1 { progress?(experiment.id, "simulated users", index + 1, users.count) } }
             let past = history[user] ?? []
-            guard let assignment = experiment.assign(userID: user, interactions: past.count) else { continue }
-            var request = RecommendationRequest(
-                userID: user, history: past, limit: Self.limit, excluded: nonCandidates.union(past.map(\.movie)))
-            request.requireTMDBID = true
+            // As the server serves them, but only the movies of train are candidates.
+            guard let (_, variant) = try ServingRules.variant(
+                for: user, on: experiment.surface, interactions: past.count, forced: nil, among: [experiment]) else { continue }
+            let request = ServingRules.request(limit: Self.limit, user: user, history: past, excluding: nonCandidates)
             let shown: [Recommendation]
             do {
-                shown = try variantModels[assignment.variant.name]!.recommend(request)
+                shown = try models[experiment.modelName(of: variant)]!.recommend(request)
             } catch is RecommendationError {
                 shown = []
             }
             let requestID = "sim-\(experiment.id)-\(user)"
             let servedAt = Date(timeIntervalSince1970: TimeInterval(past.map(\.timestamp).max() ?? 0))
             exposures.append(Exposure(
-                requestID: requestID, experiment: experiment.id, variant: assignment.variant.name, userID: user,
-                surface: experiment.surface, exposedAt: servedAt))
+                requestID: requestID, experiment: experiment.id, variant: variant.name, userID: user,
+                surface: experiment.surface.rawValue, exposedAt: servedAt))
             for recommendation in shown {
                 guard let tmdbID = data.catalogue.item(recommendation.movie)?.tmdbID else { continue }
                 func event(_ kind: FeedbackEvent.Kind, at date: Date) -> FeedbackEvent {
@@ -101,7 +92,7 @@ public struct ExperimentSimulation: Sendable {
         }
 
         let plan = EvaluationPlan(name: "\(experiment.id)-offline", entries: prerequisites + experiment.variants.map { variant in
-            EvaluationPlan.Entry(name: "\(experiment.id)/\(variant.name)", strategy: variant.strategy, parameters: variant.parameters)
+            EvaluationPlan.Entry(name: experiment.modelName(of: variant), strategy: variant.strategy, parameters: variant.parameters)
         })
         let evaluation = try await OfflineEvaluation(registry: registry).run(plan, data: data, ratingsFile: ratingsFile, sha256: sha256, progress: progress)
         let offline = ExperimentAnalysis.offlineScores(for: experiment, evaluations: [evaluation], registry: registry)

@@ -5,13 +5,12 @@ import NIOCore
 import RecLabCore
 import RecLabExperiments
 import RecLabObservability
-import RecLabSQLite
 import RecLabStore
 
 /// What the HTTP application runs on: the store, the fitted models, the answer cache and
 /// the refit service.
 public struct RecLabServices: Sendable {
-    public let store: SQLiteStore
+    public let store: any Repositories
     /// The catalogue the movie API answers from, in memory.
     public let catalogue: CatalogueHost
     public let models: ModelHost
@@ -29,7 +28,8 @@ public struct RecLabServices: Sendable {
     /// `metrics: false` leaves swift-metrics on its no-op backend (the overhead benchmark's
     /// baseline); once any services have bootstrapped it, it stays for the process.
     public init(
-        configuration: ServerConfiguration, store: SQLiteStore, strategies: StrategyConfiguration, experiments: [Experiment] = [], logger: Logger,
+        configuration: ServerConfiguration, store: any Repositories, registry: StrategyRegistry, strategies: StrategyConfiguration,
+        experiments: [Experiment] = [], logger: Logger,
         metrics: Bool = true
     ) {
         // Before any metric object exists: one made earlier would stay bound to the no-op backend.
@@ -40,7 +40,7 @@ public struct RecLabServices: Sendable {
         catalogue = CatalogueHost(movies: store, logger: logger)
         let recommendationMetrics = RecommendationMetrics()
         self.recommendationMetrics = recommendationMetrics
-        models = ModelHost(configuration: strategies, experiments: experiments, interactions: store, logger: logger) { generation in
+        models = ModelHost(configuration: strategies, experiments: experiments, registry: registry, interactions: store, logger: logger) { generation in
             cache.removeAll()
             recommendationMetrics.prime(strategies, generation)
         }

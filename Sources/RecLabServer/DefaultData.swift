@@ -1,13 +1,12 @@
 import Foundation
 import Logging
 import RecLabDatasets
-import RecLabSQLite
 import RecLabStore
 
 /// Fills an empty catalogue before the server starts: from `RECLAB_DATA_DIR` when set,
 /// otherwise from MovieLens ml-latest-small downloaded (and cached) from GroupLens.
 public enum DefaultData {
-    public static func ensureCatalogue(store: SQLiteStore, configuration: ServerConfiguration, logger: Logger) async throws {
+    public static func ensureCatalogue(store: some MovieRepository & CatalogueImporting, configuration: ServerConfiguration, logger: Logger) async throws {
         let counts = try await store.counts()
         guard counts.movies == 0 else {
             logger.info("catalogue ready", metadata: ["movies": "\(counts.movies)", "ratings": "\(counts.ratings)"])

@@ -2,7 +2,6 @@ import Foundation
 import RecLabCore
 import RecLabDatasets
 import RecLabEvaluation
-import RecLabSQLite
 import RecLabStore
 
 /// `reclab evaluate` as a library: load the data a config names into a scratch database,
@@ -15,12 +14,17 @@ public enum EvaluationJob {
         public let folder: URL
     }
 
+    /// Opens a fresh, empty store in a scratch folder, where an offline run imports its data
+    /// sets; the executable passes its backend in (SQLite today).
+    public typealias ScratchStore = @Sendable (_ folder: URL) throws -> any Repositories
+
     public static func run(
-        configPath: String, reportsDirectory: URL, store: some EvaluationRepository, progress: EvaluationProgress? = nil
+        configPath: String, reportsDirectory: URL, store: some EvaluationRepository, scratch: ScratchStore, registry: StrategyRegistry,
+        progress: EvaluationProgress? = nil
     ) async throws -> Output {
         let configuration = try EvaluationConfiguration.load(path: configPath)
-        let report = try await withScratchData(configuration) { _, data, sha256 in
-            try await OfflineEvaluation(registry: .standard)
+        let report = try await withScratchData(configuration, scratch: scratch) { _, data, sha256 in
+            try await OfflineEvaluation(registry: registry)
                 .run(configuration.plan, data: data, ratingsFile: configuration.ratings, sha256: sha256, progress: progress)
         }
 
@@ -40,7 +44,7 @@ public enum EvaluationJob {
     /// the store, the catalogue with the ratings file's interactions alone (never users'
     /// preferences, so the numbers depend on the files only), and the ratings file's SHA-256.
     public static func withScratchData<T>(
-        _ configuration: EvaluationConfiguration, _ body: (SQLiteStore, TrainingData, String) async throws -> T
+        _ configuration: EvaluationConfiguration, scratch: ScratchStore, _ body: (any Repositories, TrainingData, String) async throws -> T
     ) async throws -> T {
         let sha256: String
         do {
@@ -48,10 +52,10 @@ public enum EvaluationJob {
         } catch {
             throw ConfigurationError("ratings: cannot read \(configuration.ratings)")
         }
-        let scratch = FileManager.default.temporaryDirectory.appending(path: "reclab-evaluate-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        let store = try SQLiteStore(path: scratch.appending(path: "catalogue.sqlite").path)
+        let folder = FileManager.default.temporaryDirectory.appending(path: "reclab-evaluate-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try scratch(folder)
         _ = try await CatalogueImport.run(paths: [URL(fileURLWithPath: configuration.datasets)], into: store)
         return try await body(store, try await store.trainingData(includingPreferences: false), sha256)
     }

@@ -18,17 +18,16 @@ public struct ExperimentReloader: Sendable {
         self.logger = logger
     }
 
-    /// Reads and checks every experiment file of `EXPERIMENTS_DIR`.
-    public static func load(_ configuration: ServerConfiguration) throws -> [Experiment] {
-        try ExperimentFile.loadAll(
-            folder: configuration.experimentsDirectory, registry: .standard,
-            surfaces: Set(StrategyConfiguration.Surface.allCases.map(\.rawValue)))
+    /// Reads and checks every experiment file of `EXPERIMENTS_DIR` against `registry`.
+    public static func load(_ configuration: ServerConfiguration, registry: StrategyRegistry) throws -> [Experiment] {
+        try ExperimentFile.loadAll(folder: configuration.experimentsDirectory, registry: registry)
     }
 
     /// The new set, live once its variants are fitted. Throws `ConfigurationError` (the old
     /// set stays) or returns false when a refit was already running.
     public func reload() async throws -> [Experiment]? {
-        let experiments = try Self.load(configuration)
+        // The registry the models are built from, so a set that loads here also fits.
+        let experiments = try Self.load(configuration, registry: models.registry)
         guard try await models.reload(experiments: experiments) else { return nil }
         logger.info("experiments reloaded", metadata: ["experiments": "\(experiments.map(\.id).joined(separator: ", "))"])
         return experiments

@@ -48,12 +48,13 @@ public final class ModelHost: Sendable {
     private let current = Mutex<Generation?>(nil)
     private let refitting = Mutex(false)
     private let onSwap: @Sendable (Generation) -> Void
-    let registry: StrategyRegistry
+    /// The strategies configuration and experiment files are checked against and built from.
+    public let registry: StrategyRegistry
     /// The experiment set the next refit fits variants for.
     private let experiments: Mutex<[Experiment]>
 
     public init(
-        configuration: StrategyConfiguration, experiments: [Experiment] = [], registry: StrategyRegistry = .standard,
+        configuration: StrategyConfiguration, experiments: [Experiment] = [], registry: StrategyRegistry,
         interactions: any InteractionRepository, logger: Logger, onSwap: @escaping @Sendable (Generation) -> Void = { _ in }
     ) {
         self.configuration = configuration
@@ -108,22 +109,15 @@ public final class ModelHost: Sendable {
     }
 
     private func fit(_ data: TrainingData, experiments: [Experiment]) async throws -> Generation {
-        var models: [String: any FittedModel] = [:]
         var seconds: [String: Double] = [:]
-        let variants = try experiments.filter { $0.status == .running }.flatMap { experiment in
-            try experiment.variants.map { variant in
-                try registry.make(name: "\(experiment.id)/\(variant.name)", strategy: variant.strategy, parameters: variant.parameters)
-            }
-        }
+        let variants = try experiments.filter { $0.status == .running }.flatMap { try $0.variantInstances(registry) }
         let strategies = configuration.instances + variants
-        for instance in strategies {
-            let clock = ContinuousClock.now
-            models[instance.name] = try await instance.fit(FitContext(data: data, models: models))
-            seconds[instance.name] = (ContinuousClock.now - clock).seconds
-            Self.record(instance, model: models[instance.name]!, seconds: seconds[instance.name]!)
+        let models = try await strategies.fitInOrder(on: data) { instance, model, duration in
+            seconds[instance.name] = duration.seconds
+            Self.record(instance, model: model, seconds: duration.seconds)
             logger.info("fitted \(instance.name)", metadata: [
-                "strategy": "\(instance.strategyID)", "seconds": "\(String(format: "%.3f", seconds[instance.name]!))",
-                "summary": "\(models[instance.name]!.summary.detail)",
+                "strategy": "\(instance.strategyID)", "seconds": "\(String(format: "%.3f", duration.seconds))",
+                "summary": "\(model.summary.detail)",
             ])
         }
         var byTMDB: [Int: MovieID] = [:]

@@ -3,7 +3,6 @@ import Metrics
 import RecLabEvaluation
 import RecLabExperiments
 import RecLabObservability
-import RecLabSQLite
 import RecLabStore
 import Synchronization
 
@@ -13,14 +12,14 @@ import Synchronization
 /// They are refreshed when `/metrics` is scraped, at most every `interval`, so a scrape costs a
 /// few queries at most and a burst of scrapes costs one.
 final class StoreGauges: Sendable {
-    let store: SQLiteStore
+    let store: any MovieRepository & PreferenceRepository & ExposureRepository
     let models: ModelHost
     let exposures: ExposureLog
     let reports: EvaluationReports
     let interval: Duration
     private let refreshed = Mutex<ContinuousClock.Instant?>(nil)
 
-    init(store: SQLiteStore, models: ModelHost, exposures: ExposureLog, reports: EvaluationReports, interval: Duration = .seconds(15)) {
+    init(store: any MovieRepository & PreferenceRepository & ExposureRepository, models: ModelHost, exposures: ExposureLog, reports: EvaluationReports, interval: Duration = .seconds(15)) {
         self.store = store
         self.models = models
         self.exposures = exposures

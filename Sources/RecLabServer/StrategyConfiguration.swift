@@ -5,13 +5,6 @@ import Yams
 /// `experiments/strategies.yaml`: the strategy instances the server builds at start-up (a
 /// name, a registered strategy id, parameters) and which instance serves which API surface.
 public struct StrategyConfiguration: Sendable {
-    /// An API surface a strategy instance can serve.
-    public enum Surface: String, CaseIterable, Sendable, Codable {
-        case similar, genre, popular
-        case topRated = "top-rated"
-        case trending, personalized, hybrid
-    }
-
     /// Instances in file order, which is fitting order: a blend comes after what it blends.
     public let instances: [ConfiguredStrategy]
     public let surfaces: [Surface: String]

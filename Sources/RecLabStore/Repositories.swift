@@ -14,6 +14,12 @@ public protocol MovieRepository: Sendable {
     func counts() async throws -> CatalogueCounts
 }
 
+/// Every repository the server's services use, as one backend provides them (SQLite today).
+/// Services see only these intention-revealing methods, so a second backend is a new
+/// conformance, not a change to the server.
+public typealias Repositories = MovieRepository & CatalogueImporting & InteractionRepository & PreferenceRepository
+    & EvaluationRepository & EventRepository & ExposureRepository
+
 /// Writes imported data sets into the catalogue.
 public protocol CatalogueImporting: Sendable {
     /// Merges the data sets into the catalogue in one transaction: all of them or nothing.

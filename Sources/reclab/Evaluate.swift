@@ -32,7 +32,8 @@ struct Evaluate: AsyncParsableCommand {
         let output: EvaluationJob.Output
         do {
             output = try await EvaluationJob.run(
-                configPath: config, reportsDirectory: URL(fileURLWithPath: reports), store: store, progress: progress.report)
+                configPath: config, reportsDirectory: URL(fileURLWithPath: reports), store: store, scratch: Reclab.scratchStore, registry: Reclab.strategies,
+                progress: progress.report)
         } catch let error as ConfigurationError {
             progress.finish()
             throw ValidationError(error.description)

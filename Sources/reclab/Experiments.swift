@@ -26,9 +26,7 @@ struct Experiments: AsyncParsableCommand {
         func run() async throws {
             let experiments: [Experiment]
             do {
-                experiments = try ExperimentFile.loadAll(
-                    folder: folder, registry: .standard,
-                    surfaces: Set(StrategyConfiguration.Surface.allCases.map(\.rawValue)))
+                experiments = try ExperimentFile.loadAll(folder: folder, registry: Reclab.strategies)
             } catch let error as ConfigurationError {
                 throw ValidationError(error.description)
             }
@@ -74,15 +72,14 @@ struct Experiments: AsyncParsableCommand {
             let outcome: ExperimentSimulation.Outcome
             let progress = EvaluationProgressLine()
             do {
-                let experiments = try ExperimentFile.loadAll(
-                    folder: folder, registry: .standard, surfaces: Set(StrategyConfiguration.Surface.allCases.map(\.rawValue)))
+                let experiments = try ExperimentFile.loadAll(folder: folder, registry: Reclab.strategies)
                 guard let chosen = experiments.first(where: { $0.id == experiment }) else {
                     throw ConfigurationError("no experiment '\(experiment)' in \(folder) (found: \(experiments.map(\.id).joined(separator: ", ")))")
                 }
-                let instances = try StrategyConfiguration.load(path: strategies, registry: .standard).instances
+                let instances = try StrategyConfiguration.load(path: strategies, registry: Reclab.strategies).instances
                 let configuration = try EvaluationConfiguration.load(path: config)
-                outcome = try await EvaluationJob.withScratchData(configuration) { store, data, sha256 in
-                    try await ExperimentSimulation(registry: .standard).run(
+                outcome = try await EvaluationJob.withScratchData(configuration, scratch: Reclab.scratchStore) { store, data, sha256 in
+                    try await ExperimentSimulation(registry: Reclab.strategies).run(
                         chosen, data: data,
                         prerequisites: instances.map { EvaluationPlan.Entry(name: $0.name, strategy: $0.strategyID, parameters: $0.parameters) },
                         store: store, ratingsFile: configuration.ratings, sha256: sha256, progress: progress.report)

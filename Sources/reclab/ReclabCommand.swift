@@ -7,6 +7,7 @@ import RecLabExperiments
 import RecLabServer
 import RecLabSQLite
 import RecLabStore
+import RecLabStrategies
 import ServiceLifecycle
 
 @main
@@ -22,6 +23,13 @@ struct Reclab: AsyncParsableCommand {
             offline and writes a report the server then serves.
             """,
         subcommands: [Serve.self, Import.self, Evaluate.self, Experiments.self])
+
+    /// The composition root for strategies: built once here, handed to everything that
+    /// builds or checks a strategy instance.
+    static let strategies = StrategyRegistry.standard
+
+    /// The backend offline runs import their data sets into, as `serve` uses it.
+    static let scratchStore: EvaluationJob.ScratchStore = { folder in try SQLiteStore(path: folder.appending(path: "catalogue.sqlite").path) }
 }
 
 /// The database a subcommand writes to: `--database`, else DATABASE_URL.
@@ -66,19 +74,20 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "reclab")
         let strategies: StrategyConfiguration
         do {
-            strategies = try StrategyConfiguration.load(path: configuration.strategiesFile, registry: .standard)
+            strategies = try StrategyConfiguration.load(path: configuration.strategiesFile, registry: Reclab.strategies)
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
         let experiments: [Experiment]
         do {
-            experiments = try ExperimentReloader.load(configuration)
+            experiments = try ExperimentReloader.load(configuration, registry: Reclab.strategies)
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
         let store = try SQLiteStore(path: configuration.databasePath)
         try await DefaultData.ensureCatalogue(store: store, configuration: configuration, logger: logger)
-        let services = RecLabServices(configuration: configuration, store: store, strategies: strategies, experiments: experiments, logger: logger)
+        let services = RecLabServices(
+            configuration: configuration, store: store, registry: Reclab.strategies, strategies: strategies, experiments: experiments, logger: logger)
         try await services.start()
         let app = buildApplication(configuration: configuration, services: services, logger: logger)
         let group = ServiceGroup(configuration: .init(

@@ -20,17 +20,10 @@ struct ContentModel: FittedModel {
     /// The seed's stored neighbours that the request admits.
     private func similar(to seed: MovieID, _ request: RecommendationRequest) throws -> [Recommendation] {
         guard let seedPosition = catalogue.position(of: seed) else { throw RecommendationError.unknownMovie(seed) }
-        var answer: [Recommendation] = []
-        guard request.limit > 0 else { return answer }
-        for (position, similarity) in neighbours.neighbours(of: seedPosition) {
-            let candidate = Int(position)
-            let item = catalogue.items[candidate]
-            guard item.id != seed, request.admits(item) else { continue }
-            let reason = traits.sharedTraits(seedPosition, candidate).map(Self.capitalisingFirst) ?? "Similar content and themes"
-            answer.append(Recommendation(movie: item.id, score: Double(similarity), reason: reason))
-            if answer.count == request.limit { break }
+        return request.firstAdmitted(neighbours.neighbours(of: seedPosition), item: { catalogue.items[Int($0.0)] }) { neighbour, item in
+            let reason = traits.sharedTraits(seedPosition, Int(neighbour.0)).map(Self.capitalisingFirst) ?? "Similar content and themes"
+            return Recommendation(movie: item.id, score: Double(neighbour.1), reason: reason)
         }
-        return answer
     }
 
     /// Movies near what the user liked: each neighbour scores its similarity times how much
@@ -38,7 +31,6 @@ struct ContentModel: FittedModel {
     ///
     /// Liked movies (rated 4 or more) are the sources, or every rated movie when none is
     /// liked; a source weighs `rating − 2.5`, at least 0.5, so a 5 counts five times a 3.
-    /// Nothing the user rated comes back.
     private func forHistory(_ request: RecommendationRequest) -> [Recommendation] {
         // A later interaction with a movie (a new preference) replaces an earlier one.
         var latest: [MovieID: Interaction] = [:]
@@ -73,13 +65,9 @@ struct ContentModel: FittedModel {
             }
         }
 
-        var best = TopK(request.limit)
-        for candidate in reached {
-            let item = catalogue.items[candidate]
-            guard latest[item.id] == nil, request.admits(item) else { continue }
-            best.insert(item.id, score: Double(scores[candidate]))
-        }
-        return best.sorted().map { id, score in
+        let best = request.bestAdmitted(
+            reached, movie: { catalogue.items[$0].id }, score: { Double(scores[$0]) }, item: { catalogue.item($0) })
+        return best.map { id, score in
             let candidate = catalogue.position(of: id)!
             let source = Int(strongestSource[candidate])
             let shared = traits.sharedTraits(source, candidate).map { " (\($0))" } ?? ""

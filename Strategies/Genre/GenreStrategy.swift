@@ -87,12 +87,9 @@ struct GenreModel: FittedModel {
 
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
         guard let genre = request.genre else { throw RecommendationError.missingInput("a genre") }
-        var answer: [Recommendation] = []
-        for entry in ranked[genre.id] ?? [] where answer.count < request.limit {
-            guard let item = catalogue.item(entry.movie), request.admits(item) else { continue }
-            answer.append(Recommendation(movie: entry.movie, score: entry.score, reason: "Top \(genre.name): \(entry.evidence)"))
+        return request.firstAdmitted(ranked[genre.id] ?? [], item: { catalogue.item($0.movie) }) { entry, _ in
+            Recommendation(movie: entry.movie, score: entry.score, reason: "Top \(genre.name): \(entry.evidence)")
         }
-        return answer
     }
 
     var summary: ModelSummary {

@@ -168,32 +168,14 @@ struct PersonalizedModel: FittedModel {
         return best.map(\.row)
     }
 
-    /// The best `limit` movies the request admits, best first, ties by id.
-    ///
-    /// `admits` is asked only of the leaders rather than of every movie: the best `width`
-    /// candidates are taken, then admitted in rank order; only if too few pass is the width
-    /// doubled and the selection redone.
+    /// The request's best `limit` among the movies scored, with their positions. History
+    /// movies are never admitted anyway; leaving them out of the leaders keeps the selection
+    /// to one pass for a long history.
     private func select(_ scores: [Float], request: RecommendationRequest, inHistory: [Bool]) -> [(position: Int, score: Double)] {
-        let limit = min(request.limit, movies.count)
-        guard limit > 0 else { return [] }
-        var width = 2 * limit
-        while true {
-            var leaders = TopK(width)
-            var candidates = 0
-            for position in movies.indices where !inHistory[position] && inCatalogue[position] {
-                candidates += 1
-                leaders.insert(movies[position], score: Double(scores[position]))
-            }
-            var picked: [(position: Int, score: Double)] = []
-            for leader in leaders.sorted() {
-                let position = positions[leader.id]!
-                guard request.admits(catalogueItems[position]!) else { continue }
-                picked.append((position, leader.score))
-                if picked.count == limit { return picked }
-            }
-            if width >= candidates { return picked }
-            width *= 2
-        }
+        request.bestAdmitted(
+            movies.indices, movie: { movies[$0] }, score: { !inHistory[$0] && inCatalogue[$0] ? Double(scores[$0]) : nil },
+            item: { catalogueItems[positions[$0]!] }
+        ).map { (positions[$0.movie]!, $0.score) }
     }
 
     /// For a history the model knows nothing of: the most interacted-with movies, those sharing

@@ -104,12 +104,9 @@ struct PopularityModel: FittedModel {
 
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
         let list = ranking == .trending ? lists[request.timeWindow ?? defaultWindow] : lists[nil]
-        var answer: [Recommendation] = []
-        for entry in list ?? [] where answer.count < request.limit {
-            guard let item = catalogue.item(entry.movie), request.admits(item) else { continue }
-            answer.append(Recommendation(movie: entry.movie, score: entry.score, reason: entry.reason))
+        return request.firstAdmitted(list ?? [], item: { catalogue.item($0.movie) }) { entry, _ in
+            Recommendation(movie: entry.movie, score: entry.score, reason: entry.reason)
         }
-        return answer
     }
 
     var summary: ModelSummary {

@@ -26,7 +26,7 @@ import Testing
 
 @Suite struct ExperimentAnalysisTests {
     static let experiment = Experiment(
-        id: "exp", description: "control against treatment", status: .running, surface: "personalized", salt: "exp", coverage: 1,
+        id: "exp", description: "control against treatment", status: .running, surface: .personalized, salt: "exp", coverage: 1,
         namespace: nil, targeting: .init(), variants: [
             .init(name: "control", weight: 0.5, isControl: true, strategy: "popularity", parameters: nil),
             .init(name: "treatment", weight: 0.5, isControl: false, strategy: "personalized", parameters: nil),

@@ -6,7 +6,7 @@ import RecLabExperiments
 import Testing
 
 @Suite struct ExperimentFileTests {
-    static let surfaces: Set<String> = ["personalized", "similar", "hybrid"]
+    static let surfaces: Set<Surface> = [.personalized, .similar, .hybrid]
 
     static var registry: StrategyRegistry {
         var registry = StrategyRegistry()

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import RecLabEvaluation
 import RecLabServer
+import RecLabSQLite
 import TestSupport
 import Testing
 
@@ -20,7 +21,8 @@ import Testing
               - { name: most-popular, strategy: popularity, parameters: { ranking: popular } }
             """.write(to: config, atomically: true, encoding: .utf8)
         return try await EvaluationJob.run(
-            configPath: config.path, reportsDirectory: folder.appending(path: "reports"), store: try await RealCatalogue.store())
+            configPath: config.path, reportsDirectory: folder.appending(path: "reports"), store: try await RealCatalogue.store(),
+            scratch: { try SQLiteStore(path: $0.appending(path: "catalogue.sqlite").path) }, registry: testStrategies)
     }
 
     @Test func evaluateWritesJSONMarkdownAndHTMLWithTheDataChecksum() async throws {

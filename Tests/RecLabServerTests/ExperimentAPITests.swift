@@ -41,9 +41,9 @@ struct ExperimentServer {
              "STRATEGIES_FILE": repositoryFile("experiments/strategies.yaml")][$0]
         }
         let services = RecLabServices(
-            configuration: configuration, store: try await RealCatalogue.store(),
-            strategies: try StrategyConfiguration.load(path: configuration.strategiesFile, registry: .standard),
-            experiments: try ExperimentReloader.load(configuration), logger: testLogger)
+            configuration: configuration, store: try await RealCatalogue.store(), registry: testStrategies,
+            strategies: try StrategyConfiguration.load(path: configuration.strategiesFile, registry: testStrategies),
+            experiments: try ExperimentReloader.load(configuration, registry: testStrategies), logger: testLogger)
         try await services.start()
         return ExperimentServer(folder: folder, configuration: configuration, services: services)
     }

@@ -129,8 +129,8 @@ struct Exposition {
 
     @Test func readinessWaitsForTheModelsAndDetailedHealthHasTheSeedsShape() async throws {
         let services = RecLabServices(
-            configuration: LiveServices.configuration, store: try await RealCatalogue.store(),
-            strategies: try StrategyConfiguration.load(path: LiveServices.configuration.strategiesFile, registry: .standard),
+            configuration: LiveServices.configuration, store: try await RealCatalogue.store(), registry: testStrategies,
+            strategies: try StrategyConfiguration.load(path: LiveServices.configuration.strategiesFile, registry: testStrategies),
             logger: testLogger)
         try await buildApplication(configuration: LiveServices.configuration, services: services, logger: testLogger).test(.live) { client in
             let before = try await client.execute(uri: "/health/ready", method: .get)

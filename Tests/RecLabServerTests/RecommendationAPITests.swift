@@ -28,6 +28,20 @@ import Testing
         }
     }
 
+    @Test func anAnswerOutsideExperimentsWritesExperimentAndVariantAsNullAndLeavesOutWhatWasNotAsked() async throws {
+        try await withLiveServer { client in
+            let body = try await client.execute(uri: "/recommendations/popular?limit=3", method: .get).json()
+            #expect(Set(body.keys) == [
+                "type", "strategy", "strategy_instance", "recommendations", "total_count", "generated_at", "request_id", "experiment", "variant",
+            ])
+            #expect(body["experiment"] is NSNull)
+            #expect(body["variant"] is NSNull)
+            for item in try #require(body["recommendations"] as? [[String: Any]]) {
+                #expect(Set(item.keys) == ["movie_id", "title", "score", "reason", "poster_path", "release_date", "vote_average"])
+            }
+        }
+    }
+
     @Test func genreSciFiReturnsOnlyScienceFiction() async throws {
         let store = try await RealCatalogue.store()
         try await withLiveServer { client in

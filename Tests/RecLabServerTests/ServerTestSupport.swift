@@ -6,6 +6,7 @@ import Logging
 import RecLabCore
 import RecLabServer
 import RecLabSQLite
+import RecLabStrategies
 import TestSupport
 import Testing
 
@@ -23,6 +24,9 @@ let testLogger: Logger = {
     return logger
 }()
 
+/// The tests' composition root, as `reclab` has its own.
+let testStrategies = StrategyRegistry.standard
+
 /// Services over the shared real catalogue with every configured strategy fitted, built
 /// once per test process.
 enum LiveServices {
@@ -32,9 +36,10 @@ enum LiveServices {
     }
 
     private static let fitting = Task { () throws -> RecLabServices in
-        let strategies = try StrategyConfiguration.load(path: configuration.strategiesFile, registry: .standard)
+        let strategies = try StrategyConfiguration.load(path: configuration.strategiesFile, registry: testStrategies)
         let services = RecLabServices(
-            configuration: configuration, store: try await RealCatalogue.store(), strategies: strategies, logger: testLogger)
+            configuration: configuration, store: try await RealCatalogue.store(), registry: testStrategies, strategies: strategies,
+            logger: testLogger)
         try await services.start()
         return services
     }

@@ -7,9 +7,9 @@ import Testing
     static let surfaces = "surfaces: { similar: p, genre: p, popular: p, top-rated: p, trending: p, personalized: p, hybrid: p }"
 
     @Test func theCommittedFileBuildsEveryStrategyAndServesEverySurface() throws {
-        let configuration = try StrategyConfiguration.load(path: repositoryFile("experiments/strategies.yaml"), registry: .standard)
+        let configuration = try StrategyConfiguration.load(path: repositoryFile("experiments/strategies.yaml"), registry: testStrategies)
         #expect(Set(configuration.instances.map(\.strategyID)) == ["content", "genre", "popularity", "personalized", "hybrid"])
-        #expect(configuration.surfaces.count == StrategyConfiguration.Surface.allCases.count)
+        #expect(configuration.surfaces.count == Surface.allCases.count)
     }
 
     @Test(arguments: [
@@ -28,7 +28,7 @@ import Testing
     ])
     func aBadFileIsRefusedWithAMessageNamingTheFault(yaml: String, message: String) {
         do {
-            _ = try StrategyConfiguration.parse(yaml, registry: .standard)
+            _ = try StrategyConfiguration.parse(yaml, registry: testStrategies)
             Issue.record("accepted: \(yaml)")
         } catch {
             #expect("\(error)" == message)
@@ -37,7 +37,7 @@ import Testing
 
     @Test func aMissingFileNamesItsPathAndTheVariable() {
         do {
-            _ = try StrategyConfiguration.load(path: "/nonexistent/strategies.yaml", registry: .standard)
+            _ = try StrategyConfiguration.load(path: "/nonexistent/strategies.yaml", registry: testStrategies)
             Issue.record("a missing file was accepted")
         } catch {
             #expect("\(error)".hasPrefix("/nonexistent/strategies.yaml: cannot be read"))

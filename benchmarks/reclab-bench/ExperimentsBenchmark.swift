@@ -35,7 +35,7 @@ struct ExperimentsBenchmark: AsyncParsableCommand {
     /// assignment is timed), median of five passes.
     func assignment() throws {
         let experiments = try ExperimentFile.loadAll(
-            folder: "experiments", registry: .standard, surfaces: Set(StrategyConfiguration.Surface.allCases.map(\.rawValue)))
+            folder: "experiments", registry: ReclabBench.strategies)
         let committed = experiments.first { $0.status == .running }!
         var sliced = committed
         sliced.namespace = .init(name: "personalized", range: 0..<0.5)
@@ -86,7 +86,8 @@ struct ExperimentsBenchmark: AsyncParsableCommand {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let services = RecLabServices(
-            configuration: configuration, store: store, strategies: try StrategyConfiguration.parse(Foundation_.minimalStrategies, registry: .standard),
+            configuration: configuration, store: store, registry: ReclabBench.strategies,
+            strategies: try StrategyConfiguration.parse(Foundation_.minimalStrategies, registry: ReclabBench.strategies),
             logger: logger)
         let app = buildApplication(configuration: configuration, services: services, logger: logger)
         print("## POST /events (batches of 100, durably stored)\n")

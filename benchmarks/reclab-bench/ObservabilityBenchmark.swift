@@ -37,11 +37,12 @@ struct ObservabilityBenchmark: AsyncParsableCommand {
         let store = try SQLiteStore(path: FileManager.default.temporaryDirectory.appending(path: "reclab-bench-\(UUID().uuidString).sqlite").path)
         _ = try await CatalogueImport.run(paths: [URL(fileURLWithPath: datasets)], into: store)
         let configuration = try ServerConfiguration { ["HOST": "127.0.0.1", "PORT": "0", "LOG_LEVEL": "info"][$0] }
-        let strategies = try StrategyConfiguration.load(path: "experiments/strategies.yaml", registry: .standard)
+        let strategies = try StrategyConfiguration.load(path: "experiments/strategies.yaml", registry: ReclabBench.strategies)
         // The baseline first: its services must be made before swift-metrics is bootstrapped.
         var quiet = Logger(label: "bench")
         quiet.logLevel = .warning
-        let plain = RecLabServices(configuration: configuration, store: store, strategies: strategies, logger: quiet, metrics: false)
+        let plain = RecLabServices(
+            configuration: configuration, store: store, registry: ReclabBench.strategies, strategies: strategies, logger: quiet, metrics: false)
         try await plain.start()
         // Instrumented: real metrics and one JSON line per request, written to /dev/null so
         // the formatting and the write are paid, not the terminal.
@@ -49,7 +50,8 @@ struct ObservabilityBenchmark: AsyncParsableCommand {
         let logged = Logger(label: "bench") { label in
             JSONLogHandler(label: label, level: .info) { line in devNull.write(Data((line + "\n").utf8)) }
         }
-        let instrumented = RecLabServices(configuration: configuration, store: store, strategies: strategies, logger: logged)
+        let instrumented = RecLabServices(
+            configuration: configuration, store: store, registry: ReclabBench.strategies, strategies: strategies, logger: logged)
         try await instrumented.start()
 
         print("# Observability overhead benchmark\n")

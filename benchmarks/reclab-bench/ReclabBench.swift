@@ -6,9 +6,10 @@ import LinearAlgebra
 import Logging
 import RecLabCore
 import RecLabSearch
-import RecLabServer
 import RecLabSQLite
+import RecLabServer
 import RecLabStore
+import RecLabStrategies
 
 /// RecLab's benchmarks: run in release, print Markdown that is committed under benchmarks/.
 @main
@@ -17,6 +18,9 @@ struct ReclabBench: AsyncParsableCommand {
         commandName: "reclab-bench",
         abstract: "Measure RecLab (release build) and print the figures as Markdown.",
         subcommands: [Foundation_.self, StrategiesBenchmark.self, ExperimentsBenchmark.self, ObservabilityBenchmark.self, Ceiling.self, SearchQueries.self])
+
+    /// Built once, as `reclab` builds it, and handed to every benchmark.
+    static let strategies = StrategyRegistry.standard
 }
 
 /// The foundation issue's figures: import time and search latency.
@@ -90,7 +94,9 @@ struct Foundation_: AsyncParsableCommand {
         let configuration = try ServerConfiguration { ["HOST": "127.0.0.1", "PORT": "0", "LOG_LEVEL": "warning"][$0] }
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
-        let services = RecLabServices(configuration: configuration, store: catalogue, strategies: try StrategyConfiguration.parse(Self.minimalStrategies, registry: .standard), logger: logger)
+        let services = RecLabServices(
+            configuration: configuration, store: catalogue, registry: ReclabBench.strategies,
+            strategies: try StrategyConfiguration.parse(Self.minimalStrategies, registry: ReclabBench.strategies), logger: logger)
         try await services.catalogue.reload()
         let app = buildApplication(configuration: configuration, services: services, logger: logger)
         let overHTTP = try await app.test(.live) { client -> [Double] in

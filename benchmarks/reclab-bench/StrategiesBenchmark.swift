@@ -28,7 +28,7 @@ struct StrategiesBenchmark: AsyncParsableCommand {
         let store = try SQLiteStore(path: FileManager.default.temporaryDirectory.appending(path: "reclab-bench-\(UUID().uuidString).sqlite").path)
         _ = try await CatalogueImport.run(paths: [URL(fileURLWithPath: datasets)], into: store)
         let data = try await store.trainingData(includingPreferences: false)
-        let configuration = try StrategyConfiguration.load(path: strategies, registry: .standard)
+        let configuration = try StrategyConfiguration.load(path: strategies, registry: ReclabBench.strategies)
         print("# Strategies benchmark\n")
         print("Release build, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(Date().formatted(.iso8601)). Data: ml-latest-small + TMDB 5000 + IMDB 5000 (\(data.catalogue.count) movies, \(data.interactions.count) interactions). Regenerate with `swift run -c release reclab-bench strategies > benchmarks/strategies.md`.\n")
 
@@ -58,7 +58,7 @@ struct StrategiesBenchmark: AsyncParsableCommand {
             ("ALS, 64 factors × 15 iterations", .object(["algorithm": .string("als"), "factors": .number(64), "iterations": .number(15)]), "implicit 0.38 s"),
             ("EASE^R, λ = 12000, rating input", .object(["algorithm": .string("ease"), "lambda": .number(12_000), "input": .string("rating")]), "NumPy Cholesky inverse 7.7 s"),
         ] {
-            let instance = try StrategyRegistry.standard.make(name: label, strategy: "personalized", parameters: parameters)
+            let instance = try ReclabBench.strategies.make(name: label, strategy: "personalized", parameters: parameters)
             var times: [Double] = []
             for _ in 0..<5 {
                 let clock = ContinuousClock.now
@@ -81,7 +81,7 @@ struct StrategiesBenchmark: AsyncParsableCommand {
         }
         print(latencyRow("similar (\(configuration.surfaces[.similar]!))", similarTimes))
         let histories = data.interactionsByUser()
-        for surface in [StrategyConfiguration.Surface.personalized, .hybrid] {
+        for surface in [Surface.personalized, .hybrid] {
             let model = models[configuration.surfaces[surface]!]!
             let times = try time(requests) {
                 let (user, history) = histories[Int(generator.next() % UInt64(histories.count))]

@@ -40,7 +40,7 @@ struct ExperimentRoutes {
             Listing(experiments: (models.generation?.experiments ?? []).map { experiment in
                 .init(
                     id: experiment.id, description: experiment.description, status: experiment.status.rawValue,
-                    surface: experiment.surface, coverage: experiment.coverage,
+                    surface: experiment.surface.rawValue, coverage: experiment.coverage,
                     namespace: experiment.namespace.map { "\($0.name) [\($0.range.lowerBound), \($0.range.upperBound))" },
                     variants: experiment.variants.map { .init(name: $0.name, weight: $0.weight, control: $0.isControl, strategy: $0.strategy) },
                     links: ["report": "/experiments/\(experiment.id)/report", "page": "/experiments/\(experiment.id)/report?format=html"])

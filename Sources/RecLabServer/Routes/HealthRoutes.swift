@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import RecLabCore
 import RecLabObservability
 import RecLabStore
 import Synchronization
@@ -19,18 +20,7 @@ struct HealthRoutes {
         let status: String
         let timestamp: Date
         /// Null while the first catalogue generation loads: liveness does not wait for it.
-        let catalogue: CatalogueCounts?
-
-        enum CodingKeys: String, CodingKey {
-            case status, timestamp, catalogue
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(status, forKey: .status)
-            try container.encode(timestamp, forKey: .timestamp)
-            try container.encode(catalogue, forKey: .catalogue)
-        }
+        @Nullable var catalogue: CatalogueCounts?
     }
 
     /// One dependency's state, as `/health/ready` and `/health/detailed` report it.

@@ -6,7 +6,8 @@ import PopularityStrategy
 import RecLabCore
 
 extension StrategyRegistry {
-    /// Every strategy RecLab ships. A new strategy is one line here.
+    /// Every strategy RecLab ships. A new strategy is one line here; the executables build
+    /// this registry once and hand it down, so the server library knows no strategy module.
     public static var standard: StrategyRegistry {
         var registry = StrategyRegistry()
         registry.register(ContentStrategy.self)

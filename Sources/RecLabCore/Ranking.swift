@@ -1,0 +1,56 @@
+/// Exclusions and the cut at `limit`, written once for every strategy (LensKit's split: a
+/// model says what it scores and why; which movies a request admits and how many it gets
+/// are decided here).
+extension RecommendationRequest {
+    /// The first `limit` candidates of a list already ranked best first that the request
+    /// admits; stops walking the list as soon as it has them, so a long list costs no more
+    /// than its head.
+    @inlinable
+    public func firstAdmitted<Candidate>(
+        _ ranked: some Sequence<Candidate>, item: (Candidate) -> CatalogueItem?,
+        answer: (Candidate, CatalogueItem) -> Recommendation
+    ) -> [Recommendation] {
+        var answers: [Recommendation] = []
+        guard limit > 0 else { return answers }
+        for candidate in ranked {
+            guard let item = item(candidate), admits(item) else { continue }
+            answers.append(answer(candidate, item))
+            if answers.count == limit { break }
+        }
+        return answers
+    }
+
+    /// The best `limit` of scored candidates the request admits, best first, equal scores by
+    /// smaller movie id. `score` is nil for a candidate the model does not score.
+    ///
+    /// `admits` is asked only of the leaders rather than of every candidate: the best `width`
+    /// are taken, then admitted in rank order; only if too few pass is the width doubled and
+    /// the selection redone.
+    @inlinable
+    public func bestAdmitted<Candidates: Collection>(
+        _ candidates: Candidates, movie: (Candidates.Element) -> MovieID, score: (Candidates.Element) -> Double?,
+        item: (MovieID) -> CatalogueItem?
+    ) -> [(movie: MovieID, score: Double)] {
+        // No more than there are candidates, whatever limit was asked for.
+        let limit = min(self.limit, candidates.count)
+        guard limit > 0 else { return [] }
+        var width = 2 * limit
+        while true {
+            var leaders = TopK(width)
+            var scored = 0
+            for candidate in candidates {
+                guard let value = score(candidate) else { continue }
+                scored += 1
+                leaders.insert(movie(candidate), score: value)
+            }
+            var picked: [(movie: MovieID, score: Double)] = []
+            for leader in leaders.sorted() {
+                guard let item = item(leader.id), admits(item) else { continue }
+                picked.append((leader.id, leader.score))
+                if picked.count == limit { return picked }
+            }
+            if width >= scored { return picked }
+            width *= 2
+        }
+    }
+}

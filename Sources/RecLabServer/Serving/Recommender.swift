@@ -1,0 +1,123 @@
+import Foundation
+import RecLabCore
+import RecLabExperiments
+import RecLabStore
+
+/// Answers recommendation questions from the current models, through the answer cache: the
+/// serving layer routes translate HTTP to and from. It speaks only domain terms: questions in,
+/// answers or `ServingError`s out.
+struct Recommender: Sendable {
+    let host: ModelHost
+    let interactions: any InteractionRepository
+    let cache: RecommendationCache
+    let exposures: ExposureLog
+    let served: ServingStats
+    let metrics: RecommendationMetrics
+
+    /// A recommendation question: what is asked on which surface, for whom.
+    struct Question: Sendable {
+        var surface: Surface
+        var limit: Int
+        var seedTMDBID: Int?
+        var genre: Genre?
+        var timeWindow: TimeWindow?
+        /// Whose answer this is: their history is left out, and their next preference drops
+        /// the answer from the cache.
+        var user: String?
+        /// A variant to serve whatever the assignment says (QA, admin key only).
+        var forcedVariant: String?
+        /// The user's history when it has already been read.
+        var history: [Interaction]?
+
+        /// Everything that decides the answer (the history aside: a preference invalidates the
+        /// user's answers), so equal questions share one cached answer.
+        var cacheKey: String {
+            "\(surface.rawValue)/\(seedTMDBID ?? 0)/\(genre?.id ?? 0)/\(timeWindow?.rawValue ?? "")/\(user ?? "")/\(forcedVariant ?? "")/\(limit)"
+        }
+    }
+
+    func answer(_ question: Question) async throws -> RecommendationResponse {
+        let key = question.cacheKey
+        if let cached = cache.value(for: key) { return issue(cached, forced: question.forcedVariant != nil) }
+        guard let generation = host.generation else { throw ServingError.modelsNotReady }
+        var name = host.configuration.surfaces[question.surface]!
+        var strategyID = host.configuration.instances.first { $0.name == name }!.strategyID
+        var history: [Interaction] = []
+        var served: (experiment: String, variant: String)?
+        if let user = question.user {
+            if let known = question.history {
+                history = known
+            } else {
+                history = try await interactions.history(of: user)
+            }
+            if let (experiment, variant) = try ServingRules.variant(
+                for: user, on: question.surface, interactions: history.count, forced: question.forcedVariant, among: generation.experiments) {
+                served = (experiment.id, variant.name)
+                name = experiment.modelName(of: variant)
+                strategyID = variant.strategy
+            }
+        }
+        var seed: MovieID?
+        if let tmdbID = question.seedTMDBID {
+            guard let movie = generation.movieByTMDBID[tmdbID] else { throw ServingError.unknownMovie(tmdbID: tmdbID) }
+            seed = movie
+        }
+        let request = ServingRules.request(
+            limit: question.limit, user: question.user, history: history, seed: seed, genre: question.genre, timeWindow: question.timeWindow)
+        let recommendations: [Recommendation]
+        do {
+            let started = ContinuousClock.now
+            recommendations = try generation.models[name]!.recommend(request)
+            metrics.durations(strategyID).recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+        } catch let error as RecommendationError {
+            throw ServingError.cannotRecommend(strategy: strategyID, error)
+        }
+        let items = recommendations.compactMap { recommendation -> RecommendationResponse.Item? in
+            guard let item = generation.catalogue.item(recommendation.movie) else { return nil }
+            return .init(
+                movieID: item.tmdbID, title: item.title, score: (recommendation.score * 10_000).rounded() / 10_000,
+                reason: recommendation.reason, posterPath: item.posterPath, releaseDate: item.releaseDate ?? item.year.map(String.init),
+                voteAverage: item.voteAverage)
+        }
+        let response = RecommendationResponse(
+            type: question.surface.rawValue, strategy: strategyID, strategyInstance: name,
+            movieID: question.seedTMDBID, userID: question.user, genre: question.genre,
+            timeWindow: question.timeWindow?.rawValue, recommendations: items, totalCount: items.count, generatedAt: Date(),
+            requestID: "", experiment: served?.experiment, variant: served?.variant)
+        cache.store(response, for: key, user: question.user)
+        return issue(response, forced: question.forcedVariant != nil)
+    }
+
+    /// Names this showing of an answer (a cached answer shown again is a new showing, which
+    /// events must be able to tell apart) and logs the exposure when an experiment served it;
+    /// a QA-forced variant is no exposure, or it would skew the split.
+    private func issue(_ answer: RecommendationResponse, forced: Bool) -> RecommendationResponse {
+        var response = answer
+        response.requestID = "rec_" + UUID().uuidString.lowercased()
+        served.answers.add(1, ordering: .relaxed)
+        metrics.served([response.type, response.strategy, response.experiment ?? "none", response.variant ?? "none"]).increment()
+        if response.recommendations.isEmpty {
+            metrics.empty([response.type, response.strategy]).increment()
+        }
+        if let experiment = response.experiment, let variant = response.variant, let user = response.userID, !forced {
+            metrics.assignments([experiment, variant]).increment()
+            exposures.record(Exposure(
+                requestID: response.requestID, experiment: experiment, variant: variant, userID: user, surface: response.type,
+                exposedAt: response.generatedAt))
+        }
+        return response
+    }
+
+    /// The user surface an experiment enrolling this user runs on (personalized first), and
+    /// the history that decided it, for the answer to reuse.
+    func experimentSurface(for user: String, forced: Bool) async throws -> (Surface, [Interaction]) {
+        let history = try await interactions.history(of: user)
+        let running = (host.generation?.experiments ?? []).filter { $0.status == .running }
+        for surface in [Surface.personalized, .hybrid] {
+            if running.contains(where: { $0.surface == surface && (forced || $0.assign(userID: user, interactions: history.count) != nil) }) {
+                return (surface, history)
+            }
+        }
+        return (.personalized, history)
+    }
+}
