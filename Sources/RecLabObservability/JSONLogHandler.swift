@@ -29,7 +29,7 @@ public struct JSONLogHandler: LogHandler {
         var fields = metadata
         if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
         if let explicit { fields.merge(explicit) { _, new in new } }
-        fields["timestamp"] = .string(Self.timestamp())
+        fields["timestamp"] = .string(UTCTimestamp.now(milliseconds: true))
         fields["level"] = .string(level.rawValue)
         fields["logger"] = .string(label)
         fields["message"] = .string(message.description)
@@ -84,19 +84,6 @@ public struct JSONLogHandler: LogHandler {
         line.append("\"")
     }
 
-    /// UTC with milliseconds, `2026-11-25T15:13:38.653Z`, from the C library (Foundation's
-    /// formatters cost microseconds a call).
-    static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var parts = tm()
-        var seconds = now.tv_sec
-        gmtime_r(&seconds, &parts)
-        return (parts.tm_year + 1900).zeroPaddedDigits(4) + "-" + (parts.tm_mon + 1).zeroPaddedDigits(2) + "-" + parts.tm_mday.zeroPaddedDigits(2)
-            + "T" + parts.tm_hour.zeroPaddedDigits(2) + ":" + parts.tm_min.zeroPaddedDigits(2) + ":" + parts.tm_sec.zeroPaddedDigits(2)
-            + "." + (now.tv_nsec / 1_000_000).zeroPaddedDigits(3) + "Z"
-    }
-
     private static let output = Mutex(())
 
     /// Whole lines to standard output, one writer at a time so lines never interleave.
@@ -104,5 +91,22 @@ public struct JSONLogHandler: LogHandler {
         output.withLock { _ in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
+    }
+}
+
+/// The current time as ISO 8601 in UTC (`2026-11-25T15:13:38Z`, or with milliseconds
+/// `…38.653Z`), from the C library: Foundation's formatters cost microseconds a call, which a
+/// log line or a health probe per request should not pay.
+public enum UTCTimestamp {
+    public static func now(milliseconds: Bool = false) -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var parts = tm()
+        var seconds = now.tv_sec
+        gmtime_r(&seconds, &parts)
+        let fraction = milliseconds ? "." + (now.tv_nsec / 1_000_000).zeroPaddedDigits(3) : ""
+        return (parts.tm_year + 1900).zeroPaddedDigits(4) + "-" + (parts.tm_mon + 1).zeroPaddedDigits(2) + "-" + parts.tm_mday.zeroPaddedDigits(2)
+            + "T" + parts.tm_hour.zeroPaddedDigits(2) + ":" + parts.tm_min.zeroPaddedDigits(2) + ":" + parts.tm_sec.zeroPaddedDigits(2)
+            + fraction + "Z"
     }
 }

@@ -72,7 +72,7 @@ public final class SearchIndex: Sendable {
     /// How much being widely rated lifts a match: the score is multiplied by up to about 2.
     static let audienceWeight = 0.1
     /// Prefixes and terms with more postings than this get their ordered list at build time.
-    static let precomputedPostings = 2048
+    static let precomputedPostings = 256
 
     let vocabulary: Vocabulary
     private let inverted: InvertedIndex

@@ -10,7 +10,7 @@ import Synchronization
 /// the current models and data would not give.
 final class RecommendationCache: Sendable {
     private struct Entry {
-        let value: RecommendationResponse
+        let value: EncodedAnswer
         let expires: ContinuousClock.Instant
         let user: String?
     }
@@ -37,10 +37,10 @@ final class RecommendationCache: Sendable {
     private let hitCounter = Counter(label: Metric.cacheRequests.name, dimensions: [("cache", "recommendations"), ("result", "hit")])
     private let missCounter = Counter(label: Metric.cacheRequests.name, dimensions: [("cache", "recommendations"), ("result", "miss")])
 
-    func value(for key: String) -> RecommendationResponse? {
+    func value(for key: String) -> EncodedAnswer? {
         guard isEnabled else { return nil }
         let now = ContinuousClock.now
-        let value = state.withLock { state -> RecommendationResponse? in
+        let value = state.withLock { state -> EncodedAnswer? in
             guard let entry = state.entries[key] else { return nil }
             guard entry.expires > now else {
                 Self.remove(key, from: &state)
@@ -60,7 +60,7 @@ final class RecommendationCache: Sendable {
 
     var count: Int { state.withLock { $0.entries.count } }
 
-    func store(_ value: RecommendationResponse, for key: String, user: String?) {
+    func store(_ value: EncodedAnswer, for key: String, user: String?) {
         guard isEnabled else { return }
         let entry = Entry(value: value, expires: .now + timeToLive, user: user)
         state.withLock { state in

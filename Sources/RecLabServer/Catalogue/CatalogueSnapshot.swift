@@ -9,6 +9,7 @@ import RecLabStore
 /// store, so a request is a lookup and a write of bytes.
 final class CatalogueSnapshot: Sendable {
     let counts: CatalogueCounts
+    let countsJSON: ByteBuffer
     let loadedAt: Date
     let search: SearchIndex
     let genres: ByteBuffer
@@ -19,6 +20,7 @@ final class CatalogueSnapshot: Sendable {
 
     init(_ contents: CatalogueContents, encoder: JSONEncoder) throws {
         counts = contents.counts
+        countsJSON = ByteBuffer(bytes: try encoder.encode(contents.counts))
         loadedAt = Date()
         search = SearchIndex(contents.movies.map { SearchDocument($0, audience: contents.audience[$0.id] ?? 0) })
         genres = ByteBuffer(bytes: try encoder.encode(["genres": contents.genres]))

@@ -50,12 +50,21 @@ struct RecommendationRoutes {
         }
     }
 
-    private func answer(_ question: Recommender.Question) async throws -> RecommendationResponse {
+    private func answer(_ question: Recommender.Question) async throws -> Response {
+        let issued: IssuedAnswer
         do {
-            return try await recommender.answer(question)
+            issued = try await recommender.answer(question)
         } catch let error as ServingError {
             throw APIError(error)
         }
+        // The answer's stored JSON with this showing's request id spliced in.
+        let id = issued.answer.requestID
+        var body = ByteBuffer()
+        body.reserveCapacity(issued.encoded.head.count + id.utf8.count + issued.encoded.tail.count)
+        body.writeBytes(issued.encoded.head)
+        body.writeString(id)
+        body.writeBytes(issued.encoded.tail)
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 
     /// `?force_variant=`, honoured only with the admin key (QA looks at a variant on purpose).
@@ -71,8 +80,6 @@ struct RecommendationRoutes {
         try request.integerQuery("limit", default: min(10, maxRecommendations), in: 1...maxRecommendations)
     }
 }
-
-extension RecommendationResponse: ResponseEncodable {}
 
 extension APIError {
     /// The HTTP answer for a question the serving layer could not answer.

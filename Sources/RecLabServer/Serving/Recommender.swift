@@ -36,7 +36,7 @@ struct Recommender: Sendable {
         }
     }
 
-    func answer(_ question: Question) async throws -> RecommendationResponse {
+    func answer(_ question: Question) async throws -> IssuedAnswer {
         let key = question.cacheKey
         if let cached = cache.value(for: key) { return issue(cached, forced: question.forcedVariant != nil) }
         guard let generation = host.generation else { throw ServingError.modelsNotReady }
@@ -84,15 +84,16 @@ struct Recommender: Sendable {
             movieID: question.seedTMDBID, userID: question.user, genre: question.genre,
             timeWindow: question.timeWindow?.rawValue, recommendations: items, totalCount: items.count, generatedAt: Date(),
             requestID: "", experiment: served?.experiment, variant: served?.variant)
-        cache.store(response, for: key, user: question.user)
-        return issue(response, forced: question.forcedVariant != nil)
+        let encoded = try EncodedAnswer(response, encoder: RecLabRequestContext.encoder)
+        cache.store(encoded, for: key, user: question.user)
+        return issue(encoded, forced: question.forcedVariant != nil)
     }
 
     /// Names this showing of an answer (a cached answer shown again is a new showing, which
     /// events must be able to tell apart) and logs the exposure when an experiment served it;
     /// a QA-forced variant is no exposure, or it would skew the split.
-    private func issue(_ answer: RecommendationResponse, forced: Bool) -> RecommendationResponse {
-        var response = answer
+    private func issue(_ encoded: EncodedAnswer, forced: Bool) -> IssuedAnswer {
+        var response = encoded.answer
         response.requestID = "rec_" + UUID().uuidString.lowercased()
         served.answers.add(1, ordering: .relaxed)
         metrics.served([response.type, response.strategy, response.experiment ?? "none", response.variant ?? "none"]).increment()
@@ -105,7 +106,7 @@ struct Recommender: Sendable {
                 requestID: response.requestID, experiment: experiment, variant: variant, userID: user, surface: response.type,
                 exposedAt: response.generatedAt))
         }
-        return response
+        return IssuedAnswer(answer: response, encoded: encoded)
     }
 
     /// The user surface an experiment enrolling this user runs on (personalized first), and
