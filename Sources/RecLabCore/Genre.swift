@@ -49,12 +49,15 @@ public enum GenreCatalog {
     /// The TMDB genre a name, alias or numeric id stands for, ignoring case, spaces and
     /// hyphens; nil for names with no TMDB counterpart (IMDb's "Biography", MovieLens's "IMAX").
     public static func genre(named name: String) -> Genre? {
+        // Most requests name a genre the way the keys are written ("action", "scifi").
+        if let genre = byKey[name] { return genre }
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if let id = Int(trimmed) { return tmdb.first { $0.id == id } }
         return byKey[normalise(trimmed)]
     }
 
+    /// Lower case, letters and digits only: "Sci-Fi", "sci fi" and "scifi" agree.
     private static func normalise(_ name: String) -> String {
-        String(name.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
+        String(name.lowercased().filter { $0.isLetter || $0.isNumber })
     }
 }

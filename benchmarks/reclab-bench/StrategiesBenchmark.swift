@@ -36,14 +36,9 @@ struct StrategiesBenchmark: AsyncParsableCommand {
         print("Each instance of `\(strategies)` fitted in file order, as `reclab serve` does; resident memory read from /proc after each fit (the models stay alive, so it accumulates).\n")
         print("| instance | strategy | fit s | resident MB after | model |")
         print("| --- | --- | ---: | ---: | --- |")
-        var models: [String: any FittedModel] = [:]
         print("| (catalogue and interactions loaded) | | | \(format(residentMegabytes(), digits: 0)) | |")
-        for instance in configuration.instances {
-            let clock = ContinuousClock.now
-            let model = try await instance.fit(FitContext(data: data, models: models))
-            let seconds = (ContinuousClock.now - clock).seconds
-            models[instance.name] = model
-            print("| \(instance.name) | \(instance.strategyID) | \(format(seconds, digits: 3)) | \(format(residentMegabytes(), digits: 0)) | \(model.summary.detail) |")
+        let models = try await configuration.instances.fitInOrder(on: data) { instance, model, duration in
+            print("| \(instance.name) | \(instance.strategyID) | \(format(duration.seconds, digits: 3)) | \(format(residentMegabytes(), digits: 0)) | \(model.summary.detail) |")
         }
 
         print("\n## Collaborative models against the outside figures\n")

@@ -19,7 +19,7 @@ struct RecommendationRoutes {
         }
         group.get("genre/:genre") { request, context in
             let name = context.parameters.get("genre") ?? ""
-            guard let genre = GenreCatalog.genre(named: name.removingPercentEncoding ?? name) else {
+            guard let genre = GenreCatalog.genre(named: name.contains("%") ? name.removingPercentEncoding ?? name : name) else {
                 throw APIError.notFound(
                     "unknown genre '\(name)'; use a TMDB genre name, alias (sci-fi) or id: \(GenreCatalog.tmdb.map(\.name).joined(separator: ", "))",
                     code: "genre_not_found")
