@@ -54,6 +54,10 @@ public enum Metric {
     public static let httpRequestsInFlight = MetricFamily(
         "http_requests_in_flight", .gauge, help: "HTTP requests being handled right now.")
 
+    public static let rateLimited = MetricFamily(
+        "rate_limited_requests", .counter, labels: ["policy"],
+        help: "Requests refused with 429 because the client had spent its quota, by policy (default, search, recommendations).")
+
     // Recommendations
     public static let recommendationsServed = MetricFamily(
         "recommendations_served", .counter, labels: ["surface", "strategy", "experiment", "variant"],
@@ -110,7 +114,7 @@ public enum Metric {
         "process_start_time", .gauge, unit: "seconds", help: "When the server process started, in seconds since 1970.")
 
     public static let all: [MetricFamily] = [
-        httpRequests, httpRequestDuration, httpRequestsInFlight,
+        httpRequests, httpRequestDuration, httpRequestsInFlight, rateLimited,
         recommendationsServed, recommendDuration, recommendationsEmpty, cacheRequests,
         modelFitDuration, modelLastFit, modelItems, modelFactors, catalogueMovies, ratings, usersWithPreferences,
         experimentAssignments, eventsIngested, experimentSampleRatioPValue,

@@ -71,6 +71,14 @@ public func buildApplication(
     // Off only for the overhead benchmark's baseline: no request ids, counters or log lines.
     if instrumented { router.add(middleware: ObservabilityMiddleware()) }
     router.add(middleware: JSONErrorMiddleware())
+    // Protection: CORS first, so a refusal still reaches an allowed page; preflights are not
+    // counted against rate limits.
+    if !configuration.corsOrigins.isEmpty {
+        router.add(middleware: OriginPolicyMiddleware(origins: configuration.corsOrigins, apiKeyHeader: configuration.apiKeyHeader))
+    }
+    let rateLimits = RateLimitMiddleware(configuration: configuration)
+    if rateLimits.isEnabled { router.add(middleware: rateLimits) }
+    router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxRequestBodyBytes))
     let cacheControl = CacheControlHeader(maxAge: configuration.cacheTTL)
     let store = services.store
     HealthRoutes(preferences: store, catalogue: services.catalogue, models: services.models, cache: services.cache, served: services.served, gauges: services.gauges).register(on: router)
@@ -85,6 +93,8 @@ public func buildApplication(
     ExperimentRoutes(models: services.models, exposures: services.exposures, store: store, reports: services.reports).register(on: router)
     EventRoutes(events: store).register(on: router)
     AnalyticsRoutes(interactions: store, models: services.models).register(on: router)
+    // Last, once every route is known.
+    router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "RecLab"),

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// Per-request state of RecLab's router, with JSON coders that write snake_case seed fields
 /// and ISO 8601 dates.
@@ -7,10 +8,17 @@ public struct RecLabRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Names the request in logs and in the `X-Request-ID` header (set by `ObservabilityMiddleware`).
     public var requestID = ""
+    /// The largest body `decodeJSON` reads (set by `BodyLimitMiddleware`).
+    public var maxBodyBytes = 1 << 20
+    private let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
     }
+
+    /// The peer's address, read only when asked for (rate limits need it, most requests do not).
+    public var remoteAddress: SocketAddress? { channel.remoteAddress }
 
     public var responseEncoder: JSONEncoder { Self.encoder }
     public var requestDecoder: JSONDecoder { Self.decoder }
@@ -32,9 +40,15 @@ public struct RecLabRequestContext: RequestContext {
 /// Typed access to query parameters and bodies, answering 400 with a message that says what
 /// was wrong.
 extension Request {
-    /// The JSON body decoded, or a 400 naming the missing or mistyped field.
-    func decodeJSON<T: Decodable>(_ type: T.Type) async throws -> T {
-        let buffer = try await body.collect(upTo: 1 << 20)
+    /// The JSON body decoded, or a 400 naming the missing or mistyped field (413 past the
+    /// context's body limit).
+    func decodeJSON<T: Decodable>(_ type: T.Type, context: RecLabRequestContext) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: context.maxBodyBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, code: "body_too_large", message: "request body is over the limit of \(context.maxBodyBytes) bytes")
+        }
         do {
             return try RecLabRequestContext.decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {

@@ -33,6 +33,21 @@ public struct ServerConfiguration: Sendable {
     public var adminAPIKey: String?
     /// Seconds between scheduled refits; nil: only on start-up and `POST /admin/refit`.
     public var refitInterval: Int?
+    /// Requests a client may make per `rateLimitWindow` on any route, on search, and on
+    /// recommendations; nil: no limit.
+    public var rateLimitRequests: Int?
+    public var rateLimitSearch: Int?
+    public var rateLimitRecommendations: Int?
+    /// Seconds of the rate-limit window.
+    public var rateLimitWindow: Int
+    /// Proxy addresses whose `X-Forwarded-For` names the client.
+    public var trustedProxies: Set<String>
+    /// Origins whose browsers may call the API (CORS); empty: none.
+    public var corsOrigins: Set<String>
+    /// The header a client's API key comes in.
+    public var apiKeyHeader: String
+    /// The largest request body accepted, in bytes (413 beyond).
+    public var maxRequestBodyBytes: Int
 
     /// The two ways log lines are written.
     public enum LogFormat: String, Sendable {
@@ -63,6 +78,14 @@ public struct ServerConfiguration: Sendable {
         Variable(name: "RECOMMENDATION_CACHE_TTL", defaultValue: "1800", meaning: "seconds a recommendation answer is reused"),
         Variable(name: "ADMIN_API_KEY", defaultValue: "(unset)", meaning: "X-API-Key for /admin calls; unset disables them"),
         Variable(name: "REFIT_INTERVAL", defaultValue: "0", meaning: "seconds between scheduled refits; 0: none"),
+        Variable(name: "RATE_LIMIT_REQUESTS", defaultValue: "(unset)", meaning: "requests a client may make per window on any route; unset: no limit"),
+        Variable(name: "RATE_LIMIT_SEARCH", defaultValue: "(unset)", meaning: "requests a client may make per window on /movies/search"),
+        Variable(name: "RATE_LIMIT_RECOMMENDATIONS", defaultValue: "(unset)", meaning: "requests a client may make per window on recommendation routes"),
+        Variable(name: "RATE_LIMIT_WINDOW", defaultValue: "60", meaning: "seconds of the rate-limit window, 1–86400"),
+        Variable(name: "TRUSTED_PROXIES", defaultValue: "(unset)", meaning: "comma-separated proxy addresses whose X-Forwarded-For names the client"),
+        Variable(name: "CORS_ORIGINS", defaultValue: "(unset)", meaning: "comma-separated origins whose browsers may call the API"),
+        Variable(name: "API_KEY_HEADER", defaultValue: "X-API-Key", meaning: "header a client's API key comes in (rate limits count per key)"),
+        Variable(name: "MAX_REQUEST_BODY_BYTES", defaultValue: "1048576", meaning: "largest request body accepted, 1 KiB–64 MiB; 413 beyond"),
         Variable(name: "RECLAB_DATA_DIR", defaultValue: "(unset)", meaning: "data sets to import into an empty database; unset: download"),
         Variable(name: "RECLAB_CACHE_DIR", defaultValue: "$XDG_CACHE_HOME/reclab or ~/.cache/reclab", meaning: "where downloaded data sets are kept"),
         Variable(name: "RECLAB_DATASET_URL", defaultValue: defaultDatasetURL, meaning: "where ml-latest-small.zip is downloaded from"),
@@ -138,6 +161,24 @@ public struct ServerConfiguration: Sendable {
         adminAPIKey = value("ADMIN_API_KEY")
         let interval = try integer("REFIT_INTERVAL", default: 0, in: 0...31_536_000)
         refitInterval = interval > 0 ? interval : nil
+        func limit(_ name: String) throws -> Int? {
+            value(name) == nil ? nil : try integer(name, default: 0, in: 1...1_000_000)
+        }
+        rateLimitRequests = try limit("RATE_LIMIT_REQUESTS")
+        rateLimitSearch = try limit("RATE_LIMIT_SEARCH")
+        rateLimitRecommendations = try limit("RATE_LIMIT_RECOMMENDATIONS")
+        rateLimitWindow = try integer("RATE_LIMIT_WINDOW", default: 60, in: 1...86_400)
+        func list(_ name: String) -> Set<String> {
+            Set((value(name) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        }
+        trustedProxies = list("TRUSTED_PROXIES")
+        corsOrigins = list("CORS_ORIGINS")
+        let header = value("API_KEY_HEADER") ?? "X-API-Key"
+        guard !header.isEmpty, header.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") }) else {
+            throw InvalidValue(variable: "API_KEY_HEADER", value: header, expected: "an HTTP header name")
+        }
+        apiKeyHeader = header
+        maxRequestBodyBytes = try integer("MAX_REQUEST_BODY_BYTES", default: 1 << 20, in: 1024...(64 << 20))
     }
 
     static func databasePath(_ url: String) throws -> String {

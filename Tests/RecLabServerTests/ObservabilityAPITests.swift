@@ -111,8 +111,11 @@ struct Exposition {
                 #expect(exposition.helped.contains(name), "no HELP for \(name)")
             }
             // Every family a running server with these strategies produces (factors need ALS,
-            // assignments and SRM a running experiment: DashboardTests covers those).
-            let elsewhere: [MetricFamily] = [Metric.modelFactors, Metric.experimentAssignments, Metric.experimentSampleRatioPValue]
+            // assignments and SRM a running experiment: DashboardTests covers those; refusals
+            // need a configured rate limit: ProtectionTests covers that).
+            let elsewhere: [MetricFamily] = [
+                Metric.modelFactors, Metric.experimentAssignments, Metric.experimentSampleRatioPValue, Metric.rateLimited,
+            ]
             let expected = Metric.all.filter { !elsewhere.contains($0) }
             for family in expected {
                 #expect(exposition.types[family.name] == family.kind.rawValue, "\(family.name)")

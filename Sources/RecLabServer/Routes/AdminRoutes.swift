@@ -46,7 +46,7 @@ struct AdminRoutes {
         guard let adminKey else {
             throw APIError(.forbidden, code: "admin_disabled", message: "admin endpoints are disabled; set ADMIN_API_KEY to enable them")
         }
-        guard let given = request.headers[HTTPField.Name("X-API-Key")!], given == adminKey else {
+        guard let given = request.headers[HTTPField.Name("X-API-Key")!], ConstantTime.equals(given, adminKey) else {
             throw APIError(.unauthorized, code: "unauthorized", message: "missing or wrong X-API-Key header")
         }
     }

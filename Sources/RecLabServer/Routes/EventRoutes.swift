@@ -53,8 +53,8 @@ struct EventRoutes {
         for kind in FeedbackEvent.Kind.allCases {
             _ = Counter(label: Metric.eventsIngested.name, dimensions: [("type", kind.rawValue)])
         }
-        router.post("events") { request, _ in
-            let batch = try await request.decodeJSON(Batch.self)
+        router.post("events") { request, context in
+            let batch = try await request.decodeJSON(Batch.self, context: context)
             let parsed = try Self.validate(batch.events)
             do {
                 let receipt = try await events.record(parsed)

@@ -70,7 +70,7 @@ struct RecommendationRoutes {
     /// `?force_variant=`, honoured only with the admin key (QA looks at a variant on purpose).
     private func forcedVariant(_ request: Request) throws -> String? {
         guard let variant = request.uri.queryParameters.get("force_variant") else { return nil }
-        guard let adminKey, request.headers[HTTPField.Name("X-API-Key")!] == adminKey else {
+        guard let adminKey, let given = request.headers[HTTPField.Name("X-API-Key")!], ConstantTime.equals(given, adminKey) else {
             throw APIError(.forbidden, code: "forbidden", message: "force_variant needs the admin X-API-Key")
         }
         return variant

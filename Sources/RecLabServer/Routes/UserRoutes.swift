@@ -37,7 +37,7 @@ struct UserRoutes {
     func register(on router: Router<RecLabRequestContext>) {
         router.post("users/:user_id/preferences") { request, context in
             let user = try context.parameters.userID()
-            let body = try await request.decodeJSON(PreferenceBody.self)
+            let body = try await request.decodeJSON(PreferenceBody.self, context: context)
             let input = try Self.validate(body, user: user)
             let stored: UserPreference
             do {

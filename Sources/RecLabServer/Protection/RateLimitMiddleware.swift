@@ -1,0 +1,99 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Metrics
+import NIOCore
+import RecLabObservability
+
+/// Refuses a client's request with 429 once it has spent its quota: the global policy
+/// (`RATE_LIMIT_REQUESTS` per `RATE_LIMIT_WINDOW`) for every route, and the search or
+/// recommendations policy on top for those routes. Every answer says where the client stands
+/// in the IETF `RateLimit-Policy` and `RateLimit` headers (draft-ietf-httpapi-ratelimit-headers),
+/// a refusal also in `Retry-After`.
+///
+/// A client is its API key when it sends one, else its address; `X-Forwarded-For` is believed
+/// only from `TRUSTED_PROXIES`.
+struct RateLimitMiddleware: RouterMiddleware {
+    typealias Context = RecLabRequestContext
+
+    let global: RateLimiter?
+    let search: RateLimiter?
+    let recommendations: RateLimiter?
+    let apiKeyHeader: HTTPField.Name
+    let trustedProxies: Set<String>
+    private let refusals = HandleCache<String, Counter> { Counter(label: Metric.rateLimited.name, dimensions: [("policy", $0)]) }
+
+    init(configuration: ServerConfiguration) {
+        let window = Duration.seconds(configuration.rateLimitWindow)
+        func limiter(_ name: String, _ limit: Int?) -> RateLimiter? {
+            limit.map { RateLimiter(RateLimitPolicy(name: name, limit: $0, window: window)) }
+        }
+        global = limiter("default", configuration.rateLimitRequests)
+        search = limiter("search", configuration.rateLimitSearch)
+        recommendations = limiter("recommendations", configuration.rateLimitRecommendations)
+        apiKeyHeader = HTTPField.Name(configuration.apiKeyHeader)!
+        trustedProxies = configuration.trustedProxies
+        // Each configured policy's refusals start at 0, so dashboards see 0 rather than no data.
+        for limiter in [global, search, recommendations].compactMap({ $0 }) { _ = refusals(limiter.policy.name) }
+    }
+
+    var isEnabled: Bool { global != nil || search != nil || recommendations != nil }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        let group = path == "/movies/search" ? search : Self.isRecommendation(path) ? recommendations : nil
+        let limiters = [group, global].compactMap { $0 }
+        guard !limiters.isEmpty else { return try await next(request, context) }
+        let client = self.client(of: request, context: context)
+        let now = ContinuousClock.now
+        let decisions = limiters.map { $0.admit(client, at: now) }
+        // The decision that binds: a refusal, else the policy with the fewest requests left.
+        let binding = decisions.first { !$0.allowed } ?? decisions.min { $0.remaining < $1.remaining }!
+        guard binding.allowed else {
+            refusals(binding.policy.name).increment()
+            let body = APIError.Body(error: .init(
+                code: "rate_limited",
+                message: "too many requests: \(binding.policy.limit) per \(binding.policy.window.components.seconds) s on \(binding.policy.name) routes; retry in \(binding.retryAfterSeconds) s"))
+            var headers = Self.headers(binding)
+            headers[.retryAfter] = String(binding.retryAfterSeconds)
+            headers[.contentType] = "application/json; charset=utf-8"
+            return Response(
+                status: .tooManyRequests, headers: headers,
+                body: .init(byteBuffer: ByteBuffer(bytes: try RecLabRequestContext.encoder.encode(body))))
+        }
+        var response = try await next(request, context)
+        response.headers.append(contentsOf: Self.headers(binding))
+        return response
+    }
+
+    static func isRecommendation(_ path: String) -> Bool {
+        path.hasPrefix("/recommendations/") || (path.hasPrefix("/users/") && path.hasSuffix("/recommendations/personalized"))
+    }
+
+    /// `RateLimit-Policy: "search";q=20;w=60` and `RateLimit: "search";r=19;t=3`.
+    static func headers(_ decision: RateLimitDecision) -> HTTPFields {
+        var fields = HTTPFields()
+        let name = decision.policy.name
+        fields[HTTPField.Name("RateLimit-Policy")!] = "\"\(name)\";q=\(decision.policy.limit);w=\(decision.policy.window.components.seconds)"
+        fields[HTTPField.Name("RateLimit")!] = "\"\(name)\";r=\(decision.remaining);t=\(decision.resetSeconds)"
+        return fields
+    }
+
+    private func client(of request: Request, context: Context) -> String {
+        if let key = request.headers[apiKeyHeader], !key.isEmpty {
+            // Keys are not kept in memory: their hash (seeded per process) names the client.
+            return "key:\(key.hashValue)"
+        }
+        var address = context.remoteAddress?.ipAddress ?? "unknown"
+        if trustedProxies.contains(address), let forwarded = request.headers[.xForwardedFor] {
+            // The nearest hop our proxies did not add is the client.
+            let hops = forwarded.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            address = hops.last { !trustedProxies.contains($0) } ?? hops.first ?? address
+        }
+        return "ip:" + address
+    }
+}
+
+extension HTTPField.Name {
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
+}

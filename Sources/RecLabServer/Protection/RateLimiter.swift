@@ -1,0 +1,75 @@
+import Synchronization
+
+/// How many requests a client may make in a window, under one name (`RateLimit-Policy`).
+public struct RateLimitPolicy: Sendable, Equatable {
+    public let name: String
+    public let limit: Int
+    public let window: Duration
+
+    public init(name: String, limit: Int, window: Duration) {
+        self.name = name
+        self.limit = limit
+        self.window = window
+    }
+}
+
+/// One client's standing under a policy after a request: let through or not, how many
+/// requests are left now, and when the quota is whole again (or the next request may come).
+struct RateLimitDecision: Sendable {
+    let policy: RateLimitPolicy
+    let allowed: Bool
+    let remaining: Int
+    /// Seconds until the full quota is back.
+    let resetSeconds: Int
+    /// Seconds until a refused client may try again; 0 when allowed.
+    let retryAfterSeconds: Int
+}
+
+/// The generic cell rate algorithm (GCRA) per client: a token bucket kept as one instant per
+/// client (the theoretical arrival time of its next request), so `limit` requests may come at
+/// once and then one every `window / limit`.
+///
+/// Memory is bounded: at most `capacity` clients are tracked. When the table is full, clients
+/// whose quota is whole again are dropped first (forgetting them changes nothing); if every
+/// one is still inside its window, the table is cleared, which lets those clients start afresh:
+/// the price of a bound under a flood of distinct clients.
+final class RateLimiter: Sendable {
+    let policy: RateLimitPolicy
+    let capacity: Int
+    private let interval: Duration
+    private let arrivals = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    init(_ policy: RateLimitPolicy, capacity: Int = 100_000) {
+        self.policy = policy
+        self.capacity = capacity
+        interval = policy.window / policy.limit
+    }
+
+    var trackedClients: Int { arrivals.withLock { $0.count } }
+
+    func admit(_ client: String, at now: ContinuousClock.Instant = .now) -> RateLimitDecision {
+        arrivals.withLock { arrivals in
+            let next = max(arrivals[client] ?? now, now)
+            let after = next + interval
+            // Allowed while the queue of spent quota fits in the window.
+            let allowed = after - now <= policy.window
+            if allowed {
+                if arrivals.count >= capacity, arrivals[client] == nil {
+                    arrivals = arrivals.filter { $0.value > now }
+                    if arrivals.count >= capacity { arrivals.removeAll(keepingCapacity: true) }
+                }
+                arrivals[client] = after
+            }
+            let spent = allowed ? after : next
+            let remaining = max(0, Int(((policy.window - (spent - now)) / interval).rounded(.down)))
+            return RateLimitDecision(
+                policy: policy, allowed: allowed, remaining: remaining, resetSeconds: Self.wholeSeconds(spent - now),
+                retryAfterSeconds: allowed ? 0 : max(1, Self.wholeSeconds(after - now - policy.window)))
+        }
+    }
+
+    private static func wholeSeconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds) + (attoseconds > 0 ? 1 : 0)
+    }
+}

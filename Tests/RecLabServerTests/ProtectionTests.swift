@@ -1,0 +1,105 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import RecLabServer
+import Testing
+
+@Suite struct ProtectionTests {
+    static let rateLimit = HTTPField.Name("RateLimit")!
+    static let rateLimitPolicy = HTTPField.Name("RateLimit-Policy")!
+
+    @Test func searchPastItsQuotaIsRefusedWith429AndRetryAfterWhileOtherClientsAndRoutesGoOn() async throws {
+        try await withLiveServer(environment: ["RATE_LIMIT_SEARCH": "3", "RATE_LIMIT_WINDOW": "60"]) { client in
+            for remaining in [2, 1, 0] {
+                let response = try await client.execute(uri: "/movies/search?query=love", method: .get)
+                #expect(response.status == .ok)
+                #expect(response.headers[Self.rateLimitPolicy] == "\"search\";q=3;w=60")
+                #expect(response.headers[Self.rateLimit]?.hasPrefix("\"search\";r=\(remaining);t=") == true)
+            }
+            let refused = try await client.execute(uri: "/movies/search?query=love", method: .get)
+            #expect(refused.status == .tooManyRequests)
+            let retryAfter = try #require(refused.headers[.retryAfter].flatMap { Int($0) })
+            #expect((1...20).contains(retryAfter))  // one request's share of the window: 60 s / 3
+            let error = try #require(try refused.json()["error"] as? [String: String])
+            #expect(error["code"] == "rate_limited")
+            #expect(error["message"]?.contains("3 per 60 s on search routes") == true)
+
+            // Another client (known by its API key) has its own quota; other routes have none.
+            let keyed = try await client.execute(uri: "/movies/search?query=love", method: .get, headers: [HTTPField.Name("X-API-Key")!: "another-client"])
+            #expect(keyed.status == .ok)
+            let details = try await client.execute(uri: "/movies/27205", method: .get)
+            #expect(details.status == .ok)
+            #expect(details.headers[Self.rateLimit] == nil)
+
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"reclab_rate_limited_requests_total{policy="search"} 1"#))
+        }
+    }
+
+    @Test func aGlobalLimitCountsEveryRouteAndTheTighterPolicyIsReported() async throws {
+        try await withLiveServer(environment: ["RATE_LIMIT_REQUESTS": "4", "RATE_LIMIT_RECOMMENDATIONS": "10", "RATE_LIMIT_WINDOW": "3600"]) { client in
+            let first = try await client.execute(uri: "/recommendations/popular", method: .get)
+            #expect(first.headers[Self.rateLimit]?.hasPrefix("\"default\";r=3;") == true)
+            for _ in 0..<3 { _ = try await client.execute(uri: "/genres", method: .get) }
+            let refused = try await client.execute(uri: "/recommendations/popular", method: .get)
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.headers[Self.rateLimitPolicy] == "\"default\";q=4;w=3600")
+        }
+    }
+
+    @Test func onlyConfiguredOriginsGetCrossOriginAccessPreflightIncluded() async throws {
+        try await withLiveServer(environment: ["CORS_ORIGINS": "http://localhost:3000, https://app.example"]) { client in
+            let preflight = try await client.execute(
+                uri: "/recommendations/popular", method: .options,
+                headers: [.origin: "http://localhost:3000", .accessControlRequestMethod: "GET"])
+            #expect(preflight.status == .noContent)
+            #expect(preflight.headers[.accessControlAllowOrigin] == "http://localhost:3000")
+            #expect(preflight.headers[.accessControlAllowMethods]?.contains("GET") == true)
+            #expect(preflight.headers[.accessControlAllowHeaders]?.contains("X-API-Key") == true)
+
+            let allowed = try await client.execute(uri: "/recommendations/popular", method: .get, headers: [.origin: "https://app.example"])
+            #expect(allowed.headers[.accessControlAllowOrigin] == "https://app.example")
+            // A page can read why it was refused, too.
+            let missing = try await client.execute(uri: "/movies/999999999", method: .get, headers: [.origin: "https://app.example"])
+            #expect(missing.status == .notFound)
+            #expect(missing.headers[.accessControlAllowOrigin] == "https://app.example")
+
+            let other = try await client.execute(uri: "/recommendations/popular", method: .get, headers: [.origin: "http://evil.example"])
+            #expect(other.status == .ok)
+            #expect(other.headers[.accessControlAllowOrigin] == nil)
+            let otherPreflight = try await client.execute(
+                uri: "/recommendations/popular", method: .options, headers: [.origin: "http://evil.example", .accessControlRequestMethod: "GET"])
+            #expect(otherPreflight.headers[.accessControlAllowOrigin] == nil)
+        }
+    }
+
+    @Test func aBodyOverTheLimitIsRefusedWith413AndNothingIsStored() async throws {
+        try await withLiveServer(environment: ["MAX_REQUEST_BODY_BYTES": "2048"]) { client in
+            let padding = String(repeating: "x", count: 4000)
+            let body = #"{"events":[{"event_id":"too-big-\#(padding)","type":"click","user_id":"u","movie_id":27205}]}"#
+            let refused = try await client.post("/events", json: body)
+            #expect(refused.status == .contentTooLarge)
+            #expect((try refused.json()["error"] as? [String: String])?["code"] == "body_too_large")
+            let small = try await client.post("/users/limit-test/preferences", json: #"{"movie_id": 27205, "rating": 4.5}"#)
+            #expect(small.status == .ok || small.status == .created)
+        }
+    }
+}
+
+@Suite struct MethodTests {
+    @Test func aWrongMethodOnAServedPathGets405WithAllow() async throws {
+        try await withLiveServer { client in
+            let deleted = try await client.execute(uri: "/movies/27205", method: .delete)
+            #expect(deleted.status == .methodNotAllowed)
+            #expect(deleted.headers[.allow] == "GET")
+            #expect((try deleted.json()["error"] as? [String: String])?["code"] == "method_not_allowed")
+            let posted = try await client.execute(uri: "/recommendations/popular", method: .post)
+            #expect(posted.status == .methodNotAllowed)
+            let events = try await client.execute(uri: "/events", method: .get)
+            #expect(events.headers[.allow] == "POST")
+            #expect(try await client.execute(uri: "/movies/27205", method: .head).status == .methodNotAllowed)
+            // A path nobody serves is still a 404.
+            #expect(try await client.execute(uri: "/nowhere", method: .delete).status == .notFound)
+        }
+    }
+}
