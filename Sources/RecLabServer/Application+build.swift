@@ -64,6 +64,7 @@ public func buildApplication(
     configuration: ServerConfiguration,
     services: RecLabServices,
     logger: Logger,
+    apiKeys: APIKeyFile? = nil,
     instrumented: Bool = true,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
@@ -75,6 +76,11 @@ public func buildApplication(
     // counted against rate limits.
     if !configuration.corsOrigins.isEmpty {
         router.add(middleware: OriginPolicyMiddleware(origins: configuration.corsOrigins, apiKeyHeader: configuration.apiKeyHeader))
+    }
+    // Without a keys file only the admin key gets in: authentication fails closed.
+    if configuration.authenticationEnabled {
+        router.add(middleware: AuthenticationMiddleware(
+            configuration: configuration, keys: apiKeys ?? APIKeyFile(path: configuration.apiKeysFile, entries: [])))
     }
     let rateLimits = RateLimitMiddleware(configuration: configuration)
     if rateLimits.isEnabled { router.add(middleware: rateLimits) }

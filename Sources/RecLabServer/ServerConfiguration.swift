@@ -48,6 +48,12 @@ public struct ServerConfiguration: Sendable {
     public var apiKeyHeader: String
     /// The largest request body accepted, in bytes (413 beyond).
     public var maxRequestBodyBytes: Int
+    /// Whether every request but those to `authenticationOpenPaths` needs a key of `apiKeysFile`.
+    public var authenticationEnabled: Bool
+    /// The hashed client keys (`reclab keys`).
+    public var apiKeysFile: String
+    /// Paths open without a key when authentication is on.
+    public var authenticationOpenPaths: Set<String>
 
     /// The two ways log lines are written.
     public enum LogFormat: String, Sendable {
@@ -86,6 +92,9 @@ public struct ServerConfiguration: Sendable {
         Variable(name: "CORS_ORIGINS", defaultValue: "(unset)", meaning: "comma-separated origins whose browsers may call the API"),
         Variable(name: "API_KEY_HEADER", defaultValue: "X-API-Key", meaning: "header a client's API key comes in (rate limits count per key)"),
         Variable(name: "MAX_REQUEST_BODY_BYTES", defaultValue: "1048576", meaning: "largest request body accepted, 1 KiB–64 MiB; 413 beyond"),
+        Variable(name: "ENABLE_AUTHENTICATION", defaultValue: "false", meaning: "true: every request needs a key of API_KEYS_FILE in API_KEY_HEADER"),
+        Variable(name: "API_KEYS_FILE", defaultValue: "api_keys.txt", meaning: "hashed client keys, managed by `reclab keys add|list|revoke`"),
+        Variable(name: "AUTH_OPEN_PATHS", defaultValue: "/health,/health/ready,/metrics", meaning: "comma-separated paths open without a key"),
         Variable(name: "RECLAB_DATA_DIR", defaultValue: "(unset)", meaning: "data sets to import into an empty database; unset: download"),
         Variable(name: "RECLAB_CACHE_DIR", defaultValue: "$XDG_CACHE_HOME/reclab or ~/.cache/reclab", meaning: "where downloaded data sets are kept"),
         Variable(name: "RECLAB_DATASET_URL", defaultValue: defaultDatasetURL, meaning: "where ml-latest-small.zip is downloaded from"),
@@ -152,12 +161,16 @@ public struct ServerConfiguration: Sendable {
         datasetURL = parsedURL
         strategiesFile = value("STRATEGIES_FILE") ?? "experiments/strategies.yaml"
         experimentsDirectory = value("EXPERIMENTS_DIR") ?? "experiments"
-        let enableCache = value("ENABLE_CACHE")?.lowercased() ?? "true"
-        guard ["true", "false", "1", "0", "yes", "no"].contains(enableCache) else {
-            throw InvalidValue(variable: "ENABLE_CACHE", value: enableCache, expected: "true or false")
+        func boolean(_ name: String, default fallback: Bool) throws -> Bool {
+            guard let text = value(name)?.lowercased() else { return fallback }
+            switch text {
+            case "true", "1", "yes": return true
+            case "false", "0", "no": return false
+            default: throw InvalidValue(variable: name, value: text, expected: "true or false")
+            }
         }
         let ttl = try integer("RECOMMENDATION_CACHE_TTL", default: 1800, in: 0...86_400)
-        recommendationCacheTTL = ["true", "1", "yes"].contains(enableCache) ? ttl : 0
+        recommendationCacheTTL = try boolean("ENABLE_CACHE", default: true) ? ttl : 0
         adminAPIKey = value("ADMIN_API_KEY")
         let interval = try integer("REFIT_INTERVAL", default: 0, in: 0...31_536_000)
         refitInterval = interval > 0 ? interval : nil
@@ -179,6 +192,9 @@ public struct ServerConfiguration: Sendable {
         }
         apiKeyHeader = header
         maxRequestBodyBytes = try integer("MAX_REQUEST_BODY_BYTES", default: 1 << 20, in: 1024...(64 << 20))
+        authenticationEnabled = try boolean("ENABLE_AUTHENTICATION", default: false)
+        apiKeysFile = value("API_KEYS_FILE") ?? "api_keys.txt"
+        authenticationOpenPaths = value("AUTH_OPEN_PATHS") == nil ? ["/health", "/health/ready", "/metrics"] : list("AUTH_OPEN_PATHS")
     }
 
     static func databasePath(_ url: String) throws -> String {

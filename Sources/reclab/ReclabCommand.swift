@@ -22,7 +22,7 @@ struct Reclab: AsyncParsableCommand {
             files into the database yourself. `reclab evaluate --config FILE` scores strategies \
             offline and writes a report the server then serves.
             """,
-        subcommands: [Serve.self, Import.self, Evaluate.self, Experiments.self])
+        subcommands: [Serve.self, Import.self, Evaluate.self, Experiments.self, Keys.self])
 
     /// The composition root for strategies: built once here, handed to everything that
     /// builds or checks a strategy instance.
@@ -84,12 +84,23 @@ struct Serve: AsyncParsableCommand {
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
+        var apiKeys: APIKeyFile?
+        if configuration.authenticationEnabled {
+            do {
+                apiKeys = try APIKeyFile(path: configuration.apiKeysFile)
+            } catch let error as ConfigurationError {
+                throw ValidationError(error.description)
+            }
+            guard apiKeys?.entries.isEmpty == false else {
+                throw ValidationError("ENABLE_AUTHENTICATION=true but \(configuration.apiKeysFile) holds no key: add one with `reclab keys add NAME`")
+            }
+        }
         let store = try SQLiteStore(path: configuration.databasePath)
         try await DefaultData.ensureCatalogue(store: store, configuration: configuration, logger: logger)
         let services = RecLabServices(
             configuration: configuration, store: store, registry: Reclab.strategies, strategies: strategies, experiments: experiments, logger: logger)
         try await services.start()
-        let app = buildApplication(configuration: configuration, services: services, logger: logger)
+        let app = buildApplication(configuration: configuration, services: services, logger: logger, apiKeys: apiKeys)
         let group = ServiceGroup(configuration: .init(
             // Shut down in reverse: the HTTP server stops first, the exposure log flushes last.
             services: [

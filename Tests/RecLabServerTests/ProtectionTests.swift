@@ -1,7 +1,9 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import RecLabCore
 import RecLabServer
+import TestSupport
 import Testing
 
 @Suite struct ProtectionTests {
@@ -100,6 +102,48 @@ import Testing
             #expect(try await client.execute(uri: "/movies/27205", method: .head).status == .methodNotAllowed)
             // A path nobody serves is still a 404.
             #expect(try await client.execute(uri: "/nowhere", method: .delete).status == .notFound)
+        }
+    }
+}
+
+@Suite struct AuthenticationTests {
+    @Test func theKeysFileHoldsHashesAndNamesKeysOnce() throws {
+        let folder = try makeTemporaryDirectory("reclab-keys")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appending(path: "keys").path
+        var file = try APIKeyFile(path: path)
+        let key = try file.add(name: "mobile-app")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(!text.contains(key))
+        #expect(text.contains(APIKeyFile.hash(key)))
+        #expect(try APIKeyFile(path: path).entries.map(\.name) == ["mobile-app"])
+        #expect(throws: ConfigurationError.self) { _ = try file.add(name: "mobile-app") }
+        #expect(throws: ConfigurationError.self) { _ = try file.add(name: "no spaces") }
+        #expect(try file.revoke(name: "mobile-app"))
+        #expect(try !file.revoke(name: "mobile-app"))
+        #expect(try APIKeyFile(path: path).entries.isEmpty)
+        try "someone not-a-hash 2026\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: ConfigurationError("\(path):1: expected 'name sha256 created-at', got 'someone not-a-hash 2026'")) {
+            _ = try APIKeyFile(path: path)
+        }
+    }
+
+    @Test func withAuthenticationOnlyKnownKeysGetInAndProbesStayOpen() async throws {
+        let folder = try makeTemporaryDirectory("reclab-keys")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var keys = try APIKeyFile(path: folder.appending(path: "keys").path)
+        let key = try keys.add(name: "web")
+        let header = HTTPField.Name("X-API-Key")!
+        try await withLiveServer(environment: ["ENABLE_AUTHENTICATION": "true", "ADMIN_API_KEY": "test-admin-key"], apiKeys: keys) { client in
+            let anonymous = try await client.execute(uri: "/movies/search?query=love", method: .get)
+            #expect(anonymous.status == .unauthorized)
+            #expect((try anonymous.json()["error"] as? [String: String])?["code"] == "unauthorized")
+            #expect(try await client.execute(uri: "/movies/search?query=love", method: .get, headers: [header: "rlk_wrong"]).status == .unauthorized)
+            #expect(try await client.execute(uri: "/movies/search?query=love", method: .get, headers: [header: key]).status == .ok)
+            #expect(try await client.execute(uri: "/movies/27205", method: .get, headers: [header: "test-admin-key"]).status == .ok)
+            for open in ["/health", "/health/ready", "/metrics"] {
+                #expect(try await client.execute(uri: open, method: .get).status == .ok, "\(open)")
+            }
         }
     }
 }

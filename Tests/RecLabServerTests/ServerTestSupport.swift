@@ -50,7 +50,7 @@ enum LiveServices {
 /// Runs the real application on 127.0.0.1 (a free port) over the shared real catalogue and
 /// fitted models, and hands the test an HTTP client connected to it.
 func withLiveServer(
-    environment: [String: String] = [:], logger: Logger = testLogger,
+    environment: [String: String] = [:], logger: Logger = testLogger, apiKeys: APIKeyFile? = nil,
     _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
     var configuration = LiveServices.configuration
@@ -59,7 +59,7 @@ func withLiveServer(
             environment[name] ?? ["HOST": "127.0.0.1", "PORT": "0", "ADMIN_API_KEY": "test-admin-key"][name]
         }
     }
-    let app = buildApplication(configuration: configuration, services: try await LiveServices.shared(), logger: logger)
+    let app = buildApplication(configuration: configuration, services: try await LiveServices.shared(), logger: logger, apiKeys: apiKeys)
     try await app.test(.live) { client in try await test(client) }
 }
 
