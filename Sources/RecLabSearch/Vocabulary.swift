@@ -36,8 +36,6 @@ struct Vocabulary: Sendable {
         deletionTerms = deletions.map(\.term)
     }
 
-    var count: Int { terms.count }
-
     /// The ids of the terms that start with `prefix` (empty when none does).
     func range(withPrefix prefix: [UInt8]) -> Range<Int> {
         let low = partitionPoint { !$0.lexicographicallyPrecedes(prefix) }

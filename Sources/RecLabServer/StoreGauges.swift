@@ -10,14 +10,16 @@ import Synchronization
 /// offline scores and each running experiment's sample-ratio p-value.
 ///
 /// They are refreshed when `/metrics` is scraped, at most every `interval`, so a scrape costs a
-/// few queries at most and a burst of scrapes costs one.
+/// few queries at most and a burst of scrapes costs one. A scrape that comes while a refresh is
+/// under way waits for it, so it never exports a half-refreshed set.
 final class StoreGauges: Sendable {
     let store: any MovieRepository & PreferenceRepository & ExposureRepository
     let models: ModelHost
     let exposures: ExposureLog
     let reports: EvaluationReports
     let interval: Duration
-    private let refreshed = Mutex<ContinuousClock.Instant?>(nil)
+    /// When the last refresh started, and the one under way.
+    private let refreshes = Mutex<(started: ContinuousClock.Instant?, running: Task<Void, any Error>?)>((nil, nil))
 
     init(store: any MovieRepository & PreferenceRepository & ExposureRepository, models: ModelHost, exposures: ExposureLog, reports: EvaluationReports, interval: Duration = .seconds(15)) {
         self.store = store
@@ -29,12 +31,19 @@ final class StoreGauges: Sendable {
 
     func refreshIfStale() async throws {
         let now = ContinuousClock.now
-        let due = refreshed.withLock { last in
-            guard last.map({ now - $0 >= interval }) ?? true else { return false }
-            last = now
-            return true
+        let refresh = refreshes.withLock { state -> Task<Void, any Error>? in
+            if let running = state.running { return running }
+            guard state.started.map({ now - $0 >= interval }) ?? true else { return nil }
+            state.started = now
+            state.running = Task { try await self.refresh() }
+            return state.running
         }
-        guard due else { return }
+        guard let refresh else { return }
+        defer { refreshes.withLock { if $0.running == refresh { $0.running = nil } } }
+        try await refresh.value
+    }
+
+    private func refresh() async throws {
         let counts = try await store.counts()
         Gauge(label: Metric.catalogueMovies.name).record(counts.movies)
         Gauge(label: Metric.ratings.name).record(counts.ratings)

@@ -45,8 +45,6 @@ final class RateLimiter: Sendable {
         interval = policy.window / policy.limit
     }
 
-    var trackedClients: Int { arrivals.withLock { $0.count } }
-
     func admit(_ client: String, at now: ContinuousClock.Instant = .now) -> RateLimitDecision {
         arrivals.withLock { arrivals in
             let next = max(arrivals[client] ?? now, now)
