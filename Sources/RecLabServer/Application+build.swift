@@ -71,12 +71,14 @@ public func buildApplication(
     let router = Router(context: RecLabRequestContext.self)
     // Off only for the overhead benchmark's baseline: no request ids, counters or log lines.
     if instrumented { router.add(middleware: ObservabilityMiddleware()) }
-    router.add(middleware: JSONErrorMiddleware())
-    // Protection: CORS first, so a refusal still reaches an allowed page; preflights are not
-    // counted against rate limits.
+    // Outside the JSON errors, so they add their headers to error answers already in JSON.
+    // CORS before everything that refuses, so a page can read why it was refused;
+    // preflights are not counted against rate limits.
+    router.add(middleware: SecurityHeadersMiddleware())
     if !configuration.corsOrigins.isEmpty {
         router.add(middleware: OriginPolicyMiddleware(origins: configuration.corsOrigins, apiKeyHeader: configuration.apiKeyHeader))
     }
+    router.add(middleware: JSONErrorMiddleware())
     // Without a keys file only the admin key gets in: authentication fails closed.
     if configuration.authenticationEnabled {
         router.add(middleware: AuthenticationMiddleware(

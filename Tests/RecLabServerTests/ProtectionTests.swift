@@ -100,8 +100,17 @@ import Testing
             let events = try await client.execute(uri: "/events", method: .get)
             #expect(events.headers[.allow] == "POST")
             #expect(try await client.execute(uri: "/movies/27205", method: .head).status == .methodNotAllowed)
+            // Every answer, errors included, carries the hardening headers.
+            for response in [deleted, posted, try await client.execute(uri: "/movies/27205", method: .get)] {
+                #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+                #expect(response.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+                #expect(response.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+            }
             // A path nobody serves is still a 404.
-            #expect(try await client.execute(uri: "/nowhere", method: .delete).status == .notFound)
+            let nowhere = try await client.execute(uri: "/nowhere", method: .delete)
+            #expect(nowhere.status == .notFound)
+            #expect((try nowhere.json()["error"] as? [String: String])?["code"] == "not_found")
+            #expect(nowhere.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
         }
     }
 }

@@ -32,12 +32,7 @@ struct OriginPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
             return Response(status: .noContent, headers: headers)
         }
         // Error answers too: a page must be able to read why it was refused.
-        var response: Response
-        do {
-            response = try await next(request, context)
-        } catch let error as HTTPResponseError {
-            response = try error.response(from: request, context: context)
-        }
+        var response = try await Self.answer(request, context: context, next: next)
         response.headers[.vary] = "Origin"
         if allowed {
             response.headers[.accessControlAllowOrigin] = origin
