@@ -33,8 +33,12 @@ public enum SearchText {
     /// A title reduced for comparison: case, accents, punctuation and a leading English
     /// article removed, so "The Dark Knight", "Dark Knight, The" and "dark knight" agree.
     public static func titleKey(_ title: String) -> String {
-        var words = words(of: title)
-        if words.count > 1, ["the", "a", "an"].contains(words[0]) { words.removeFirst() }
-        return words.joined(separator: " ")
+        titleKey(words: words(of: title))
+    }
+
+    /// The title key of text already cut into `words`.
+    public static func titleKey(words: [String]) -> String {
+        let kept = words.count > 1 && ["the", "a", "an"].contains(words[0]) ? words.dropFirst() : words[...]
+        return kept.joined(separator: " ")
     }
 }

@@ -185,7 +185,9 @@ public final class SearchIndex: Sendable {
     /// The page of movies at `offset` (at most `limit`) matching `query`, best first, and
     /// how many match in all.
     public func search(_ query: String, offset: Int, limit: Int) -> SearchHits {
-        let words = Array(SearchText.words(of: query).prefix(Self.maximumQueryWords))
+        // Cut once: the words to match, and the whole query's title key.
+        let allWords = SearchText.words(of: query)
+        let words = Array(allWords.prefix(Self.maximumQueryWords))
         guard !words.isEmpty else { return SearchHits(ids: [], total: 0) }
         let clauses = words.map { word -> [ImpactList] in
             let prefix = vocabulary.range(withPrefix: Array(word.utf8))
@@ -206,7 +208,7 @@ public final class SearchIndex: Sendable {
             total = matches.count
         }
         guard total > offset else { return SearchHits(ids: [], total: total) }
-        let ranked = topRanked(offset + limit, matching: matches, lists: clauses.flatMap { $0 }, titleKey: SearchText.titleKey(query))
+        let ranked = topRanked(offset + limit, matching: matches, lists: clauses.flatMap { $0 }, titleKey: SearchText.titleKey(words: allWords))
         return SearchHits(ids: ranked.dropFirst(offset).map { ids[Int($0)] }, total: total)
     }
 
