@@ -151,6 +151,8 @@ extension Sequence<ConfiguredStrategy> {
     ) async throws -> [String: any FittedModel] {
         var models = earlier
         for instance in self {
+            // Between fits, so a shutdown never waits for more than one model.
+            try Task.checkCancellation()
             let started = ContinuousClock.now
             let model = try await instance.fit(FitContext(data: data, models: models))
             models[instance.name] = model

@@ -76,6 +76,7 @@ public struct OfflineEvaluation: Sendable {
                 let points = try Self.points(axes, base: entry.parameters)
                 var best: (score: Double, model: any FittedModel, strategy: ConfiguredStrategy)?
                 for (index, point) in points.enumerated() {
+                    try Task.checkCancellation()
                     let candidate = try registry.make(name: entry.name, strategy: entry.strategy, parameters: point)
                     let clock = ContinuousClock.now
                     let model = try await candidate.fit(FitContext(data: validation.fitData, models: fitModels))

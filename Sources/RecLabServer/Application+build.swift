@@ -19,6 +19,8 @@ public struct RecLabServices: Sendable {
     public let experimentReloader: ExperimentReloader
     /// Which variant served which answer, written in the background; run it as a service.
     public let exposures: ExposureLog
+    /// The offline evaluation run when none is stored; `reclab serve` runs it as a service.
+    public let startupEvaluation = StartupEvaluation()
     let cache: RecommendationCache
     let served = ServingStats()
     let recommendationMetrics: RecommendationMetrics
@@ -97,7 +99,7 @@ public func buildApplication(
     RecommendationRoutes(recommender: recommender, maxRecommendations: configuration.maxRecommendations, adminKey: configuration.adminAPIKey).register(on: router)
     UserRoutes(preferences: store, cache: services.cache).register(on: router)
     AdminRoutes(adminKey: configuration.adminAPIKey, refits: services.refits, experiments: services.experimentReloader).register(on: router)
-    EvaluationRoutes(evaluations: store).register(on: router)
+    EvaluationRoutes(evaluations: store, startup: services.startupEvaluation).register(on: router)
     ExperimentRoutes(models: services.models, exposures: services.exposures, store: store, reports: services.reports).register(on: router)
     EventRoutes(events: store).register(on: router)
     AnalyticsRoutes(interactions: store, models: services.models).register(on: router)

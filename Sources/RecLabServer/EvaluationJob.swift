@@ -22,22 +22,36 @@ public enum EvaluationJob {
         configPath: String, reportsDirectory: URL, store: some EvaluationRepository, scratch: ScratchStore, registry: StrategyRegistry,
         progress: EvaluationProgress? = nil
     ) async throws -> Output {
+        let (report, json, html) = try await evaluateAndStore(configPath: configPath, store: store, scratch: scratch, registry: registry, progress: progress)
+        let folder = reportsDirectory.appending(path: report.id)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try json.write(to: folder.appending(path: "report.json"))
+        try Data(MarkdownReport.render(report).utf8).write(to: folder.appending(path: "report.md"))
+        try Data(html.utf8).write(to: folder.appending(path: "report.html"))
+        return Output(report: report, folder: folder)
+    }
+
+    /// Runs a config's evaluation and stores the report where the server serves it, writing
+    /// no files: what the server does on its own when no evaluation is stored.
+    public static func evaluate(
+        configPath: String, store: some EvaluationRepository, scratch: ScratchStore, registry: StrategyRegistry
+    ) async throws -> EvaluationReport {
+        try await evaluateAndStore(configPath: configPath, store: store, scratch: scratch, registry: registry, progress: nil).report
+    }
+
+    private static func evaluateAndStore(
+        configPath: String, store: some EvaluationRepository, scratch: ScratchStore, registry: StrategyRegistry, progress: EvaluationProgress?
+    ) async throws -> (report: EvaluationReport, json: Data, html: String) {
         let configuration = try EvaluationConfiguration.load(path: configPath)
         let report = try await withScratchData(configuration, scratch: scratch) { _, data, sha256 in
             try await OfflineEvaluation(registry: registry)
                 .run(configuration.plan, data: data, ratingsFile: configuration.ratings, sha256: sha256, progress: progress)
         }
-
-        let folder = reportsDirectory.appending(path: report.id)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let json = try reportEncoder.encode(report)
         let html = HTMLReport.render(report)
-        try json.write(to: folder.appending(path: "report.json"))
-        try Data(MarkdownReport.render(report).utf8).write(to: folder.appending(path: "report.md"))
-        try Data(html.utf8).write(to: folder.appending(path: "report.html"))
         try await store.save(StoredEvaluation(
             id: report.id, name: report.name, protocolVersion: report.protocolVersion, createdAt: report.createdAt, json: json, html: html))
-        return Output(report: report, folder: folder)
+        return (report, json, html)
     }
 
     /// Runs `body` on the config's data imported into a scratch database (removed afterwards):

@@ -83,7 +83,7 @@ public final class ModelHost: Sendable {
         defer { refitting.withLock { $0 = false } }
         let data = try await interactions.trainingData(includingPreferences: true)
         let experiments = self.experiments.withLock { $0 }
-        let generation = try await withTaskExecutorPreference(FitExecutor.shared) {
+        let generation = try await withTaskExecutorPreference(BackgroundExecutor.fitting) {
             try await self.fit(data, experiments: experiments)
         }
         current.withLock { $0 = generation }
@@ -142,11 +142,18 @@ extension ModelHost {
     }
 }
 
-/// Runs model fitting on a thread of its own, so seconds of number crunching never hold one
-/// of the few threads of Swift's cooperative pool that request handlers need.
-final class FitExecutor: TaskExecutor {
-    static let shared = FitExecutor()
-    private let queue = DispatchQueue(label: "reclab.fit", qos: .utility)
+/// Runs seconds of number crunching (fitting, offline evaluation) on a thread of its own, so
+/// it never holds one of the few threads of Swift's cooperative pool that request handlers need.
+final class BackgroundExecutor: TaskExecutor {
+    /// Model fits and catalogue generations.
+    static let fitting = BackgroundExecutor(label: "reclab.fit")
+    /// The startup evaluation, apart so a refit never waits behind it.
+    static let evaluation = BackgroundExecutor(label: "reclab.evaluate")
+    private let queue: DispatchQueue
+
+    private init(label: String) {
+        queue = DispatchQueue(label: label, qos: .utility)
+    }
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)

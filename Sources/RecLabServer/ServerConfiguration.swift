@@ -54,6 +54,9 @@ public struct ServerConfiguration: Sendable {
     public var apiKeysFile: String
     /// Paths open without a key when authentication is on.
     public var authenticationOpenPaths: Set<String>
+    /// The offline evaluation the server runs when none is stored, so
+    /// `/analytics/model-performance` has scores from the first start; nil: none.
+    public var evaluationConfig: String?
 
     /// The two ways log lines are written.
     public enum LogFormat: String, Sendable {
@@ -95,6 +98,8 @@ public struct ServerConfiguration: Sendable {
         Variable(name: "ENABLE_AUTHENTICATION", defaultValue: "false", meaning: "true: every request needs a key of API_KEYS_FILE in API_KEY_HEADER"),
         Variable(name: "API_KEYS_FILE", defaultValue: "api_keys.txt", meaning: "hashed client keys, managed by `reclab keys add|list|revoke`"),
         Variable(name: "AUTH_OPEN_PATHS", defaultValue: "/health,/health/ready,/metrics", meaning: "comma-separated paths open without a key"),
+        Variable(name: "EVALUATION_CONFIG", defaultValue: "experiments/offline/ml-latest-small-chosen.yaml",
+                 meaning: "offline evaluation run in the background when none is stored; none: no run"),
         Variable(name: "RECLAB_DATA_DIR", defaultValue: "(unset)", meaning: "data sets to import into an empty database; unset: download"),
         Variable(name: "RECLAB_CACHE_DIR", defaultValue: "$XDG_CACHE_HOME/reclab or ~/.cache/reclab", meaning: "where downloaded data sets are kept"),
         Variable(name: "RECLAB_DATASET_URL", defaultValue: defaultDatasetURL, meaning: "where ml-latest-small.zip is downloaded from"),
@@ -195,6 +200,8 @@ public struct ServerConfiguration: Sendable {
         authenticationEnabled = try boolean("ENABLE_AUTHENTICATION", default: false)
         apiKeysFile = value("API_KEYS_FILE") ?? "api_keys.txt"
         authenticationOpenPaths = value("AUTH_OPEN_PATHS") == nil ? ["/health", "/health/ready", "/metrics"] : list("AUTH_OPEN_PATHS")
+        let evaluation = value("EVALUATION_CONFIG") ?? "experiments/offline/ml-latest-small-chosen.yaml"
+        evaluationConfig = evaluation.lowercased() == "none" ? nil : evaluation
     }
 
     static func databasePath(_ url: String) throws -> String {

@@ -101,13 +101,22 @@ struct Serve: AsyncParsableCommand {
             configuration: configuration, store: store, registry: Reclab.strategies, strategies: strategies, experiments: experiments, logger: logger)
         try await services.start()
         let app = buildApplication(configuration: configuration, services: services, logger: logger, apiKeys: apiKeys)
+        var background: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let evaluationConfig = configuration.evaluationConfig {
+            // A one-off: its end, whatever it is, must not stop the server.
+            background.append(.init(
+                service: StartupEvaluationService(
+                    services.startupEvaluation, configPath: evaluationConfig, store: store, scratch: Reclab.scratchStore, registry: Reclab.strategies,
+                    logger: logger),
+                successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
+        }
         let group = ServiceGroup(configuration: .init(
             // Shut down in reverse: the HTTP server stops first, the exposure log flushes last.
             services: [
                 .init(service: services.exposures),
                 .init(service: app), .init(service: services.refits),
                 .init(service: ExperimentReloadService(reloader: services.experimentReloader)),
-            ],
+            ] + background,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

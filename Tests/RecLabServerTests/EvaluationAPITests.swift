@@ -11,15 +11,7 @@ import Testing
     /// Runs `reclab evaluate`'s job on a one-strategy config into the shared test database.
     static let evaluation = Task { () throws -> EvaluationJob.Output in
         let folder = try makeTemporaryDirectory("evaluate")
-        let datasets = try SharedFolder.datasets()
-        let config = folder.appending(path: "tiny.yaml")
-        try """
-            name: tiny
-            datasets: \(datasets.path)
-            ratings: \(datasets.appending(path: "ml-latest-small/ratings.csv").path)
-            strategies:
-              - { name: most-popular, strategy: popularity, parameters: { ranking: popular } }
-            """.write(to: config, atomically: true, encoding: .utf8)
+        let config = try mostPopularEvaluationConfig(named: "tiny", in: folder)
         return try await EvaluationJob.run(
             configPath: config.path, reportsDirectory: folder.appending(path: "reports"), store: try await RealCatalogue.store(),
             scratch: { try SQLiteStore(path: $0.appending(path: "catalogue.sqlite").path) }, registry: testStrategies)

@@ -16,6 +16,21 @@ func repositoryFile(_ relative: String, filePath: String = #filePath) -> String 
         .appending(path: relative).path
 }
 
+/// Writes a one-strategy evaluation config on the real ratings into `folder`: most-popular,
+/// whose ndcg@10 is REFERENCE.md's 0.0743.
+func mostPopularEvaluationConfig(named name: String, in folder: URL) throws -> URL {
+    let datasets = try SharedFolder.datasets()
+    let config = folder.appending(path: "\(name).yaml")
+    try """
+        name: \(name)
+        datasets: \(datasets.path)
+        ratings: \(datasets.appending(path: "ml-latest-small/ratings.csv").path)
+        strategies:
+          - { name: most-popular, strategy: popularity, parameters: { ranking: popular } }
+        """.write(to: config, atomically: true, encoding: .utf8)
+    return config
+}
+
 /// The servers' logger in tests: warnings and errors only, so a run's output stays readable
 /// (tests that check log lines make their own).
 let testLogger: Logger = {

@@ -33,7 +33,7 @@ public final class CatalogueHost: Sendable {
     public func reload() async throws {
         let started = ContinuousClock.now
         let contents = try await movies.contents()
-        let snapshot = try await withTaskExecutorPreference(FitExecutor.shared) {
+        let snapshot = try await withTaskExecutorPreference(BackgroundExecutor.fitting) {
             try CatalogueSnapshot(contents, encoder: RecLabRequestContext.encoder)
         }
         current.withLock { $0 = snapshot }

@@ -7,6 +7,7 @@ import RecLabStore
 /// `/evaluations` and `/analytics/model-performance`: the stored offline evaluation reports.
 struct EvaluationRoutes {
     let evaluations: any EvaluationRepository
+    let startup: StartupEvaluation
 
     /// A stored evaluation in a list.
     struct Summary: Codable {
@@ -46,6 +47,8 @@ struct EvaluationRoutes {
             }
         }
 
+        /// Always "ready": the pending and failed answers say otherwise.
+        let status = "ready"
         let evaluationID: String
         let protocolVersion: String
         let evaluatedAt: Date
@@ -54,11 +57,26 @@ struct EvaluationRoutes {
         let strategies: [String: Scores]
 
         enum CodingKeys: String, CodingKey {
-            case cutoff, strategies
+            case status, cutoff, strategies
             case evaluationID = "evaluation_id"
             case protocolVersion = "protocol_version"
             case evaluatedAt = "evaluated_at"
             case usersScored = "users_scored"
+        }
+    }
+
+    /// The model-performance answer while no evaluation is stored: the startup run is under
+    /// way ("pending") or it failed ("failed"), with why.
+    struct NoScoresYet: ResponseEncodable {
+        let status: String
+        let message: String
+        let evaluationConfig: String
+        let startedAt: Date?
+
+        enum CodingKeys: String, CodingKey {
+            case status, message
+            case evaluationConfig = "evaluation_config"
+            case startedAt = "started_at"
         }
     }
 
@@ -79,12 +97,25 @@ struct EvaluationRoutes {
             let stored = try await find(context.parameters.get("id") ?? "")
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: stored.html)))
         }
-        router.get("analytics/model-performance") { _, _ in
+        router.get("analytics/model-performance") { request, context -> Response in
             guard let latest = try await evaluations.evaluations().first else {
-                throw APIError.notFound("no offline evaluation has been run yet; run `reclab evaluate --config experiments/offline/ml-latest-small.yaml`", code: "no_evaluation")
+                switch startup.current {
+                case .running(let config, let since):
+                    return try NoScoresYet(
+                        status: "pending", message: "the first offline evaluation is running; scores follow in seconds",
+                        evaluationConfig: config, startedAt: since
+                    ).response(from: request, context: context)
+                case .failed(let config, let reason):
+                    return try NoScoresYet(status: "failed", message: "the startup evaluation failed: \(reason)", evaluationConfig: config, startedAt: nil)
+                        .response(from: request, context: context)
+                case .notStarted, .finished:
+                    throw APIError.notFound(
+                        "no offline evaluation has been run yet; run `reclab evaluate --config experiments/offline/ml-latest-small.yaml`",
+                        code: "no_evaluation")
+                }
             }
             let report = try JSONDecoder.reports.decode(EvaluationReport.self, from: latest.json)
-            return ModelPerformance(
+            return try ModelPerformance(
                 evaluationID: report.id, protocolVersion: report.protocolVersion, evaluatedAt: report.createdAt,
                 cutoff: OfflineEvaluation.cutoff, usersScored: report.data.usersScored,
                 strategies: Dictionary(uniqueKeysWithValues: report.strategies.map { result in
@@ -92,7 +123,8 @@ struct EvaluationRoutes {
                     return (result.name, ModelPerformance.Scores(
                         strategy: result.strategy, precision: m.precision, recall: m.recall, ndcg: m.ndcg, map: m.map, mrr: m.mrr,
                         hitRate: m.hitRate, coverage: m.coverage, rmse: result.rating?.rmse))
-                }))
+                })
+            ).response(from: request, context: context)
         }
     }
 
