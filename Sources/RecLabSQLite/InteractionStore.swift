@@ -80,6 +80,25 @@ extension SQLiteStore: PreferenceRepository {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(DISTINCT user_id) FROM user_preferences") ?? 0 }
     }
 
+    public func deletePreference(user: String, tmdbID: Int) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM user_preferences WHERE user_id = ? AND movie_id IN (SELECT id FROM movies WHERE tmdb_id = ?)",
+                arguments: [user, tmdbID])
+            return db.changesCount > 0
+        }
+    }
+
+    public func deleteData(of user: String) async throws -> DeletedUserData {
+        try await pool.write { db in
+            func delete(from table: String) throws -> Int {
+                try db.execute(sql: "DELETE FROM \(table) WHERE user_id = ?", arguments: [user])
+                return db.changesCount
+            }
+            return DeletedUserData(preferences: try delete(from: "user_preferences"), events: try delete(from: "events"), exposures: try delete(from: "exposures"))
+        }
+    }
+
     static func preferences(_ db: Database, user: String, movie: MovieID?) throws -> [UserPreference] {
         var arguments: StatementArguments = [user]
         var filter = "p.user_id = ?"

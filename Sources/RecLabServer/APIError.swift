@@ -8,11 +8,20 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public let status: HTTPResponse.Status
     public let code: String
     public let message: String
+    /// Headers the answer carries besides the JSON content type, such as `Retry-After`.
+    public var headers: HTTPFields = [:]
 
     public init(_ status: HTTPResponse.Status, code: String, message: String) {
         self.status = status
         self.code = code
         self.message = message
+    }
+
+    /// The same answer, telling the client when to try again.
+    func retrying(after seconds: Int) -> APIError {
+        var error = self
+        error.headers[.retryAfter] = String(seconds)
+        return error
     }
 
     public static func badRequest(_ message: String, code: String = "invalid_parameter") -> APIError {
@@ -35,6 +44,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = try context.responseEncoder.encode(Body(error: .init(code: code, message: message)), from: request, context: context)
         response.status = status
+        response.headers.append(contentsOf: headers)
         return response
     }
 }

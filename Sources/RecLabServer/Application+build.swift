@@ -96,9 +96,10 @@ public func buildApplication(
     GenreRoutes(catalogue: services.catalogue, cacheControl: cacheControl).register(on: router)
     let recommender = Recommender(host: services.models, interactions: store, cache: services.cache, exposures: services.exposures, served: services.served,
         metrics: services.recommendationMetrics)
-    RecommendationRoutes(recommender: recommender, maxRecommendations: configuration.maxRecommendations, adminKey: configuration.adminAPIKey).register(on: router)
-    UserRoutes(preferences: store, cache: services.cache).register(on: router)
-    AdminRoutes(adminKey: configuration.adminAPIKey, refits: services.refits, experiments: services.experimentReloader).register(on: router)
+    let adminGate = AdminGate(adminKey: configuration.adminAPIKey, trustedProxies: configuration.trustedProxies)
+    RecommendationRoutes(recommender: recommender, maxRecommendations: configuration.maxRecommendations, adminGate: adminGate).register(on: router)
+    UserRoutes(preferences: store, cache: services.cache, exposures: services.exposures).register(on: router)
+    AdminRoutes(gate: adminGate, refits: services.refits, experiments: services.experimentReloader).register(on: router)
     EvaluationRoutes(evaluations: store, startup: services.startupEvaluation).register(on: router)
     ExperimentRoutes(models: services.models, exposures: services.exposures, store: store, reports: services.reports).register(on: router)
     EventRoutes(events: store).register(on: router)

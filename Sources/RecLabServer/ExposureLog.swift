@@ -16,6 +16,8 @@ public final class ExposureLog: Service, Sendable {
     /// Beyond this many unwritten exposures (a failing disk) the oldest are dropped, so memory stays bounded.
     static let capacity = 200_000
     private let buffer = Mutex<[Exposure]>([])
+    /// Flushes under way (by ticket), which an erasure waits out.
+    private let writing = Mutex<(next: Int, tickets: Set<Int>)>((0, []))
 
     public init(store: any ExposureRepository, interval: Duration = .seconds(1), logger: Logger) {
         self.store = store
@@ -40,11 +42,27 @@ public final class ExposureLog: Service, Sendable {
             return buffer
         }
         guard !batch.isEmpty else { return }
+        let ticket = writing.withLock { writing in
+            defer { writing.next += 1 }
+            writing.tickets.insert(writing.next)
+            return writing.next
+        }
+        defer { _ = writing.withLock { $0.tickets.remove(ticket) } }
         do {
             try await store.record(batch)
         } catch {
             buffer.withLock { $0.insert(contentsOf: batch, at: 0) }
             throw error
+        }
+    }
+
+    /// Drops the user's unwritten exposures and waits out the writes already under way, so
+    /// that a deletion of the user's stored exposures which follows leaves none behind.
+    func forget(user: String) async {
+        buffer.withLock { $0.removeAll { $0.userID == user } }
+        let underWay = writing.withLock { $0.tickets }
+        while !writing.withLock({ $0.tickets.isDisjoint(with: underWay) }) {
+            try? await Task.sleep(for: .milliseconds(1))
         }
     }
 

@@ -91,6 +91,24 @@ public protocol PreferenceRepository: Sendable {
     func preferences(of user: String) async throws -> [UserPreference]
     /// How many users have posted at least one preference.
     func usersWithPreferences() async throws -> Int
+    /// Deletes the user's preference for the movie; false when there was none.
+    func deletePreference(user: String, tmdbID: Int) async throws -> Bool
+    /// Deletes everything the user gave or was shown (preferences, events, exposures) in one
+    /// transaction. Their rows of an imported data set stay: those belong to the data set.
+    func deleteData(of user: String) async throws -> DeletedUserData
+}
+
+/// How many rows of each kind a user's deletion removed.
+public struct DeletedUserData: Sendable, Equatable, Codable {
+    public var preferences: Int
+    public var events: Int
+    public var exposures: Int
+
+    public init(preferences: Int, events: Int, exposures: Int) {
+        self.preferences = preferences
+        self.events = events
+        self.exposures = exposures
+    }
 }
 
 /// What a client posts as a preference.

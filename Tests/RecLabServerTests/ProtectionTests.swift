@@ -88,6 +88,27 @@ import Testing
     }
 }
 
+@Suite struct AdminKeyTests {
+    static let header = HTTPField.Name("X-API-Key")!
+
+    @Test func tenWrongAdminKeysInAMinuteLockTheClientOutEvenWithTheRightKey() async throws {
+        try await withLiveServer { client in
+            #expect(try await client.execute(uri: "/admin/refit", method: .post).status == .unauthorized, "no key is not an attempt")
+            for attempt in 1...10 {
+                let wrong = try await client.execute(uri: "/admin/refit", method: .post, headers: [Self.header: "guess-\(attempt)"])
+                #expect(wrong.status == .unauthorized)
+            }
+            let locked = try await client.execute(uri: "/admin/refit", method: .post, headers: [Self.header: "guess-11"])
+            #expect(locked.status == .tooManyRequests)
+            #expect(locked.headers[.retryAfter].flatMap { Int($0) }.map { (1...60).contains($0) } == true)
+            #expect((try locked.json()["error"] as? [String: String])?["code"] == "too_many_failed_attempts")
+            // While locked out not even the right key is tried, here or on force_variant.
+            let right = try await client.execute(uri: "/recommendations/ab-test/1?force_variant=x", method: .get, headers: [Self.header: "test-admin-key"])
+            #expect(right.status == .tooManyRequests)
+        }
+    }
+}
+
 @Suite struct MethodTests {
     @Test func aWrongMethodOnAServedPathGets405WithAllow() async throws {
         try await withLiveServer { client in

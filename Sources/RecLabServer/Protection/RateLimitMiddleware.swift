@@ -84,14 +84,17 @@ struct RateLimitMiddleware: RouterMiddleware {
             // Keys are not kept in memory: their hash (seeded per process) names the client.
             return "key:\(key.hashValue)"
         }
-        var address = context.remoteAddress?.ipAddress ?? "unknown"
-        if trustedProxies.contains(address), let forwarded = request.headers[.xForwardedFor] {
-            // The nearest hop our proxies did not add is the client.
-            let hops = forwarded.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            address = hops.last { !trustedProxies.contains($0) } ?? hops.first ?? address
-        }
-        return "ip:" + address
+        return "ip:" + clientAddress(of: request, context: context, trustedProxies: trustedProxies)
     }
+}
+
+/// The address a request comes from: the peer's, or with a peer in `trustedProxies` the
+/// nearest `X-Forwarded-For` hop those proxies did not add.
+func clientAddress(of request: Request, context: RecLabRequestContext, trustedProxies: Set<String>) -> String {
+    let address = context.remoteAddress?.ipAddress ?? "unknown"
+    guard trustedProxies.contains(address), let forwarded = request.headers[.xForwardedFor] else { return address }
+    let hops = forwarded.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    return hops.last { !trustedProxies.contains($0) } ?? hops.first ?? address
 }
 
 extension HTTPField.Name {

@@ -46,25 +46,37 @@ final class RateLimiter: Sendable {
     }
 
     func admit(_ client: String, at now: ContinuousClock.Instant = .now) -> RateLimitDecision {
+        decide(client, at: now, spending: true)
+    }
+
+    /// Where `client` stands without spending anything: whether its next request would pass.
+    func standing(of client: String, at now: ContinuousClock.Instant = .now) -> RateLimitDecision {
+        decide(client, at: now, spending: false)
+    }
+
+    private func decide(_ client: String, at now: ContinuousClock.Instant, spending: Bool) -> RateLimitDecision {
         arrivals.withLock { arrivals in
             let next = max(arrivals[client] ?? now, now)
             let after = next + interval
             // Allowed while the queue of spent quota fits in the window.
             let allowed = after - now <= policy.window
-            if allowed {
+            if allowed && spending {
                 if arrivals.count >= capacity, arrivals[client] == nil {
                     arrivals = arrivals.filter { $0.value > now }
                     if arrivals.count >= capacity { arrivals.removeAll(keepingCapacity: true) }
                 }
                 arrivals[client] = after
             }
-            let spent = allowed ? after : next
+            let spent = allowed && spending ? after : next
             let remaining = max(0, Int(((policy.window - (spent - now)) / interval).rounded(.down)))
             return RateLimitDecision(
                 policy: policy, allowed: allowed, remaining: remaining, resetSeconds: Self.wholeSeconds(spent - now),
                 retryAfterSeconds: allowed ? 0 : max(1, Self.wholeSeconds(after - now - policy.window)))
         }
     }
+
+    /// Clients tracked now, for the gauge of per-client tables.
+    var trackedClients: Int { arrivals.withLock { $0.count } }
 
     private static func wholeSeconds(_ duration: Duration) -> Int {
         let (seconds, attoseconds) = duration.components

@@ -1,12 +1,11 @@
 import Foundation
-import HTTPTypes
 import Hummingbird
 import RecLabCore
 import RecLabExperiments
 
 /// `/admin/…`: operations behind the `ADMIN_API_KEY`, sent in the `X-API-Key` header.
 struct AdminRoutes {
-    let adminKey: String?
+    let gate: AdminGate
     let refits: RefitService
     let experiments: ExperimentReloader
 
@@ -20,15 +19,15 @@ struct AdminRoutes {
     }
 
     func register(on router: Router<RecLabRequestContext>) {
-        router.post("admin/refit") { request, _ in
-            try authorise(request)
+        router.post("admin/refit") { request, context in
+            try gate.authorise(request, context: context)
             guard refits.requestRefit() else {
                 throw APIError(.conflict, code: "refit_running", message: "a refit is already running; the new models replace the old when it ends")
             }
             return EditedResponse(status: .accepted, response: RefitStatus(status: "refit started"))
         }
-        router.post("admin/experiments/reload") { request, _ in
-            try authorise(request)
+        router.post("admin/experiments/reload") { request, context in
+            try gate.authorise(request, context: context)
             let loaded: [Experiment]?
             do {
                 loaded = try await experiments.reload()
@@ -39,15 +38,6 @@ struct AdminRoutes {
                 throw APIError(.conflict, code: "refit_running", message: "a refit is running; reload again when it ends")
             }
             return Reloaded(status: "reloaded", experiments: loaded.map(\.id))
-        }
-    }
-
-    private func authorise(_ request: Request) throws {
-        guard let adminKey else {
-            throw APIError(.forbidden, code: "admin_disabled", message: "admin endpoints are disabled; set ADMIN_API_KEY to enable them")
-        }
-        guard let given = request.headers[HTTPField.Name("X-API-Key")!], ConstantTime.equals(given, adminKey) else {
-            throw APIError(.unauthorized, code: "unauthorized", message: "missing or wrong X-API-Key header")
         }
     }
 }

@@ -9,7 +9,7 @@ import RecLabExperiments
 struct RecommendationRoutes {
     let recommender: Recommender
     let maxRecommendations: Int
-    let adminKey: String?
+    let adminGate: AdminGate
 
     func register(on router: Router<RecLabRequestContext>) {
         let group = router.group("recommendations")
@@ -43,7 +43,7 @@ struct RecommendationRoutes {
         }
         group.get("ab-test/:user_id") { request, context in
             let user = try context.parameters.userID()
-            let forced = try forcedVariant(request)
+            let forced = try forcedVariant(request, context: context)
             let limit = try limit(request)
             let (surface, history) = try await recommender.experimentSurface(for: user, forced: forced != nil)
             return try await answer(.init(surface: surface, limit: limit, user: user, forcedVariant: forced, history: history))
@@ -68,9 +68,9 @@ struct RecommendationRoutes {
     }
 
     /// `?force_variant=`, honoured only with the admin key (QA looks at a variant on purpose).
-    private func forcedVariant(_ request: Request) throws -> String? {
+    private func forcedVariant(_ request: Request, context: RecLabRequestContext) throws -> String? {
         guard let variant = request.uri.queryParameters.get("force_variant") else { return nil }
-        guard let adminKey, let given = request.headers[HTTPField.Name("X-API-Key")!], ConstantTime.equals(given, adminKey) else {
+        guard try adminGate.admits(request, context: context) else {
             throw APIError(.forbidden, code: "forbidden", message: "force_variant needs the admin X-API-Key")
         }
         return variant

@@ -3,10 +3,12 @@ import Hummingbird
 import RecLabCore
 import RecLabStore
 
-/// `/users/{user_id}/preferences`: a user's ratings, favourites, watchlist and watched movies.
+/// `/users/{user_id}/preferences`: a user's ratings, favourites, watchlist and watched movies;
+/// and the deletion of one preference or of everything a user gave or was shown.
 struct UserRoutes {
     let preferences: any PreferenceRepository
     let cache: RecommendationCache
+    let exposures: ExposureLog
 
     /// The body of a posted preference (the seed's fields).
     struct PreferenceBody: Decodable {
@@ -34,6 +36,17 @@ struct UserRoutes {
         }
     }
 
+    /// What `DELETE /users/{user_id}` removed.
+    struct Deleted: ResponseEncodable {
+        let userID: String
+        let deleted: DeletedUserData
+
+        enum CodingKeys: String, CodingKey {
+            case deleted
+            case userID = "user_id"
+        }
+    }
+
     func register(on router: Router<RecLabRequestContext>) {
         router.post("users/:user_id/preferences") { request, context in
             let user = try context.parameters.userID()
@@ -52,6 +65,23 @@ struct UserRoutes {
             let user = try context.parameters.userID()
             let list = try await preferences.preferences(of: user)
             return PreferenceList(userID: user, preferences: list, totalCount: list.count)
+        }
+        router.delete("users/:user_id/preferences/:movie_id") { _, context in
+            let user = try context.parameters.userID()
+            let movie = try context.parameters.positiveInteger("movie_id")
+            guard try await preferences.deletePreference(user: user, tmdbID: movie) else {
+                throw APIError.notFound("user \(user) has no preference for movie_id \(movie)", code: "preference_not_found")
+            }
+            cache.invalidate(user: user)
+            return Response(status: .noContent)
+        }
+        router.delete("users/:user_id") { _, context in
+            let user = try context.parameters.userID()
+            // Unwritten exposures first, or the log would write them back after the deletion.
+            await exposures.forget(user: user)
+            let deleted = try await preferences.deleteData(of: user)
+            cache.invalidate(user: user)
+            return Deleted(userID: user, deleted: deleted)
         }
     }
 
