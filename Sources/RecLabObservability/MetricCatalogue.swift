@@ -54,6 +54,9 @@ public enum Metric {
     public static let httpRequestsInFlight = MetricFamily(
         "http_requests_in_flight", .gauge, help: "HTTP requests being handled right now.")
 
+    public static let requestsShed = MetricFamily(
+        "requests_shed", .counter, labels: ["reason"],
+        help: "Requests the server refused or cut short to protect itself: overloaded (503, past MAX_CONCURRENT_REQUESTS and its queue) or timeout (504, past REQUEST_TIMEOUT).")
     public static let rateLimited = MetricFamily(
         "rate_limited_requests", .counter, labels: ["policy"],
         help: "Requests refused with 429 because the client had spent its quota, by policy (default, search, recommendations).")
@@ -114,7 +117,7 @@ public enum Metric {
         "process_start_time", .gauge, unit: "seconds", help: "When the server process started, in seconds since 1970.")
 
     public static let all: [MetricFamily] = [
-        httpRequests, httpRequestDuration, httpRequestsInFlight, rateLimited,
+        httpRequests, httpRequestDuration, httpRequestsInFlight, requestsShed, rateLimited,
         recommendationsServed, recommendDuration, recommendationsEmpty, cacheRequests,
         modelFitDuration, modelLastFit, modelItems, modelFactors, catalogueMovies, ratings, usersWithPreferences,
         experimentAssignments, eventsIngested, experimentSampleRatioPValue,

@@ -81,6 +81,9 @@ public func buildApplication(
         router.add(middleware: OriginPolicyMiddleware(origins: configuration.corsOrigins, apiKeyHeader: configuration.apiKeyHeader))
     }
     router.add(middleware: JSONErrorMiddleware())
+    // Before authentication and rate limits: under overload, shedding must cost the least.
+    router.add(middleware: RequestLifecycleMiddleware(
+        gate: ConcurrencyGate(limit: configuration.maxConcurrentRequests, queueLimit: configuration.maxConcurrentRequests), timeout: .seconds(configuration.requestTimeout), exempt: ["/health", "/health/ready", "/metrics"]))
     // Without a keys file only the admin key gets in: authentication fails closed.
     if configuration.authenticationEnabled {
         router.add(middleware: AuthenticationMiddleware(
@@ -108,7 +111,11 @@ public func buildApplication(
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "RecLab"),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [ClientDepartureHandler(), MalformedRequestAnswer()], idleTimeout: .seconds(Int64(configuration.idleTimeout)))),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "RecLab",
+            availableConnectionsDelegate: .maximum(configuration.maxConnections, logger: logger)),
         onServerRunning: onServerRunning,
         logger: logger)
 }

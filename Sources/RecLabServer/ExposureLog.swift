@@ -75,6 +75,8 @@ public final class ExposureLog: Service, Sendable {
                 logger.error("writing exposures failed; will retry", metadata: ["error": "\(error)"])
             }
         }
-        try await flush()
+        // Apart from this task: a shutdown that ran out of time cancels it, and the last
+        // batch must be written all the same.
+        try await Task.detached { try await self.flush() }.value
     }
 }

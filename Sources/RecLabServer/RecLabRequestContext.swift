@@ -10,7 +10,8 @@ public struct RecLabRequestContext: RequestContext {
     public var requestID = ""
     /// The largest body `decodeJSON` reads (set by `BodyLimitMiddleware`).
     public var maxBodyBytes = 1 << 20
-    private let channel: any Channel
+    /// The client's connection: its address, and whether it is still there.
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -48,6 +49,11 @@ extension Request {
             buffer = try await body.collect(upTo: context.maxBodyBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError(.contentTooLarge, code: "body_too_large", message: "request body is over the limit of \(context.maxBodyBytes) bytes")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // The client stopped sending (it left, or a proxy cut it off): its fault, not ours.
+            throw APIError(.badRequest, code: "incomplete_body", message: "the request body ended before its Content-Length")
         }
         do {
             return try RecLabRequestContext.decoder.decode(T.self, from: Data(buffer.readableBytesView))

@@ -54,6 +54,16 @@ public struct ServerConfiguration: Sendable {
     public var apiKeysFile: String
     /// Paths open without a key when authentication is on.
     public var authenticationOpenPaths: Set<String>
+    /// Requests in work at once (as many more may wait a second for a turn; 503 beyond).
+    public var maxConcurrentRequests: Int
+    /// Seconds a request may take before it is answered 504 and its work cancelled.
+    public var requestTimeout: Int
+    /// Seconds a connection may stay silent (between requests, or mid-header or mid-body) before it is closed.
+    public var idleTimeout: Int
+    /// Open connections at most; past it the server stops accepting until one closes.
+    public var maxConnections: Int
+    /// Seconds a SIGTERM waits for requests in work before it cancels them.
+    public var shutdownTimeout: Int
     /// The offline evaluation the server runs when none is stored, so
     /// `/analytics/model-performance` has scores from the first start; nil: none.
     public var evaluationConfig: String?
@@ -98,6 +108,11 @@ public struct ServerConfiguration: Sendable {
         Variable(name: "ENABLE_AUTHENTICATION", defaultValue: "false", meaning: "true: every request needs a key of API_KEYS_FILE in API_KEY_HEADER"),
         Variable(name: "API_KEYS_FILE", defaultValue: "api_keys.txt", meaning: "hashed client keys, managed by `reclab keys add|list|revoke`"),
         Variable(name: "AUTH_OPEN_PATHS", defaultValue: "/health,/health/ready,/metrics", meaning: "comma-separated paths open without a key"),
+        Variable(name: "MAX_CONCURRENT_REQUESTS", defaultValue: "128", meaning: "requests in work at once; as many may queue a second, 503 beyond"),
+        Variable(name: "REQUEST_TIMEOUT", defaultValue: "30", meaning: "seconds a request may take: 504 and its work cancelled after"),
+        Variable(name: "IDLE_TIMEOUT", defaultValue: "30", meaning: "seconds a connection may stay silent (idle, mid-header, mid-body)"),
+        Variable(name: "MAX_CONNECTIONS", defaultValue: "open-file limit - 256", meaning: "open connections at most; beyond, new ones wait to be accepted"),
+        Variable(name: "SHUTDOWN_TIMEOUT", defaultValue: "10", meaning: "seconds SIGTERM waits for requests in work before cancelling them"),
         Variable(name: "EVALUATION_CONFIG", defaultValue: "experiments/offline/ml-latest-small-chosen.yaml",
                  meaning: "offline evaluation run in the background when none is stored; none: no run"),
         Variable(name: "RECLAB_DATA_DIR", defaultValue: "(unset)", meaning: "data sets to import into an empty database; unset: download"),
@@ -200,8 +215,23 @@ public struct ServerConfiguration: Sendable {
         authenticationEnabled = try boolean("ENABLE_AUTHENTICATION", default: false)
         apiKeysFile = value("API_KEYS_FILE") ?? "api_keys.txt"
         authenticationOpenPaths = value("AUTH_OPEN_PATHS") == nil ? ["/health", "/health/ready", "/metrics"] : list("AUTH_OPEN_PATHS")
+        maxConcurrentRequests = try integer("MAX_CONCURRENT_REQUESTS", default: 128, in: 1...100_000)
+        requestTimeout = try integer("REQUEST_TIMEOUT", default: 30, in: 1...3600)
+        idleTimeout = try integer("IDLE_TIMEOUT", default: 30, in: 1...3600)
+        let descriptors = Self.openFileLimit()
+        // Room for the database, logs and data files besides the sockets.
+        let connectionRoom = max(16, descriptors - 256)
+        maxConnections = try integer("MAX_CONNECTIONS", default: connectionRoom, in: 1...connectionRoom)
+        shutdownTimeout = try integer("SHUTDOWN_TIMEOUT", default: 10, in: 1...3600)
         let evaluation = value("EVALUATION_CONFIG") ?? "experiments/offline/ml-latest-small-chosen.yaml"
         evaluationConfig = evaluation.lowercased() == "none" ? nil : evaluation
+    }
+
+    /// The process's soft limit on open files, which every connection spends one of.
+    static func openFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        return Int(clamping: limit.rlim_cur)
     }
 
     static func databasePath(_ url: String) throws -> String {

@@ -110,14 +110,18 @@ struct Serve: AsyncParsableCommand {
                     logger: logger),
                 successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
         }
-        let group = ServiceGroup(configuration: .init(
+        var lifecycle = ServiceGroupConfiguration(
             // Shut down in reverse: the HTTP server stops first, the exposure log flushes last.
             services: [
                 .init(service: services.exposures),
                 .init(service: app), .init(service: services.refits),
                 .init(service: ExperimentReloadService(reloader: services.experimentReloader)),
             ] + background,
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Stalled clients cannot hold a shutdown: past this, what is still running is cancelled.
+        lifecycle.maximumGracefulShutdownDuration = .seconds(configuration.shutdownTimeout)
+        lifecycle.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: lifecycle)
         try await group.run()
     }
 }
