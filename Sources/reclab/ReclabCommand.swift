@@ -95,7 +95,9 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("ENABLE_AUTHENTICATION=true but \(configuration.apiKeysFile) holds no key: add one with `reclab keys add NAME`")
             }
         }
-        let store = try SQLiteStore(path: configuration.databasePath)
+        // A DatabaseFileError ends the command with its message and exit status 1.
+        let claim = try DatabaseFileClaim(path: configuration.databasePath)
+        let store = try SQLiteStore.openChecked(path: configuration.databasePath)
         try await DefaultData.ensureCatalogue(store: store, configuration: configuration, logger: logger)
         let services = RecLabServices(
             configuration: configuration, store: store, registry: Reclab.strategies, strategies: strategies, experiments: experiments, logger: logger)
@@ -123,6 +125,7 @@ struct Serve: AsyncParsableCommand {
         lifecycle.maximumCancellationDuration = .seconds(5)
         let group = ServiceGroup(configuration: lifecycle)
         try await group.run()
+        withExtendedLifetime(claim) {}
     }
 }
 

@@ -85,7 +85,7 @@ import Testing
                   - job_name: reclab
                     static_configs: [{ targets: ["127.0.0.1:\(client.port!)"] }]
                 """.write(to: config, atomically: true, encoding: .utf8)
-            let port = try Self.freePort()
+            let port = try freeTCPPort()
             let prometheus = Process()
             prometheus.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
             prometheus.arguments = [
@@ -114,21 +114,5 @@ import Testing
             let printed = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             #expect((found ?? 0) >= 3, "Prometheus never returned the counter; its log:\n\(printed)")
         }
-    }
-
-    /// A TCP port nothing listens on now, found by binding port 0.
-    static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        guard bound else { throw CocoaError(.fileWriteUnknown) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -287,4 +287,5 @@ final class LockedBox<Value>: @unchecked Sendable {
     init(_ value: Value) { stored = value }
     var value: Value { lock.withLock { stored } }
     func append<Element>(_ element: Element) where Value == [Element] { lock.withLock { stored.append(element) } }
+    func update(_ change: (inout Value) -> Void) { lock.withLock { change(&stored) } }
 }

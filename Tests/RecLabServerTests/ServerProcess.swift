@@ -1,0 +1,122 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Glibc
+import TestSupport
+import Testing
+
+/// The real `reclab` executable, built beside the test bundle by the same `swift test -c release`.
+func reclabExecutable() throws -> URL {
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "reclab")
+    for candidate in [beside, URL(fileURLWithPath: repositoryFile(".build/release/reclab"))]
+    where FileManager.default.isExecutableFile(atPath: candidate.path) {
+        return candidate
+    }
+    throw TestFailure("no reclab executable beside the tests or in .build/release; build it with `swift build -c release`")
+}
+
+/// A failure a test helper reports with its reason.
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// `reclab serve` as its own process on a free port, for what only a process shows: a crash,
+/// a signal, a refusal to start.
+// Sendable by construction: every property is set in init and only read afterwards.
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let log: URL
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts the server on `database`; with `waitUntilReady`, returns once `/health/ready` is 200.
+    init(database: String, environment: [String: String] = [:], folder: URL) throws {
+        port = try freeTCPPort()
+        log = folder.appending(path: "server-\(port).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.executableURL = try reclabExecutable()
+        process.arguments = ["serve"]
+        process.currentDirectoryURL = URL(fileURLWithPath: repositoryFile(""))
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "HOST": "127.0.0.1", "PORT": "\(port)", "DATABASE_URL": database, "EVALUATION_CONFIG": "none", "LOG_LEVEL": "warning",
+        ].merging(environment) { $1 }) { $1 }
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    func waitUntilReady(timeout: Duration = .seconds(120)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if !process.isRunning { throw TestFailure("the server exited (\(process.terminationStatus)): \(printed)") }
+            if let (_, response) = try? await URLSession.shared.data(from: URL(string: "\(base)/health/ready")!),
+               (response as? HTTPURLResponse)?.statusCode == 200 {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("the server was not ready in time: \(printed)")
+    }
+
+    var printed: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Waits for the process to end; nil if it has not within `timeout`.
+    func exit(within timeout: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// Sends a request; the status and body, or nil when no answer came (refused, reset).
+    func send(_ method: String, _ path: String, json: String? = nil) async -> (status: Int, body: Data)? {
+        var request = URLRequest(url: URL(string: base + path)!)
+        request.httpMethod = method
+        request.timeoutInterval = 10
+        if let json {
+            request.httpBody = Data(json.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else { return nil }
+        return (http.statusCode, data)
+    }
+}
+
+/// A database holding ml-latest-small, imported once by `reclab import`; each test serves a copy.
+enum TemplateDatabase {
+    private static let made = Task { () throws -> URL in
+        let folder = try makeTemporaryDirectory("reclab-template-db")
+        let path = folder.appending(path: "template.sqlite")
+        let importer = Process()
+        importer.executableURL = try reclabExecutable()
+        importer.arguments = ["import", try SharedFolder.datasets().appending(path: "ml-latest-small").path, "--database", path.path]
+        importer.standardOutput = FileHandle.nullDevice
+        importer.standardError = FileHandle.nullDevice
+        try importer.run()
+        importer.waitUntilExit()
+        guard importer.terminationStatus == 0 else { throw TestFailure("reclab import failed (\(importer.terminationStatus))") }
+        return path
+    }
+
+    /// A fresh copy of the template in `folder`.
+    static func copy(into folder: URL) async throws -> String {
+        let template = try await made.value
+        let copy = folder.appending(path: "served.sqlite")
+        try FileManager.default.copyItem(at: template, to: copy)
+        for sidecar in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: template.path + sidecar) {
+            try FileManager.default.copyItem(atPath: template.path + sidecar, toPath: copy.path + sidecar)
+        }
+        return copy.path
+    }
+}
