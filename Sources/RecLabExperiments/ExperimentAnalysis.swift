@@ -14,8 +14,8 @@ public enum ExperimentAnalysis {
     public static let alpha = 0.05
 
     public static func report(
-        experiment: Experiment, activity: [VariantUserActivity], offline: [String: ExperimentReport.OfflineScores] = [:],
-        generatedAt: Date = Date()
+        experiment: Experiment, activity: [VariantUserActivity], unattributedEvents: Int = 0,
+        offline: [String: ExperimentReport.OfflineScores] = [:], generatedAt: Date = Date()
     ) -> ExperimentReport {
         var variantsOfUser: [String: Set<String>] = [:]
         for row in activity { variantsOfUser[row.userID, default: []].insert(row.variant) }
@@ -52,6 +52,9 @@ public enum ExperimentAnalysis {
         if !unknown.isEmpty {
             warnings.append("\(unknown.count) user\(unknown.count == 1 ? " was" : "s were") served by variants no longer configured and are left out.")
         }
+        if unattributedEvents > 0 {
+            warnings.append("\(unattributedEvents) event\(unattributedEvents == 1 ? "" : "s") named this experiment's answers but \(unattributedEvents == 1 ? "was" : "were") not credited: another user's, about a movie the answer did not show, or received outside the attribution window. They are stored and left out of every number.")
+        }
         for variant in variants where variant.users > 0 && variant.impressions == 0 {
             warnings.append("\(variant.name) has exposures but no impression events: is the client posting them with the answer's request_id?")
         }
@@ -60,7 +63,7 @@ public enum ExperimentAnalysis {
         return ExperimentReport(
             experiment: experiment.id, description: experiment.description, status: experiment.status.rawValue,
             surface: experiment.surface.rawValue, generatedAt: generatedAt, variants: variants, sampleRatio: sampleRatio,
-            usersInSeveralVariants: crossed.count, winner: winner, conclusion: conclusion, warnings: warnings)
+            usersInSeveralVariants: crossed.count, unattributedEvents: unattributedEvents, winner: winner, conclusion: conclusion, warnings: warnings)
     }
 
     /// Pearson's chi-square of observed users against `weights` (normalised); nil without users.

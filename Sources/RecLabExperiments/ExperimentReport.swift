@@ -116,6 +116,8 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
     /// Users exposed to more than one variant (a salt or weight change mid-run); left out of
     /// every number, as GrowthBook does.
     public var usersInSeveralVariants: Int
+    /// Events that named one of the experiment's answers but were not credited to it.
+    public var unattributedEvents: Int
     /// The variant the data favours on CTR, when it differs from control at p < 0.05 (or
     /// control, when every other variant is significantly worse); nil while inconclusive.
     @Nullable public var winner: String? = nil
@@ -128,5 +130,6 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
         case generatedAt = "generated_at"
         case sampleRatio = "sample_ratio"
         case usersInSeveralVariants = "users_in_several_variants"
+        case unattributedEvents = "unattributed_events"
     }
 }

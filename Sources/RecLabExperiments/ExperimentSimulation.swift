@@ -71,7 +71,8 @@ public struct ExperimentSimulation: Sendable {
             let servedAt = Date(timeIntervalSince1970: TimeInterval(past.map(\.timestamp).max() ?? 0))
             exposures.append(Exposure(
                 requestID: requestID, experiment: experiment.id, variant: variant.name, userID: user,
-                surface: experiment.surface.rawValue, exposedAt: servedAt))
+                surface: experiment.surface.rawValue, exposedAt: servedAt,
+                movies: shown.compactMap { data.catalogue.item($0.movie)?.tmdbID }))
             for recommendation in shown {
                 guard let tmdbID = data.catalogue.item(recommendation.movie)?.tmdbID else { continue }
                 func event(_ kind: FeedbackEvent.Kind, at date: Date) -> FeedbackEvent {
@@ -96,7 +97,10 @@ public struct ExperimentSimulation: Sendable {
         })
         let evaluation = try await OfflineEvaluation(registry: registry).run(plan, data: data, ratingsFile: ratingsFile, sha256: sha256, progress: progress)
         let offline = ExperimentAnalysis.offlineScores(for: experiment, evaluations: [evaluation], registry: registry)
-        let report = ExperimentAnalysis.report(experiment: experiment, activity: try await store.activity(experiment: experiment.id), offline: offline)
+        // A replay's clock is the data's (watches come months after the answer): no window.
+        let activity = try await store.activity(experiment: experiment.id, attributionWindow: nil)
+        let report = ExperimentAnalysis.report(
+            experiment: experiment, activity: activity.users, unattributedEvents: activity.unattributedEvents, offline: offline)
         return Outcome(report: report, evaluation: evaluation, exposures: exposures.count, events: events.count)
     }
 }

@@ -7,19 +7,30 @@ extension SQLiteStore: ExposureRepository {
         guard !exposures.isEmpty else { return }
         try await pool.write { db in
             let insert = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO exposures (request_id, experiment, variant, user_id, surface, exposed_at)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT OR IGNORE INTO exposures (request_id, experiment, variant, user_id, surface, exposed_at, movie_ids)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
             for exposure in exposures {
                 try insert.execute(arguments: [
                     exposure.requestID, exposure.experiment, exposure.variant, exposure.userID, exposure.surface, exposure.exposedAt,
+                    "," + exposure.movies.map(String.init).joined(separator: ",") + ",",
                 ])
             }
         }
     }
 
-    public func activity(experiment: String) async throws -> [VariantUserActivity] {
-        try await pool.read { db in
+    /// When an event counts for the exposure it names (`e` and `x`, `:window` in days or NULL).
+    /// The window runs on the server's clocks (`received_at`, `exposed_at`), never on the
+    /// client's `timestamp`, which a client could set to anything.
+    static let credited = """
+        e.user_id = x.user_id
+        AND (x.movie_ids IS NULL OR instr(x.movie_ids, ',' || e.movie_id || ',') > 0)
+        AND (:window IS NULL OR julianday(e.received_at) BETWEEN julianday(x.exposed_at) - 1.0 / 86400 AND julianday(x.exposed_at) + :window)
+        """
+
+    public func activity(experiment: String, attributionWindow: Duration?) async throws -> ExperimentActivity {
+        let arguments: StatementArguments = ["experiment": experiment, "window": attributionWindow.map { Double($0.components.seconds) / 86_400 }]
+        return try await pool.read { db in
             // Counting distinct request:movie pairs makes a repeated click or a re-sent
             // impression count once, so CTR stays a share of what was shown.
             let rows = try Row.fetchAll(db, sql: """
@@ -29,16 +40,33 @@ extension SQLiteStore: ExposureRepository {
                        COUNT(DISTINCT CASE WHEN e.type = 'click' THEN e.request_id || ':' || e.movie_id END) AS clicks,
                        COUNT(DISTINCT CASE WHEN e.type = 'watch' THEN e.request_id || ':' || e.movie_id END) AS watches
                 FROM exposures x
-                LEFT JOIN events e ON e.request_id = x.request_id AND e.user_id = x.user_id
-                WHERE x.experiment = ?
+                LEFT JOIN events e ON e.request_id = x.request_id AND \(Self.credited)
+                WHERE x.experiment = :experiment
                 GROUP BY x.variant, x.user_id
                 ORDER BY x.variant, x.user_id
-                """, arguments: [experiment])
-            return rows.map { row in
-                VariantUserActivity(
-                    variant: row["variant"], userID: row["user_id"], exposures: row["exposures"], impressions: row["impressions"],
-                    clicks: row["clicks"], watches: row["watches"])
-            }
+                """, arguments: arguments)
+            let unattributed = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM events e JOIN exposures x ON x.request_id = e.request_id
+                WHERE x.experiment = :experiment AND NOT (\(Self.credited))
+                """, arguments: arguments) ?? 0
+            return ExperimentActivity(
+                users: rows.map { row in
+                    VariantUserActivity(
+                        variant: row["variant"], userID: row["user_id"], exposures: row["exposures"], impressions: row["impressions"],
+                        clicks: row["clicks"], watches: row["watches"])
+                },
+                unattributedEvents: unattributed)
+        }
+    }
+
+    public func deleteEvidence(before cutoff: Date) async throws -> (events: Int, exposures: Int) {
+        try await pool.write { db in
+            // Both columns are UTC text that sorts as time ("2026-11-30 10:00:00[.000]"), so
+            // the comparison can use their indexes.
+            try db.execute(sql: "DELETE FROM events WHERE received_at < ?", arguments: [cutoff])
+            let events = db.changesCount
+            try db.execute(sql: "DELETE FROM exposures WHERE exposed_at < ?", arguments: [cutoff])
+            return (events, db.changesCount)
         }
     }
 }

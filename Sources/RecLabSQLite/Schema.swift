@@ -178,6 +178,15 @@ enum Schema {
                 ALTER TABLE movies DROP COLUMN search_boost;
                 """)
         }
+        migrator.registerMigration("v6-attribution") { db in
+            // ",603,27205," : the answer's movies, so an event is credited only for a movie it
+            // showed. NULL on exposures logged before: those credit any movie, as they did.
+            try db.execute(sql: """
+                ALTER TABLE exposures ADD COLUMN movie_ids TEXT;
+                CREATE INDEX exposures_time ON exposures(exposed_at);
+                CREATE INDEX events_received ON events(received_at);
+                """)
+        }
         return migrator
     }
 }

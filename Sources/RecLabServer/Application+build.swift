@@ -50,7 +50,7 @@ public struct RecLabServices: Sendable {
         experimentReloader = ExperimentReloader(configuration: configuration, models: models, logger: logger)
         exposures = ExposureLog(store: store, logger: logger)
         reports = EvaluationReports(store: store)
-        gauges = StoreGauges(store: store, models: models, exposures: exposures, reports: reports)
+        gauges = StoreGauges(store: store, models: models, exposures: exposures, reports: reports, attributionWindow: configuration.attributionWindow)
     }
 
     /// Loads the catalogue and fits the models: what must be done before the server listens.
@@ -104,8 +104,13 @@ public func buildApplication(
     UserRoutes(preferences: store, cache: services.cache, exposures: services.exposures).register(on: router)
     AdminRoutes(gate: adminGate, refits: services.refits, experiments: services.experimentReloader).register(on: router)
     EvaluationRoutes(evaluations: store, startup: services.startupEvaluation).register(on: router)
-    ExperimentRoutes(models: services.models, exposures: services.exposures, store: store, reports: services.reports).register(on: router)
-    EventRoutes(events: store).register(on: router)
+    ExperimentRoutes(
+        models: services.models, exposures: services.exposures, store: store, reports: services.reports, attributionWindow: configuration.attributionWindow).register(on: router)
+    EventRoutes(
+        events: store,
+        quota: configuration.eventQuotaPerMinute.map { RateLimiter(RateLimitPolicy(name: "events", limit: $0, window: .seconds(60))) },
+        clients: ClientIdentity(configuration)
+    ).register(on: router)
     AnalyticsRoutes(interactions: store, models: services.models).register(on: router)
     // Last, once every route is known.
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))

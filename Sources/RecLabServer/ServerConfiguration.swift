@@ -64,6 +64,12 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int
     /// Seconds a SIGTERM waits for requests in work before it cancels them.
     public var shutdownTimeout: Int
+    /// How long after an answer was shown an event about it is credited to its experiment.
+    public var attributionWindow: Duration
+    /// Days events and exposures are kept; nil: for ever.
+    public var eventRetentionDays: Int?
+    /// Events one client may post per minute; nil: no quota.
+    public var eventQuotaPerMinute: Int?
     /// The offline evaluation the server runs when none is stored, so
     /// `/analytics/model-performance` has scores from the first start; nil: none.
     public var evaluationConfig: String?
@@ -113,6 +119,9 @@ public struct ServerConfiguration: Sendable {
         Variable(name: "IDLE_TIMEOUT", defaultValue: "30", meaning: "seconds a connection may stay silent (idle, mid-header, mid-body)"),
         Variable(name: "MAX_CONNECTIONS", defaultValue: "open-file limit - 256", meaning: "open connections at most; beyond, new ones wait to be accepted"),
         Variable(name: "SHUTDOWN_TIMEOUT", defaultValue: "10", meaning: "seconds SIGTERM waits for requests in work before cancelling them"),
+        Variable(name: "ATTRIBUTION_WINDOW_HOURS", defaultValue: "24", meaning: "hours after an answer was shown in which events about it count for its experiment"),
+        Variable(name: "EVENT_RETENTION_DAYS", defaultValue: "180", meaning: "days events and exposures are kept; 0: for ever"),
+        Variable(name: "EVENT_QUOTA_PER_MINUTE", defaultValue: "20000", meaning: "events one client may post a minute (429 beyond); 0: no quota"),
         Variable(name: "EVALUATION_CONFIG", defaultValue: "experiments/offline/ml-latest-small-chosen.yaml",
                  meaning: "offline evaluation run in the background when none is stored; none: no run"),
         Variable(name: "RECLAB_DATA_DIR", defaultValue: "(unset)", meaning: "data sets to import into an empty database; unset: download"),
@@ -223,6 +232,11 @@ public struct ServerConfiguration: Sendable {
         let connectionRoom = max(16, descriptors - 256)
         maxConnections = try integer("MAX_CONNECTIONS", default: connectionRoom, in: 1...connectionRoom)
         shutdownTimeout = try integer("SHUTDOWN_TIMEOUT", default: 10, in: 1...3600)
+        attributionWindow = .seconds(3600 * (try integer("ATTRIBUTION_WINDOW_HOURS", default: 24, in: 1...8760)))
+        let retention = try integer("EVENT_RETENTION_DAYS", default: 180, in: 0...36_500)
+        eventRetentionDays = retention > 0 ? retention : nil
+        let quota = try integer("EVENT_QUOTA_PER_MINUTE", default: 20_000, in: 0...100_000_000)
+        eventQuotaPerMinute = quota > 0 ? quota : nil
         let evaluation = value("EVALUATION_CONFIG") ?? "experiments/offline/ml-latest-small-chosen.yaml"
         evaluationConfig = evaluation.lowercased() == "none" ? nil : evaluation
     }

@@ -17,15 +17,18 @@ final class StoreGauges: Sendable {
     let models: ModelHost
     let exposures: ExposureLog
     let reports: EvaluationReports
+    let attributionWindow: Duration
     let interval: Duration
     /// When the last refresh started, and the one under way.
     private let refreshes = Mutex<(started: ContinuousClock.Instant?, running: Task<Void, any Error>?)>((nil, nil))
 
-    init(store: any MovieRepository & PreferenceRepository & ExposureRepository, models: ModelHost, exposures: ExposureLog, reports: EvaluationReports, interval: Duration = .seconds(15)) {
+    init(store: any MovieRepository & PreferenceRepository & ExposureRepository, models: ModelHost, exposures: ExposureLog, reports: EvaluationReports, attributionWindow: Duration,
+         interval: Duration = .seconds(15)) {
         self.store = store
         self.models = models
         self.exposures = exposures
         self.reports = reports
+        self.attributionWindow = attributionWindow
         self.interval = interval
     }
 
@@ -60,7 +63,8 @@ final class StoreGauges: Sendable {
         try await exposures.flush()
         for experiment in models.generation?.experiments ?? [] where experiment.status == .running {
             // The report's own check (users in two variants left out), so alert and report agree.
-            let report = ExperimentAnalysis.report(experiment: experiment, activity: try await store.activity(experiment: experiment.id))
+            let activity = try await store.activity(experiment: experiment.id, attributionWindow: attributionWindow)
+            let report = ExperimentAnalysis.report(experiment: experiment, activity: activity.users)
             // No users yet is no evidence of a mismatch: p = 1, so the series exists from the start.
             let p = report.sampleRatio?.pValue ?? 1
             Gauge(label: Metric.experimentSampleRatioPValue.name, dimensions: [("experiment", experiment.id)]).record(p)

@@ -235,8 +235,28 @@ public protocol ExposureRepository: Sendable {
     /// Stores the exposures; one already stored (same request id) is left as it is.
     func record(_ exposures: [Exposure]) async throws
     /// Per variant and user of `experiment`: their exposures and the distinct impressions,
-    /// clicks and watches of movies in those answers (events by the same user only).
-    func activity(experiment: String) async throws -> [VariantUserActivity]
+    /// clicks and watches credited to those answers, and how many events named one of them
+    /// but were not credited.
+    ///
+    /// An event is credited to an answer only when it is the same user's, about a movie that
+    /// answer showed, and received within `attributionWindow` after it was shown (nil: no time
+    /// limit, for replays whose clock is the data's).
+    func activity(experiment: String, attributionWindow: Duration?) async throws -> ExperimentActivity
+    /// Deletes events received and exposures shown before `cutoff`; how many of each.
+    func deleteEvidence(before cutoff: Date) async throws -> (events: Int, exposures: Int)
+}
+
+/// What an experiment's report is computed from.
+public struct ExperimentActivity: Sendable, Equatable {
+    public var users: [VariantUserActivity]
+    /// Events naming one of the experiment's answers that were not credited to it: another
+    /// user's, about a movie it did not show, or outside the attribution window.
+    public var unattributedEvents: Int
+
+    public init(users: [VariantUserActivity], unattributedEvents: Int) {
+        self.users = users
+        self.unattributedEvents = unattributedEvents
+    }
 }
 
 /// One recommendation answer served by an experiment variant.
@@ -247,14 +267,17 @@ public struct Exposure: Sendable, Equatable {
     public var userID: String
     public var surface: String
     public var exposedAt: Date
+    /// The TMDB ids the answer showed: events about other movies are not credited to it.
+    public var movies: [Int]
 
-    public init(requestID: String, experiment: String, variant: String, userID: String, surface: String, exposedAt: Date) {
+    public init(requestID: String, experiment: String, variant: String, userID: String, surface: String, exposedAt: Date, movies: [Int]) {
         self.requestID = requestID
         self.experiment = experiment
         self.variant = variant
         self.userID = userID
         self.surface = surface
         self.exposedAt = exposedAt
+        self.movies = movies
     }
 }
 

@@ -104,6 +104,9 @@ struct Serve: AsyncParsableCommand {
         try await services.start()
         let app = buildApplication(configuration: configuration, services: services, logger: logger, apiKeys: apiKeys)
         var background: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let days = configuration.eventRetentionDays {
+            background.append(.init(service: EvidenceRetention(store: store, days: days, logger: logger)))
+        }
         if let evaluationConfig = configuration.evaluationConfig {
             // A one-off: its end, whatever it is, must not stop the server.
             background.append(.init(

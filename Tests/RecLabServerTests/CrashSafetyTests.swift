@@ -43,7 +43,12 @@ import Testing
                 }
             }
         }
-        try await Task.sleep(for: .milliseconds(1500))
+        // Mid-stream: once both kinds of write are well under way (however loaded the machine).
+        for _ in 0..<600 {
+            let (preferences, events) = (acknowledged.value.values.map(\.count).reduce(0, +), batches.value.acknowledged.count)
+            if preferences >= 100 && events >= 10 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         server.signal(SIGKILL)
         for writer in preferenceWriters { await writer.value }
         for writer in eventWriters { await writer.value }
@@ -52,7 +57,7 @@ import Testing
         let restarted = try ServerProcess(database: database, folder: folder)
         try await restarted.waitUntilReady()
         let promised = acknowledged.value
-        #expect(promised.values.map(\.count).reduce(0, +) > 50, "the writers got going before the kill")
+        #expect(promised.values.map(\.count).reduce(0, +) >= 100, "the writers got going before the kill")
         for (user, ratings) in promised {
             let answer = try #require(await restarted.send("GET", "/users/\(user)/preferences"))
             let stored = (try JSONSerialization.jsonObject(with: answer.body) as? [String: Any])?["preferences"] as? [[String: Any]] ?? []
@@ -61,7 +66,7 @@ import Testing
         }
         // Posting a batch again tells what is stored: all of it (25 duplicates) or none (25 stored).
         let (attempted, acknowledgedBatches) = batches.value
-        #expect(acknowledgedBatches.count > 2)
+        #expect(acknowledgedBatches.count >= 10)
         for batch in attempted {
             let answer = try #require(await restarted.send("POST", "/events", json: Self.batch(batch, movies: movies)))
             let receipt = try #require(try JSONSerialization.jsonObject(with: answer.body) as? [String: Int])

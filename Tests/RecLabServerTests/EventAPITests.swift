@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import TestSupport
@@ -42,6 +43,11 @@ import Testing
         (batch("bad-rating", count: 1, type: "rating"), "events[0].rating: a rating event needs a rating of 0.5 to 5.0 in half steps; nothing was stored"),
         (batch("bad-movie").replacingOccurrences(of: "27205", with: "999999999"), "unknown movie_id 999999999; nothing was stored"),
         (#"{"events": []}"#, "a batch holds 1 to 1000 events, got 0"),
+        (batch(String(repeating: "x", count: 130)), "events[0].event_id: must be 1–128 bytes; nothing was stored"),
+        (batch("long-user").replacingOccurrences(of: "u-long-user", with: String(repeating: "é", count: 40)),
+         "events[0].user_id: must be 1–64 ASCII letters, digits, '_', '-', '.' or '@'; nothing was stored"),
+        (batch("long-request").replacingOccurrences(of: "rec_x", with: String(repeating: "r", count: 65)),
+         "events[0].request_id: must be 1–64 bytes; nothing was stored"),
     ])
     func aBadBatchIsRefusedWholeWithTheEventNamed(body: String, message: String) async throws {
         try await withLiveServer { client in
@@ -49,6 +55,20 @@ import Testing
             #expect(response.status == .unprocessableContent)
             let error = try response.json()["error"] as? [String: Any]
             #expect(error?["message"] as? String == message)
+        }
+    }
+
+    @Test func aClientPastItsEventQuotaGets429AndOthersGoOn() async throws {
+        let prefix = "quota-\(UUID().uuidString.prefix(8))"
+        try await withLiveServer(environment: ["EVENT_QUOTA_PER_MINUTE": "50"]) { client in
+            #expect(try await client.post("/events", json: Self.batch("\(prefix)-a", count: 30)).status == .ok)
+            let over = try await client.post("/events", json: Self.batch("\(prefix)-b", count: 30))
+            #expect(over.status == .tooManyRequests)
+            #expect(over.headers[.retryAfter].flatMap(Int.init).map { (1...60).contains($0) } == true)
+            #expect((try over.json()["error"] as? [String: String])?["code"] == "event_quota")
+            // Nothing of the refused batch was stored, and another client has its own quota.
+            let other = try await client.post("/events", json: Self.batch("\(prefix)-b", count: 30), headers: [HTTPField.Name("X-API-Key")!: "other-client"])
+            #expect(try other.json()["stored"] as? Int == 30)
         }
     }
 

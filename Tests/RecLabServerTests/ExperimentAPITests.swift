@@ -37,7 +37,7 @@ struct ExperimentServer {
             return folder
         }()
         let configuration = try ServerConfiguration {
-            ["HOST": "127.0.0.1", "PORT": "0", "ADMIN_API_KEY": "test-admin-key", "EXPERIMENTS_DIR": folder.path,
+            ["HOST": "127.0.0.1", "PORT": "0", "ADMIN_API_KEY": "test-admin-key", "IDLE_TIMEOUT": "600", "EXPERIMENTS_DIR": folder.path,
              "STRATEGIES_FILE": repositoryFile("experiments/strategies.yaml")][$0]
         }
         let services = RecLabServices(
@@ -177,7 +177,7 @@ struct ExperimentServer {
             for user in 1...5 { _ = try await client.execute(uri: "/users/\(user)/recommendations/personalized", method: .get) }
         }
         // No flush yet: the log's service has not run and no report was asked for.
-        #expect(try await server.services.store.activity(experiment: id).isEmpty)
+        #expect(try await server.services.store.activity(experiment: id, attributionWindow: nil).users.isEmpty)
         let group = ServiceGroup(services: [server.services.exposures], logger: testLogger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -185,7 +185,39 @@ struct ExperimentServer {
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
-        #expect(try await server.services.store.activity(experiment: id).map(\.exposures).reduce(0, +) == 5)
+        #expect(try await server.services.store.activity(experiment: id, attributionWindow: nil).users.map(\.exposures).reduce(0, +) == 5)
+    }
+
+    @Test func onlyTheSameUsersEventsAboutAShownMovieWithinTheWindowAreCreditedTheRestShowAsUnattributed() async throws {
+        let id = "credit-\(UUID().uuidString.prefix(8).lowercased())"
+        let server = try await ExperimentServer.start(experiment: Self.experiment(id))
+        // An answer shown two days ago, outside the 24-hour window.
+        try await server.services.store.record([Exposure(
+            requestID: "\(id)-old", experiment: id, variant: "tuned", userID: "\(id)-old-user", surface: "personalized",
+            exposedAt: Date().addingTimeInterval(-2 * 86_400), movies: [27205])])
+        try await server.run { client in
+            let user = "\(id)-user"
+            let answer = try await client.execute(uri: "/users/\(user)/recommendations/personalized?limit=5", method: .get).json()
+            let requestID = try #require(answer["request_id"] as? String)
+            let shown = try #require(answer["recommendations"] as? [[String: Any]]).compactMap { $0["movie_id"] as? Int }
+            let notShown = try #require([27205, 155, 603, 13, 680].first { !shown.contains($0) })
+            func click(_ name: String, user: String, movie: Int, request: String) -> String {
+                #"{"event_id": "\#(id)-\#(name)", "type": "click", "user_id": "\#(user)", "movie_id": \#(movie), "request_id": "\#(request)", "timestamp": "2026-11-30T10:00:00Z"}"#
+            }
+            let events = [
+                click("real", user: user, movie: shown[0], request: requestID),
+                click("impression", user: user, movie: shown[0], request: requestID).replacingOccurrences(of: "\"click\"", with: "\"impression\""),
+                click("forged-user", user: "\(id)-someone-else", movie: shown[1], request: requestID),
+                click("not-shown", user: user, movie: notShown, request: requestID),
+                click("stale", user: "\(id)-old-user", movie: 27205, request: "\(id)-old"),
+            ]
+            #expect(try await client.post("/events", json: #"{"events": [\#(events.joined(separator: ","))]}"#).status == .ok)
+            let report = try await client.execute(uri: "/experiments/\(id)/report", method: .get).json()
+            let variants = try #require(report["variants"] as? [[String: Any]])
+            #expect(variants.map { $0["clicks"] as? Int ?? -1 }.reduce(0, +) == 1, "only the user's own click on a shown movie")
+            #expect(report["unattributed_events"] as? Int == 3)
+            #expect((report["warnings"] as? [String])?.contains { $0.hasPrefix("3 events named this experiment's answers but were not credited") } == true)
+        }
     }
 
     @Test func aSkewedExposureLogIsFlaggedAsASampleRatioMismatch() async throws {
@@ -195,7 +227,7 @@ struct ExperimentServer {
         let served = Date()
         let exposures = (0..<1_800).map { user in
             Exposure(requestID: "\(id)-\(user)", experiment: id, variant: user < 1_000 ? "tuned" : "plain", userID: "\(id)-user-\(user)",
-                     surface: "personalized", exposedAt: served)
+                     surface: "personalized", exposedAt: served, movies: [])
         }
         try await server.services.store.record(exposures)
         _ = try await server.services.store.record([FeedbackEvent(

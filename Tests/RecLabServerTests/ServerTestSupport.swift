@@ -46,7 +46,7 @@ let testStrategies = StrategyRegistry.standard
 /// once per test process.
 enum LiveServices {
     static let configuration = try! ServerConfiguration {
-        ["HOST": "127.0.0.1", "PORT": "0", "ADMIN_API_KEY": "test-admin-key",
+        ["HOST": "127.0.0.1", "PORT": "0", "ADMIN_API_KEY": "test-admin-key", "IDLE_TIMEOUT": "600",
          "STRATEGIES_FILE": repositoryFile("experiments/strategies.yaml")][$0]
     }
 
@@ -71,7 +71,8 @@ func withLiveServer(
     var configuration = LiveServices.configuration
     if !environment.isEmpty {
         configuration = try ServerConfiguration { name in
-            environment[name] ?? ["HOST": "127.0.0.1", "PORT": "0", "ADMIN_API_KEY": "test-admin-key"][name]
+            // A test's one connection may wait long on a loaded machine: no idle cut unless asked.
+            environment[name] ?? ["HOST": "127.0.0.1", "PORT": "0", "ADMIN_API_KEY": "test-admin-key", "IDLE_TIMEOUT": "600"][name]
         }
     }
     let app = buildApplication(configuration: configuration, services: try await LiveServices.shared(), logger: logger, apiKeys: apiKeys)

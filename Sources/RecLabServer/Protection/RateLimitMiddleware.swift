@@ -19,8 +19,7 @@ struct RateLimitMiddleware: RouterMiddleware {
     let global: RateLimiter?
     let search: RateLimiter?
     let recommendations: RateLimiter?
-    let apiKeyHeader: HTTPField.Name
-    let trustedProxies: Set<String>
+    let clients: ClientIdentity
     private let refusals = HandleCache<String, Counter> { Counter(label: Metric.rateLimited.name, dimensions: [("policy", $0)]) }
 
     init(configuration: ServerConfiguration) {
@@ -31,8 +30,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         global = limiter("default", configuration.rateLimitRequests)
         search = limiter("search", configuration.rateLimitSearch)
         recommendations = limiter("recommendations", configuration.rateLimitRecommendations)
-        apiKeyHeader = HTTPField.Name(configuration.apiKeyHeader)!
-        trustedProxies = configuration.trustedProxies
+        clients = ClientIdentity(configuration)
         // Each configured policy's refusals start at 0, so dashboards see 0 rather than no data.
         for limiter in [global, search, recommendations].compactMap({ $0 }) { _ = refusals(limiter.policy.name) }
     }
@@ -44,7 +42,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         let group = path == "/movies/search" ? search : Self.isRecommendation(path) ? recommendations : nil
         let limiters = [group, global].compactMap { $0 }
         guard !limiters.isEmpty else { return try await next(request, context) }
-        let client = self.client(of: request, context: context)
+        let client = clients.of(request, context: context)
         let now = ContinuousClock.now
         let decisions = limiters.map { $0.admit(client, at: now) }
         // The decision that binds: a refusal, else the policy with the fewest requests left.
@@ -79,7 +77,19 @@ struct RateLimitMiddleware: RouterMiddleware {
         return fields
     }
 
-    private func client(of request: Request, context: Context) -> String {
+}
+
+/// Who a client is, for quotas: its API key when it sends one, else its address.
+struct ClientIdentity: Sendable {
+    let apiKeyHeader: HTTPField.Name
+    let trustedProxies: Set<String>
+
+    init(_ configuration: ServerConfiguration) {
+        apiKeyHeader = HTTPField.Name(configuration.apiKeyHeader)!
+        trustedProxies = configuration.trustedProxies
+    }
+
+    func of(_ request: Request, context: RecLabRequestContext) -> String {
         if let key = request.headers[apiKeyHeader], !key.isEmpty {
             // Keys are not kept in memory: their hash (seeded per process) names the client.
             return "key:\(key.hashValue)"

@@ -45,19 +45,20 @@ final class RateLimiter: Sendable {
         interval = policy.window / policy.limit
     }
 
-    func admit(_ client: String, at now: ContinuousClock.Instant = .now) -> RateLimitDecision {
-        decide(client, at: now, spending: true)
+    /// Spends `cost` requests' worth of the client's quota if it has that much left.
+    func admit(_ client: String, cost: Int = 1, at now: ContinuousClock.Instant = .now) -> RateLimitDecision {
+        decide(client, cost: cost, at: now, spending: true)
     }
 
     /// Where `client` stands without spending anything: whether its next request would pass.
     func standing(of client: String, at now: ContinuousClock.Instant = .now) -> RateLimitDecision {
-        decide(client, at: now, spending: false)
+        decide(client, cost: 1, at: now, spending: false)
     }
 
-    private func decide(_ client: String, at now: ContinuousClock.Instant, spending: Bool) -> RateLimitDecision {
+    private func decide(_ client: String, cost: Int, at now: ContinuousClock.Instant, spending: Bool) -> RateLimitDecision {
         arrivals.withLock { arrivals in
             let next = max(arrivals[client] ?? now, now)
-            let after = next + interval
+            let after = next + interval * cost
             // Allowed while the queue of spent quota fits in the window.
             let allowed = after - now <= policy.window
             if allowed && spending {

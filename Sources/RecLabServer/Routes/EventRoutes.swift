@@ -8,6 +8,9 @@ import RecLabStore
 /// `POST /events`: batches of feedback on recommended movies, stored durably, once each.
 struct EventRoutes {
     let events: any EventRepository
+    /// Events per client a minute (`EVENT_QUOTA_PER_MINUTE`), a batch costing its size; nil: none.
+    let quota: RateLimiter?
+    let clients: ClientIdentity
     static let maximumBatch = 1_000
 
     /// One event as posted; `timestamp` is ISO 8601 or seconds since 1970.
@@ -56,6 +59,14 @@ struct EventRoutes {
         router.post("events") { request, context in
             let batch = try await request.decodeJSON(Batch.self, context: context)
             let parsed = try Self.validate(batch.events)
+            if let quota {
+                let decision = quota.admit(clients.of(request, context: context), cost: parsed.count)
+                guard decision.allowed else {
+                    throw APIError(.tooManyRequests, code: "event_quota",
+                                   message: "this client may post \(quota.policy.limit) events a minute; a batch of \(parsed.count) does not fit now, nothing was stored")
+                        .retrying(after: decision.retryAfterSeconds)
+                }
+            }
             do {
                 let receipt = try await events.record(parsed)
                 for (kind, count) in receipt.storedByKind {
@@ -78,11 +89,12 @@ struct EventRoutes {
             func fail(_ field: String, _ problem: String) -> APIError {
                 APIError(.unprocessableContent, code: "invalid_event", message: "events[\(index)].\(field): \(problem); nothing was stored")
             }
-            guard (1...128).contains(body.eventID.count) else { throw fail("event_id", "must be 1–128 characters") }
+            guard (1...128).contains(body.eventID.utf8.count) else { throw fail("event_id", "must be 1–128 bytes") }
             guard let kind = FeedbackEvent.Kind(rawValue: body.type) else {
                 throw fail("type", "unknown type '\(body.type)' (known: \(FeedbackEvent.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            guard (1...64).contains(body.userID.count) else { throw fail("user_id", "must be 1–64 characters") }
+            guard isValidUserID(body.userID) else { throw fail("user_id", "must be \(userIDRule)") }
+            if let requestID = body.requestID, !(1...64).contains(requestID.utf8.count) { throw fail("request_id", "must be 1–64 bytes") }
             guard body.movieID > 0 else { throw fail("movie_id", "must be a positive TMDB id, got \(body.movieID)") }
             if kind == .rating {
                 guard let rating = body.rating, isHalfStarRating(rating) else { throw fail("rating", "a rating event needs a rating of 0.5 to 5.0 in half steps") }

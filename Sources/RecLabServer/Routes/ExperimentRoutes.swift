@@ -12,6 +12,7 @@ struct ExperimentRoutes {
     let exposures: ExposureLog
     let store: any ExposureRepository
     let reports: EvaluationReports
+    let attributionWindow: Duration
 
     struct Listing: ResponseEncodable {
         struct Variant: Codable {
@@ -68,9 +69,9 @@ struct ExperimentRoutes {
             throw APIError.notFound("no experiment '\(id)' (known: \(known.isEmpty ? "none" : known))", code: "experiment_not_found")
         }
         try await exposures.flush()
-        let activity = try await store.activity(experiment: id)
+        let activity = try await store.activity(experiment: id, attributionWindow: attributionWindow)
         let offline = ExperimentAnalysis.offlineScores(for: experiment, evaluations: try await reports.newestFirst(), registry: models.registry)
-        return ExperimentAnalysis.report(experiment: experiment, activity: activity, offline: offline)
+        return ExperimentAnalysis.report(experiment: experiment, activity: activity.users, unattributedEvents: activity.unattributedEvents, offline: offline)
     }
 
     /// `?format=html` or `json` decides; otherwise a browser (Accept: text/html) gets the page.

@@ -102,9 +102,10 @@ struct Recommender: Sendable {
         }
         if let experiment = response.experiment, let variant = response.variant, let user = response.userID, !forced {
             metrics.assignments([experiment, variant]).increment()
+            // Shown now: a cached answer was generated earlier, but the window runs from now.
             exposures.record(Exposure(
                 requestID: response.requestID, experiment: experiment, variant: variant, userID: user, surface: response.type,
-                exposedAt: response.generatedAt))
+                exposedAt: Date(), movies: response.recommendations.compactMap(\.movieID)))
         }
         return IssuedAnswer(answer: response, encoded: encoded)
     }
