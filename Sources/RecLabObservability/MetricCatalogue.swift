@@ -54,6 +54,11 @@ public enum Metric {
     public static let httpRequestsInFlight = MetricFamily(
         "http_requests_in_flight", .gauge, help: "HTTP requests being handled right now.")
 
+    public static let memoryTableEntries = MetricFamily(
+        "memory_table_entries", .gauge, labels: ["table"],
+        help: "Entries in each bounded in-memory table: the recommendation cache, the exposure buffer, and the per-client tables of rate limits, event quotas and admin failures.")
+    public static let recommendationCacheBytes = MetricFamily(
+        "recommendation_cache_bytes", .gauge, help: "Estimated bytes the recommendation cache holds (bounded by RECOMMENDATION_CACHE_MAX_BYTES).")
     public static let requestsShed = MetricFamily(
         "requests_shed", .counter, labels: ["reason"],
         help: "Requests the server refused or cut short to protect itself: overloaded (503, past MAX_CONCURRENT_REQUESTS and its queue) or timeout (504, past REQUEST_TIMEOUT).")
@@ -117,7 +122,7 @@ public enum Metric {
         "process_start_time", .gauge, unit: "seconds", help: "When the server process started, in seconds since 1970.")
 
     public static let all: [MetricFamily] = [
-        httpRequests, httpRequestDuration, httpRequestsInFlight, requestsShed, rateLimited,
+        httpRequests, httpRequestDuration, httpRequestsInFlight, requestsShed, rateLimited, memoryTableEntries, recommendationCacheBytes,
         recommendationsServed, recommendDuration, recommendationsEmpty, cacheRequests,
         modelFitDuration, modelLastFit, modelItems, modelFactors, catalogueMovies, ratings, usersWithPreferences,
         experimentAssignments, eventsIngested, experimentSampleRatioPValue,

@@ -36,7 +36,7 @@ public struct RecLabServices: Sendable {
     ) {
         // Before any metric object exists: one made earlier would stay bound to the no-op backend.
         if metrics { Observability.bootstrapMetrics() }
-        let cache = RecommendationCache(timeToLive: .seconds(configuration.recommendationCacheTTL))
+        let cache = RecommendationCache(timeToLive: .seconds(configuration.recommendationCacheTTL), maxBytes: configuration.recommendationCacheMaxBytes)
         self.store = store
         self.cache = cache
         catalogue = CatalogueHost(movies: store, logger: logger)
@@ -99,7 +99,7 @@ public func buildApplication(
     GenreRoutes(catalogue: services.catalogue, cacheControl: cacheControl).register(on: router)
     let recommender = Recommender(host: services.models, interactions: store, cache: services.cache, exposures: services.exposures, served: services.served,
         metrics: services.recommendationMetrics)
-    let adminGate = AdminGate(adminKey: configuration.adminAPIKey, trustedProxies: configuration.trustedProxies)
+    let adminGate = AdminGate(adminKey: configuration.adminAPIKey, trustedProxies: configuration.trustedProxies, maxClients: configuration.maxTrackedClients)
     RecommendationRoutes(recommender: recommender, maxRecommendations: configuration.maxRecommendations, adminGate: adminGate).register(on: router)
     UserRoutes(preferences: store, cache: services.cache, exposures: services.exposures).register(on: router)
     AdminRoutes(gate: adminGate, refits: services.refits, experiments: services.experimentReloader).register(on: router)
@@ -108,7 +108,7 @@ public func buildApplication(
         models: services.models, exposures: services.exposures, store: store, reports: services.reports, attributionWindow: configuration.attributionWindow).register(on: router)
     EventRoutes(
         events: store,
-        quota: configuration.eventQuotaPerMinute.map { RateLimiter(RateLimitPolicy(name: "events", limit: $0, window: .seconds(60))) },
+        quota: configuration.eventQuotaPerMinute.map { RateLimiter(RateLimitPolicy(name: "events", limit: $0, window: .seconds(60)), capacity: configuration.maxTrackedClients) },
         clients: ClientIdentity(configuration)
     ).register(on: router)
     AnalyticsRoutes(interactions: store, models: services.models).register(on: router)

@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import RecLabStore
 import ServiceLifecycle
+import Metrics
+import RecLabObservability
 import Synchronization
 
 /// Which variant served which answer, buffered in memory and written in batches every
@@ -16,6 +18,7 @@ public final class ExposureLog: Service, Sendable {
     /// Beyond this many unwritten exposures (a failing disk) the oldest are dropped, so memory stays bounded.
     static let capacity = 200_000
     private let buffer = Mutex<[Exposure]>([])
+    private let buffered = Gauge(label: Metric.memoryTableEntries.name, dimensions: [("table", "exposure_buffer")])
     /// Flushes under way (by ticket), which an erasure waits out.
     private let writing = Mutex<(next: Int, tickets: Set<Int>)>((0, []))
 
@@ -26,12 +29,13 @@ public final class ExposureLog: Service, Sendable {
     }
 
     func record(_ exposure: Exposure) {
-        let dropped = buffer.withLock { buffer in
+        let (dropped, size) = buffer.withLock { buffer in
             buffer.append(exposure)
             let excess = buffer.count - Self.capacity
             if excess > 0 { buffer.removeFirst(excess) }
-            return max(excess, 0)
+            return (max(excess, 0), buffer.count)
         }
+        buffered.record(size)
         if dropped > 0 { logger.warning("exposure buffer full; dropped the oldest", metadata: ["dropped": "\(dropped)"]) }
     }
 
@@ -42,6 +46,7 @@ public final class ExposureLog: Service, Sendable {
             return buffer
         }
         guard !batch.isEmpty else { return }
+        buffered.record(0)
         let ticket = writing.withLock { writing in
             defer { writing.next += 1 }
             writing.tickets.insert(writing.next)

@@ -3,30 +3,41 @@ import Metrics
 import RecLabObservability
 import Synchronization
 
-/// Recent recommendation answers, kept for `RECOMMENDATION_CACHE_TTL` seconds.
+/// Recent recommendation answers, kept for `RECOMMENDATION_CACHE_TTL` seconds, in at most
+/// `RECOMMENDATION_CACHE_MAX_BYTES`.
 ///
 /// Entries made for a user are dropped as soon as that user posts a preference, and
 /// everything is dropped when a refit swaps the models, so the cache never serves an answer
-/// the current models and data would not give.
+/// the current models and data would not give. Past its budget the oldest answers go first:
+/// every entry lives equally long, so insertion order is also expiry order, and a FIFO is
+/// what an LRU would keep, at none of its bookkeeping per hit.
 final class RecommendationCache: Sendable {
     private struct Entry {
         let value: EncodedAnswer
         let expires: ContinuousClock.Instant
         let user: String?
+        let bytes: Int
+        let sequence: Int
     }
 
     private struct State {
         var entries: [String: Entry] = [:]
         var keysByUser: [String: Set<String>] = [:]
+        /// Keys in the order they were stored; an item whose sequence no longer matches its
+        /// entry (replaced or removed since) is skipped.
+        var order: [(key: String, sequence: Int)] = []
+        var head = 0
+        var bytes = 0
+        var nextSequence = 0
     }
 
     let timeToLive: Duration
-    let capacity: Int
+    let maxBytes: Int
     private let state = Mutex(State())
 
-    init(timeToLive: Duration, capacity: Int = 20_000) {
+    init(timeToLive: Duration, maxBytes: Int) {
         self.timeToLive = timeToLive
-        self.capacity = capacity
+        self.maxBytes = maxBytes
     }
 
     var isEnabled: Bool { timeToLive > .zero }
@@ -36,6 +47,8 @@ final class RecommendationCache: Sendable {
     let misses = Atomic(0)
     private let hitCounter = Counter(label: Metric.cacheRequests.name, dimensions: [("cache", "recommendations"), ("result", "hit")])
     private let missCounter = Counter(label: Metric.cacheRequests.name, dimensions: [("cache", "recommendations"), ("result", "miss")])
+    private let entriesGauge = Gauge(label: Metric.memoryTableEntries.name, dimensions: [("table", "recommendation_cache")])
+    private let bytesGauge = Gauge(label: Metric.recommendationCacheBytes.name)
 
     func value(for key: String) -> EncodedAnswer? {
         guard isEnabled else { return nil }
@@ -59,35 +72,60 @@ final class RecommendationCache: Sendable {
     }
 
     var count: Int { state.withLock { $0.entries.count } }
+    var bytes: Int { state.withLock { $0.bytes } }
 
     func store(_ value: EncodedAnswer, for key: String, user: String?) {
         guard isEnabled else { return }
-        let entry = Entry(value: value, expires: .now + timeToLive, user: user)
-        state.withLock { state in
-            if state.entries.count >= capacity {
-                // Full: drop what has expired, and if nothing has, everything (answers are
-                // cheap to recompute; a bounded cache matters more than a warm one).
-                let now = ContinuousClock.now
-                for (key, old) in state.entries where old.expires <= now { Self.remove(key, from: &state) }
-                if state.entries.count >= capacity { state = State() }
-            }
+        // The answer's JSON and its decoded form, about as large again, and the key.
+        let size = 2 * (value.head.count + value.tail.count) + key.utf8.count + 128
+        guard size <= maxBytes else { return }
+        let expires = ContinuousClock.now + timeToLive
+        let (count, bytes) = state.withLock { state in
+            Self.remove(key, from: &state)
+            let entry = Entry(value: value, expires: expires, user: user, bytes: size, sequence: state.nextSequence)
+            state.nextSequence += 1
             state.entries[key] = entry
+            state.bytes += size
+            state.order.append((key, entry.sequence))
             if let user { state.keysByUser[user, default: []].insert(key) }
+            while state.bytes > maxBytes, state.head < state.order.count {
+                let (oldest, sequence) = state.order[state.head]
+                state.head += 1
+                if state.entries[oldest]?.sequence == sequence { Self.remove(oldest, from: &state) }
+            }
+            Self.compact(&state)
+            return (state.entries.count, state.bytes)
         }
+        entriesGauge.record(count)
+        bytesGauge.record(bytes)
     }
 
     func invalidate(user: String) {
         state.withLock { state in
-            for key in state.keysByUser.removeValue(forKey: user) ?? [] { state.entries[key] = nil }
+            for key in state.keysByUser.removeValue(forKey: user) ?? [] { Self.remove(key, from: &state) }
         }
     }
 
     func removeAll() {
         state.withLock { $0 = State() }
+        entriesGauge.record(0)
+        bytesGauge.record(0)
     }
 
     private static func remove(_ key: String, from state: inout State) {
         guard let entry = state.entries.removeValue(forKey: key) else { return }
-        if let user = entry.user { state.keysByUser[user]?.remove(key) }
+        state.bytes -= entry.bytes
+        if let user = entry.user {
+            state.keysByUser[user]?.remove(key)
+            if state.keysByUser[user]?.isEmpty == true { state.keysByUser[user] = nil }
+        }
+    }
+
+    /// Drops consumed and stale order items once they outnumber the live ones, so the order
+    /// stays within a small multiple of the entries however many were invalidated.
+    private static func compact(_ state: inout State) {
+        guard state.order.count - state.head > 2 * state.entries.count + 1024 else { return }
+        state.order = state.order[state.head...].filter { state.entries[$0.key]?.sequence == $0.sequence }
+        state.head = 0
     }
 }

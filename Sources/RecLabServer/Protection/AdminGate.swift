@@ -9,10 +9,10 @@ struct AdminGate: Sendable {
     let trustedProxies: Set<String>
     let failures: RateLimiter
 
-    init(adminKey: String?, trustedProxies: Set<String>, failureLimit: Int = 10) {
+    init(adminKey: String?, trustedProxies: Set<String>, maxClients: Int, failureLimit: Int = 10) {
         self.adminKey = adminKey
         self.trustedProxies = trustedProxies
-        failures = RateLimiter(RateLimitPolicy(name: "admin-failures", limit: failureLimit, window: .seconds(60)), capacity: 10_000)
+        failures = RateLimiter(RateLimitPolicy(name: "admin-failures", limit: failureLimit, window: .seconds(60)), capacity: maxClients)
     }
 
     /// Whether the request carries the admin key; throws 429 for a client that failed too often.

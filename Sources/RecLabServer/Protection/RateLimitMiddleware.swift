@@ -25,7 +25,7 @@ struct RateLimitMiddleware: RouterMiddleware {
     init(configuration: ServerConfiguration) {
         let window = Duration.seconds(configuration.rateLimitWindow)
         func limiter(_ name: String, _ limit: Int?) -> RateLimiter? {
-            limit.map { RateLimiter(RateLimitPolicy(name: name, limit: $0, window: window)) }
+            limit.map { RateLimiter(RateLimitPolicy(name: name, limit: $0, window: window), capacity: configuration.maxTrackedClients) }
         }
         global = limiter("default", configuration.rateLimitRequests)
         search = limiter("search", configuration.rateLimitSearch)

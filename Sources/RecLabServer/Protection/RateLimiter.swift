@@ -1,3 +1,5 @@
+import Metrics
+import RecLabObservability
 import Synchronization
 
 /// How many requests a client may make in a window, under one name (`RateLimit-Policy`).
@@ -38,11 +40,14 @@ final class RateLimiter: Sendable {
     let capacity: Int
     private let interval: Duration
     private let arrivals = Mutex<[String: ContinuousClock.Instant]>([:])
+    private let tracked: Gauge
 
-    init(_ policy: RateLimitPolicy, capacity: Int = 100_000) {
+    init(_ policy: RateLimitPolicy, capacity: Int) {
         self.policy = policy
         self.capacity = capacity
         interval = policy.window / policy.limit
+        tracked = Gauge(label: Metric.memoryTableEntries.name, dimensions: [("table", "clients_" + policy.name.replacingOccurrences(of: "-", with: "_"))])
+        tracked.record(0)
     }
 
     /// Spends `cost` requests' worth of the client's quota if it has that much left.
@@ -56,7 +61,8 @@ final class RateLimiter: Sendable {
     }
 
     private func decide(_ client: String, cost: Int, at now: ContinuousClock.Instant, spending: Bool) -> RateLimitDecision {
-        arrivals.withLock { arrivals in
+        let (decision, size) = arrivals.withLock { arrivals -> (RateLimitDecision, Int?) in
+            let known = arrivals.count
             let next = max(arrivals[client] ?? now, now)
             let after = next + interval * cost
             // Allowed while the queue of spent quota fits in the window.
@@ -70,14 +76,15 @@ final class RateLimiter: Sendable {
             }
             let spent = allowed && spending ? after : next
             let remaining = max(0, Int(((policy.window - (spent - now)) / interval).rounded(.down)))
-            return RateLimitDecision(
+            let decision = RateLimitDecision(
                 policy: policy, allowed: allowed, remaining: remaining, resetSeconds: Self.wholeSeconds(spent - now),
                 retryAfterSeconds: allowed ? 0 : max(1, Self.wholeSeconds(after - now - policy.window)))
+            return (decision, arrivals.count == known ? nil : arrivals.count)
         }
+        // Only when the table changed size: the gauge costs nothing on a known client's request.
+        if let size { tracked.record(size) }
+        return decision
     }
-
-    /// Clients tracked now, for the gauge of per-client tables.
-    var trackedClients: Int { arrivals.withLock { $0.count } }
 
     private static func wholeSeconds(_ duration: Duration) -> Int {
         let (seconds, attoseconds) = duration.components

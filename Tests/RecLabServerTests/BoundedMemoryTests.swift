@@ -1,0 +1,42 @@
+import Foundation
+import HummingbirdTesting
+import RecLabServer
+import TestSupport
+import Testing
+
+@Suite struct BoundedMemoryTests {
+    /// The value of an unlabelled or labelled series in a Prometheus exposition.
+    static func sample(_ series: String, in exposition: String) -> Double? {
+        exposition.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+    }
+
+    @Test func theAnswerCacheStaysWithinItsByteBudgetAndEveryTableIsAGauge() async throws {
+        let configuration = try ServerConfiguration {
+            ["HOST": "127.0.0.1", "PORT": "0", "IDLE_TIMEOUT": "600", "RECOMMENDATION_CACHE_MAX_BYTES": "1048576",
+             "RATE_LIMIT_SEARCH": "1000", "STRATEGIES_FILE": repositoryFile("experiments/strategies.yaml")][$0]
+        }
+        let services = RecLabServices(
+            configuration: configuration, store: try await RealCatalogue.store(), registry: testStrategies,
+            strategies: try StrategyConfiguration.load(path: configuration.strategiesFile, registry: testStrategies), logger: testLogger)
+        try await services.start()
+        try await buildApplication(configuration: configuration, services: services, logger: testLogger).test(.live) { client in
+            // About 5 KB an answer: 400 distinct users' answers are twice the budget.
+            for user in 1...400 {
+                #expect(try await client.execute(uri: "/users/\(user)/recommendations/personalized?limit=20", method: .get).status == .ok)
+            }
+            let exposition = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            let bytes = try #require(Self.sample("reclab_recommendation_cache_bytes", in: exposition))
+            let entries = try #require(Self.sample(#"reclab_memory_table_entries{table="recommendation_cache"}"#, in: exposition))
+            #expect(bytes <= 1_048_576 && bytes > 500_000, "cache bytes \(bytes)")
+            #expect(entries > 50 && entries < 400, "cache entries \(entries): the oldest were dropped, not everything")
+            // The latest answers are the ones kept.
+            let again = try await client.execute(uri: "/users/400/recommendations/personalized?limit=20", method: .get)
+            #expect(again.status == .ok)
+            let after = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(Self.sample(#"reclab_cache_requests_total{cache="recommendations",result="hit"}"#, in: after) ?? 0 >= 1)
+            for table in ["clients_search", "exposure_buffer"] {
+                #expect(after.contains(#"reclab_memory_table_entries{table="\#(table)"}"#), "\(table)")
+            }
+        }
+    }
+}
