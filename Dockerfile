@@ -44,27 +44,32 @@ RUN apt-get update \
 
 # A fixed numeric id, so Kubernetes' runAsNonRoot can check it and volumes can be chowned to it.
 RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /app --shell /usr/sbin/nologin reclab \
-    && mkdir -p /app/data \
-    && chown reclab:reclab /app/data
+    && mkdir -p /app/data /shared/datasets \
+    && chown reclab:reclab /app/data /shared/datasets
 
 WORKDIR /app
 COPY --from=build /staging/ /app/
-# The strategy instances and A/B experiments the server reads at start (and on SIGHUP);
-# Kubernetes mounts its ConfigMap over this folder.
-COPY experiments/*.yaml /app/experiments/
+# The strategy instances and A/B experiments the server reads at start (and on SIGHUP), and
+# the offline evaluation configs (offline/).
+COPY experiments/ /app/experiments/
 
-# Everything the server writes goes to /app/data: the SQLite file (the seed's path), the
-# downloaded data sets and the hashed API keys. The rest of the file system can be read-only.
+# The folders mirror a checkout: /app is the repository root (the working directory, against
+# which relative paths resolve) and /shared/datasets the data sets beside it, which the offline
+# evaluation configs name as ../shared/datasets. The first start downloads the data sets there
+# (or finds them mounted there, RECLAB_DATA_DIR=/shared/datasets), and the evaluation the server
+# runs when none is stored (EVALUATION_CONFIG) then reads the same data. Everything else the
+# server writes goes to /app/data: the SQLite file (the seed's path) and the hashed API keys.
+# The rest of the file system can be read-only.
 ENV PATH=/app:$PATH \
     PORT=8013 \
     DATABASE_URL=/app/data/movie_recommendation.db \
-    RECLAB_CACHE_DIR=/app/data/cache \
+    RECLAB_CACHE_DIR=/shared/datasets \
     STRATEGIES_FILE=/app/experiments/strategies.yaml \
     EXPERIMENTS_DIR=/app/experiments
 # DL3064 takes the name for a secret; it is the path of a file of key hashes (`reclab keys`).
 # hadolint ignore=DL3064
 ENV API_KEYS_FILE=/app/data/api_keys.txt
-VOLUME ["/app/data"]
+VOLUME ["/app/data", "/shared/datasets"]
 
 USER 10001:10001
 EXPOSE 8013
