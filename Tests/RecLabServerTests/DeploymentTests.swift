@@ -1,4 +1,5 @@
 import Foundation
+import RecLabServer
 import TestSupport
 import Testing
 import Yams
@@ -108,7 +109,8 @@ import Yams
         let user = try #require(image.arguments("USER").first?.split(separator: ":").first.flatMap { Int($0) })
         let environment = image.environment
         let dataFolder = try #require(environment["DATABASE_URL"].map { URL(fileURLWithPath: $0).deletingLastPathComponent().path })
-        #expect(image.arguments("VOLUME").joined().contains("\"\(dataFolder)\""), "the database is not on the image's volume")
+        let imageVolumes = Set(image.volumes)
+        #expect(imageVolumes == [dataFolder, try #require(environment["RECLAB_CACHE_DIR"])], "the database and the downloads are the image's volumes")
 
         let deployment = try Self.yaml("deploy/kubernetes/deployment.yaml")
         let template = try #require((deployment["spec"] as? [String: Any])?["template"] as? [String: Any])
@@ -122,19 +124,41 @@ import Yams
         #expect((container["ports"] as? [[String: Any]])?.first?["containerPort"] as? Int == port)
         let mounts = try #require(container["volumeMounts"] as? [[String: Any]])
         let volumes = try #require(pod["volumes"] as? [[String: Any]])
-        func mountPath(ofVolumeWith key: String) -> String? {
+        func mountPaths(ofVolumeWith key: String) -> [String] {
             let name = volumes.first { $0[key] != nil }?["name"] as? String
-            return mounts.first { $0["name"] as? String == name }?["mountPath"] as? String
+            return mounts.filter { $0["name"] as? String == name }.compactMap { $0["mountPath"] as? String }
         }
-        #expect(mountPath(ofVolumeWith: "persistentVolumeClaim") == dataFolder)
-        #expect(mountPath(ofVolumeWith: "configMap") == environment["EXPERIMENTS_DIR"])
+        #expect(Set(mountPaths(ofVolumeWith: "persistentVolumeClaim")) == imageVolumes)
+        let settings = Dictionary(uniqueKeysWithValues: (container["env"] as? [[String: Any]] ?? []).compactMap { variable in
+            (variable["name"] as? String).flatMap { name in (variable["value"] as? String).map { (name, $0) } }
+        })
+        let experiments = try #require(mountPaths(ofVolumeWith: "configMap").first)
+        #expect(settings["EXPERIMENTS_DIR"] == experiments)
+        #expect(settings["STRATEGIES_FILE"] == experiments + "/strategies.yaml")
 
         let services = try Self.composeServices()
         let (name, reclab) = try #require(services.first { $0.value["build"] != nil })
         #expect((reclab["ports"] as? [String])?.contains { $0.hasSuffix(":\(port)") } == true)
-        #expect((reclab["volumes"] as? [String])?.contains { $0.hasSuffix(":\(dataFolder)") } == true)
+        let composeVolumes = (reclab["volumes"] as? [String] ?? []).compactMap { $0.split(separator: ":").dropFirst().first.map(String.init) }
+        #expect(Set(composeVolumes) == imageVolumes)
         let scrape = try Self.text("deploy/compose/prometheus.yml")
         #expect(scrape.contains("\"\(name):\(port)\""), "the compose Prometheus does not scrape \(name):\(port)")
+    }
+
+    /// With no evaluation stored, the server evaluates EVALUATION_CONFIG (default: the
+    /// repository's chosen one) in the background; its paths are relative to the working
+    /// directory, and the data must be the data sets the first start downloaded. (A link to
+    /// them would not do: the importer does not follow a link to a folder.)
+    @Test func backgroundEvaluationFindsItsConfigAndTheDownloadedDataInTheImage() throws {
+        let image = try Dockerfile(Self.text("Dockerfile")).runtime
+        let workingDirectory = try #require(image.arguments("WORKDIR").last)
+        let config = try #require(try ServerConfiguration { _ in nil }.evaluationConfig)
+        #expect(image.arguments("COPY").contains("experiments/ \(workingDirectory)/experiments/"), "the image lacks \(config)")
+
+        let datasets = try #require(try Self.yaml(config)["datasets"] as? String)
+        let resolved = URL(fileURLWithPath: workingDirectory).appending(path: datasets).standardizedFileURL.path
+        let cache = try #require(image.environment["RECLAB_CACHE_DIR"])
+        #expect(resolved == cache, "\(config) reads \(datasets), \(resolved) in the image, which is not where RECLAB_CACHE_DIR (\(cache)) keeps the download")
     }
 
     /// The runtime stage installs no Swift toolchain, so the image's binary must be linked with
@@ -375,6 +399,11 @@ extension [Dockerfile.Instruction] {
                 return words[(install + 1)...].filter { !$0.hasPrefix("-") }
             }
         }
+    }
+
+    /// The folders of the stage's `VOLUME ["…", …]`.
+    var volumes: [String] {
+        arguments("VOLUME").flatMap { (try? JSONDecoder().decode([String].self, from: Data($0.utf8))) ?? [] }
     }
 
     /// The stage's `ENV NAME=value …` settings.
