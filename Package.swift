@@ -132,6 +132,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // DeploymentTests read the compose file and Kubernetes manifests.
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
     ]

@@ -3,8 +3,8 @@
 # by the README's commands and by .ci/run; safe to run again.
 set -euo pipefail
 # chromium and python3: the evaluation report test renders the HTML report to PNG and checks it.
-# wrk: scripts/bench-http.sh loads the server over HTTP.
-packages=(libsqlite3-dev libopenblas-dev libcurl4-openssl-dev chromium python3 wrk)
+# python3-venv: the tools' virtual environment below. wrk: scripts/bench-http.sh loads the server.
+packages=(libsqlite3-dev libopenblas-dev libcurl4-openssl-dev chromium python3 python3-venv wrk)
 # prometheus (with promtool): the observability tests check the exposition and the alerting
 # rules with promtool and scrape a running server with a real Prometheus. Its recommended
 # exporters are not needed.
@@ -27,3 +27,19 @@ mapfile -t wanted < <(missing "${packages[@]}")
 install "${wanted[@]}"
 mapfile -t wanted < <(missing "${bare[@]}")
 [ ${#wanted[@]} -eq 0 ] || install --no-install-recommends "${wanted[@]}"
+
+# Python tools from PyPI (scripts/requirements-tools.txt, every version pinned) in .venv/ at the
+# repository root, git-ignored: hadolint and kubernetes-validate for the deployment tests,
+# schemathesis for fuzzing. Debian's python3, so the set does not depend on the user's PATH.
+# Reinstalled only when the requirement list changes (its hash is stamped in the venv).
+root="$(cd "$(dirname "$0")/.." && pwd)"
+venv="$root/.venv"
+requirements="$root/scripts/requirements-tools.txt"
+stamp="$venv/requirements.sha256"
+wanted_hash="$(sha256sum < "$requirements")"
+if ! "$venv/bin/python" -c '' 2>/dev/null || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted_hash" ]; then
+  echo "installing the Python tools of $requirements into $venv" >&2
+  /usr/bin/python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+  echo "$wanted_hash" > "$stamp"
+fi
