@@ -126,6 +126,7 @@ public func buildRouter(
     ExperimentRoutes(models: services.models, exposures: services.exposures, store: store, reports: services.reports).register(on: router)
     EventRoutes(events: store).register(on: router)
     AnalyticsRoutes(interactions: store, models: services.models).register(on: router)
+    DocsRoutes(documentation: .bundled).register(on: router)
     // Last, once every route is known.
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     return router
