@@ -66,7 +66,8 @@ summary=$work/fuzz.md
   echo "# Fuzz run (schemathesis)"
   echo
   echo "\`scripts/fuzz.sh\` with \`FUZZ_EXAMPLES=$EXAMPLES\`: schemathesis against a release build of RecLab on the"
-  echo "real data sets, every operation of \`/openapi.json\`, with the admin key on every request."
+  echo "real data sets, every operation of \`/openapi.json\` (schemathesis leaves out \`/openapi.json\` itself, the"
+  echo "document it reads), with the admin key on every request."
   echo
   echo "| | |"
   echo "| --- | --- |"
@@ -84,7 +85,8 @@ summary=$work/fuzz.md
   echo
   echo '```'
   # From its summary header on: the per-phase counts, failures (if any) and totals.
-  awk '/SUMMARY|FAILURES|ERRORS/ {on=1} on' "$work/schemathesis.log" | grep -v '^\s*$' | cut -c1-160 | tail -80
+  # (Less the report's scratch path, which means nothing once the run is over.)
+  awk '/SUMMARY|FAILURES|ERRORS/ {on=1} on' "$work/schemathesis.log" | grep -v -e '^\s*$' -e 'Reports:' -e 'JUnit:' | cut -c1-160 | tail -80
   echo '```'
 } >"$summary"
 cat "$summary"
