@@ -98,6 +98,9 @@ import Testing
             .init(method: .post, uri: "/users/\(user)/preferences", body: #"{"rating": 4}"#, status: 400),
             .init(method: .post, uri: "/users/\(user)/preferences", body: "not json", status: 400),
             .init(uri: "/users/\(user)/preferences", status: 200),
+            .init(method: .delete, uri: "/users/\(user)/preferences/603", status: 204),
+            .init(method: .delete, uri: "/users/\(user)/preferences/603", status: 404),
+            .init(method: .delete, uri: "/users/bad%20id/preferences/603", status: 400),
             .init(method: .post, uri: "/events", body: #"{"events": [\#(event)]}"#, status: 200),
             .init(method: .post, uri: "/events", body: #"{"events": [\#(event)]}"#, status: 200),
             .init(method: .post, uri: "/events", body: #"{"events": []}"#, status: 422),
@@ -116,6 +119,8 @@ import Testing
             .init(uri: "/analytics/user-behavior/42", status: 200),
             .init(uri: "/analytics/user-behavior/\(user)", status: 200),
             .init(uri: "/analytics/user-behavior/nobody-at-all", status: 404),
+            .init(method: .delete, uri: "/users/\(user)", status: 200),
+            .init(method: .delete, uri: "/users/bad%20id", status: 400),
             .init(uri: "/health", status: 200),
             .init(uri: "/health/ready", status: 200),
             .init(uri: "/health/detailed", status: 200),
@@ -224,6 +229,9 @@ import Testing
         var problems: [String] = []
         if case .object(let headers)? = response["headers"] {
             for name in headers.keys where answer.headers[HTTPField.Name(name)!] == nil { problems.append("documented header \(name) is missing") }
+        }
+        guard response["content"] != nil else {
+            return problems + (answer.body.isEmpty ? [] : ["a body where the document gives none"])
         }
         let mediaType = answer.headers[.contentType]?.split(separator: ";").first.map(String.init) ?? "(none)"
         guard let schema = response["content"]?[mediaType]?["schema"] else { return problems + ["content type \(mediaType) is not documented"] }
