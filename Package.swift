@@ -82,7 +82,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The OpenAPI document and the documentation pages with their assets.
+            // Copied as they are, not as a `Resources` folder: Foundation on Linux takes a
+            // bundle with one for the macOS layout and looks one level too deep.
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/docs")]
         ),
         .executableTarget(
             name: "reclab",

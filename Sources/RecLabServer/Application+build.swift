@@ -70,6 +70,25 @@ public func buildApplication(
     instrumented: Bool = true,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(configuration: configuration, services: services, apiKeys: apiKeys, instrumented: instrumented),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [ClientDepartureHandler(), MalformedRequestAnswer()], idleTimeout: .seconds(Int64(configuration.idleTimeout)))),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "RecLab",
+            availableConnectionsDelegate: .maximum(configuration.maxConnections, logger: logger)),
+        onServerRunning: onServerRunning,
+        logger: logger)
+}
+
+/// The router with every middleware and route of the API, in order; public so the contract
+/// test can compare its routes with the OpenAPI document.
+public func buildRouter(
+    configuration: ServerConfiguration,
+    services: RecLabServices,
+    apiKeys: APIKeyFile? = nil,
+    instrumented: Bool = true
+) -> Router<RecLabRequestContext> {
     let router = Router(context: RecLabRequestContext.self)
     // Off only for the overhead benchmark's baseline: no request ids, counters or log lines.
     if instrumented { router.add(middleware: ObservabilityMiddleware()) }
@@ -112,15 +131,8 @@ public func buildApplication(
         clients: ClientIdentity(configuration)
     ).register(on: router)
     AnalyticsRoutes(interactions: store, models: services.models).register(on: router)
+    DocsRoutes(documentation: .bundled).register(on: router)
     // Last, once every route is known.
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
-    return Application(
-        router: router,
-        server: .http1(configuration: .init(
-            additionalChannelHandlers: [ClientDepartureHandler(), MalformedRequestAnswer()], idleTimeout: .seconds(Int64(configuration.idleTimeout)))),
-        configuration: .init(
-            address: .hostname(configuration.host, port: configuration.port), serverName: "RecLab",
-            availableConnectionsDelegate: .maximum(configuration.maxConnections, logger: logger)),
-        onServerRunning: onServerRunning,
-        logger: logger)
+    return router
 }
