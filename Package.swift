@@ -25,6 +25,8 @@ let package = Package(
     targets: [
         // OpenBLAS (CBLAS + LAPACK's Fortran symbols) from Debian's libopenblas-dev.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        // glibc's <malloc.h>: `reclab serve` caps its malloc arenas (see Serve.run).
+        .systemLibrary(name: "CGlibcMalloc", path: "Sources/CGlibcMalloc"),
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
         .target(name: "RecLabCore"),
         .target(name: "RecLabStore", dependencies: ["RecLabCore"]),
@@ -91,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "reclab",
             dependencies: [
-                "RecLabServer", "RecLabCore", "RecLabEvaluation", "RecLabSQLite", "RecLabExperiments", "RecLabStrategies",
+                "RecLabServer", "RecLabCore", "RecLabEvaluation", "RecLabSQLite", "RecLabExperiments", "RecLabStrategies", "CGlibcMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -76,8 +76,8 @@ final class RecommendationCache: Sendable {
 
     func store(_ value: EncodedAnswer, for key: String, user: String?) {
         guard isEnabled else { return }
-        // The answer's JSON and its decoded form, about as large again, and the key.
-        let size = 2 * (value.head.count + value.tail.count) + key.utf8.count + 128
+        // The answer's JSON, its summary (a few strings and the movie ids) and the key.
+        let size = value.head.count + value.tail.count + 8 * value.summary.movies.count + key.utf8.count + 256
         guard size <= maxBytes else { return }
         let expires = ContinuousClock.now + timeToLive
         let (count, bytes) = state.withLock { state in
@@ -122,9 +122,10 @@ final class RecommendationCache: Sendable {
     }
 
     /// Drops consumed and stale order items once they outnumber the live ones, so the order
-    /// stays within a small multiple of the entries however many were invalidated.
+    /// stays within a small multiple of the entries however many answers were stored or
+    /// invalidated (an order that only ever grew was the soak run's leak).
     private static func compact(_ state: inout State) {
-        guard state.order.count - state.head > 2 * state.entries.count + 1024 else { return }
+        guard state.order.count > 2 * state.entries.count + 1024 else { return }
         state.order = state.order[state.head...].filter { state.entries[$0.key]?.sequence == $0.sequence }
         state.head = 0
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import RecLabEvaluation
@@ -49,6 +50,7 @@ import Testing
             #expect(try json.json()["name"] as? String == "tiny")
             let html = try await client.execute(uri: "/evaluations/\(output.report.id)/report", method: .get)
             #expect(html.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(html.headers[HTTPField.Name("Content-Security-Policy")!]?.hasPrefix("default-src 'none'") == true)
             #expect(String(buffer: html.body).contains("<svg"))
             #expect(try await client.execute(uri: "/evaluations/nope", method: .get).status == .notFound)
         }

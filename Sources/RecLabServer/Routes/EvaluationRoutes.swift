@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import RecLabCore
 import RecLabEvaluation
@@ -95,7 +96,7 @@ struct EvaluationRoutes {
         }
         router.get("evaluations/:id/report") { _, context in
             let stored = try await find(context.parameters.get("id") ?? "")
-            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: stored.html)))
+            return Response.reportPage(stored.html)
         }
         router.get("analytics/model-performance") { request, context -> Response in
             guard let latest = try await evaluations.evaluations().first else {
@@ -143,4 +144,20 @@ extension JSONDecoder {
         decoder.dateDecodingStrategy = .iso8601
         return decoder
     }()
+}
+
+extension Response {
+    /// A report page: self-contained HTML (inline styles and SVG, no script), under a
+    /// Content-Security-Policy that lets it load nothing, so a crafted title or parameter in a
+    /// report could never run or fetch anything.
+    static func reportPage(_ html: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/html; charset=utf-8",
+                HTTPField.Name("Content-Security-Policy")!:
+                    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
 }

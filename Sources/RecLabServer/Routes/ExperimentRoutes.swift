@@ -50,8 +50,7 @@ struct ExperimentRoutes {
         router.get("experiments/:id/report") { request, context in
             let report = try await report(id: context.parameters.get("id") ?? "")
             if try wantsHTML(request) {
-                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                                body: .init(byteBuffer: ByteBuffer(string: ExperimentHTMLReport.render(report))))
+                return Response.reportPage(ExperimentHTMLReport.render(report))
             }
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: try EvaluationJob.reportEncoder.encode(report))))

@@ -58,7 +58,7 @@ struct RecommendationRoutes {
             throw APIError(error)
         }
         // The answer's stored JSON with this showing's request id spliced in.
-        let id = issued.answer.requestID
+        let id = issued.requestID
         var body = ByteBuffer()
         body.reserveCapacity(issued.encoded.head.count + id.utf8.count + issued.encoded.tail.count)
         body.writeBytes(issued.encoded.head)

@@ -1,32 +1,53 @@
 import Foundation
 
-/// A recommendation answer with its JSON encoded once, when the answer is made: the bytes
-/// before and after its `request_id`, which every showing fills in with its own id. A cached
-/// answer is then served as bytes, never encoded again.
+/// A recommendation answer with its JSON encoded once, when the answer is made, split around
+/// its `request_id`, which every showing fills in with its own id. A cached answer is then
+/// served as bytes, never encoded again.
+///
+/// It keeps the JSON in one buffer and of the answer only what a showing needs, not the
+/// decoded answer: a cache of many thousands of answers that churns must not leave glibc's
+/// heaps fragmented by a score of small strings per answer (benchmarks/soak.md).
 struct EncodedAnswer: Sendable {
-    /// The answer, its `requestID` not yet set.
-    let answer: RecommendationResponse
+    /// What serving a showing needs to know: metrics labels and the exposure's fields.
+    struct Summary: Sendable {
+        let surface: String
+        let strategy: String
+        let experiment: String?
+        let variant: String?
+        let userID: String?
+        /// The TMDB ids shown, for the exposure (a movie without one is shown but not listed).
+        let movies: [Int]
+        let isEmpty: Bool
+    }
+
+    let summary: Summary
+    /// The whole JSON with an empty `request_id`; `split` is where the id goes.
+    private let json: Data
+    private let split: Int
+
     /// The JSON up to the opening quote of the `request_id` value, and from its closing quote.
-    let head: Data
-    let tail: Data
+    var head: Data { json.prefix(split) }
+    var tail: Data { json.suffix(from: json.startIndex + split) }
 
     init(_ answer: RecommendationResponse, encoder: JSONEncoder) throws {
-        // A marker no title or reason can hold: the key and a fresh random value.
-        var marked = answer
-        marked.requestID = "marker-" + UUID().uuidString
-        let json = try encoder.encode(marked)
-        let needle = Data("\"request_id\":\"\(marked.requestID)\"".utf8)
-        guard let range = json.firstRange(of: needle) else {
+        var blank = answer
+        blank.requestID = ""
+        let encoded = try encoder.encode(blank)
+        let needle = Data(#""request_id":"""#.utf8)
+        guard let range = encoded.firstRange(of: needle) else {
             preconditionFailure("an encoded answer always holds its request_id")
         }
-        self.answer = answer
-        head = json[..<(range.lowerBound + needle.count - marked.requestID.utf8.count - 1)]
-        tail = json[(range.upperBound - 1)...]
+        // An exact-size copy: the encoder's buffer may carry spare capacity.
+        json = Data(encoded)
+        split = range.upperBound - 1 - encoded.startIndex
+        summary = Summary(
+            surface: answer.type, strategy: answer.strategy, experiment: answer.experiment, variant: answer.variant, userID: answer.userID,
+            movies: answer.recommendations.compactMap(\.movieID), isEmpty: answer.recommendations.isEmpty)
     }
 }
 
-/// One showing of an answer: the answer with its own `request_id`, and its JSON.
+/// One showing of an answer: its own `request_id` and the answer's JSON.
 struct IssuedAnswer: Sendable {
-    let answer: RecommendationResponse
+    let requestID: String
     let encoded: EncodedAnswer
 }

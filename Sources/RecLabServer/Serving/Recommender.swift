@@ -93,21 +93,21 @@ struct Recommender: Sendable {
     /// events must be able to tell apart) and logs the exposure when an experiment served it;
     /// a QA-forced variant is no exposure, or it would skew the split.
     private func issue(_ encoded: EncodedAnswer, forced: Bool) -> IssuedAnswer {
-        var response = encoded.answer
-        response.requestID = "rec_" + UUID().uuidString.lowercased()
+        let requestID = "rec_" + UUID().uuidString.lowercased()
+        let answer = encoded.summary
         served.answers.add(1, ordering: .relaxed)
-        metrics.served([response.type, response.strategy, response.experiment ?? "none", response.variant ?? "none"]).increment()
-        if response.recommendations.isEmpty {
-            metrics.empty([response.type, response.strategy]).increment()
+        metrics.served([answer.surface, answer.strategy, answer.experiment ?? "none", answer.variant ?? "none"]).increment()
+        if answer.isEmpty {
+            metrics.empty([answer.surface, answer.strategy]).increment()
         }
-        if let experiment = response.experiment, let variant = response.variant, let user = response.userID, !forced {
+        if let experiment = answer.experiment, let variant = answer.variant, let user = answer.userID, !forced {
             metrics.assignments([experiment, variant]).increment()
             // Shown now: a cached answer was generated earlier, but the window runs from now.
             exposures.record(Exposure(
-                requestID: response.requestID, experiment: experiment, variant: variant, userID: user, surface: response.type,
-                exposedAt: Date(), movies: response.recommendations.compactMap(\.movieID)))
+                requestID: requestID, experiment: experiment, variant: variant, userID: user, surface: answer.surface,
+                exposedAt: Date(), movies: answer.movies))
         }
-        return IssuedAnswer(answer: response, encoded: encoded)
+        return IssuedAnswer(requestID: requestID, encoded: encoded)
     }
 
     /// The user surface an experiment enrolling this user runs on (personalized first), and
