@@ -43,3 +43,7 @@ if ! "$venv/bin/python" -c '' 2>/dev/null || [ "$(cat "$stamp" 2>/dev/null)" != 
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
   echo "$wanted_hash" > "$stamp"
 fi
+
+# The Swagger UI and ReDoc assets the server bundles (git-ignored, 1-2 MB each), from PyPI,
+# checked against pinned sums; fetched only when one is missing or differs.
+"$root/scripts/update-docs-assets.sh" --if-needed

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Re-fetches the Swagger UI and ReDoc assets that /docs and /redoc serve from the PyPI wheel
+# Fetches the Swagger UI and ReDoc assets that /docs and /redoc serve from the PyPI wheel
 # fastapi-offline (which vendors swagger-ui-dist 5 and redoc 2), checks them against the sums
-# pinned here and copies them into the server's resources. To move to a new wheel, change the
+# pinned here and copies them into the server's resources, before the build bundles them.
+# They are 1-2 MB each and git-ignored: scripts/setup.sh runs this when one is missing or
+# differs, so a clone gets them from the registry, not from the repository. To move to a new wheel, change the
 # version and the sums together, and say so in Sources/RecLabServer/Resources/docs/README.md.
 # (The wheel's favicon.png is FastAPI's logo, so RecLab's pages do not use it.)
 set -euo pipefail
@@ -16,8 +18,18 @@ declare -A sums=(
 target=Sources/RecLabServer/Resources/docs/assets
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+if [ "${1:-}" = --if-needed ]; then
+  missing=false
+  for name in "${!sums[@]}"; do
+    echo "${sums[$name]}  $target/$name" | sha256sum --check --quiet --status 2>/dev/null || missing=true
+  done
+  $missing || exit 0
+fi
 
-python3 -m pip download --quiet --no-deps --dest "$work" "fastapi-offline==$version"
+# The tools' virtual environment (scripts/setup.sh) has pip; Debian's python3 may not.
+python=.venv/bin/python
+[ -x "$python" ] || python=python3
+"$python" -m pip download --quiet --no-deps --dest "$work" "fastapi-offline==$version"
 wheel="$work/fastapi_offline-$version-py3-none-any.whl"
 echo "$wheel_sha256  $wheel" | sha256sum --check --quiet
 python3 -m zipfile -e "$wheel" "$work/unpacked"
