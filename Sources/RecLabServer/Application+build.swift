@@ -47,7 +47,7 @@ public struct RecLabServices: Sendable {
             recommendationMetrics.prime(strategies, generation)
         }
         refits = RefitService(catalogue: catalogue, host: models, interval: configuration.refitInterval.map { .seconds($0) }, logger: logger)
-        experimentReloader = ExperimentReloader(configuration: configuration, models: models, logger: logger)
+        experimentReloader = ExperimentReloader(configuration: configuration, refits: refits, logger: logger)
         exposures = ExposureLog(store: store, logger: logger)
         reports = EvaluationReports(store: store)
         gauges = StoreGauges(store: store, models: models, exposures: exposures, reports: reports, attributionWindow: configuration.attributionWindow)
@@ -61,7 +61,8 @@ public struct RecLabServices: Sendable {
 }
 
 /// Assembles the HTTP application: one place where every route group is registered, used by
-/// `reclab serve` and by the tests alike.
+/// `reclab serve` and by the tests alike. The refit service runs inside it, so refits asked
+/// for over HTTP happen wherever the routes are served, and end when the server stops.
 public func buildApplication(
     configuration: ServerConfiguration,
     services: RecLabServices,
@@ -77,6 +78,7 @@ public func buildApplication(
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "RecLab",
             availableConnectionsDelegate: .maximum(configuration.maxConnections, logger: logger)),
+        services: [services.refits],
         onServerRunning: onServerRunning,
         logger: logger)
 }

@@ -6,15 +6,15 @@ import ServiceLifecycle
 import UnixSignals
 
 /// Reloads the experiment files (`POST /admin/experiments/reload`, SIGHUP): an invalid set is
-/// refused and the running one keeps serving.
+/// refused and the running one keeps serving; a valid one is fitted in the background.
 public struct ExperimentReloader: Sendable {
     let configuration: ServerConfiguration
-    let models: ModelHost
+    let refits: RefitService
     let logger: Logger
 
-    public init(configuration: ServerConfiguration, models: ModelHost, logger: Logger) {
+    public init(configuration: ServerConfiguration, refits: RefitService, logger: Logger) {
         self.configuration = configuration
-        self.models = models
+        self.refits = refits
         self.logger = logger
     }
 
@@ -23,13 +23,14 @@ public struct ExperimentReloader: Sendable {
         try ExperimentFile.loadAll(folder: configuration.experimentsDirectory, registry: registry)
     }
 
-    /// The new set, live once its variants are fitted. Throws `ConfigurationError` (the old
-    /// set stays) or returns false when a refit was already running.
-    public func reload() async throws -> [Experiment]? {
+    /// The new set, checked and queued: it goes live once its variants are fitted, which takes
+    /// as long as a refit, so nobody waits for it. Throws `ConfigurationError` (the old set
+    /// stays) or returns nil when a refit is already running or waiting.
+    public func reload() throws -> [Experiment]? {
         // The registry the models are built from, so a set that loads here also fits.
-        let experiments = try Self.load(configuration, registry: models.registry)
-        guard try await models.reload(experiments: experiments) else { return nil }
-        logger.info("experiments reloaded", metadata: ["experiments": "\(experiments.map(\.id).joined(separator: ", "))"])
+        let experiments = try Self.load(configuration, registry: refits.host.registry)
+        guard refits.request(.reload(experiments)) else { return nil }
+        logger.info("experiment reload started", metadata: ["experiments": "\(experiments.map(\.id).joined(separator: ", "))"])
         return experiments
     }
 }
@@ -45,7 +46,9 @@ public struct ExperimentReloadService: Service {
     public func run() async throws {
         for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
             do {
-                _ = try await reloader.reload()
+                if try reloader.reload() == nil {
+                    reloader.logger.error("experiment reload refused: a refit is running; send SIGHUP again when it ends")
+                }
             } catch {
                 reloader.logger.error("experiment reload refused; the previous experiments keep serving", metadata: ["error": "\(error)"])
             }

@@ -1,67 +1,97 @@
 import Foundation
 import Logging
+import RecLabExperiments
 import ServiceLifecycle
 import Synchronization
 
-/// Reloads the catalogue and refits the models when asked (`POST /admin/refit`) and every
-/// `REFIT_INTERVAL` seconds, so movies imported meanwhile are served and learnt from; a
-/// service of the server's group: it ends with the server, never outliving shutdown.
+/// Refits the models in the background: on `POST /admin/refit` and every `REFIT_INTERVAL`
+/// seconds (reloading the catalogue first, so movies imported meanwhile are served and learnt
+/// from), and for a new experiment set (`POST /admin/experiments/reload`, SIGHUP). One job at
+/// a time; a service of the application: shutdown waits for the job under way.
 public final class RefitService: Service, Sendable {
+    /// What a job refits for.
+    enum Job: Sendable {
+        /// The catalogue and the training data as they are now.
+        case refit
+        /// A new experiment set, live once its variants are fitted.
+        case reload([Experiment])
+    }
+
+    private struct State {
+        /// How many applications run the service: tests serve several on the same models.
+        var runners = 0
+        /// The job under way, if any; jobs never overlap.
+        var job: Task<Void, Never>?
+    }
+
     let catalogue: CatalogueHost
     let host: ModelHost
     let interval: Duration?
     let logger: Logger
-    private let requests: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
-    private let pending = Mutex(false)
+    private let state = Mutex(State())
 
     public init(catalogue: CatalogueHost, host: ModelHost, interval: Duration?, logger: Logger) {
         self.catalogue = catalogue
         self.host = host
         self.interval = interval
         self.logger = logger
-        (requests, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Asks for a refit; false when one is already running or waiting.
-    func requestRefit() -> Bool {
-        let accepted = pending.withLock { pending in
-            defer { pending = true }
-            return !pending && !host.isRefitting
+    /// Starts `job`; false when a job is already under way or the service is not running,
+    /// so the caller can say so rather than queue a second one.
+    func request(_ job: Job) -> Bool {
+        state.withLock { state in
+            guard state.runners > 0, state.job == nil, !host.isRefitting else { return false }
+            // Detached: the job belongs to no request, and outlives the one that asked for it.
+            state.job = Task.detached {
+                await self.perform(job)
+                self.state.withLock { $0.job = nil }
+            }
+            return true
         }
-        if accepted { continuation.yield() }
-        return accepted
     }
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                if let interval {
-                    group.addTask {
-                        while (try? await Task.sleep(for: interval)) != nil {
-                            _ = self.requestRefit()
-                        }
+        state.withLock { $0.runners += 1 }
+        await withDiscardingTaskGroup { group in
+            if let interval {
+                group.addTask {
+                    while (try? await Task.sleep(for: interval)) != nil {
+                        _ = self.request(.refit)
                     }
                 }
-                for await _ in self.requests {
-                    await self.refit()
-                }
-                group.cancelAll()
             }
-        } onGracefulShutdown: {
-            self.continuation.finish()
+            // Until shutdown (or cancellation), then the job under way is let finish.
+            try? await gracefulShutdown()
+            group.cancelAll()
         }
+        let unfinished = state.withLock { state in
+            state.runners -= 1
+            return state.runners == 0 ? state.job : nil
+        }
+        if Task.isCancelled { unfinished?.cancel() }
+        await unfinished?.value
     }
 
-    private func refit() async {
+    private func perform(_ job: Job) async {
+        let clock = ContinuousClock.now
         do {
-            let clock = ContinuousClock.now
-            try await catalogue.reload()
-            try await host.refit()
-            logger.info("models refitted", metadata: ["seconds": "\(ContinuousClock.now - clock)"])
+            switch job {
+            case .refit:
+                try await catalogue.reload()
+                try await host.refit()
+                logger.info("models refitted", metadata: ["seconds": "\(ContinuousClock.now - clock)"])
+            case .reload(let experiments):
+                guard try await host.reload(experiments: experiments) else {
+                    logger.error("experiments not reloaded: another refit was running")
+                    return
+                }
+                logger.info("experiments reloaded", metadata: [
+                    "experiments": "\(experiments.map(\.id).joined(separator: ", "))", "seconds": "\(ContinuousClock.now - clock)",
+                ])
+            }
         } catch {
             logger.error("refit failed; the previous models keep serving", metadata: ["error": "\(error)"])
         }
-        pending.withLock { $0 = false }
     }
 }

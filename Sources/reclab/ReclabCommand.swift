@@ -127,7 +127,7 @@ struct Serve: AsyncParsableCommand {
             // Shut down in reverse: the HTTP server stops first, the exposure log flushes last.
             services: [
                 .init(service: services.exposures),
-                .init(service: app), .init(service: services.refits),
+                .init(service: app),
                 .init(service: ExperimentReloadService(reloader: services.experimentReloader)),
             ] + background,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

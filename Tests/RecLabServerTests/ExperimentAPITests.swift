@@ -125,8 +125,16 @@ struct ExperimentServer {
             try ExperimentServer.experiment.replacingOccurrences(of: "status: running", with: "status: stopped")
                 .write(to: server.folder.appending(path: "experiment.yaml"), atomically: true, encoding: .utf8)
             let accepted = try await client.execute(uri: "/admin/experiments/reload", method: .post, headers: Self.admin)
-            #expect(accepted.status == .ok)
-            let after = try await client.execute(uri: "/users/1/recommendations/personalized", method: .get).json()
+            #expect(accepted.status == .accepted)
+            #expect(try accepted.json()["experiments"] as? [String] == ["tuning"])
+            // Live once the variants are refitted; until then the old set serves.
+            let deadline = ContinuousClock.now + .seconds(300)
+            var after: [String: Any]
+            repeat {
+                after = try await client.execute(uri: "/users/1/recommendations/personalized", method: .get).json()
+                if after["experiment"] is NSNull || after["experiment"] == nil { break }
+                try await Task.sleep(for: .milliseconds(100))
+            } while ContinuousClock.now < deadline
             #expect(after["experiment"] is NSNull || after["experiment"] == nil)
         }
     }

@@ -178,16 +178,23 @@ import Testing
 
 /// Refits touch the shared models, so these run one at a time.
 @Suite(.serialized) struct RefitTests {
-    @Test func refitNeedsTheAdminKeyAndIsQueuedOnce() async throws {
+    @Test func refitNeedsTheAdminKeyIsQueuedOnceAndSwapsTheModels() async throws {
+        let services = try await LiveServices.shared()
+        let before = try #require(services.models.generation?.fittedAt)
         try await withLiveServer { client in
             #expect(try await client.execute(uri: "/admin/refit", method: .post).status == .unauthorized)
             let wrong = try await client.execute(uri: "/admin/refit", method: .post, headers: [HTTPField.Name("X-API-Key")!: "wrong"])
             #expect(wrong.status == .unauthorized)
-            // No refit service runs in this test, so the queued refit stays pending.
             let key: HTTPFields = [HTTPField.Name("X-API-Key")!: "test-admin-key"]
             #expect(try await client.execute(uri: "/admin/refit", method: .post, headers: key).status == .accepted)
+            // A refit of every model takes seconds: the second request finds it running.
             #expect(try await client.execute(uri: "/admin/refit", method: .post, headers: key).status == .conflict)
+            let deadline = ContinuousClock.now + .seconds(300)
+            while try #require(services.models.generation?.fittedAt) == before, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
         }
+        #expect(try #require(services.models.generation?.fittedAt) > before)
     }
 
     @Test func aRefitSwapsTheModelsWhileRequestsKeepBeingAnswered() async throws {
