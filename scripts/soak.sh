@@ -27,7 +27,8 @@ started=$(date +%s)
 while kill -0 $load 2>/dev/null; do
   sleep 10
   elapsed=$(( $(date +%s) - started ))
-  line="| $elapsed | $(( $(rss) / 1024 )) | $(metric 'reclab_memory_table_entries{table="recommendation_cache"}') | $(metric reclab_recommendation_cache_bytes | awk '{printf "%.1f", $1/1048576}') | $(metric 'reclab_memory_table_entries{table="clients_default"}') |"
+  mib() { metric "$1" | awk '{printf "%.1f", $1/1048576}'; }
+  line="| $elapsed | $(( $(rss) / 1024 )) | $(mib 'reclab_process_heap_bytes{state="in_use"}') | $(mib 'reclab_process_heap_bytes{state="free"}') | $(metric 'reclab_memory_table_entries{table="recommendation_cache"}') | $(mib reclab_recommendation_cache_bytes) | $(metric 'reclab_memory_table_entries{table="clients_default"}') |"
   samples+=("$line")
   echo "$line"
 done
@@ -43,8 +44,9 @@ verdict=$(awk -v a="$first" -v b="$last" 'BEGIN { if (b <= a * 1.10) print "hold
   echo "$seconds s of mixed traffic from \`wrk -t1 -c16\` (scripts/soak/mixed.lua): 100,000 distinct users,"
   echo "API keys and search queries over personalized recommendations, search, details, similar,"
   echo "popular, preference writes and event writes, against \`reclab serve\` on the three data sets, with"
-  echo "rate limits configured (high) so the per-client tables fill. Resident memory, the answer"
-  echo "cache's entries and bytes, and the default rate limit's tracked clients, every 10 s."
+  echo "rate limits configured (high) so the per-client tables fill. Every 10 s: resident memory,"
+  echo "glibc's heap (bytes in use, and bytes free inside it: fragmentation), the answer cache's"
+  echo "entries and bytes, and the default rate limit's tracked clients."
   echo
   echo "Resident memory after the first minute: $first MiB; at the end: $last MiB. The 10% bound $verdict."
   echo
@@ -52,8 +54,8 @@ verdict=$(awk -v a="$first" -v b="$last" 'BEGIN { if (b <= a * 1.10) print "hold
   grep -E "Requests/sec|requests in|Non-2xx|Socket errors|Latency" "$work/wrk.txt" || true
   echo '```'
   echo
-  echo "| seconds | RSS MiB | cache entries | cache MiB | rate-limit clients |"
-  echo "| ---: | ---: | ---: | ---: | ---: |"
+  echo "| seconds | RSS MiB | heap in use MiB | heap free MiB | cache entries | cache MiB | rate-limit clients |"
+  echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   printf '%s\n' "${samples[@]}"
 } > benchmarks/soak.md
 echo "RSS $first MiB after a minute, $last MiB at the end: $verdict"

@@ -22,18 +22,16 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt
-    ) {
+    public func log(event: LogEvent) {
         var fields = metadata
         if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
-        if let explicit { fields.merge(explicit) { _, new in new } }
+        if let explicit = event.metadata { fields.merge(explicit) { _, new in new } }
         fields["timestamp"] = .string(UTCTimestamp.now(milliseconds: true))
-        fields["level"] = .string(level.rawValue)
+        fields["level"] = .string(event.level.rawValue)
         fields["logger"] = .string(label)
-        fields["message"] = .string(message.description)
-        fields["source"] = .string(source)
+        fields["message"] = .string(event.message.description)
+        fields["source"] = .string(event.source)
+        if let error = event.error { fields["error"] = .string("\(error)") }
         var line = ""
         line.reserveCapacity(256)
         Self.append(.dictionary(fields), to: &line)

@@ -61,7 +61,7 @@ public enum Metric {
         "recommendation_cache_bytes", .gauge, help: "Estimated bytes the recommendation cache holds (bounded by RECOMMENDATION_CACHE_MAX_BYTES).")
     public static let requestsShed = MetricFamily(
         "requests_shed", .counter, labels: ["reason"],
-        help: "Requests the server refused or cut short to protect itself: overloaded (503, past MAX_CONCURRENT_REQUESTS and its queue) or timeout (504, past REQUEST_TIMEOUT).")
+        help: "Requests the server refused or cut short to protect itself: overloaded (503, past MAX_CONCURRENT_REQUESTS and its queue), timeout (504, past REQUEST_TIMEOUT) or client_gone (the client closed its connection first; logged as 499).")
     public static let rateLimited = MetricFamily(
         "rate_limited_requests", .counter, labels: ["policy"],
         help: "Requests refused with 429 because the client had spent its quota, by policy (default, search, recommendations).")
@@ -116,6 +116,9 @@ public enum Metric {
     // Process
     public static let residentMemory = MetricFamily(
         "process_resident_memory", .gauge, unit: "bytes", help: "Resident memory of the server process (VmRSS).")
+    public static let heapMemory = MetricFamily(
+        "process_heap", .gauge, unit: "bytes", labels: ["state"],
+        help: "glibc's heap, read at each scrape: in_use (allocated and live), free (kept inside the heaps: resident memory above in_use is this fragmentation), mapped (large blocks mapped on their own).")
     public static let openFileDescriptors = MetricFamily(
         "process_open_fds", .gauge, help: "File descriptors the server process has open.")
     public static let startTime = MetricFamily(
@@ -127,6 +130,6 @@ public enum Metric {
         modelFitDuration, modelLastFit, modelItems, modelFactors, catalogueMovies, ratings, usersWithPreferences,
         experimentAssignments, eventsIngested, experimentSampleRatioPValue,
         offlineNDCG, offlineRecall, offlineCoverage,
-        residentMemory, openFileDescriptors, startTime,
+        residentMemory, heapMemory, openFileDescriptors, startTime,
     ]
 }

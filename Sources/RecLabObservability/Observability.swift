@@ -1,3 +1,4 @@
+import CGlibcMalloc
 import CoreMetrics
 import Foundation
 import Logging
@@ -58,8 +59,19 @@ public enum ProcessMetrics {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")).map(\.count)
     }
 
+    /// glibc's heap: bytes handed out to the program, bytes free inside its heaps (kept,
+    /// not returned: fragmentation when it grows), and large blocks mapped on their own.
+    public static func heapBytes() -> (inUse: Int, free: Int, mapped: Int) {
+        let info = mallinfo2()
+        return (Int(info.uordblks), Int(info.fordblks), Int(info.hblkhd))
+    }
+
     static func record() {
         if let bytes = residentBytes() { CoreMetrics.Gauge(label: Metric.residentMemory.name).record(bytes) }
+        let heap = heapBytes()
+        for (state, bytes) in [("in_use", heap.inUse), ("free", heap.free), ("mapped", heap.mapped)] {
+            CoreMetrics.Gauge(label: Metric.heapMemory.name, dimensions: [("state", state)]).record(bytes)
+        }
         if let count = openFileDescriptors() { CoreMetrics.Gauge(label: Metric.openFileDescriptors.name).record(count) }
         CoreMetrics.Gauge(label: Metric.startTime.name).record(startTime)
     }

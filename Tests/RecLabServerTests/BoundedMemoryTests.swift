@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import RecLabServer
 import TestSupport
@@ -37,6 +38,31 @@ import Testing
             for table in ["clients_search", "exposure_buffer"] {
                 #expect(after.contains(#"reclab_memory_table_entries{table="\#(table)"}"#), "\(table)")
             }
+        }
+    }
+
+    @Test func aFullRateLimitTableDropsATenthOfItsClientsNotAllAndStaysWithinItsBound() async throws {
+        try await withLiveServer(environment: ["RATE_LIMIT_SEARCH": "1", "RATE_LIMIT_MAX_CLIENTS": "100"]) { client in
+            @Sendable func search(as key: String) async throws -> HTTPResponse.Status {
+                try await client.execute(uri: "/movies/search?query=love", method: .get, headers: [HTTPField.Name("X-API-Key")!: key]).status
+            }
+            @Sendable func tracked() async throws -> Double {
+                let exposition = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+                return try #require(Self.sample(#"reclab_memory_table_entries{table="clients_search"}"#, in: exposition))
+            }
+            // A full table of clients who each spent their quota (one a minute), then one more.
+            for key in 0..<100 { #expect(try await search(as: "spent-\(key)") == .ok) }
+            #expect(try await search(as: "newcomer") == .ok)
+            let afterSweep = try await tracked()
+            #expect(afterSweep >= 90 && afterSweep <= 100, "clients tracked: \(afterSweep)")
+            // Most are still remembered, so still refused: a sweep does not forgive everyone.
+            var refused = 0
+            for key in 0..<100 where try await search(as: "spent-\(key)") == .tooManyRequests { refused += 1 }
+            #expect(refused >= 70, "\(refused) of 100 spent clients still refused")
+            // A flood of new clients: the table never outgrows its bound.
+            for key in 0..<300 { #expect(try await search(as: "flood-\(key)") == .ok) }
+            let afterFlood = try await tracked()
+            #expect(afterFlood >= 90 && afterFlood <= 100, "clients tracked: \(afterFlood)")
         }
     }
 }

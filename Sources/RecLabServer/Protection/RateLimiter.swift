@@ -32,9 +32,11 @@ struct RateLimitDecision: Sendable {
 /// once and then one every `window / limit`.
 ///
 /// Memory is bounded: at most `capacity` clients are tracked. When the table is full, clients
-/// whose quota is whole again are dropped first (forgetting them changes nothing); if every
-/// one is still inside its window, the table is cleared, which lets those clients start afresh:
-/// the price of a bound under a flood of distinct clients.
+/// whose quota is whole again are dropped (forgetting them changes nothing); if that frees
+/// less than a tenth of the table, arbitrary clients go too, which lets them start afresh: the
+/// price of a bound under a flood of distinct clients. Freeing a tenth at least keeps the
+/// cost of a full table's sweep spread over as many new clients; removing in place keeps the
+/// table's storage, so a flood does not churn memory.
 final class RateLimiter: Sendable {
     let policy: RateLimitPolicy
     let capacity: Int
@@ -68,10 +70,7 @@ final class RateLimiter: Sendable {
             // Allowed while the queue of spent quota fits in the window.
             let allowed = after - now <= policy.window
             if allowed && spending {
-                if arrivals.count >= capacity, arrivals[client] == nil {
-                    arrivals = arrivals.filter { $0.value > now }
-                    if arrivals.count >= capacity { arrivals.removeAll(keepingCapacity: true) }
-                }
+                if arrivals.count >= capacity, arrivals[client] == nil { Self.makeRoom(in: &arrivals, capacity: capacity, at: now) }
                 arrivals[client] = after
             }
             let spent = allowed && spending ? after : next
@@ -84,6 +83,14 @@ final class RateLimiter: Sendable {
         // Only when the table changed size: the gauge costs nothing on a known client's request.
         if let size { tracked.record(size) }
         return decision
+    }
+
+    private static func makeRoom(in arrivals: inout [String: ContinuousClock.Instant], capacity: Int, at now: ContinuousClock.Instant) {
+        for client in arrivals.compactMap({ $0.value <= now ? $0.key : nil }) { arrivals.removeValue(forKey: client) }
+        let target = capacity - max(1, capacity / 10)
+        if arrivals.count > target {
+            for client in Array(arrivals.keys.prefix(arrivals.count - target)) { arrivals.removeValue(forKey: client) }
+        }
     }
 
     private static func wholeSeconds(_ duration: Duration) -> Int {

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import Metrics
 import NIOCore
@@ -16,9 +17,11 @@ struct RequestLifecycleMiddleware: RouterMiddleware {
     let gate: ConcurrencyGate
     let timeout: Duration
     let exempt: Set<String>
-    // Made up front, so both series are exported (at 0) before anything is shed.
+    private let inFlight = InFlightRequests()
+    // Made up front, so every series is exported (at 0) before anything is shed.
     private let overloaded = Counter(label: Metric.requestsShed.name, dimensions: [("reason", "overloaded")])
     private let timedOut = Counter(label: Metric.requestsShed.name, dimensions: [("reason", "timeout")])
+    private let abandoned = Counter(label: Metric.requestsShed.name, dimensions: [("reason", "client_gone")])
 
     init(gate: ConcurrencyGate, timeout: Duration, exempt: Set<String>) {
         self.gate = gate
@@ -35,35 +38,133 @@ struct RequestLifecycleMiddleware: RouterMiddleware {
                 .retrying(after: 1)
         }
         defer { gate.leave() }
-        let timeout = self.timeout
-        let channel = context.channel
-        // The work races its deadline and its client; whichever ends first ends the others.
-        // The child task runs `next` while this one waits for the group, so `next` does not
-        // really escape, and it is called once, from one task at a time.
-        return try await withoutActuallyEscaping(next) { next in
+        let watch = RequestWatch(deadline: .now + timeout, channel: context.channel)
+        inFlight.add(watch)
+        defer { inFlight.remove(watch) }
+        // The work runs in a child task, so that a cut (the deadline, or the client gone) can
+        // cancel it; this task waits for whichever comes first, then for the work to end. So
+        // `next` does not really escape, and it is called once, from one task.
+        let (cut, result) = await withoutActuallyEscaping(next) { next in
             let work = UncheckedSendable(next)
-            return try await withThrowingTaskGroup(of: Response?.self) { group in
-                group.addTask { try await work.value(request, context) }
+            return await withTaskGroup(of: Result<Response, any Error>.self) { group in
                 group.addTask {
-                    try await Self.watch(channel, until: .now + timeout)
-                    return nil
+                    defer { watch.end(nil) }
+                    do { return .success(try await work.value(request, context)) } catch { return .failure(error) }
                 }
-                defer { group.cancelAll() }
-                guard let response = try await group.next()! else {
-                    timedOut.increment()
-                    throw APIError(.gatewayTimeout, code: "request_timeout",
-                                   message: "the request took longer than REQUEST_TIMEOUT (\(timeout.components.seconds) s)")
-                }
-                return response
+                let cut = await watch.ended()
+                if cut != nil { group.cancelAll() }
+                return (cut, await group.next()!)
             }
         }
+        switch cut {
+        case .deadline?:
+            timedOut.increment()
+            throw APIError(.gatewayTimeout, code: "request_timeout",
+                           message: "the request took longer than REQUEST_TIMEOUT (\(timeout.components.seconds) s)")
+        case .clientGone?:
+            // Nobody reads this answer; nginx's 499 says so in the log and the request metrics.
+            abandoned.increment()
+            throw APIError(HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request"), code: "client_closed_request",
+                           message: "the client closed the connection before the answer")
+        case nil:
+            return try result.get()
+        }
+    }
+}
+
+/// One request in work and what ended it: its work, or a cut, whichever came first.
+final class RequestWatch: Sendable {
+    /// Why the work was cut short.
+    enum Cut: Sendable { case deadline, clientGone }
+
+    private enum State {
+        case running
+        case awaited(CheckedContinuation<Cut?, Never>)
+        case ended(Cut?)
     }
 
-    /// Returns at the deadline or once the client has gone; throws when cancelled (the work ended).
-    private static func watch(_ channel: any Channel, until deadline: ContinuousClock.Instant) async throws {
-        while ContinuousClock.now < deadline {
-            try await Task.sleep(until: min(deadline, .now + .milliseconds(200)))
-            if !channel.isActive || ClientDepartures.shared.hasLeft(channel) { return }
+    let deadline: ContinuousClock.Instant
+    let channel: any Channel
+    private let state = Mutex(State.running)
+
+    init(deadline: ContinuousClock.Instant, channel: any Channel) {
+        self.deadline = deadline
+        self.channel = channel
+    }
+
+    /// Ends the watch: nil when the work ended by itself. Only the first call counts.
+    func end(_ cut: Cut?) {
+        let waiter = state.withLock { state -> CheckedContinuation<Cut?, Never>? in
+            switch state {
+            case .running:
+                state = .ended(cut)
+                return nil
+            case .awaited(let waiter):
+                state = .ended(cut)
+                return waiter
+            case .ended:
+                return nil
+            }
+        }
+        waiter?.resume(returning: cut)
+    }
+
+    /// Waits for the end: the cut, or nil when the work ended by itself.
+    func ended() async -> Cut? {
+        await withCheckedContinuation { waiter in
+            let ended = state.withLock { state -> Cut?? in
+                if case .ended(let cut) = state { return .some(cut) }
+                state = .awaited(waiter)
+                return .none
+            }
+            if case .some(let cut) = ended { waiter.resume(returning: cut) }
+        }
+    }
+}
+
+/// The requests in work, and one clock for all of them: every tick it cuts those past their
+/// deadline or whose client has gone. One timer for the server, not one per request, keeps
+/// the deadline nearly free for cheap requests; it runs only while requests are in work.
+final class InFlightRequests: Sendable {
+    private struct State {
+        var watches: [ObjectIdentifier: RequestWatch] = [:]
+        var ticking = false
+    }
+
+    /// How late a cut may come.
+    static let tick = Duration.milliseconds(100)
+    private let state = Mutex(State())
+
+    func add(_ watch: RequestWatch) {
+        let start = state.withLock { state in
+            state.watches[ObjectIdentifier(watch)] = watch
+            defer { state.ticking = true }
+            return !state.ticking
+        }
+        // Detached: the clock serves every request, and belongs to none.
+        if start { Task.detached { await self.tickWhileBusy() } }
+    }
+
+    func remove(_ watch: RequestWatch) {
+        _ = state.withLock { $0.watches.removeValue(forKey: ObjectIdentifier(watch)) }
+    }
+
+    private func tickWhileBusy() async {
+        while true {
+            try? await Task.sleep(for: Self.tick)
+            let watches = state.withLock { state -> [RequestWatch] in
+                if state.watches.isEmpty { state.ticking = false }
+                return Array(state.watches.values)
+            }
+            if watches.isEmpty { return }
+            let now = ContinuousClock.now
+            for watch in watches {
+                if now >= watch.deadline {
+                    watch.end(.deadline)
+                } else if !watch.channel.isActive || ClientDepartures.shared.hasLeft(watch.channel) {
+                    watch.end(.clientGone)
+                }
+            }
         }
     }
 }
