@@ -7,13 +7,13 @@
 
 FROM swift:6.3.1-bookworm AS build
 
-# OpenBLAS is RecLab's one build dependency the Swift image lacks (it has SQLite and curl).
+# OpenBLAS and jemalloc are the build dependencies the Swift image lacks (it has SQLite and curl).
 # Versions are not pinned (hadolint DL3008): bookworm's security updates replace package
 # versions in the archive, so a pinned version would stop building; the base tag pins the
 # release, and within a release Debian keeps ABIs stable.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libopenblas-dev \
+    && apt-get install -y --no-install-recommends libopenblas-dev libjemalloc-dev \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /build
@@ -33,13 +33,13 @@ RUN swift build -c release --product reclab --static-swift-stdlib \
 FROM debian:12.11-slim
 
 # The shared libraries the binary loads: OpenBLAS (the pthread build, whose libopenblas.so.0
-# it resolves to), SQLite, and curl for Foundation's URLSession (the first start downloads
+# it resolves to), jemalloc (its allocator), SQLite, and curl for Foundation's URLSession (the first start downloads
 # MovieLens over HTTPS, hence ca-certificates). Everything else it loads is in the base image
 # (libc6, libstdc++6, libgcc-s1, zlib1g). The curl program is for HEALTHCHECK: it costs only
 # its own small binary, since libcurl4 is here anyway. Versions unpinned as above.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libopenblas0-pthread libsqlite3-0 libcurl4 ca-certificates curl \
+    && apt-get install -y --no-install-recommends libopenblas0-pthread libjemalloc2 libsqlite3-0 libcurl4 ca-certificates curl \
     && rm -rf /var/lib/apt/lists/*
 
 # A fixed numeric id, so Kubernetes' runAsNonRoot can check it and volumes can be chowned to it.

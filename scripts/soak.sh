@@ -45,8 +45,9 @@ verdict=$(awk -v a="$first" -v b="$last" 'BEGIN { if (b <= a * 1.10) print "hold
   echo "API keys and search queries over personalized recommendations, search, details, similar,"
   echo "popular, preference writes and event writes, against \`reclab serve\` on the three data sets, with"
   echo "rate limits configured (high) so the per-client tables fill. Every 10 s: resident memory,"
-  echo "glibc's heap (bytes in use, and bytes free inside it: fragmentation), the answer cache's"
-  echo "entries and bytes, and the default rate limit's tracked clients."
+  echo "the allocator's heap (jemalloc: bytes in use, and bytes resident beyond them: fragmentation"
+  echo "and freed pages not yet returned), the answer cache's entries and bytes, and the default"
+  echo "rate limit's tracked clients. \`benchmarks/soak-glibc.md\` is the same run on glibc's malloc."
   echo
   echo "Resident memory after the first minute: $first MiB; at the end: $last MiB. The 10% bound $verdict."
   echo

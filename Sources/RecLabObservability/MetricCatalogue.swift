@@ -118,7 +118,7 @@ public enum Metric {
         "process_resident_memory", .gauge, unit: "bytes", help: "Resident memory of the server process (VmRSS).")
     public static let heapMemory = MetricFamily(
         "process_heap", .gauge, unit: "bytes", labels: ["state"],
-        help: "glibc's heap, read at each scrape: in_use (allocated and live), free (kept inside the heaps: resident memory above in_use is this fragmentation), mapped (large blocks mapped on their own).")
+        help: "The allocator's (jemalloc's) heap, read at each scrape: in_use (allocated and live), free (resident beyond in_use: fragmentation and freed pages not yet returned), mapped (all it has mapped).")
     public static let openFileDescriptors = MetricFamily(
         "process_open_fds", .gauge, help: "File descriptors the server process has open.")
     public static let startTime = MetricFamily(

@@ -1,4 +1,4 @@
-import CGlibcMalloc
+import CJemalloc
 import CoreMetrics
 import Foundation
 import Logging
@@ -59,18 +59,29 @@ public enum ProcessMetrics {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")).map(\.count)
     }
 
-    /// glibc's heap: bytes handed out to the program, bytes free inside its heaps (kept,
-    /// not returned: fragmentation when it grows), and large blocks mapped on their own.
-    public static func heapBytes() -> (inUse: Int, free: Int, mapped: Int) {
-        let info = mallinfo2()
-        return (Int(info.uordblks), Int(info.fordblks), Int(info.hblkhd))
+    /// The allocator's heap (jemalloc): bytes handed out to the program, bytes resident beyond
+    /// those (fragmentation, and freed pages not yet given back), and bytes mapped in all.
+    public static func heapBytes() -> (inUse: Int, free: Int, mapped: Int)? {
+        // Statistics are a snapshot, refreshed by advancing the epoch.
+        var epoch: UInt64 = 1
+        guard mallctl("epoch", nil, nil, &epoch, MemoryLayout<UInt64>.size) == 0,
+              let allocated = statistic("stats.allocated"), let resident = statistic("stats.resident"),
+              let mapped = statistic("stats.mapped") else { return nil }
+        return (allocated, max(0, resident - allocated), mapped)
+    }
+
+    private static func statistic(_ name: String) -> Int? {
+        var value = 0
+        var size = MemoryLayout<Int>.size
+        return mallctl(name, &value, &size, nil, 0) == 0 ? value : nil
     }
 
     static func record() {
         if let bytes = residentBytes() { CoreMetrics.Gauge(label: Metric.residentMemory.name).record(bytes) }
-        let heap = heapBytes()
-        for (state, bytes) in [("in_use", heap.inUse), ("free", heap.free), ("mapped", heap.mapped)] {
-            CoreMetrics.Gauge(label: Metric.heapMemory.name, dimensions: [("state", state)]).record(bytes)
+        if let heap = heapBytes() {
+            for (state, bytes) in [("in_use", heap.inUse), ("free", heap.free), ("mapped", heap.mapped)] {
+                CoreMetrics.Gauge(label: Metric.heapMemory.name, dimensions: [("state", state)]).record(bytes)
+            }
         }
         if let count = openFileDescriptors() { CoreMetrics.Gauge(label: Metric.openFileDescriptors.name).record(count) }
         CoreMetrics.Gauge(label: Metric.startTime.name).record(startTime)

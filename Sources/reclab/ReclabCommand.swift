@@ -1,5 +1,4 @@
 import ArgumentParser
-import CGlibcMalloc
 import Foundation
 import Hummingbird
 import Logging
@@ -70,13 +69,6 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: ConfigurationOptions
 
     func run() async throws {
-        // glibc gives threads arenas of their own, and answers made on one thread and freed on
-        // another leave them fragmented: resident memory creeps up under a cache's churn. Two
-        // arenas keep it flat (scripts/soak.sh) at no cost the HTTP benchmark can see.
-        mallopt(M_ARENA_MAX, 2)
-        // A fixed threshold: glibc otherwise raises it after each large free, and the rate
-        // limiters' rebuilt tables then come from the heaps and fragment them too.
-        mallopt(M_MMAP_THRESHOLD, 128 * 1024)
         let configuration = try await options.load()
         LoggingSystem.bootstrap(configuration.logHandlerFactory)
         let logger = Logger(label: "reclab")
@@ -111,7 +103,7 @@ struct Serve: AsyncParsableCommand {
             configuration: configuration, store: store, registry: Reclab.strategies, strategies: strategies, experiments: experiments, logger: logger)
         try await services.start()
         let app = buildApplication(configuration: configuration, services: services, logger: logger, apiKeys: apiKeys)
-        var background: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: MemoryTrim())]
+        var background: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let days = configuration.eventRetentionDays {
             background.append(.init(service: EvidenceRetention(store: store, days: days, logger: logger)))
         }
@@ -213,14 +205,4 @@ struct ProgressLine: Sendable {
     }
 
     func finish() { line.finish() }
-}
-
-/// Hands memory freed inside glibc's heaps back to the system every half minute
-/// (`malloc_trim`): freed cache answers otherwise stay resident between live ones.
-struct MemoryTrim: Service {
-    func run() async throws {
-        while (try? await cancelWhenGracefulShutdown({ try await Task.sleep(for: .seconds(30)) })) != nil {
-            malloc_trim(0)
-        }
-    }
 }
