@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // OpenBLAS (CBLAS + LAPACK's Fortran symbols) from Debian's libopenblas-dev.
@@ -65,6 +66,18 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 "CJemalloc",
+            ]
+        ),
+        // The TMDB v3 client: typed answers, deadlines, retries, its own pace; no server in it.
+        .target(
+            name: "RecLabTMDB",
+            dependencies: [
+                "RecLabCore", "RecLabObservability",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .target(
@@ -115,6 +128,13 @@ let package = Package(
             dependencies: ["RecLabSQLite", "RecLabDatasets", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Tests/TestSupport"
         ),
+        // A stand-in for TMDB v3 over HTTP, serving tmdb-5000, for the client's and the server's tests.
+        .target(
+            name: "FakeTMDB",
+            dependencies: ["RecLabStore", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Tests/FakeTMDB"
+        ),
+        .testTarget(name: "RecLabTMDBTests", dependencies: ["RecLabTMDB", "FakeTMDB", "TestSupport", "RecLabObservability"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "RecLabCoreTests", dependencies: ["RecLabCore"]),
         .testTarget(name: "RecLabExperimentsTests", dependencies: ["RecLabExperiments", "PopularityStrategy", "PersonalizedStrategy", "TestSupport"]),

@@ -78,6 +78,16 @@ public enum Metric {
     public static let cacheRequests = MetricFamily(
         "cache_requests", .counter, labels: ["cache", "result"], help: "Cache lookups, by cache and result (hit or miss).")
 
+    // TMDB
+    /// 10 ms to 30 s: a nearby TMDB answers in tens of milliseconds, a failing one times out.
+    static let tmdbBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+    public static let tmdbRequests = MetricFamily(
+        "tmdb_requests", .counter, labels: ["endpoint", "outcome"],
+        help: "HTTP requests to TMDB (each retry counted), by endpoint and outcome: ok, not_found, refused, rate_limited, server_error, client_error, timeout, unreachable, malformed.")
+    public static let tmdbRequestDuration = MetricFamily(
+        "tmdb_request_duration", .histogram, unit: "seconds", labels: ["endpoint"], buckets: tmdbBuckets,
+        help: "Time each HTTP request to TMDB took, answered or not, by endpoint.")
+
     // Models and data
     public static let modelFitDuration = MetricFamily(
         "model_fit_duration", .gauge, unit: "seconds", labels: ["model", "strategy"], help: "How long the latest fit of each model (strategy instance) took.")
@@ -126,7 +136,7 @@ public enum Metric {
 
     public static let all: [MetricFamily] = [
         httpRequests, httpRequestDuration, httpRequestsInFlight, requestsShed, rateLimited, memoryTableEntries, recommendationCacheBytes,
-        recommendationsServed, recommendDuration, recommendationsEmpty, cacheRequests,
+        recommendationsServed, recommendDuration, recommendationsEmpty, cacheRequests, tmdbRequests, tmdbRequestDuration,
         modelFitDuration, modelLastFit, modelItems, modelFactors, catalogueMovies, ratings, usersWithPreferences,
         experimentAssignments, eventsIngested, experimentSampleRatioPValue,
         offlineNDCG, offlineRecall, offlineCoverage,

@@ -112,9 +112,11 @@ struct Exposition {
             }
             // Every family a running server with these strategies produces (factors need ALS,
             // assignments and SRM a running experiment: DashboardTests covers those; refusals
-            // need a configured rate limit: ProtectionTests covers that).
+            // need a configured rate limit: ProtectionTests covers that; TMDB's need TMDB:
+            // TMDBClientTests covers those).
             let elsewhere: [MetricFamily] = [
                 Metric.modelFactors, Metric.experimentAssignments, Metric.experimentSampleRatioPValue, Metric.rateLimited,
+                Metric.tmdbRequests, Metric.tmdbRequestDuration,
             ]
             let expected = Metric.all.filter { !elsewhere.contains($0) }
             for family in expected {
