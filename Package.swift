@@ -91,6 +91,7 @@ let package = Package(
             name: "RecLabServer",
             dependencies: [
                 "RecLabCore", "RecLabStore", "RecLabSearch", "RecLabDatasets", "RecLabEvaluation", "RecLabExperiments", "RecLabObservability",
+                "RecLabTMDB",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -158,7 +159,7 @@ let package = Package(
         .testTarget(
             name: "RecLabServerTests",
             dependencies: [
-                "RecLabServer", "RecLabStrategies", "RecLabSQLite", "TestSupport",
+                "RecLabServer", "RecLabStrategies", "RecLabSQLite", "RecLabTMDB", "TestSupport", "FakeTMDB",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

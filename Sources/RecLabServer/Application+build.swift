@@ -6,6 +6,7 @@ import RecLabCore
 import RecLabExperiments
 import RecLabObservability
 import RecLabStore
+import RecLabTMDB
 
 /// What the HTTP application runs on: the store, the fitted models, the answer cache and
 /// the refit service.
@@ -26,6 +27,9 @@ public struct RecLabServices: Sendable {
     let recommendationMetrics: RecommendationMetrics
     let reports: EvaluationReports
     let gauges: StoreGauges
+    /// TMDB, when a key or token is configured.
+    public let tmdb: TMDBClient?
+    let trending: TMDBTrending?
 
     /// `metrics: false` leaves swift-metrics on its no-op backend (the overhead benchmark's
     /// baseline); once any services have bootstrapped it, it stays for the process.
@@ -51,6 +55,9 @@ public struct RecLabServices: Sendable {
         exposures = ExposureLog(store: store, logger: logger)
         reports = EvaluationReports(store: store)
         gauges = StoreGauges(store: store, models: models, exposures: exposures, reports: reports, attributionWindow: configuration.attributionWindow)
+        let tmdb = configuration.tmdb.map { TMDBClient(configuration: $0, logger: logger) }
+        self.tmdb = tmdb
+        trending = tmdb.map { TMDBTrending(client: $0, lifetime: .seconds(configuration.trendingCacheTTL)) }
     }
 
     /// Loads the catalogue and fits the models: what must be done before the server listens.
@@ -115,11 +122,14 @@ public func buildRouter(
     router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxRequestBodyBytes))
     let cacheControl = CacheControlHeader(maxAge: configuration.cacheTTL)
     let store = services.store
-    HealthRoutes(preferences: store, catalogue: services.catalogue, models: services.models, cache: services.cache, served: services.served, gauges: services.gauges).register(on: router)
+    HealthRoutes(
+        preferences: store, catalogue: services.catalogue, models: services.models, cache: services.cache, served: services.served, gauges: services.gauges,
+        tmdb: services.tmdb
+    ).register(on: router)
     MovieRoutes(catalogue: services.catalogue, cacheControl: cacheControl).register(on: router)
     GenreRoutes(catalogue: services.catalogue, cacheControl: cacheControl).register(on: router)
     let recommender = Recommender(host: services.models, interactions: store, cache: services.cache, exposures: services.exposures, served: services.served,
-        metrics: services.recommendationMetrics)
+        metrics: services.recommendationMetrics, trending: services.trending)
     let adminGate = AdminGate(adminKey: configuration.adminAPIKey, trustedProxies: configuration.trustedProxies, maxClients: configuration.maxTrackedClients)
     RecommendationRoutes(recommender: recommender, maxRecommendations: configuration.maxRecommendations, adminGate: adminGate).register(on: router)
     UserRoutes(preferences: store, cache: services.cache, exposures: services.exposures).register(on: router)

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RecLabDatasets
 import RecLabObservability
+import RecLabTMDB
 
 /// The server's settings, read from environment variables and an optional `.env` file, with
 /// the seed's variable names where it has one.
@@ -77,6 +78,13 @@ public struct ServerConfiguration: Sendable {
     /// The offline evaluation the server runs when none is stored, so
     /// `/analytics/model-performance` has scores from the first start; nil: none.
     public var evaluationConfig: String?
+    /// TMDB v3, when `TMDB_API_KEY` or `TMDB_READ_ACCESS_TOKEN` is set; nil: RecLab answers from
+    /// its own catalogue alone.
+    public var tmdb: TMDBConfiguration?
+    /// Where TMDB image paths become URLs (a size included, like `…/t/p/w500`).
+    public var tmdbImageBaseURL: String
+    /// Seconds a TMDB trending list is reused.
+    public var trendingCacheTTL: Int
 
     /// The two ways log lines are written.
     public enum LogFormat: String, Sendable {
@@ -130,6 +138,11 @@ public struct ServerConfiguration: Sendable {
         Variable(name: "EVENT_QUOTA_PER_MINUTE", defaultValue: "20000", meaning: "events one client may post a minute (429 beyond); 0: no quota"),
         Variable(name: "EVALUATION_CONFIG", defaultValue: "experiments/offline/ml-latest-small-chosen.yaml",
                  meaning: "offline evaluation run in the background when none is stored; none: no run"),
+        Variable(name: "TMDB_API_KEY", defaultValue: "(unset)", meaning: "TMDB v3 API key: trending, details and search then reach TMDB"),
+        Variable(name: "TMDB_READ_ACCESS_TOKEN", defaultValue: "(unset)", meaning: "TMDB read access token (Bearer), used instead of TMDB_API_KEY when set"),
+        Variable(name: "TMDB_BASE_URL", defaultValue: "https://api.themoviedb.org/3", meaning: "TMDB v3 API root"),
+        Variable(name: "TMDB_IMAGE_BASE_URL", defaultValue: "https://image.tmdb.org/t/p/w500", meaning: "TMDB image root, size included: poster_url and backdrop_url start with it"),
+        Variable(name: "TRENDING_CACHE_TTL", defaultValue: "900", meaning: "seconds a TMDB trending list is reused, 1–86400"),
         Variable(name: "RECLAB_DATA_DIR", defaultValue: "(unset)", meaning: "data sets to import into an empty database; unset: download"),
         Variable(name: "RECLAB_CACHE_DIR", defaultValue: "$XDG_CACHE_HOME/reclab or ~/.cache/reclab", meaning: "where downloaded data sets are kept"),
         Variable(name: "RECLAB_DATASET_URL", defaultValue: defaultDatasetURL, meaning: "where ml-latest-small.zip is downloaded from"),
@@ -247,6 +260,19 @@ public struct ServerConfiguration: Sendable {
         eventQuotaPerMinute = quota > 0 ? quota : nil
         let evaluation = value("EVALUATION_CONFIG") ?? "experiments/offline/ml-latest-small-chosen.yaml"
         evaluationConfig = evaluation.lowercased() == "none" ? nil : evaluation
+        func httpURL(_ name: String, default fallback: String) throws -> String {
+            let text = value(name) ?? fallback
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw InvalidValue(variable: name, value: text, expected: "an http(s) URL")
+            }
+            return text
+        }
+        let tmdbBase = try httpURL("TMDB_BASE_URL", default: "https://api.themoviedb.org/3")
+        tmdbImageBaseURL = try httpURL("TMDB_IMAGE_BASE_URL", default: "https://image.tmdb.org/t/p/w500")
+        trendingCacheTTL = try integer("TRENDING_CACHE_TTL", default: 900, in: 1...86_400)
+        let credential: TMDBConfiguration.Credential? = value("TMDB_READ_ACCESS_TOKEN").map { .bearer($0) } ?? value("TMDB_API_KEY").map { .apiKey($0) }
+        // Half the request's own time at most: a slow TMDB still leaves time to answer locally.
+        tmdb = credential.map { TMDBConfiguration(credential: $0, baseURL: tmdbBase, timeout: min(.seconds(10), .seconds(requestTimeout) / 2)) }
     }
 
     /// The process's soft limit on open files, which every connection spends one of.

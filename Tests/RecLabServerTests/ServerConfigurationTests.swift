@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RecLabServer
+import RecLabTMDB
 import Testing
 
 @Suite struct ServerConfigurationTests {
@@ -11,6 +12,16 @@ import Testing
         #expect(configuration.databasePath == "movie_recommendation.db")
         #expect(configuration.maxRecommendations == 50)
         #expect(configuration.logLevel == .info)
+    }
+
+    @Test func tmdbIsOnWithAKeyOrATokenAndGetsHalfTheRequestsTime() throws {
+        #expect(try ServerConfiguration { _ in nil }.tmdb == nil)
+        let key = try #require(try ServerConfiguration { ["TMDB_API_KEY": "k", "REQUEST_TIMEOUT": "4"][$0] }.tmdb)
+        #expect(key.credential == .apiKey("k") && key.baseURL == "https://api.themoviedb.org/3" && key.timeout == .seconds(2))
+        let both = try #require(try ServerConfiguration { ["TMDB_API_KEY": "k", "TMDB_READ_ACCESS_TOKEN": "t", "TMDB_BASE_URL": "http://127.0.0.1:9/3/"][$0] }.tmdb)
+        #expect(both.credential == .bearer("t") && both.baseURL == "http://127.0.0.1:9/3" && both.timeout == .seconds(10))
+        #expect(throws: ServerConfiguration.InvalidValue.self) { try ServerConfiguration { ["TMDB_BASE_URL": "api.themoviedb.org"][$0] } }
+        #expect(throws: ServerConfiguration.InvalidValue.self) { try ServerConfiguration { ["TRENDING_CACHE_TTL": "0"][$0] } }
     }
 
     @Test func sqliteURLsAndQuotedValuesAreUnderstood() throws {

@@ -3,6 +3,7 @@ import Hummingbird
 import RecLabCore
 import RecLabObservability
 import RecLabStore
+import RecLabTMDB
 import Synchronization
 
 /// `/health` (liveness, with the catalogue being served, and no database read, so a load
@@ -15,6 +16,7 @@ struct HealthRoutes {
     let cache: RecommendationCache
     let served: ServingStats
     let gauges: StoreGauges
+    let tmdb: TMDBClient?
 
     /// One dependency's state, as `/health/ready` and `/health/detailed` report it.
     struct Check: Codable {
@@ -54,6 +56,20 @@ struct HealthRoutes {
         let metrics: Summary
     }
 
+    /// TMDB as its last call found it: not_configured without a key, ok, or degraded with the
+    /// last error (the answers then come from the last TMDB list or the local catalogue).
+    private func tmdbCheck() -> Check {
+        guard let tmdb else {
+            return Check(status: "not_configured", detail: "no TMDB_API_KEY or TMDB_READ_ACCESS_TOKEN: RecLab answers from its own catalogue")
+        }
+        switch tmdb.health {
+        case .ok:
+            return Check(status: "ok", detail: "TMDB at \(tmdb.configuration.baseURL)")
+        case .degraded(let error, let at):
+            return Check(status: "degraded", detail: "\(error) (at \(ISO8601DateFormatter().string(from: at))); answers fall back to the last TMDB list, then the local catalogue")
+        }
+    }
+
     func register(on router: Router<RecLabRequestContext>) {
         router.get("health") { _, _ in
             // `{"catalogue", "status", "timestamp"}` from the generation's encoded counts (null
@@ -86,7 +102,7 @@ struct HealthRoutes {
             let services: [String: Check] = [
                 "database": database.check, "ml_models": fitted,
                 "cache": Check(status: cache.isEnabled ? "ok" : "disabled", detail: "\(cache.count) answers cached"),
-                "tmdb_api": Check(status: "not_configured", detail: "RecLab answers from its own catalogue; no TMDB client is configured"),
+                "tmdb_api": tmdbCheck(),
             ]
             let healthy = database.check.status == "ok" && fitted.status == "ok"
             return Detailed(

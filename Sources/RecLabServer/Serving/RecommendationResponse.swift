@@ -30,6 +30,8 @@ struct RecommendationResponse: Encodable, Sendable {
     let userID: String?
     let genre: Genre?
     let timeWindow: String?
+    /// Trending only: whose list this is, `tmdb` or `local`.
+    var source: String? = nil
     let recommendations: [Item]
     let totalCount: Int
     let generatedAt: Date
@@ -41,7 +43,7 @@ struct RecommendationResponse: Encodable, Sendable {
     @Nullable var variant: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case type, strategy, genre, recommendations, experiment, variant
+        case type, strategy, genre, recommendations, experiment, variant, source
         case requestID = "request_id"
         case strategyInstance = "strategy_instance"
         case movieID = "movie_id"

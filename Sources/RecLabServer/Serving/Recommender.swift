@@ -2,6 +2,7 @@ import Foundation
 import RecLabCore
 import RecLabExperiments
 import RecLabStore
+import RecLabTMDB
 
 /// Answers recommendation questions from the current models, through the answer cache: the
 /// serving layer routes translate HTTP to and from. It speaks only domain terms: questions in,
@@ -13,6 +14,8 @@ struct Recommender: Sendable {
     let exposures: ExposureLog
     let served: ServingStats
     let metrics: RecommendationMetrics
+    /// TMDB's trending lists, when a TMDB key is configured.
+    let trending: TMDBTrending?
 
     /// A recommendation question: what is asked on which surface, for whom.
     struct Question: Sendable {
@@ -37,6 +40,11 @@ struct Recommender: Sendable {
     }
 
     func answer(_ question: Question) async throws -> IssuedAnswer {
+        // TMDB's trending list has its own lifetime (TRENDING_CACHE_TTL), so the answer cache
+        // is not used for it; without a list from TMDB, the local strategy answers.
+        if question.surface == .trending, let trending, let window = question.timeWindow?.tmdb, let movies = await trending.movies(window) {
+            return issue(try Self.encoded(movies, question: question), forced: false)
+        }
         let key = question.cacheKey
         if let cached = cache.value(for: key) { return issue(cached, forced: question.forcedVariant != nil) }
         guard let generation = host.generation else { throw ServingError.modelsNotReady }
@@ -82,11 +90,27 @@ struct Recommender: Sendable {
         let response = RecommendationResponse(
             type: question.surface.rawValue, strategy: strategyID, strategyInstance: name,
             movieID: question.seedTMDBID, userID: question.user, genre: question.genre,
-            timeWindow: question.timeWindow?.rawValue, recommendations: items, totalCount: items.count, generatedAt: Date(),
-            requestID: "", experiment: served?.experiment, variant: served?.variant)
+            timeWindow: question.timeWindow?.rawValue, source: question.surface == .trending ? "local" : nil, recommendations: items,
+            totalCount: items.count, generatedAt: Date(), requestID: "", experiment: served?.experiment, variant: served?.variant)
         let encoded = try EncodedAnswer(response, encoder: RecLabRequestContext.encoder)
         cache.store(encoded, for: key, user: question.user)
         return issue(encoded, forced: question.forcedVariant != nil)
+    }
+
+    /// TMDB's trending list as an answer: TMDB's order, scored by rank (the first 1, down to 1/n).
+    private static func encoded(_ movies: [TMDBMovie], question: Question) throws -> EncodedAnswer {
+        let shown = movies.prefix(question.limit)
+        let window = question.timeWindow?.rawValue ?? "day"
+        let items = shown.enumerated().map { rank, movie in
+            RecommendationResponse.Item(
+                movieID: movie.id, title: movie.title, score: (Double(shown.count - rank) / Double(shown.count) * 10_000).rounded() / 10_000,
+                reason: "Trending \(window) on TMDB", posterPath: movie.posterPath,
+                releaseDate: movie.releaseDate.flatMap { $0.isEmpty ? nil : $0 }, voteAverage: movie.voteAverage)
+        }
+        let response = RecommendationResponse(
+            type: Surface.trending.rawValue, strategy: "tmdb", strategyInstance: "tmdb-trending", movieID: nil, userID: nil, genre: nil,
+            timeWindow: window, source: "tmdb", recommendations: items, totalCount: items.count, generatedAt: Date(), requestID: "")
+        return try EncodedAnswer(response, encoder: RecLabRequestContext.encoder)
     }
 
     /// Names this showing of an answer (a cached answer shown again is a new showing, which
