@@ -67,7 +67,7 @@ public struct DatasetFetcher: Sendable {
         }
 
         logger.info("downloading \(dataset.name)", metadata: ["url": "\(source.absoluteString)"])
-        let size = try await HTTPFileDownload.run(from: source, to: archive)
+        let size = source.isFileURL ? try Self.copy(source, to: archive) : try await HTTPFileDownload.run(from: source, to: archive)
         logger.info("downloaded \(dataset.name)", metadata: ["bytes": "\(size)"])
 
         try Self.unpackAndVerify(dataset, archive: archive, source: source, into: staging)
@@ -81,6 +81,16 @@ public struct DatasetFetcher: Sendable {
         }
         logger.info("verified \(dataset.name)", metadata: ["path": "\(destination.path)"])
         return destination
+    }
+
+    /// A local mirror (`file://…`) is copied, then unpacked and checked as a download is.
+    static func copy(_ source: URL, to archive: URL) throws -> Int64 {
+        do {
+            try FileManager.default.copyItem(at: source, to: archive)
+            return (try FileManager.default.attributesOfItem(atPath: archive.path)[.size] as? NSNumber)?.int64Value ?? 0
+        } catch {
+            throw DatasetError.network(url: source, reason: "the local copy cannot be read")
+        }
     }
 
     /// The marker's text: one `sha256  name` line per file, the format `sha256sum --check` reads.

@@ -33,6 +33,22 @@ struct DatasetFetcherTests {
         }
     }
 
+    @Test("A file:// URL (a local mirror) is copied, verified and cached like a download; a missing one is named")
+    func fileURLIsCopiedAndVerified() async throws {
+        let files = try Fixtures.files()
+        let cache = try Fixtures.makeCacheDirectory()
+        defer { Fixtures.removeCache(cache) }
+        let mirror = cache.appendingPathComponent("mirror.zip")
+        try Fixtures.zip(of: files).write(to: mirror)
+        let folder = try await DatasetFetcher().fetch(Fixtures.dataset, from: mirror, cacheDirectory: cache.appendingPathComponent("cache"))
+        let ratings = try #require(files.first { $0.name == "ratings.csv" }).contents
+        #expect(try Data(contentsOf: folder.appendingPathComponent("ratings.csv")) == ratings)
+        let missing = cache.appendingPathComponent("nowhere.zip")
+        await #expect(throws: DatasetError.network(url: missing, reason: "the local copy cannot be read")) {
+            try await DatasetFetcher().fetch(Fixtures.dataset, from: missing, cacheDirectory: cache.appendingPathComponent("other"))
+        }
+    }
+
     @Test("A cached folder without the verified marker is downloaded again and replaced")
     func unverifiedCopyIsReplaced() async throws {
         let files = try Fixtures.files()
