@@ -69,22 +69,44 @@ public struct PopularityStrategy: RecommendationStrategy {
         return PopularityModel(ranking: parameters.ranking, defaultWindow: parameters.defaultWindow, lists: lists, catalogue: data.catalogue)
     }
 
+    /// How many movies a window must have seen interest in before it is left as it is: a
+    /// page or two of answers, each earned.
+    static let enoughMovies = 100
+
     /// Interest decayed exponentially with age, the newest interaction in the data being
     /// "now" (so a historical data set still has a trend), with the window as half-life.
+    ///
+    /// A window that saw too few movies (a quiet day: five ratings today, the rest years old)
+    /// is widened smoothly: half-lives four times longer each are added until one has seen
+    /// `enoughMovies`, or spans the whole data. A movie's score blends its share of each
+    /// half-life's strongest interest, each longer one weighing half the one before, so the
+    /// window's own interest leads and the longer trends order the rest: never the id, and
+    /// a movie no trend saw is not listed.
     static func trending(_ data: TrainingData, window: TimeWindow) -> [PopularityModel.Entry] {
-        guard let newest = data.interactions.map(\.timestamp).max() else { return [] }
-        var scores: [MovieID: Double] = [:]
-        var recent: [MovieID: Int] = [:]
-        for interaction in data.interactions {
-            let age = Double(newest - interaction.timestamp)
-            scores[interaction.movie, default: 0] += exp2(-age / window.seconds)
-            if age <= window.seconds { recent[interaction.movie, default: 0] += 1 }
+        guard let newest = data.interactions.map(\.timestamp).max(), let oldest = data.interactions.map(\.timestamp).min() else { return [] }
+        let ages = data.interactions.map { Double(newest - $0.timestamp) }
+        var halfLives = [window.seconds]
+        while Set(zip(data.interactions, ages).lazy.filter { $0.1 <= halfLives.last! }.map(\.0.movie)).count < enoughMovies,
+              halfLives.last! < Double(newest - oldest) {
+            halfLives.append(halfLives.last! * 4)
         }
+        var scores: [MovieID: Double] = [:]
+        for (level, halfLife) in halfLives.enumerated() {
+            var interest: [MovieID: Double] = [:]
+            for (interaction, age) in zip(data.interactions, ages) { interest[interaction.movie, default: 0] += exp2(-age / halfLife) }
+            guard let strongest = interest.values.max(), strongest > 0 else { continue }
+            let weight = exp2(-Double(level))
+            for (movie, value) in interest where value > 0 { scores[movie, default: 0] += weight * value / strongest }
+        }
+        // The weights' sum, so a score stays within 0...1.
+        let total = halfLives.indices.reduce(0) { $0 + exp2(-Double($1)) }
+        var recent: [MovieID: Int] = [:]
+        for (interaction, age) in zip(data.interactions, ages) where age <= window.seconds { recent[interaction.movie, default: 0] += 1 }
         let label = window == .day ? "today" : "this \(window.rawValue)"
         return scores.map { movie, score in
             let count = recent[movie] ?? 0
             let reason = count > 0 ? "Trending \(label): \(count) recent \(count == 1 ? "rating" : "ratings")" : "Trending \(label)"
-            return .init(movie: movie, score: score, reason: reason)
+            return .init(movie: movie, score: score / total, reason: reason)
         }
     }
 }
