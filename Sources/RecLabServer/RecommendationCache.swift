@@ -45,8 +45,7 @@ final class RecommendationCache: Sendable {
     /// Lookups since start, for `/health/detailed`; `/metrics` has them as counters.
     let hits = Atomic(0)
     let misses = Atomic(0)
-    private let hitCounter = Counter(label: Metric.cacheRequests.name, dimensions: [("cache", "recommendations"), ("result", "hit")])
-    private let missCounter = Counter(label: Metric.cacheRequests.name, dimensions: [("cache", "recommendations"), ("result", "miss")])
+    private let lookups = CacheLookups(cache: "recommendations")
     private let entriesGauge = Gauge(label: Metric.memoryTableEntries.name, dimensions: [("table", "recommendation_cache")])
     private let bytesGauge = Gauge(label: Metric.recommendationCacheBytes.name)
 
@@ -63,10 +62,10 @@ final class RecommendationCache: Sendable {
         }
         if value == nil {
             misses.add(1, ordering: .relaxed)
-            missCounter.increment()
+            lookups.miss.increment()
         } else {
             hits.add(1, ordering: .relaxed)
-            hitCounter.increment()
+            lookups.hit.increment()
         }
         return value
     }

@@ -34,7 +34,7 @@ public final class TMDBClient: Sendable {
         Counter(label: Metric.tmdbRequests.name, dimensions: [("endpoint", key[0]), ("outcome", key[1])])
     }
     private let durations = HandleCache<String, Timer> { Timer(label: Metric.tmdbRequestDuration.name, dimensions: [("endpoint", $0)]) }
-    private let imageCache = HandleCache<String, Counter> { Counter(label: Metric.cacheRequests.name, dimensions: [("cache", "tmdb_configuration"), ("result", $0)]) }
+    private let imageCache = CacheLookups(cache: "tmdb_configuration")
 
     private struct State {
         var health = TMDBHealth.ok
@@ -81,10 +81,10 @@ public final class TMDBClient: Sendable {
     /// `/configuration`'s images, kept for a day.
     public func imageConfiguration() async throws -> TMDBImageConfiguration {
         if let (kept, at) = images.withLock({ $0 }), ContinuousClock.now - at < Self.imageConfigurationLifetime {
-            imageCache("hit").increment()
+            imageCache.hit.increment()
             return kept
         }
-        imageCache("miss").increment()
+        imageCache.miss.increment()
         struct Answer: Decodable { let images: TMDBImageConfiguration }
         let answer: Answer = try await get("/configuration", [], endpoint: "configuration")
         images.withLock { $0 = (answer.images, .now) }
@@ -108,8 +108,7 @@ public final class TMDBClient: Sendable {
         } catch {
             let failure = TMDBError.malformed("\(endpoint): \(error)")
             requests([endpoint, "malformed"]).increment()
-            note(failure, endpoint: endpoint)
-            throw failure
+            throw failed(failure, endpoint: endpoint)
         }
     }
 
@@ -225,13 +224,9 @@ public final class TMDBClient: Sendable {
         return .nanoseconds(Int64.random(in: 0...max(1, ceiling.nanoseconds)))
     }
 
-    /// Records a call's final failure: health, the log, and for a refused credential the pause.
+    /// Records a call's final failure (health, the log, and for a refused credential the
+    /// pause) and returns it to be thrown.
     private func failed(_ error: TMDBError, endpoint: String) -> TMDBError {
-        note(error, endpoint: endpoint)
-        return error
-    }
-
-    private func note(_ error: TMDBError, endpoint: String) {
         let firstRefusal = state.withLock { state in
             state.health = .degraded(lastError: error.description, at: Date())
             guard case .refusedCredential = error else { return false }
@@ -247,6 +242,7 @@ public final class TMDBClient: Sendable {
         } else {
             logger.warning("TMDB \(endpoint) failed", metadata: ["error": "\(error)"])
         }
+        return error
     }
 }
 

@@ -33,7 +33,7 @@ public final class FakeTMDB: Sendable {
 
     public let port: Int
     private let state = Mutex(State())
-    private let movies: [Int: [String: JSONValueBox]]
+    private let movies: [Int: [String: JSONValue]]
     private let popularity: [Int]
     private let server = Mutex<Task<Void, any Error>?>(nil)
 
@@ -41,7 +41,7 @@ public final class FakeTMDB: Sendable {
         var behaviour = Behaviour.normal
         var delay = Duration.zero
         var received: [Received] = []
-        var extra: [Int: [String: JSONValueBox]] = [:]
+        var extra: [Int: [String: JSONValue]] = [:]
     }
 
     public var baseURL: String { "http://127.0.0.1:\(port)/3" }
@@ -53,35 +53,35 @@ public final class FakeTMDB: Sendable {
 
     /// A movie only the fake knows, first on trending and found by search.
     public func add(id: Int, title: String, popularity: Double = 999, releaseDate: String = "2026-11-20") {
-        let movie: [String: JSONValueBox] = [
-            "id": .int(id), "title": .string(title), "original_title": .string(title), "overview": .string("Only the fake knows it."),
-            "release_date": .string(releaseDate), "popularity": .double(popularity), "vote_average": .double(7.5), "vote_count": .int(100),
+        let movie: [String: JSONValue] = [
+            "id": .integer(id), "title": .string(title), "original_title": .string(title), "overview": .string("Only the fake knows it."),
+            "release_date": .string(releaseDate), "popularity": .number(popularity), "vote_average": .number(7.5), "vote_count": .integer(100),
             "poster_path": .string("/\(id).jpg"), "backdrop_path": .null, "original_language": .string("en"),
-            "genres": .array([.object(["id": .int(878), "name": .string("Science Fiction")])]),
+            "genres": .array([.object(["id": .integer(878), "name": .string("Science Fiction")])]),
         ]
         state.withLock { $0.extra[id] = movie }
     }
 
     /// tmdb-5000's movies as TMDB answers them, by id, and their ids by popularity: read once.
-    private static let catalogue = Task { () throws -> (movies: [Int: [String: JSONValueBox]], popularity: [Int]) in
+    private static let catalogue = Task { () throws -> (movies: [Int: [String: JSONValue]], popularity: [Int]) in
         let table = try CSVTable(
             CSVReader(contentsOf: try SharedFolder.datasets().appending(path: "tmdb-5000/tmdb_5000_movies.csv")), requiredColumns: ["id", "title"])
-        var movies: [Int: [String: JSONValueBox]] = [:]
+        var movies: [Int: [String: JSONValue]] = [:]
         for index in table.rows.indices {
             let row = table.row(index)
             guard let id = try? row.int("id") else { continue }
-            var movie: [String: JSONValueBox] = ["id": .int(id), "poster_path": .string("/p\(id).jpg"), "backdrop_path": .string("/b\(id).jpg")]
+            var movie: [String: JSONValue] = ["id": .integer(id), "poster_path": .string("/p\(id).jpg"), "backdrop_path": .string("/b\(id).jpg")]
             for column in ["title", "original_title", "overview", "release_date", "original_language", "tagline", "status", "homepage"] {
                 movie[column] = .string(row.string(column))
             }
-            for column in ["popularity", "vote_average"] { movie[column] = .double((try? row.optionalDouble(column)) ?? 0) }
-            for column in ["vote_count", "runtime", "budget", "revenue"] { movie[column] = .int(Int((try? row.optionalDouble(column)) ?? 0)) }
+            for column in ["popularity", "vote_average"] { movie[column] = .number((try? row.optionalDouble(column)) ?? 0) }
+            for column in ["vote_count", "runtime", "budget", "revenue"] { movie[column] = .integer(Int((try? row.optionalDouble(column)) ?? 0)) }
             for column in ["genres", "keywords", "production_companies", "production_countries", "spoken_languages"] {
-                movie[column] = (try? JSONValueBox.parse(row.string(column))) ?? .array([])
+                movie[column] = (try? JSONValue.parse(Data(row.string(column).utf8))) ?? .array([])
             }
             movies[id] = movie
         }
-        let order = movies.values.sorted { ($0["popularity"]?.number ?? 0) > ($1["popularity"]?.number ?? 0) }.compactMap { $0["id"]?.number.map(Int.init) }
+        let order = movies.values.sorted { ($0["popularity"]?.numeric ?? 0) > ($1["popularity"]?.numeric ?? 0) }.compactMap { if case .integer(let id)? = $0["id"] { id } else { nil } }
         return (movies, order)
     }
 
@@ -98,7 +98,7 @@ public final class FakeTMDB: Sendable {
         return fake
     }
 
-    private init(port: Int, movies: [Int: [String: JSONValueBox]], popularity: [Int]) {
+    private init(port: Int, movies: [Int: [String: JSONValue]], popularity: [Int]) {
         self.port = port
         self.movies = movies
         self.popularity = popularity
@@ -147,12 +147,13 @@ public final class FakeTMDB: Sendable {
         case "/search/movie":
             let term = (query["query"] ?? "").lowercased()
             let found = (Array(extra.values) + popularity.compactMap { movies[$0] }).filter { movie in
-                !term.isEmpty && (movie["title"]?.text?.lowercased().contains(term) ?? false)
+                guard !term.isEmpty, case .string(let title)? = movie["title"] else { return false }
+                return title.lowercased().contains(term)
             }
             return Self.json(200, Self.page(found, page))
         case "/genre/movie/list":
             return Self.json(200, .object(["genres": .array([(28, "Action"), (18, "Drama"), (878, "Science Fiction")].map {
-                .object(["id": .int($0.0), "name": .string($0.1)])
+                .object(["id": .integer($0.0), "name": .string($0.1)])
             })]))
         case "/configuration":
             return Self.json(200, .object(["images": .object([
@@ -163,8 +164,8 @@ public final class FakeTMDB: Sendable {
             let parts = path.split(separator: "/")
             if parts.count == 2, parts[0] == "movie", let id = Int(parts[1]), let movie = extra[id] ?? movies[id] {
                 var details = movie
-                details["credits"] = .object(["cast": .array([.object(["id": .int(1), "name": .string("Ann Actor"), "character": .string("Lead"), "order": .int(0)])]),
-                                              "crew": .array([.object(["id": .int(2), "name": .string("Dee Rector"), "job": .string("Director"), "department": .string("Directing")])])])
+                details["credits"] = .object(["cast": .array([.object(["id": .integer(1), "name": .string("Ann Actor"), "character": .string("Lead"), "order": .integer(0)])]),
+                                              "crew": .array([.object(["id": .integer(2), "name": .string("Dee Rector"), "job": .string("Director"), "department": .string("Directing")])])])
                 details["keywords"] = .object(["keywords": movie["keywords"] ?? .array([])])
                 return Self.json(200, .object(details))
             }
@@ -173,7 +174,7 @@ public final class FakeTMDB: Sendable {
     }
 
     /// A list item: a movie's list fields, with `genre_ids` for its genres.
-    private static func listed(_ movie: [String: JSONValueBox]) -> JSONValueBox {
+    private static func listed(_ movie: [String: JSONValue]) -> JSONValue {
         var item = movie.filter { ["id", "title", "original_title", "overview", "release_date", "popularity", "vote_average", "vote_count", "poster_path", "backdrop_path", "original_language"].contains($0.key) }
         if case .array(let genres)? = movie["genres"] {
             item["genre_ids"] = .array(genres.compactMap { if case .object(let genre) = $0 { genre["id"] } else { nil } })
@@ -181,70 +182,21 @@ public final class FakeTMDB: Sendable {
         return .object(item)
     }
 
-    private static func page(_ movies: [[String: JSONValueBox]], _ page: Int) -> JSONValueBox {
+    private static func page(_ movies: [[String: JSONValue]], _ page: Int) -> JSONValue {
         let slice = movies.dropFirst((page - 1) * 20).prefix(20)
         return .object([
-            "page": .int(page), "results": .array(slice.map(listed)),
-            "total_pages": .int(max(1, (movies.count + 19) / 20)), "total_results": .int(movies.count),
+            "page": .integer(page), "results": .array(slice.map(listed)),
+            "total_pages": .integer(max(1, (movies.count + 19) / 20)), "total_results": .integer(movies.count),
         ])
     }
 
     private static func error(_ status: Int, code: Int, message: String) -> Response {
-        json(status, .object(["status_code": .int(code), "status_message": .string(message), "success": .bool(false)]))
+        json(status, .object(["status_code": .integer(code), "status_message": .string(message), "success": .bool(false)]))
     }
 
-    private static func json(_ status: Int, _ body: JSONValueBox) -> Response {
+    private static func json(_ status: Int, _ body: JSONValue) -> Response {
         Response(
             status: .init(code: status), headers: [.contentType: "application/json;charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: body.serialized())))
-    }
-}
-
-/// A JSON value the fake builds answers from.
-public enum JSONValueBox: Sendable, Codable {
-    case null, bool(Bool), int(Int), double(Double), string(String)
-    indirect case array([JSONValueBox])
-    indirect case object([String: JSONValueBox])
-
-    var number: Double? {
-        switch self {
-        case .int(let value): Double(value)
-        case .double(let value): value
-        default: nil
-        }
-    }
-
-    var text: String? { if case .string(let value) = self { value } else { nil } }
-
-    static func parse(_ text: String) throws -> JSONValueBox {
-        try JSONDecoder().decode(JSONValueBox.self, from: Data(text.utf8))
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Int.self) { self = .int(value) }
-        else if let value = try? container.decode(Double.self) { self = .double(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValueBox].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValueBox].self)) }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case .bool(let value): try container.encode(value)
-        case .int(let value): try container.encode(value)
-        case .double(let value): try container.encode(value)
-        case .string(let value): try container.encode(value)
-        case .array(let values): try container.encode(values)
-        case .object(let fields): try container.encode(fields)
-        }
-    }
-
-    func serialized() -> [UInt8] {
-        Array((try? JSONEncoder().encode(self)) ?? Data())
+            body: .init(byteBuffer: ByteBuffer(bytes: (try? JSONEncoder().encode(body)) ?? Data())))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The contract test is only as good as its validator: each keyword must reject what breaks it.

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import RecLabServer
+import TestSupport
 import Testing
 
 /// Keeps the hand-written OpenAPI document honest: it lists exactly the router's routes, and

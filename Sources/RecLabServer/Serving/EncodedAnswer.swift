@@ -5,8 +5,8 @@ import Foundation
 /// served as bytes, never encoded again.
 ///
 /// It keeps the JSON in one buffer and of the answer only what a showing needs, not the
-/// decoded answer: a cache of many thousands of answers that churns must not leave glibc's
-/// heaps fragmented by a score of small strings per answer (benchmarks/soak.md).
+/// decoded answer: a cache of many thousands of answers that churns should allocate one block
+/// per answer, not a score of small strings (benchmarks/soak.md).
 struct EncodedAnswer: Sendable {
     /// What serving a showing needs to know: metrics labels and the exposure's fields.
     struct Summary: Sendable {

@@ -1,5 +1,4 @@
 import Foundation
-import Metrics
 import RecLabCore
 import RecLabObservability
 import RecLabTMDB
@@ -17,7 +16,7 @@ final class TMDBTrending: Sendable {
     let client: TMDBClient
     let lifetime: Duration
     private let kept = Mutex<[TMDBClient.TrendingWindow: Listing]>([:])
-    private let lookups = HandleCache<String, Counter> { Counter(label: Metric.cacheRequests.name, dimensions: [("cache", "tmdb_trending"), ("result", $0)]) }
+    private let lookups = CacheLookups(cache: "tmdb_trending")
 
     init(client: TMDBClient, lifetime: Duration) {
         self.client = client
@@ -29,10 +28,10 @@ final class TMDBTrending: Sendable {
     func movies(_ window: TMDBClient.TrendingWindow) async -> [TMDBMovie]? {
         let listing = kept.withLock { $0[window] }
         if let listing, ContinuousClock.now - listing.fetchedAt < lifetime {
-            lookups("hit").increment()
+            lookups.hit.increment()
             return listing.movies
         }
-        lookups("miss").increment()
+        lookups.miss.increment()
         do {
             let movies = try await client.trending(window).results.filter { ($0.mediaType ?? "movie") == "movie" }
             kept.withLock { $0[window] = Listing(movies: movies, fetchedAt: .now) }
