@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "RecLabTMDB",
             dependencies: [
-                "RecLabCore", "RecLabObservability",
+                "RecLabCore", "RecLabStore", "RecLabObservability",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -111,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "reclab",
             dependencies: [
-                "RecLabServer", "RecLabCore", "RecLabEvaluation", "RecLabSQLite", "RecLabExperiments", "RecLabStrategies",
+                "RecLabServer", "RecLabCore", "RecLabEvaluation", "RecLabSQLite", "RecLabExperiments", "RecLabStrategies", "RecLabTMDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -25,13 +25,17 @@ public struct CatalogueItem: Sendable, Hashable {
     /// TMDB's popularity score, when TMDB describes the movie.
     public var popularity: Double?
     public var posterPath: String?
+    public var backdropPath: String?
+    /// The rating clients are shown, from any source (see `RatingSource`); strategies
+    /// that learn from votes use `voteAverage` and `voteCount`, TMDB's alone, one scale.
+    public var shownRating: AudienceRating?
 
     public init(
         id: MovieID, tmdbID: Int? = nil, movieLensID: Int? = nil, title: String, year: Int? = nil,
         releaseDate: String? = nil, overview: String = "", tagline: String = "", genres: [Genre] = [],
         keywords: [String] = [], cast: [String] = [], directors: [String] = [], productionCompanies: [String] = [],
         runtime: Int? = nil, voteAverage: Double? = nil, voteCount: Int? = nil, popularity: Double? = nil,
-        posterPath: String? = nil
+        posterPath: String? = nil, backdropPath: String? = nil, shownRating: AudienceRating? = nil
     ) {
         self.id = id
         self.tmdbID = tmdbID
@@ -51,6 +55,8 @@ public struct CatalogueItem: Sendable, Hashable {
         self.voteCount = voteCount
         self.popularity = popularity
         self.posterPath = posterPath
+        self.backdropPath = backdropPath
+        self.shownRating = shownRating
     }
 }
 

@@ -15,6 +15,8 @@ public struct Movie: Codable, Sendable, Hashable {
     @Nullable public var runtime: Int? = nil
     @Nullable public var voteAverage: Double? = nil
     @Nullable public var voteCount: Int? = nil
+    /// Whose votes `voteAverage` and `voteCount` are; nil when no source rated the movie.
+    @Nullable public var ratingSource: RatingSource? = nil
     @Nullable public var popularity: Double? = nil
     @Nullable public var posterPath: String? = nil
     @Nullable public var backdropPath: String? = nil
@@ -36,7 +38,7 @@ public struct Movie: Codable, Sendable, Hashable {
         id: Int64, tmdbID: Int? = nil, imdbID: String? = nil, movieLensID: Int? = nil,
         title: String, originalTitle: String? = nil, overview: String? = nil, genres: [String] = [],
         releaseDate: String? = nil, year: Int? = nil, runtime: Int? = nil, voteAverage: Double? = nil,
-        voteCount: Int? = nil, popularity: Double? = nil, posterPath: String? = nil,
+        voteCount: Int? = nil, ratingSource: RatingSource? = nil, popularity: Double? = nil, posterPath: String? = nil,
         backdropPath: String? = nil, originalLanguage: String? = nil, budget: Int? = nil,
         revenue: Int? = nil, tagline: String? = nil, keywords: [String] = [], cast: [CastMember] = [],
         crew: [CrewMember] = [], productionCompanies: [String] = [], productionCountries: [String] = [],
@@ -55,6 +57,7 @@ public struct Movie: Codable, Sendable, Hashable {
         self.runtime = runtime
         self.voteAverage = voteAverage
         self.voteCount = voteCount
+        self.ratingSource = ratingSource
         self.popularity = popularity
         self.posterPath = posterPath
         self.backdropPath = backdropPath
@@ -83,6 +86,7 @@ public struct Movie: Codable, Sendable, Hashable {
         case releaseDate = "release_date"
         case voteAverage = "vote_average"
         case voteCount = "vote_count"
+        case ratingSource = "rating_source"
         case posterPath = "poster_path"
         case backdropPath = "backdrop_path"
         case originalLanguage = "original_language"
@@ -93,6 +97,40 @@ public struct Movie: Codable, Sendable, Hashable {
 
     /// The people credited as directors, in credit order.
     public var directors: [String] { crew.filter { $0.job == "Director" }.map(\.name) }
+}
+
+/// Whose audience rating a movie shows, best first: TMDB's votes, else IMDb's score and votes,
+/// else the MovieLens ratings' mean rescaled to TMDB's 0–10.
+public enum RatingSource: String, Codable, Sendable, Hashable {
+    case tmdb
+    case imdb
+    case movieLens = "movielens"
+}
+
+/// A movie's audience rating on TMDB's 0–10 scale, and whose it is.
+public struct AudienceRating: Sendable, Hashable {
+    public var average: Double
+    public var count: Int
+    public var source: RatingSource
+
+    public init(average: Double, count: Int, source: RatingSource) {
+        self.average = average
+        self.count = count
+        self.source = source
+    }
+
+    /// The rating a movie shows: the first source, in `RatingSource`'s order, that has votes.
+    /// A MovieLens mean (0.5–5 stars) is doubled onto the 0–10 scale.
+    public static func shown(
+        tmdb: (average: Double?, count: Int?), imdb: (average: Double?, count: Int?), movieLens: (mean: Double?, count: Int)
+    ) -> AudienceRating? {
+        if let average = tmdb.average, let count = tmdb.count, count > 0 { return AudienceRating(average: average, count: count, source: .tmdb) }
+        if let average = imdb.average, let count = imdb.count, count > 0 { return AudienceRating(average: average, count: count, source: .imdb) }
+        if let mean = movieLens.mean, movieLens.count > 0 {
+            return AudienceRating(average: (mean * 2 * 10).rounded() / 10, count: movieLens.count, source: .movieLens)
+        }
+        return nil
+    }
 }
 
 /// An actor's credit on a movie.

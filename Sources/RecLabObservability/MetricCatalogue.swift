@@ -83,7 +83,7 @@ public enum Metric {
     static let tmdbBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
     public static let tmdbRequests = MetricFamily(
         "tmdb_requests", .counter, labels: ["endpoint", "outcome"],
-        help: "HTTP requests to TMDB (each retry counted), by endpoint and outcome: ok, not_found, refused, rate_limited, server_error, client_error, timeout, unreachable, malformed.")
+        help: "HTTP requests to TMDB (each retry counted), by endpoint and outcome: ok, not_found, refused, rate_limited, server_error, client_error, timeout, unreachable, malformed; skipped counts calls failed at once while TMDB is paused (refused key) or cooling down after a failure.")
     public static let tmdbRequestDuration = MetricFamily(
         "tmdb_request_duration", .histogram, unit: "seconds", labels: ["endpoint"], buckets: tmdbBuckets,
         help: "Time each HTTP request to TMDB took, answered or not, by endpoint.")

@@ -13,6 +13,24 @@ extension SQLiteStore: CatalogueImporting {
             return try Self.counts(db)
         }
     }
+
+    public func moviesAwaitingTMDBDetails(limit: Int?) async throws -> [Int] {
+        try await pool.read { db in
+            try Int.fetchAll(db, sql: """
+                SELECT tmdb_id FROM movies
+                WHERE tmdb_id IS NOT NULL AND metadata_source <> ? AND tmdb_id NOT IN (SELECT tmdb_id FROM tmdb_not_found)
+                ORDER BY id LIMIT ?
+                """, arguments: [DatasetKind.tmdbAPI.rawValue, limit ?? -1])
+        }
+    }
+
+    public func recordUnknownToTMDB(_ tmdbIDs: [Int]) async throws {
+        try await pool.write { db in
+            for id in tmdbIDs {
+                try db.execute(sql: "INSERT OR REPLACE INTO tmdb_not_found (tmdb_id, checked_at) VALUES (?, CURRENT_TIMESTAMP)", arguments: [id])
+            }
+        }
+    }
 }
 
 /// Merges data sets into the catalogue inside one write transaction.
@@ -79,6 +97,10 @@ struct CatalogueWriter {
             try attachIDs(movie, to: id)
             if kind.metadataPrecedence >= precedence[id]! { try writeMetadata(movie, kind: kind, id: id) }
         }
+        if kind == .imdb {
+            // Kept whoever describes the movie: shown when TMDB has no votes for it.
+            try run("UPDATE movies SET imdb_score = ?, imdb_votes = ? WHERE id = ?", [movie.voteAverage, movie.voteCount, id])
+        }
         try replaceKeywords(movie.keywords, source: kind, movie: id)
         if kind != .movieLens { try replaceCredits(movie, source: kind, movie: id) }
     }
@@ -87,7 +109,7 @@ struct CatalogueWriter {
         let candidates = (byTitleYear[Self.titleKey(movie.title, movie.year)] ?? []) + (movie.originalTitle.map { byTitleYear[Self.titleKey($0, movie.year)] ?? [] } ?? [])
         let free = Set(try candidates.filter { id in
             // Only rows that do not already carry an id from this source can be it.
-            let column = kind == .tmdb ? "tmdb_id" : "imdb_id"
+            let column = kind.isTMDB ? "tmdb_id" : "imdb_id"
             return try Bool.fetchOne(db, sql: "SELECT \(column) IS NULL FROM movies WHERE id = ?", arguments: [id]) ?? false
         })
         return free.count == 1 ? free.first : nil
@@ -116,13 +138,15 @@ struct CatalogueWriter {
         func json(_ names: [String]) throws -> String { String(decoding: try encoder.encode(names), as: UTF8.self) }
         try run("""
             UPDATE movies SET title = ?, original_title = ?, overview = ?, release_date = ?, year = COALESCE(?, year),
-                runtime = ?, vote_average = ?, vote_count = ?, popularity = ?, original_language = ?, budget = ?,
+                runtime = ?, vote_average = ?, vote_count = ?, popularity = ?, poster_path = COALESCE(?, poster_path),
+                backdrop_path = COALESCE(?, backdrop_path), original_language = ?, budget = ?,
                 revenue = ?, tagline = ?, production_companies = ?, production_countries = ?, spoken_languages = ?,
                 status = ?, metadata_source = ?
             WHERE id = ?
             """, [
                 movie.title, movie.originalTitle, movie.overview, movie.releaseDate, movie.year, movie.runtime,
-                movie.voteAverage, movie.voteCount, movie.popularity, movie.originalLanguage, movie.budget,
+                movie.voteAverage, movie.voteCount, movie.popularity, movie.posterPath, movie.backdropPath,
+                movie.originalLanguage, movie.budget,
                 movie.revenue, movie.tagline, try json(movie.productionCompanies), try json(movie.productionCountries),
                 try json(movie.spokenLanguages), movie.status, kind.rawValue, id,
             ])

@@ -120,16 +120,22 @@ extension SQLiteStore: PreferenceRepository {
 }
 
 extension CatalogueItem {
-    /// What strategies see of a catalogue movie. TMDB's votes only: IMDb's counts are on
-    /// another scale (popularity is TMDB's alone, so it tells which source the votes are from).
+    /// What strategies see of a catalogue movie. TMDB's votes only: IMDb's counts and
+    /// MovieLens's means are other scales. A movie TMDB describes (popularity is TMDB's alone)
+    /// without votes has TMDB's zero.
     init(movie: Movie) {
-        let tmdbVotes = movie.popularity != nil
+        let tmdbVotes = movie.ratingSource == .tmdb
+        let tmdbUnrated = !tmdbVotes && movie.popularity != nil
         self.init(
             id: movie.id, tmdbID: movie.tmdbID, movieLensID: movie.movieLensID, title: movie.title, year: movie.year,
             releaseDate: movie.releaseDate, overview: movie.overview ?? "", tagline: movie.tagline ?? "",
             genres: movie.genres.compactMap(GenreCatalog.genre(named:)), keywords: movie.keywords,
             cast: movie.cast.map(\.name), directors: movie.directors, productionCompanies: movie.productionCompanies,
-            runtime: movie.runtime, voteAverage: tmdbVotes ? movie.voteAverage : nil, voteCount: tmdbVotes ? movie.voteCount : nil,
-            popularity: movie.popularity, posterPath: movie.posterPath)
+            runtime: movie.runtime, voteAverage: tmdbVotes ? movie.voteAverage : tmdbUnrated ? 0 : nil,
+            voteCount: tmdbVotes ? movie.voteCount : tmdbUnrated ? 0 : nil, popularity: movie.popularity,
+            posterPath: movie.posterPath, backdropPath: movie.backdropPath,
+            shownRating: movie.voteAverage.flatMap { average in
+                movie.ratingSource.map { AudienceRating(average: average, count: movie.voteCount ?? 0, source: $0) }
+            })
     }
 }

@@ -29,6 +29,17 @@ public final class SQLiteStore: Sendable {
         try await pool.read { db in try Schema.migrator.appliedMigrations(db) }
     }
 
+    /// Copies the whole database, consistently while it is in use, to a new file at `path`
+    /// (SQLite's online backup), and opens the copy.
+    public func copy(to path: String) async throws -> SQLiteStore {
+        let copy = try DatabaseQueue(path: path)
+        // Inside GRDB's async read, on its own queue: a synchronous backup here would hold a
+        // thread of the cooperative pool while it waits for a reader.
+        try await pool.read { db in try copy.writeWithoutTransaction { try db.backup(to: $0) } }
+        try copy.close()
+        return try SQLiteStore(path: path)
+    }
+
     /// Whether the database answers a trivial query.
     public func ping() async throws {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
@@ -53,7 +64,7 @@ extension SQLiteStore: MovieRepository {
         try await pool.read { db in
             var audience: [MovieID: Int] = [:]
             for row in try Row.fetchAll(db, sql: """
-                SELECT m.id, COALESCE(r.ratings, 0) + CASE WHEN m.metadata_source = 'TMDB 5000' THEN COALESCE(m.vote_count, 0) ELSE 0 END AS audience
+                SELECT m.id, COALESCE(r.ratings, 0) + CASE WHEN m.metadata_source IN ('TMDB 5000', 'TMDB API') THEN COALESCE(m.vote_count, 0) ELSE 0 END AS audience
                 FROM movies m LEFT JOIN (SELECT movie_id, count(*) AS ratings FROM ratings GROUP BY movie_id) r ON r.movie_id = m.id
                 """) {
                 audience[row["id"]] = row["audience"]
@@ -96,13 +107,24 @@ enum MovieLoader {
         var movies: [Int64: Movie] = [:]
         let decoder = JSONDecoder()
         func names(_ json: String) -> [String] { (try? decoder.decode([String].self, from: Data(json.utf8))) ?? [] }
+        var movieLens: [Int64: (mean: Double, count: Int)] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT movie_id, avg(rating) AS mean, count(*) AS count FROM ratings WHERE \(movieIDs("movie_id")) GROUP BY movie_id
+            """) {
+            movieLens[row["movie_id"]] = (row["mean"], row["count"])
+        }
         for row in try Row.fetchAll(db, sql: "SELECT * FROM movies WHERE \(movieIDs("id"))") {
             let id: Int64 = row["id"]
+            let tmdbVotes = DatasetKind(rawValue: row["metadata_source"])?.isTMDB == true
+            let rating = AudienceRating.shown(
+                tmdb: tmdbVotes ? (row["vote_average"], row["vote_count"]) : (nil, nil),
+                imdb: (row["imdb_score"], row["imdb_votes"]),
+                movieLens: (movieLens[id]?.mean, movieLens[id]?.count ?? 0))
             movies[id] = Movie(
                 id: id, tmdbID: row["tmdb_id"], imdbID: row["imdb_id"], movieLensID: row["movielens_id"],
                 title: row["title"], originalTitle: row["original_title"], overview: row["overview"],
                 releaseDate: row["release_date"], year: row["year"], runtime: row["runtime"],
-                voteAverage: row["vote_average"], voteCount: row["vote_count"], popularity: row["popularity"],
+                voteAverage: rating?.average, voteCount: rating?.count, ratingSource: rating?.source, popularity: row["popularity"],
                 posterPath: row["poster_path"], backdropPath: row["backdrop_path"],
                 originalLanguage: row["original_language"], budget: row["budget"], revenue: row["revenue"],
                 tagline: row["tagline"], productionCompanies: names(row["production_companies"]),
@@ -116,7 +138,7 @@ enum MovieLoader {
             movies[row["movie_id"]]?.genres.append(row["name"])
         }
         // Sources in order of precedence, so TMDB's keywords come before user tags.
-        let sourceOrder = "CASE source WHEN 'TMDB 5000' THEN 0 WHEN 'IMDB 5000' THEN 1 ELSE 2 END"
+        let sourceOrder = "CASE source WHEN 'TMDB API' THEN 0 WHEN 'TMDB 5000' THEN 1 WHEN 'IMDB 5000' THEN 2 ELSE 3 END"
         for row in try Row.fetchAll(db, sql: """
             SELECT mk.movie_id, k.name FROM movie_keywords mk JOIN keywords k ON k.id = mk.keyword_id
             WHERE \(movieIDs("mk.movie_id")) ORDER BY mk.movie_id, \(sourceOrder), mk.position

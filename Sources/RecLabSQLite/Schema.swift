@@ -187,6 +187,61 @@ enum Schema {
                 CREATE INDEX events_received ON events(received_at);
                 """)
         }
+        migrator.registerMigration("v7-tmdb-api") { db in
+            // SQLite cannot change a CHECK in place: the table is rebuilt (foreign keys are
+            // off inside a migration, so dropping the old table cascades nothing). IMDb's
+            // score gets columns of its own, so a movie TMDB describes keeps it for when TMDB
+            // has no votes; `tmdb_not_found` spares `reclab import tmdb` asking twice.
+            let columns = """
+                id, tmdb_id, imdb_id, movielens_id, title, original_title, overview, release_date, year, runtime,
+                vote_average, vote_count, popularity, poster_path, backdrop_path, original_language, budget, revenue,
+                tagline, production_companies, production_countries, spoken_languages, status, adult, video,
+                metadata_source, created_at
+                """
+            try db.execute(sql: """
+                CREATE TABLE movies_next (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tmdb_id INTEGER UNIQUE,
+                    imdb_id TEXT UNIQUE,
+                    movielens_id INTEGER UNIQUE,
+                    title TEXT NOT NULL,
+                    original_title TEXT,
+                    overview TEXT,
+                    release_date DATE,
+                    year INTEGER,
+                    runtime INTEGER,
+                    vote_average REAL,
+                    vote_count INTEGER,
+                    popularity REAL,
+                    poster_path TEXT,
+                    backdrop_path TEXT,
+                    original_language TEXT,
+                    budget INTEGER,
+                    revenue INTEGER,
+                    tagline TEXT,
+                    production_companies TEXT NOT NULL DEFAULT '[]',
+                    production_countries TEXT NOT NULL DEFAULT '[]',
+                    spoken_languages TEXT NOT NULL DEFAULT '[]',
+                    status TEXT,
+                    adult BOOLEAN NOT NULL DEFAULT 0,
+                    video BOOLEAN NOT NULL DEFAULT 0,
+                    metadata_source TEXT NOT NULL CHECK (metadata_source IN ('MovieLens', 'IMDB 5000', 'TMDB 5000', 'TMDB API')),
+                    imdb_score REAL,
+                    imdb_votes INTEGER,
+                    created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+                );
+                INSERT INTO movies_next (\(columns)) SELECT \(columns) FROM movies;
+                UPDATE movies_next SET imdb_score = vote_average, imdb_votes = vote_count WHERE metadata_source = 'IMDB 5000';
+                DROP TABLE movies;
+                ALTER TABLE movies_next RENAME TO movies;
+                CREATE INDEX movies_title_year ON movies(year, title);
+
+                CREATE TABLE tmdb_not_found (
+                    tmdb_id INTEGER PRIMARY KEY,
+                    checked_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -30,6 +30,8 @@ public struct RecLabServices: Sendable {
     /// TMDB, when a key or token is configured.
     public let tmdb: TMDBClient?
     let trending: TMDBTrending?
+    /// Adds the movies TMDB knows and the catalogue lacks, when a key is configured.
+    let tmdbCatalogue: TMDBCatalogue?
 
     /// `metrics: false` leaves swift-metrics on its no-op backend (the overhead benchmark's
     /// baseline); once any services have bootstrapped it, it stays for the process.
@@ -43,7 +45,7 @@ public struct RecLabServices: Sendable {
         let cache = RecommendationCache(timeToLive: .seconds(configuration.recommendationCacheTTL), maxBytes: configuration.recommendationCacheMaxBytes)
         self.store = store
         self.cache = cache
-        catalogue = CatalogueHost(movies: store, logger: logger)
+        catalogue = CatalogueHost(movies: store, imageBaseURL: configuration.tmdbImageBaseURL, logger: logger)
         let recommendationMetrics = RecommendationMetrics()
         self.recommendationMetrics = recommendationMetrics
         models = ModelHost(configuration: strategies, experiments: experiments, registry: registry, interactions: store, logger: logger) { generation in
@@ -57,7 +59,9 @@ public struct RecLabServices: Sendable {
         gauges = StoreGauges(store: store, models: models, exposures: exposures, reports: reports, attributionWindow: configuration.attributionWindow)
         let tmdb = configuration.tmdb.map { TMDBClient(configuration: $0, logger: logger) }
         self.tmdb = tmdb
-        trending = tmdb.map { TMDBTrending(client: $0, lifetime: .seconds(configuration.trendingCacheTTL)) }
+        let tmdbCatalogue = tmdb.map { [catalogue] in TMDBCatalogue(client: $0, store: store, catalogue: catalogue, logger: logger) }
+        self.tmdbCatalogue = tmdbCatalogue
+        trending = tmdb.map { TMDBTrending(client: $0, lifetime: .seconds(configuration.trendingCacheTTL), catalogue: tmdbCatalogue) }
     }
 
     /// Loads the catalogue and fits the models: what must be done before the server listens.
@@ -126,10 +130,10 @@ public func buildRouter(
         preferences: store, catalogue: services.catalogue, models: services.models, cache: services.cache, served: services.served, gauges: services.gauges,
         tmdb: services.tmdb
     ).register(on: router)
-    MovieRoutes(catalogue: services.catalogue, cacheControl: cacheControl).register(on: router)
+    MovieRoutes(catalogue: services.catalogue, tmdb: services.tmdbCatalogue, cacheControl: cacheControl).register(on: router)
     GenreRoutes(catalogue: services.catalogue, cacheControl: cacheControl).register(on: router)
     let recommender = Recommender(host: services.models, interactions: store, cache: services.cache, exposures: services.exposures, served: services.served,
-        metrics: services.recommendationMetrics, trending: services.trending)
+        metrics: services.recommendationMetrics, trending: services.trending, images: services.catalogue.images)
     let adminGate = AdminGate(adminKey: configuration.adminAPIKey, trustedProxies: configuration.trustedProxies, maxClients: configuration.maxTrackedClients)
     RecommendationRoutes(recommender: recommender, maxRecommendations: configuration.maxRecommendations, adminGate: adminGate).register(on: router)
     UserRoutes(preferences: store, cache: services.cache, exposures: services.exposures).register(on: router)

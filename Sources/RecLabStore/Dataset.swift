@@ -6,16 +6,23 @@ public enum DatasetKind: String, Sendable, CaseIterable, Codable {
     case movieLens = "MovieLens"
     case tmdb = "TMDB 5000"
     case imdb = "IMDB 5000"
+    /// Movies fetched from TMDB's API: live details, search results, `reclab import tmdb`.
+    case tmdbAPI = "TMDB API"
 
     /// Which source's metadata wins when two describe the same movie: TMDB's is the richest
-    /// and is the API's own vocabulary, IMDb's beats MovieLens's bare title and genres.
+    /// and is the API's own vocabulary (and its API is newer than the 2017 snapshot), IMDb's
+    /// beats MovieLens's bare title and genres.
     public var metadataPrecedence: Int {
         switch self {
         case .movieLens: 0
         case .imdb: 1
         case .tmdb: 2
+        case .tmdbAPI: 3
         }
     }
+
+    /// Whether the data comes from TMDB, so its id is the one to match and its votes are TMDB's.
+    public var isTMDB: Bool { self == .tmdb || self == .tmdbAPI }
 }
 
 /// A movie as one data set describes it, before it is merged into the catalogue.
@@ -34,6 +41,8 @@ public struct SourceMovie: Sendable, Equatable {
     public var voteAverage: Double?
     public var voteCount: Int?
     public var popularity: Double?
+    public var posterPath: String?
+    public var backdropPath: String?
     public var originalLanguage: String?
     public var budget: Int?
     public var revenue: Int?

@@ -25,6 +25,7 @@ public enum DatasetLocator {
         case .movieLens: try MovieLensReader.read(folder: found.location)
         case .tmdb: try TMDBReader.read(file: found.location)
         case .imdb: try IMDBReader.read(file: found.location)
+        case .tmdbAPI: throw ImportError(file: found.location.path, line: nil, problem: "TMDB's API is not a file; `reclab import tmdb` reads it")
         }
     }
 
@@ -33,6 +34,7 @@ public enum DatasetLocator {
         case .movieLens: 0
         case .tmdb: 1
         case .imdb: 2
+        case .tmdbAPI: 3
         }
     }
 

@@ -25,6 +25,11 @@ public protocol CatalogueImporting: Sendable {
     /// Merges the data sets into the catalogue in one transaction: all of them or nothing.
     /// Importing the same data again changes nothing.
     func importDatasets(_ datasets: [Dataset], progress: ImportProgress?) async throws -> CatalogueCounts
+    /// TMDB ids of catalogue movies TMDB's API has not described yet, in catalogue order,
+    /// leaving out ids TMDB said it does not know; at most `limit` when given.
+    func moviesAwaitingTMDBDetails(limit: Int?) async throws -> [Int]
+    /// Remembers ids TMDB does not know, so they are not asked for again.
+    func recordUnknownToTMDB(_ tmdbIDs: [Int]) async throws
 }
 
 /// The whole catalogue, read in one go for the server to hold in memory.

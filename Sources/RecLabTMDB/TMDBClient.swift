@@ -40,6 +40,22 @@ public final class TMDBClient: Sendable {
         var health = TMDBHealth.ok
         /// Set by a 401: until then, calls fail with it at once.
         var refused: (until: ContinuousClock.Instant, error: TMDBError)?
+        /// Set by a call that failed for good: until then, calls fail with its error at once.
+        var coolingDown: (until: ContinuousClock.Instant, error: TMDBError)?
+        /// Calls failed for good in a row, which lengthen the cool-down.
+        var failuresInARow = 0
+
+        /// The error a call fails with at once, if TMDB is paused or cooling down.
+        var pause: TMDBError? {
+            for case let (until, error)? in [refused, coolingDown] where until > .now { return error }
+            return nil
+        }
+
+        mutating func answered() {
+            health = .ok
+            coolingDown = nil
+            failuresInARow = 0
+        }
     }
 
     /// How long the image configuration is kept: TMDB changes it rarely.
@@ -130,7 +146,10 @@ public final class TMDBClient: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            if let refused = state.withLock({ state in state.refused.flatMap { $0.until > .now ? $0.error : nil } }) { throw refused }
+            if let paused = state.withLock({ $0.pause }) {
+                requests([endpoint, "skipped"]).increment()
+                throw paused
+            }
             let slot = nextSlot.withLock { next in
                 defer { next = max(next, .now) + .seconds(1 / configuration.requestsPerSecond) }
                 return max(next, .now)
@@ -139,12 +158,12 @@ public final class TMDBClient: Sendable {
             if slot > .now { try await Task.sleep(until: slot) }
             do {
                 let data = try await send(resource, endpoint: endpoint, deadline: deadline)
-                state.withLock { $0.health = .ok }
+                state.withLock { $0.answered() }
                 return data
             } catch let error as TMDBError {
                 if error == .notFound {
                     // An answer, not a failure: TMDB is working.
-                    state.withLock { $0.health = .ok }
+                    state.withLock { $0.answered() }
                     throw error
                 }
                 guard let wait = retryDelay(after: error, attempt: attempt), ContinuousClock.now + wait < deadline else {
@@ -229,6 +248,15 @@ public final class TMDBClient: Sendable {
     private func failed(_ error: TMDBError, endpoint: String) -> TMDBError {
         let firstRefusal = state.withLock { state in
             state.health = .degraded(lastError: error.description, at: Date())
+            switch error {
+            case .timedOut, .unreachable, .rateLimited, .failed(status: 500..., _):
+                state.failuresInARow += 1
+                var coolDown = min(configuration.maximumCoolDown, configuration.coolDown * (1 << min(state.failuresInARow - 1, 16)))
+                if case .rateLimited(let seconds) = error { coolDown = max(coolDown, .seconds(seconds)) }
+                state.coolingDown = (.now + coolDown, error)
+            default:
+                break
+            }
             guard case .refusedCredential = error else { return false }
             let first = state.refused.map { $0.until <= .now } ?? true
             state.refused = (.now + configuration.refusedCredentialPause, error)

@@ -22,11 +22,16 @@ public struct TMDBConfiguration: Sendable {
     /// After TMDB refuses the credential (401), calls fail at once for this long rather than
     /// asking again: a bad key is one clear error, not a retry storm.
     public var refusedCredentialPause: Duration
+    /// After a call fails for good (TMDB down, slow or overloaded), calls fail at once for this
+    /// long, doubling with each further failure up to `maximumCoolDown`; an answer ends it.
+    /// A request that would wait on TMDB answers from what RecLab has instead, at once.
+    public var coolDown: Duration
+    public var maximumCoolDown: Duration
 
     public init(
         credential: Credential, baseURL: String = "https://api.themoviedb.org/3", timeout: Duration = .seconds(10),
         requestsPerSecond: Double = 40, maxAttempts: Int = 3, backoff: Duration = .milliseconds(200),
-        refusedCredentialPause: Duration = .seconds(300)
+        refusedCredentialPause: Duration = .seconds(300), coolDown: Duration = .seconds(1), maximumCoolDown: Duration = .seconds(60)
     ) {
         self.credential = credential
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -35,6 +40,8 @@ public struct TMDBConfiguration: Sendable {
         self.maxAttempts = max(1, maxAttempts)
         self.backoff = backoff
         self.refusedCredentialPause = refusedCredentialPause
+        self.coolDown = coolDown
+        self.maximumCoolDown = max(coolDown, maximumCoolDown)
     }
 }
 

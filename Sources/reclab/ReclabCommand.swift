@@ -8,6 +8,7 @@ import RecLabServer
 import RecLabSQLite
 import RecLabStore
 import RecLabStrategies
+import RecLabTMDB
 import ServiceLifecycle
 
 @main
@@ -134,7 +135,14 @@ struct Serve: AsyncParsableCommand {
 
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import data sets into the database.",
+        abstract: "Import data sets into the database, or enrich the catalogue from TMDB.",
+        subcommands: [ImportFiles.self, ImportTMDB.self], defaultSubcommand: ImportFiles.self)
+}
+
+struct ImportFiles: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "files",
+        abstract: "Import data sets into the database (the default: `reclab import PATH…`).",
         discussion: """
             Each PATH is a data set (a MovieLens folder, tmdb_5000_movies.csv, movie_metadata.csv) \
             or a folder holding some, such as ../shared/datasets. Everything is read and checked \
@@ -166,6 +174,55 @@ struct Import: AsyncParsableCommand {
         }
         let counts = report.counts
         print("catalogue in \(databasePath): \(counts.movies) movies, \(counts.genres) genres, \(counts.keywords) keywords, \(counts.people) people, \(counts.ratings) ratings by \(counts.ratingUsers) users")
+    }
+}
+
+struct ImportTMDB: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tmdb",
+        abstract: "Give catalogue movies TMDB's full details: overview, votes, keywords, cast, crew, images.",
+        discussion: """
+            Asks TMDB's API (TMDB_API_KEY or TMDB_READ_ACCESS_TOKEN, TMDB_BASE_URL) for every \
+            catalogue movie with a TMDB id that TMDB's API has not described yet, at a polite \
+            pace, and writes them 50 at a time: interrupted, a run loses at most one batch, and \
+            the next run goes on where it stopped. Ids TMDB does not know are remembered and \
+            skipped. A running server serves the new details after its next refit.
+            """)
+
+    @Option(help: "Enrich at most this many movies.")
+    var limit: Int?
+
+    @Option(help: "Requests a second, at most (TMDB allows about 50).")
+    var rate: Double = 20
+
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        guard rate > 0, rate <= 50 else { throw ValidationError("--rate must be above 0 and at most 50") }
+    }
+
+    func run() async throws {
+        let configuration = try await database.configuration.load()
+        guard var tmdb = configuration.tmdb else {
+            throw ValidationError("no TMDB credential: set TMDB_API_KEY (v3 key) or TMDB_READ_ACCESS_TOKEN")
+        }
+        tmdb.requestsPerSecond = rate
+        tmdb.timeout = .seconds(30)
+        let store = try SQLiteStore(path: try await database.path())
+        let client = TMDBClient(configuration: tmdb, logger: Logger(label: "reclab.tmdb"))
+        let progress = ProgressLine()
+        let report: TMDBEnrichment.Report
+        do {
+            report = try await TMDBEnrichment(client: client, store: store).run(limit: limit, progress: progress.report)
+        } catch let stopped as TMDBEnrichment.Stopped {
+            progress.finish()
+            throw ValidationError(stopped.description)
+        }
+        progress.finish()
+        print("enriched \(report.enriched) movies from TMDB; \(report.unknownToTMDB) unknown to TMDB (skipped from now on); \(report.failed) failed (left for the next run)")
+        let left = try await store.moviesAwaitingTMDBDetails(limit: nil).count
+        print(left == 0 ? "every movie with a TMDB id has TMDB's details" : "\(left) movies still await TMDB's details: run again to go on")
     }
 }
 

@@ -51,6 +51,22 @@ import Testing
         }
     }
 
+    @Test func everyRatedMovieShowsANumericRatingAndWhoseItIsTMDBThenIMDbThenMovieLens() async throws {
+        try await withLiveServer { client in
+            // Inception: TMDB's votes. Grindhouse: IMDb's score alone. Jumanji: only MovieLens
+            // ratings, 110 of them averaging 3.43 stars, shown as 6.9 of 10.
+            for (tmdbID, average, count, source) in [(27205, 8.1, 13752, "tmdb"), (253768, 7.6, 155_496, "imdb"), (8844, 6.9, 110, "movielens")] {
+                let movie = try await client.execute(uri: "/movies/\(tmdbID)", method: .get).json()
+                #expect(movie["vote_average"] as? Double == average, "\(tmdbID)")
+                #expect(movie["vote_count"] as? Int == count, "\(tmdbID)")
+                #expect(movie["rating_source"] as? String == source, "\(tmdbID)")
+            }
+            let action = try await client.execute(uri: "/recommendations/genre/action?limit=50", method: .get).json()
+            let items = try #require(action["recommendations"] as? [[String: Any]])
+            #expect(!items.isEmpty && items.allSatisfy { $0["vote_average"] is Double })
+        }
+    }
+
     @Test func genresListsTMDBsGenresWithTheirIDs() async throws {
         try await withLiveServer { client in
             try await client.execute(uri: "/genres", method: .get) { response in

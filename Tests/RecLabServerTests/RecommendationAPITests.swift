@@ -37,7 +37,7 @@ import Testing
             #expect(body["experiment"] is NSNull)
             #expect(body["variant"] is NSNull)
             for item in try #require(body["recommendations"] as? [[String: Any]]) {
-                #expect(Set(item.keys) == ["movie_id", "title", "score", "reason", "poster_path", "release_date", "vote_average"])
+                #expect(Set(item.keys) == ["movie_id", "title", "score", "reason", "poster_path", "poster_url", "release_date", "vote_average"])
             }
         }
     }

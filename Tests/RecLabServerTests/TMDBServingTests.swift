@@ -19,7 +19,8 @@ import Testing
         ]) { mine, _ in mine }
         let configuration = try ServerConfiguration { settings[$0] }
         let services = RecLabServices(
-            configuration: configuration, store: try await RealCatalogue.store(), registry: testStrategies,
+            // A copy: the movies TMDB adds must not reach other tests' catalogue.
+            configuration: configuration, store: try await RealCatalogue.privateCopy(), registry: testStrategies,
             strategies: try StrategyConfiguration.load(path: configuration.strategiesFile, registry: testStrategies), logger: testLogger)
         try await services.start()
         try await buildApplication(configuration: configuration, services: services, logger: testLogger).test(.live) { client in try await test(client) }
@@ -65,11 +66,115 @@ import Testing
             try await Task.sleep(for: .milliseconds(1100))
             let after = try await Self.trending(client)
             #expect(after["source"] as? String == "tmdb" && Self.ids(after) == before)
-            let health = try await client.execute(uri: "/health/detailed", method: .get).json()
-            let tmdb = try #require((health["services"] as? [String: Any])?["tmdb_api"] as? [String: Any])
+            // The refresh that failed ran in the background.
+            var health: [String: Any] = [:]
+            var tmdb: [String: Any] = [:]
+            for _ in 0..<100 {
+                health = try await client.execute(uri: "/health/detailed", method: .get).json()
+                tmdb = try #require((health["services"] as? [String: Any])?["tmdb_api"] as? [String: Any])
+                if tmdb["status"] as? String == "degraded" { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
             #expect(tmdb["status"] as? String == "degraded")
             #expect((tmdb["detail"] as? String)?.contains("Something went wrong") == true)
             #expect(health["status"] as? String == "healthy", "TMDB's trouble degrades TMDB alone")
+        }
+    }
+
+    @Test func anExpiredListIsServedAtOnceWhileAHangingTMDBIsAskedInTheBackground() async throws {
+        let fake = try await FakeTMDB.start()
+        defer { fake.stop() }
+        // TMDB gets 10 s a call: waiting on it would show.
+        try await Self.withServer(fake, ["TRENDING_CACHE_TTL": "1", "REQUEST_TIMEOUT": "20"]) { client in
+            let before = Self.ids(try await Self.trending(client))
+            fake.behave(.hang)
+            try await Task.sleep(for: .milliseconds(1100))
+            let started = ContinuousClock.now
+            let after = try await Self.trending(client)
+            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(after["source"] as? String == "tmdb" && Self.ids(after) == before)
+        }
+    }
+
+    @Test func anIdTheCatalogueLacksIsFetchedFromTMDBStoredAndThenFoundBySearch() async throws {
+        let fake = try await FakeTMDB.start()
+        defer { fake.stop() }
+        fake.add(id: 999_000_001, title: "Quuxfilm Returns")
+        try await Self.withServer(fake) { client in
+            let movie = try await client.execute(uri: "/movies/999000001", method: .get)
+            #expect(movie.status == .ok)
+            let json = try movie.json()
+            #expect(json["title"] as? String == "Quuxfilm Returns" && json["rating_source"] as? String == "tmdb" && json["vote_average"] as? Double == 7.5)
+            #expect(json["poster_url"] as? String == "https://image.tmdb.org/t/p/w500/999000001.jpg")
+            #expect(json["cast"] as? [[String: Any]] != nil && (json["crew"] as? [[String: Any]])?.first?["job"] as? String == "Director")
+            #expect((json["id"] as? Int ?? 0) > 0, "stored: it has a catalogue id")
+            #expect(try await client.execute(uri: "/movies/999000001", method: .get).status == .ok)
+            #expect(fake.received.filter { $0.path == "/movie/999000001" }.count == 1, "asked once, then served from the catalogue")
+            var found: [Int] = []
+            for _ in 0..<100 where !found.contains(999_000_001) {
+                let page = try await client.execute(uri: "/movies/search?query=quuxfilm", method: .get).json()
+                found = (page["movies"] as? [[String: Any]] ?? []).compactMap { $0["tmdb_id"] as? Int }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(found.contains(999_000_001), "indexed once the catalogue reloaded")
+            let unknown = try await client.execute(uri: "/movies/999999999", method: .get)
+            let unknownCode = (try unknown.json()["error"] as? [String: Any])?["code"] as? String
+            #expect(unknown.status == .notFound && unknownCode == "movie_not_found")
+        }
+    }
+
+    @Test func whenTMDBCannotBeAskedAnUnknownIdIsUnavailableNotNotFound() async throws {
+        let fake = try await FakeTMDB.start()
+        defer { fake.stop() }
+        try await Self.withServer(fake) { client in
+            fake.behave(.status(500, code: 11, message: "Internal error: Something went wrong, contact TMDb."))
+            let answer = try await client.execute(uri: "/movies/999000001", method: .get)
+            let code = (try answer.json()["error"] as? [String: Any])?["code"] as? String
+            #expect(answer.status == .serviceUnavailable && code == "tmdb_unavailable" && answer.headers[.retryAfter] != nil)
+            #expect(try await client.execute(uri: "/movies/27205", method: .get).status == .ok, "the catalogue's movies do not need TMDB")
+        }
+    }
+
+    @Test func aShortSearchPageIsFilledFromTMDBAfterTheLocalHitsAndAFullOneIsLeftAlone() async throws {
+        let fake = try await FakeTMDB.start()
+        defer { fake.stop() }
+        fake.add(id: 999_000_002, title: "Inception Zyzzyva")
+        try await Self.withServer(fake) { client in
+            // While TMDB fails, the local hits alone answer.
+            fake.behave(.status(500, code: 11, message: "Internal error: Something went wrong, contact TMDb."))
+            let local = try await client.execute(uri: "/movies/search?query=inception", method: .get).json()
+            let localIDs = (local["movies"] as? [[String: Any]] ?? []).compactMap { $0["tmdb_id"] as? Int }
+            #expect(!localIDs.isEmpty && localIDs.count < 20 && local["total_results"] as? Int == localIDs.count)
+            fake.behave(.normal)
+            try await Task.sleep(for: .milliseconds(1100))  // the client's cool-down after the failure
+            let page = try await client.execute(uri: "/movies/search?query=inception", method: .get).json()
+            let ids = (page["movies"] as? [[String: Any]] ?? []).compactMap { $0["tmdb_id"] as? Int }
+            #expect(Array(ids.prefix(localIDs.count)) == localIDs, "the local ranking comes first, unchanged")
+            #expect(ids.dropFirst(localIDs.count).contains(999_000_002))
+            #expect(page["total_results"] as? Int == ids.count && page["total_pages"] as? Int == 1)
+            #expect(try await client.execute(uri: "/movies/999000002", method: .get).json()["title"] as? String == "Inception Zyzzyva", "stored")
+
+            let searches = fake.received.filter { $0.path == "/search/movie" }.count
+            let full = try await client.execute(uri: "/movies/search?query=love", method: .get).json()
+            #expect((full["total_results"] as? Int ?? 0) > 20)
+            #expect(fake.received.filter { $0.path == "/search/movie" }.count == searches, "a full local page does not ask TMDB")
+        }
+    }
+
+    @Test func trendingMoviesTheCatalogueLacksAreAddedInTheBackground() async throws {
+        let fake = try await FakeTMDB.start()
+        defer { fake.stop() }
+        fake.add(id: 999_000_003, title: "Plughfilm")
+        try await Self.withServer(fake) { client in
+            #expect(Self.ids(try await Self.trending(client)).first == 999_000_003)
+            var found: [Int] = []
+            for _ in 0..<100 where !found.contains(999_000_003) {
+                try await Task.sleep(for: .milliseconds(100))
+                let page = try await client.execute(uri: "/movies/search?query=plughfilm", method: .get).json()
+                found = (page["movies"] as? [[String: Any]] ?? []).compactMap { $0["tmdb_id"] as? Int }
+            }
+            #expect(found.contains(999_000_003))
+            #expect(fake.received.contains { $0.path == "/movie/999000003" }, "its details were fetched without anyone asking for them")
         }
     }
 

@@ -10,10 +10,10 @@ import Testing
 /// deadlines, shared requests, its pace and its metrics.
 @Suite struct TMDBClientTests {
     static func client(_ fake: FakeTMDB, credential: TMDBConfiguration.Credential = .apiKey(FakeTMDB.apiKey), timeout: Duration = .seconds(10),
-                       requestsPerSecond: Double = 1000) -> TMDBClient {
+                       requestsPerSecond: Double = 1000, coolDown: Duration = .seconds(1)) -> TMDBClient {
         TMDBClient(
             configuration: TMDBConfiguration(credential: credential, baseURL: fake.baseURL, timeout: timeout, requestsPerSecond: requestsPerSecond,
-                                             backoff: .milliseconds(20)),
+                                             backoff: .milliseconds(20), coolDown: coolDown),
             logger: Logger(label: "tmdb-test"))
     }
 
@@ -97,6 +97,23 @@ import Testing
             }
             #expect(fake.received.count == tmdb.configuration.maxAttempts)
             guard case .degraded = tmdb.health else { Issue.record("health \(tmdb.health)"); return }
+        }
+    }
+
+    @Test func afterACallFailsForGoodCallsFailAtOnceUntilTheCoolDownEndsThenAnAnswerClosesIt() async throws {
+        try await Self.with { fake in
+            fake.behave(.status(500, code: 11, message: "Internal error: Something went wrong, contact TMDb."))
+            let tmdb = Self.client(fake, coolDown: .milliseconds(500))
+            await #expect(throws: TMDBError.self) { try await tmdb.genres() }
+            let asked = fake.received.count
+            #expect(asked == tmdb.configuration.maxAttempts)
+            fake.behave(.normal)
+            await #expect(throws: TMDBError.self, "cooling down: TMDB is not asked") { try await tmdb.movie(id: 27205) }
+            #expect(fake.received.count == asked)
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(try await tmdb.movie(id: 27205).title == "Inception")
+            #expect(tmdb.health == .ok)
+            #expect(try await tmdb.movie(id: 155).title == "The Dark Knight", "an answer ended the cool-down")
         }
     }
 

@@ -21,6 +21,11 @@ public enum RealCatalogue {
         try await loading.value
     }
 
+    /// A copy of the real catalogue of the caller's own, for tests that add movies to it.
+    public static func privateCopy() async throws -> SQLiteStore {
+        try await store().copy(to: try makeTemporaryDirectory("reclab-catalogue-copy").appending(path: "catalogue.sqlite").path)
+    }
+
     /// The real catalogue and its 100,836 ratings (never the preferences other tests post).
     public static func trainingData() async throws -> TrainingData {
         try await training.value

@@ -16,15 +16,16 @@ final class CatalogueSnapshot: Sendable {
     /// Each movie's JSON, by position; the dictionaries below point into it.
     private let movieJSON: [ByteBuffer]
     private let positionByTMDBID: [Int: Int]
+    private let tmdbIDs: [Int?]
     private let positionByID: [MovieID: Int]
 
-    init(_ contents: CatalogueContents, encoder: JSONEncoder) throws {
+    init(_ contents: CatalogueContents, encoder: JSONEncoder, images: ImageURLs) throws {
         counts = contents.counts
         countsJSON = ByteBuffer(bytes: try encoder.encode(contents.counts))
         loadedAt = Date()
         search = SearchIndex(contents.movies.map { SearchDocument($0, audience: contents.audience[$0.id] ?? 0) })
         genres = ByteBuffer(bytes: try encoder.encode(["genres": contents.genres]))
-        movieJSON = try contents.movies.map { ByteBuffer(bytes: try encoder.encode($0)) }
+        movieJSON = try contents.movies.map { ByteBuffer(bytes: try encoder.encode(MovieDocument(movie: $0, images: images))) }
         var byTMDB: [Int: Int] = [:]
         var byID: [MovieID: Int] = [:]
         for (position, movie) in contents.movies.enumerated() {
@@ -32,6 +33,7 @@ final class CatalogueSnapshot: Sendable {
             if let tmdbID = movie.tmdbID { byTMDB[tmdbID] = position }
         }
         positionByTMDBID = byTMDB
+        tmdbIDs = contents.movies.map(\.tmdbID)
         positionByID = byID
     }
 
@@ -40,16 +42,27 @@ final class CatalogueSnapshot: Sendable {
         positionByTMDBID[tmdbID].map { movieJSON[$0] }
     }
 
+    /// One page of search hits: each movie's JSON and TMDB id, and how many matched in all.
+    struct SearchHits {
+        var movies: [ByteBuffer]
+        var tmdbIDs: [Int?]
+        var total: Int
+    }
+
+    func search(_ query: String, page: Int, pageSize: Int) -> SearchHits {
+        let hits = search.search(query, offset: (page - 1) * pageSize, limit: pageSize)
+        let positions = hits.ids.compactMap { positionByID[$0] }
+        return SearchHits(movies: positions.map { movieJSON[$0] }, tmdbIDs: positions.map { tmdbIDs[$0] }, total: hits.total)
+    }
+
     /// The seed's search answer for one page: `{"current_page", "movies", "total_pages",
     /// "total_results"}`, keys sorted as the API's encoder sorts them, movies spliced in as
     /// their stored bytes.
-    func searchPage(_ query: String, page: Int, pageSize: Int) -> ByteBuffer {
-        let hits = search.search(query, offset: (page - 1) * pageSize, limit: pageSize)
-        let movies = hits.ids.compactMap { positionByID[$0].map { movieJSON[$0] } }
+    static func searchPage(_ hits: SearchHits, page: Int, pageSize: Int) -> ByteBuffer {
         var body = ByteBuffer()
-        body.reserveCapacity(movies.reduce(96) { $0 + $1.readableBytes + 1 })
+        body.reserveCapacity(hits.movies.reduce(96) { $0 + $1.readableBytes + 1 })
         body.writeString("{\"current_page\":\(page),\"movies\":[")
-        for (index, movie) in movies.enumerated() {
+        for (index, movie) in hits.movies.enumerated() {
             if index > 0 { body.writeStaticString(",") }
             body.writeImmutableBuffer(movie)
         }

@@ -3,30 +3,44 @@ import Hummingbird
 import RecLabCore
 import RecLabStore
 
-/// `/movies`: search and details, answered from the catalogue in memory.
+/// `/movies`: search and details, answered from the catalogue in memory; with a TMDB key,
+/// movies the catalogue lacks are taken from TMDB and stored.
 struct MovieRoutes {
     static let pageSize = 20
     static let maximumPage = 500
 
     let catalogue: CatalogueHost
+    let tmdb: TMDBCatalogue?
     let cacheControl: CacheControlHeader
 
     func register(on router: Router<RecLabRequestContext>) {
         let group = router.group("movies")
-        group.get("search") { request, context in try search(request) }
-        group.get(":tmdb_id") { request, context in try details(context.parameters.positiveInteger("tmdb_id")) }
+        group.get("search") { request, context in try await search(request) }
+        group.get(":tmdb_id") { request, context in try await details(context.parameters.positiveInteger("tmdb_id")) }
     }
 
-    /// The seed's search answer (total_results exact, 20 movies a page).
-    func search(_ request: Request) throws -> Response {
+    /// The seed's search answer (total_results exact, 20 movies a page). When the local index
+    /// has less than a page, TMDB's results fill the first page after the local ones, which
+    /// keep their ranking; that page is then the whole answer.
+    func search(_ request: Request) async throws -> Response {
         let query = try request.requiredQuery("query")
         let page = try request.integerQuery("page", default: 1, in: 1...Self.maximumPage)
-        return cacheControl.json(bytes: try catalogue.ready().searchPage(query, page: page, pageSize: Self.pageSize))
+        var hits = try catalogue.ready().search(query, page: page, pageSize: Self.pageSize)
+        if let tmdb, page == 1, hits.total < Self.pageSize {
+            let more = await tmdb.search(query, excluding: Set(hits.tmdbIDs.compactMap { $0 }), limit: Self.pageSize - hits.movies.count)
+            hits.movies += more
+            hits.total = hits.movies.count
+        }
+        return cacheControl.json(bytes: CatalogueSnapshot.searchPage(hits, page: page, pageSize: Self.pageSize))
     }
 
-    func details(_ tmdbID: Int) throws -> Response {
-        guard let movie = try catalogue.ready().details(tmdbID: tmdbID) else {
-            throw APIError.notFound("no movie with tmdb_id \(tmdbID)", code: "movie_not_found")
+    func details(_ tmdbID: Int) async throws -> Response {
+        guard let movie = try catalogue.details(tmdbID: tmdbID) else {
+            guard let tmdb else { throw APIError.notFound("no movie with tmdb_id \(tmdbID)", code: "movie_not_found") }
+            guard let fetched = try await tmdb.details(tmdbID: tmdbID) else {
+                throw APIError.notFound("no movie with tmdb_id \(tmdbID), here or on TMDB", code: "movie_not_found")
+            }
+            return cacheControl.json(bytes: fetched)
         }
         return cacheControl.json(bytes: movie)
     }

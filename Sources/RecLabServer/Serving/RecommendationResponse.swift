@@ -10,6 +10,7 @@ struct RecommendationResponse: Encodable, Sendable {
         let score: Double
         let reason: String
         @Nullable var posterPath: String? = nil
+        @Nullable var posterURL: String? = nil
         @Nullable var releaseDate: String? = nil
         @Nullable var voteAverage: Double? = nil
 
@@ -17,6 +18,7 @@ struct RecommendationResponse: Encodable, Sendable {
             case title, score, reason
             case movieID = "movie_id"
             case posterPath = "poster_path"
+            case posterURL = "poster_url"
             case releaseDate = "release_date"
             case voteAverage = "vote_average"
         }

@@ -16,6 +16,8 @@ struct Recommender: Sendable {
     let metrics: RecommendationMetrics
     /// TMDB's trending lists, when a TMDB key is configured.
     let trending: TMDBTrending?
+    /// Makes `poster_url` from a poster's path.
+    let images: ImageURLs
 
     /// A recommendation question: what is asked on which surface, for whom.
     struct Question: Sendable {
@@ -43,7 +45,7 @@ struct Recommender: Sendable {
         // TMDB's trending list has its own lifetime (TRENDING_CACHE_TTL), so the answer cache
         // is not used for it; without a list from TMDB, the local strategy answers.
         if question.surface == .trending, let trending, let window = question.timeWindow?.tmdb, let movies = await trending.movies(window) {
-            return issue(try Self.encoded(movies, question: question), forced: false)
+            return issue(try encoded(movies, question: question), forced: false)
         }
         let key = question.cacheKey
         if let cached = cache.value(for: key) { return issue(cached, forced: question.forcedVariant != nil) }
@@ -84,8 +86,8 @@ struct Recommender: Sendable {
             guard let item = generation.catalogue.item(recommendation.movie) else { return nil }
             return .init(
                 movieID: item.tmdbID, title: item.title, score: (recommendation.score * 10_000).rounded() / 10_000,
-                reason: recommendation.reason, posterPath: item.posterPath, releaseDate: item.releaseDate ?? item.year.map(String.init),
-                voteAverage: item.voteAverage)
+                reason: recommendation.reason, posterPath: item.posterPath, posterURL: images.url(item.posterPath),
+                releaseDate: item.releaseDate ?? item.year.map(String.init), voteAverage: item.shownRating?.average)
         }
         let response = RecommendationResponse(
             type: question.surface.rawValue, strategy: strategyID, strategyInstance: name,
@@ -98,13 +100,13 @@ struct Recommender: Sendable {
     }
 
     /// TMDB's trending list as an answer: TMDB's order, scored by rank (the first 1, down to 1/n).
-    private static func encoded(_ movies: [TMDBMovie], question: Question) throws -> EncodedAnswer {
+    private func encoded(_ movies: [TMDBMovie], question: Question) throws -> EncodedAnswer {
         let shown = movies.prefix(question.limit)
         let window = question.timeWindow?.rawValue ?? "day"
         let items = shown.enumerated().map { rank, movie in
             RecommendationResponse.Item(
                 movieID: movie.id, title: movie.title, score: (Double(shown.count - rank) / Double(shown.count) * 10_000).rounded() / 10_000,
-                reason: "Trending \(window) on TMDB", posterPath: movie.posterPath,
+                reason: "Trending \(window) on TMDB", posterPath: movie.posterPath, posterURL: images.url(movie.posterPath),
                 releaseDate: movie.releaseDate.flatMap { $0.isEmpty ? nil : $0 }, voteAverage: movie.voteAverage)
         }
         let response = RecommendationResponse(

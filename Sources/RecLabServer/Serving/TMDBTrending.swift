@@ -4,8 +4,9 @@ import RecLabObservability
 import RecLabTMDB
 import Synchronization
 
-/// TMDB's trending lists for `/recommendations/trending`: each kept `TRENDING_CACHE_TTL`, and
-/// the last one TMDB gave kept beyond that for when TMDB fails or is slow.
+/// TMDB's trending lists for `/recommendations/trending`: each kept `TRENDING_CACHE_TTL`, then
+/// served while a background refresh gets the next, so only a window's very first request
+/// waits on TMDB; the last list TMDB gave stays in service while TMDB fails.
 final class TMDBTrending: Sendable {
     /// A list and when TMDB gave it.
     struct Listing: Sendable {
@@ -15,30 +16,47 @@ final class TMDBTrending: Sendable {
 
     let client: TMDBClient
     let lifetime: Duration
+    /// Where movies TMDB lists that the catalogue lacks are added.
+    let catalogue: TMDBCatalogue?
     private let kept = Mutex<[TMDBClient.TrendingWindow: Listing]>([:])
+    private let refreshing = Mutex<Set<TMDBClient.TrendingWindow>>([])
     private let lookups = CacheLookups(cache: "tmdb_trending")
 
-    init(client: TMDBClient, lifetime: Duration) {
+    init(client: TMDBClient, lifetime: Duration, catalogue: TMDBCatalogue?) {
         self.client = client
         self.lifetime = lifetime
+        self.catalogue = catalogue
     }
 
-    /// The window's list: kept if fresh, else TMDB's now, else the last TMDB gave; nil when
-    /// TMDB has never answered (the caller answers locally).
+    /// The window's list: the kept one (refreshed in the background once it is older than its
+    /// lifetime), else TMDB's now; nil when TMDB has not answered yet (the caller answers locally).
     func movies(_ window: TMDBClient.TrendingWindow) async -> [TMDBMovie]? {
-        let listing = kept.withLock { $0[window] }
-        if let listing, ContinuousClock.now - listing.fetchedAt < lifetime {
-            lookups.hit.increment()
-            return listing.movies
+        guard let listing = kept.withLock({ $0[window] }) else {
+            lookups.miss.increment()
+            // The client logged why it failed.
+            return try? await refresh(window)
         }
-        lookups.miss.increment()
-        do {
-            let movies = try await client.trending(window).results.filter { ($0.mediaType ?? "movie") == "movie" }
-            kept.withLock { $0[window] = Listing(movies: movies, fetchedAt: .now) }
-            return movies
-        } catch {
-            // The client logged why; the last list is better than none.
-            return listing?.movies
+        if ContinuousClock.now - listing.fetchedAt < lifetime {
+            lookups.hit.increment()
+        } else {
+            lookups.miss.increment()
+            refreshInBackground(window)
+        }
+        return listing.movies
+    }
+
+    private func refresh(_ window: TMDBClient.TrendingWindow) async throws -> [TMDBMovie] {
+        let movies = try await client.trending(window).results.filter { ($0.mediaType ?? "movie") == "movie" }
+        kept.withLock { $0[window] = Listing(movies: movies, fetchedAt: .now) }
+        catalogue?.learn(movies)
+        return movies
+    }
+
+    private func refreshInBackground(_ window: TMDBClient.TrendingWindow) {
+        guard refreshing.withLock({ $0.insert(window).inserted }) else { return }
+        Task {
+            defer { refreshing.withLock { _ = $0.remove(window) } }
+            _ = try? await refresh(window)
         }
     }
 }
