@@ -68,6 +68,7 @@ public struct RecLabServices: Sendable {
     public func start() async throws {
         try await catalogue.reload()
         try await models.refit()
+        if let tmdbCatalogue { Task { await tmdbCatalogue.checkImageBase() } }
     }
 }
 

@@ -1,7 +1,10 @@
 import FakeTMDB
 import Foundation
 import HummingbirdTesting
+import Logging
+import RecLabObservability
 import RecLabServer
+import Synchronization
 import TestSupport
 import Testing
 
@@ -10,7 +13,7 @@ import Testing
 @Suite struct TMDBServingTests {
     /// A fitted server whose TMDB is `fake`.
     static func withServer(
-        _ fake: FakeTMDB, key: String = FakeTMDB.apiKey, _ extra: [String: String] = [:],
+        _ fake: FakeTMDB, key: String = FakeTMDB.apiKey, _ extra: [String: String] = [:], logger: Logger = testLogger,
         _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let settings = extra.merging([
@@ -21,9 +24,9 @@ import Testing
         let services = RecLabServices(
             // A copy: the movies TMDB adds must not reach other tests' catalogue.
             configuration: configuration, store: try await RealCatalogue.privateCopy(), registry: testStrategies,
-            strategies: try StrategyConfiguration.load(path: configuration.strategiesFile, registry: testStrategies), logger: testLogger)
+            strategies: try StrategyConfiguration.load(path: configuration.strategiesFile, registry: testStrategies), logger: logger)
         try await services.start()
-        try await buildApplication(configuration: configuration, services: services, logger: testLogger).test(.live) { client in try await test(client) }
+        try await buildApplication(configuration: configuration, services: services, logger: logger).test(.live) { client in try await test(client) }
     }
 
     static func trending(_ client: some TestClientProtocol, _ window: String = "day", limit: Int = 5) async throws -> [String: Any] {
@@ -161,6 +164,24 @@ import Testing
         }
     }
 
+    @Test(arguments: [("https://image.tmdb.org/t/p/w500", true), ("https://image.example/t/p/w500", false), ("https://image.example/t/p/w999", true)])
+    func anImageBaseTMDBDoesNotServeIsWarnedAboutAtStart(base: String, warned: Bool) async throws {
+        let fake = try await FakeTMDB.start()
+        defer { fake.stop() }
+        let lines = Mutex<[String]>([])
+        let logger = Logger(label: "reclab") { label in
+            JSONLogHandler(label: label, level: .info) { line in lines.withLock { $0.append(line) } }
+        }
+        try await Self.withServer(fake, ["TMDB_IMAGE_BASE_URL": base], logger: logger) { _ in
+            for _ in 0..<100 where !lines.withLock({ $0.contains { $0.contains("TMDB_IMAGE_BASE_URL") } }) {
+                if !warned, fake.received.contains(where: { $0.path == "/configuration" }) { try await Task.sleep(for: .milliseconds(300)); break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        #expect(fake.received.contains { $0.path == "/configuration" })
+        #expect(lines.withLock { $0 }.contains { $0.contains("TMDB_IMAGE_BASE_URL is not") } == warned)
+    }
+
     @Test func trendingMoviesTheCatalogueLacksAreAddedInTheBackground() async throws {
         let fake = try await FakeTMDB.start()
         defer { fake.stop() }
@@ -196,8 +217,11 @@ import Testing
         defer { fake.stop() }
         try await Self.withServer(fake, key: "wrong") { client in
             #expect(try await Self.trending(client)["source"] as? String == "local")
+            let asked = fake.received.count
             #expect(try await Self.trending(client, "week")["source"] as? String == "local")
-            #expect(fake.received.count == 1, "a refused key is not asked again")
+            #expect(try await client.execute(uri: "/movies/999000001", method: .get).status == .serviceUnavailable)
+            // At most the start's image check and the first trending call met the refusal at once.
+            #expect(asked <= 2 && fake.received.count == asked, "a refused key is not asked again")
             let health = try await client.execute(uri: "/health/detailed", method: .get).json()
             let tmdb = try #require((health["services"] as? [String: Any])?["tmdb_api"] as? [String: Any])
             #expect(tmdb["status"] as? String == "degraded" && (tmdb["detail"] as? String)?.contains("Invalid API key") == true)

@@ -84,6 +84,19 @@ final class TMDBCatalogue: Sendable {
         }
     }
 
+    /// Warns when `TMDB_IMAGE_BASE_URL` is not one of TMDB's image roots (`/configuration`)
+    /// followed by a size TMDB serves posters in: every `poster_url` would be broken.
+    func checkImageBase() async {
+        guard let images = try? await client.imageConfiguration() else { return }
+        let base = catalogue.images.base
+        let root = images.secureBaseUrl.hasSuffix("/") ? images.secureBaseUrl : images.secureBaseUrl + "/"
+        let size = base.hasPrefix(root) ? String(base.dropFirst(root.count)) : nil
+        if let size, images.posterSizes.contains(size) { return }
+        logger.warning("TMDB_IMAGE_BASE_URL is not an image root and size TMDB serves; poster_url and backdrop_url may not load", metadata: [
+            "configured": "\(base)", "tmdb_root": "\(root)", "poster_sizes": "\(images.posterSizes.joined(separator: ","))",
+        ])
+    }
+
     /// Writes the movies, serves them at once, and has the catalogue reloaded to index them.
     private func store(_ movies: [SourceMovie]) async throws {
         guard !movies.isEmpty else { return }
