@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "RecLabStore", dependencies: ["RecLabCore"]),
         // In-memory full-text search over the catalogue.
         .target(name: "RecLabSearch", dependencies: ["RecLabCore"]),
+        // Synthetic data sets in MovieLens's layout, for measuring at scale.
+        .target(name: "RecLabSynth", dependencies: ["LinearAlgebra"]),
         .target(name: "RecLabExperiments", dependencies: ["RecLabCore", "RecLabStore", "RecLabEvaluation", .product(name: "Yams", package: "Yams")]),
         .target(name: "RecLabEvaluation", dependencies: ["RecLabCore", .product(name: "Yams", package: "Yams")]),
 
@@ -111,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "reclab",
             dependencies: [
-                "RecLabServer", "RecLabCore", "RecLabEvaluation", "RecLabSQLite", "RecLabExperiments", "RecLabStrategies", "RecLabTMDB",
+                "RecLabServer", "RecLabCore", "RecLabEvaluation", "RecLabSQLite", "RecLabExperiments", "RecLabStrategies", "RecLabTMDB", "RecLabSynth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -137,6 +139,7 @@ let package = Package(
         ),
         .testTarget(name: "RecLabTMDBTests", dependencies: ["RecLabTMDB", "FakeTMDB", "TestSupport", "RecLabObservability"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "RecLabSynthTests", dependencies: ["RecLabSynth", "RecLabStore", "TestSupport"]),
         .testTarget(name: "RecLabCoreTests", dependencies: ["RecLabCore"]),
         .testTarget(name: "RecLabExperimentsTests", dependencies: ["RecLabExperiments", "PopularityStrategy", "PersonalizedStrategy", "TestSupport"]),
         .testTarget(name: "RecLabEvaluationTests", dependencies: ["RecLabEvaluation", "PopularityStrategy", "TestSupport"]),

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A recommendation strategy: validated parameters, and a fit step that turns training data
 /// into an immutable model answering requests.
 ///
@@ -29,10 +31,45 @@ public protocol StrategyParameters: Codable, Sendable, Equatable {
 public struct FitContext: Sendable {
     public let data: TrainingData
     public let models: [String: any FittedModel]
+    /// The most memory, in bytes, one fit may take (`MODEL_MEMORY_LIMIT`); nil: no limit.
+    public let memoryLimit: Int?
 
-    public init(data: TrainingData, models: [String: any FittedModel] = [:]) {
+    public init(data: TrainingData, models: [String: any FittedModel] = [:], memoryLimit: Int? = nil) {
         self.data = data
         self.models = models
+        self.memoryLimit = memoryLimit
+    }
+
+    /// Refuses, before allocating, a fit whose working memory would pass the limit: a clear
+    /// message beats a process the kernel kills.
+    public func reserve(_ bytes: Int, for what: String, change: @autoclosure () -> String) throws(MemoryLimitExceeded) {
+        guard let memoryLimit, bytes > memoryLimit else { return }
+        throw MemoryLimitExceeded(what: what, needed: bytes, limit: memoryLimit, change: change())
+    }
+}
+
+/// A fit refused because it would need more memory than `MODEL_MEMORY_LIMIT` allows.
+public struct MemoryLimitExceeded: Error, Equatable, CustomStringConvertible {
+    public let what: String
+    public let needed: Int
+    public let limit: Int
+    /// What to change so the fit fits.
+    public let change: String
+
+    public var description: String {
+        "\(what) needs \(Self.format(needed)), over the memory limit of \(Self.format(limit)) (MODEL_MEMORY_LIMIT): \(change)"
+    }
+
+    /// Bytes in the largest binary unit that keeps the number at least 1: "1.5 GiB".
+    public static func format(_ bytes: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
     }
 }
 

@@ -146,7 +146,7 @@ extension Sequence<ConfiguredStrategy> {
     /// loop the server, the offline evaluation and the experiment simulation share, so a
     /// blend finds its components the same way in all three.
     public func fitInOrder(
-        on data: TrainingData, after earlier: [String: any FittedModel] = [:],
+        on data: TrainingData, after earlier: [String: any FittedModel] = [:], memoryLimit: Int? = nil,
         fitted: (ConfiguredStrategy, any FittedModel, Duration) async throws -> Void = { _, _, _ in }
     ) async throws -> [String: any FittedModel] {
         var models = earlier
@@ -154,10 +154,23 @@ extension Sequence<ConfiguredStrategy> {
             // Between fits, so a shutdown never waits for more than one model.
             try Task.checkCancellation()
             let started = ContinuousClock.now
-            let model = try await instance.fit(FitContext(data: data, models: models))
+            let model: any FittedModel
+            do {
+                model = try await instance.fit(FitContext(data: data, models: models, memoryLimit: memoryLimit))
+            } catch let refusal as MemoryLimitExceeded {
+                throw ConfiguredFitRefused(instance: instance.name, refusal: refusal)
+            }
             models[instance.name] = model
             try await fitted(instance, model, ContinuousClock.now - started)
         }
         return models
     }
+}
+
+/// A configured instance's fit refused for memory, naming the instance to change.
+public struct ConfiguredFitRefused: Error, CustomStringConvertible {
+    public let instance: String
+    public let refusal: MemoryLimitExceeded
+
+    public var description: String { "strategy instance '\(instance)': \(refusal)" }
 }

@@ -48,7 +48,10 @@ public struct RecLabServices: Sendable {
         catalogue = CatalogueHost(movies: store, imageBaseURL: configuration.tmdbImageBaseURL, logger: logger)
         let recommendationMetrics = RecommendationMetrics()
         self.recommendationMetrics = recommendationMetrics
-        models = ModelHost(configuration: strategies, experiments: experiments, registry: registry, interactions: store, logger: logger) { generation in
+        models = ModelHost(
+            configuration: strategies, experiments: experiments, registry: registry, interactions: store, memoryLimit: configuration.modelMemoryLimit,
+            logger: logger
+        ) { generation in
             cache.removeAll()
             recommendationMetrics.prime(strategies, generation)
         }

@@ -44,6 +44,8 @@ public final class ModelHost: Sendable {
 
     public let configuration: StrategyConfiguration
     let interactions: any InteractionRepository
+    /// `MODEL_MEMORY_LIMIT`: the most one fit may take.
+    let memoryLimit: Int?
     let logger: Logger
     private let current = Mutex<Generation?>(nil)
     private let refitting = Mutex(false)
@@ -55,9 +57,11 @@ public final class ModelHost: Sendable {
 
     public init(
         configuration: StrategyConfiguration, experiments: [Experiment] = [], registry: StrategyRegistry,
-        interactions: any InteractionRepository, logger: Logger, onSwap: @escaping @Sendable (Generation) -> Void = { _ in }
+        interactions: any InteractionRepository, memoryLimit: Int? = nil, logger: Logger,
+        onSwap: @escaping @Sendable (Generation) -> Void = { _ in }
     ) {
         self.configuration = configuration
+        self.memoryLimit = memoryLimit
         self.experiments = Mutex(experiments)
         self.registry = registry
         self.interactions = interactions
@@ -112,7 +116,7 @@ public final class ModelHost: Sendable {
         var seconds: [String: Double] = [:]
         let variants = try experiments.filter { $0.status == .running }.flatMap { try $0.variantInstances(registry) }
         let strategies = configuration.instances + variants
-        let models = try await strategies.fitInOrder(on: data) { instance, model, duration in
+        let models = try await strategies.fitInOrder(on: data, memoryLimit: memoryLimit) { instance, model, duration in
             seconds[instance.name] = duration.seconds
             Self.record(instance, model: model, seconds: duration.seconds)
             logger.info("fitted \(instance.name)", metadata: [

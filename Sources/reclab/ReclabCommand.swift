@@ -23,7 +23,7 @@ struct Reclab: AsyncParsableCommand {
             files into the database yourself. `reclab evaluate --config FILE` scores strategies \
             offline and writes a report the server then serves.
             """,
-        subcommands: [Serve.self, Import.self, Evaluate.self, Experiments.self, Keys.self])
+        subcommands: [Serve.self, Import.self, Evaluate.self, Experiments.self, Keys.self, Synth.self])
 
     /// The composition root for strategies: built once here, handed to everything that
     /// builds or checks a strategy instance.

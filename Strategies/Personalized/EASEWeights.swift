@@ -41,10 +41,44 @@ public struct EASEWeights: Sendable {
         let scale: [Float]
     }
 
-    /// Fits B on `x` (users × items). `form` nil picks Woodbury when users < items.
+    /// Woodbury when there are fewer users than items, the dense B otherwise.
+    public static func cheaperForm(users: Int, items: Int) -> Form {
+        users < items ? .woodbury : .dense
+    }
+
+    /// The fit's peak working memory in bytes: dense, X as a dense users × items matrix, the
+    /// items² Gram matrix and its inverse; Woodbury, Xᵀ dense and K·X (items × users each),
+    /// and the users² XXᵀ and its inverse.
+    public static func workingBytes(users: Int, items: Int, form: Form) -> Int {
+        let floats: Double = switch form {
+        case .dense: Double(users) * Double(items) + 2 * Double(items) * Double(items)
+        case .woodbury: 2 * Double(items) * Double(users) + 2 * Double(users) * Double(users)
+        }
+        return Int(min(Double(Int.max / 2), 4 * floats))
+    }
+
+    /// What to change when the fit does not fit in `limit` bytes: the `max_items` that would.
+    public static func advice(users: Int, items: Int, limit: Int) -> String {
+        var fitting = 0
+        var step = items
+        // The largest item count whose cheaper form fits, by halving steps.
+        while step > 0 {
+            let candidate = fitting + step
+            if candidate <= items, workingBytes(users: users, items: candidate, form: cheaperForm(users: users, items: candidate)) <= limit {
+                fitting = candidate
+            } else {
+                step /= 2
+            }
+        }
+        return fitting > 0
+            ? "set max_items to \(fitting) or fewer (the most-rated movies are kept), use algorithm: als, or raise MODEL_MEMORY_LIMIT"
+            : "no item count fits with \(users) users: use algorithm: als, or raise MODEL_MEMORY_LIMIT"
+    }
+
+    /// Fits B on `x` (users × items). `form` nil picks the cheaper form.
     public init(_ x: InteractionMatrix, lambda: Float, form: Form? = nil) throws(LinearAlgebraError) {
         precondition(lambda > 0, "EASEWeights: lambda must be > 0, got \(lambda)")
-        let form = form ?? (x.rows < x.columns ? .woodbury : .dense)
+        let form = form ?? Self.cheaperForm(users: x.rows, items: x.columns)
         self.form = form
         self.items = x.columns
         switch form {

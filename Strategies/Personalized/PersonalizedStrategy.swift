@@ -53,6 +53,10 @@ public struct PersonalizedStrategy: RecommendationStrategy {
         public var alpha: Double = 1.0
         public var iterations: Int = 15
         public var seed: UInt64 = 42
+        /// Fit on the `max_items` most-interacted movies only (0: every movie). EASE^R's memory
+        /// grows with the square of the items it holds; the movies left out are never
+        /// recommended by this model, and a history made only of them gets the cold-start answer.
+        public var maxItems: Int = 0
 
         public init() {}
 
@@ -60,6 +64,7 @@ public struct PersonalizedStrategy: RecommendationStrategy {
             case algorithm, lambda, input, factors, regularization, alpha, iterations, seed
             case ratingOffset = "rating_offset"
             case recencyHalfLifeDays = "recency_half_life_days"
+            case maxItems = "max_items"
         }
 
         public func validate() throws {
@@ -73,6 +78,7 @@ public struct PersonalizedStrategy: RecommendationStrategy {
             guard ratingOffset >= 0, ratingOffset < 5, ratingOffset.isFinite else {
                 throw ParameterError(field: "rating_offset", problem: "must be a number in [0, 5) (ratings run from 0.5 to 5), got \(ratingOffset)")
             }
+            guard maxItems >= 0 else { throw ParameterError(field: "max_items", problem: "must be >= 0 (0 keeps every movie), got \(maxItems)") }
             guard recencyHalfLifeDays >= 0, recencyHalfLifeDays.isFinite else {
                 throw ParameterError(
                     field: "recency_half_life_days", problem: "must be a finite number >= 0 (0 turns recency weighting off), got \(recencyHalfLifeDays)")
@@ -96,14 +102,20 @@ public struct PersonalizedStrategy: RecommendationStrategy {
         let data = context.data
         // ALS reads the ratings as given; EASE^R its own input (offset, weights).
         let input = parameters.algorithm == .ease ? parameters.easeInput : .plain(binary: false)
-        let indexed = IndexedInteractions(data.interactions, input: input)
+        let interactions = parameters.maxItems > 0 ? Self.onMostInteracted(parameters.maxItems, data.interactions) : data.interactions
+        let indexed = IndexedInteractions(interactions, input: input)
         let matrix = indexed.matrix
 
         let engine: PersonalizedModel.Engine
         let summary: ModelSummary
         switch parameters.algorithm {
         case .ease:
-            let weights = try EASEWeights(matrix, lambda: Float(parameters.lambda))
+            let form = EASEWeights.cheaperForm(users: matrix.rows, items: matrix.columns)
+            try context.reserve(
+                EASEWeights.workingBytes(users: matrix.rows, items: matrix.columns, form: form),
+                for: "EASE^R on \(matrix.rows) users × \(matrix.columns) movies (\(form.rawValue) form)",
+                change: EASEWeights.advice(users: matrix.rows, items: matrix.columns, limit: context.memoryLimit ?? 0))
+            let weights = try EASEWeights(matrix, lambda: Float(parameters.lambda), form: form)
             engine = .ease(weights, input: input)
             // The input's settings are named only when they differ from the plain input.
             var detail = "EASE lambda=\(plain(parameters.lambda)) input=\(parameters.input.rawValue)"
@@ -111,6 +123,12 @@ public struct PersonalizedStrategy: RecommendationStrategy {
             if parameters.recencyHalfLifeDays != 0 { detail += " recency_half_life_days=\(plain(parameters.recencyHalfLifeDays))" }
             summary = ModelSummary(items: matrix.columns, users: matrix.rows, detail: detail + " form=\(weights.form.rawValue)")
         case .als:
+            // Both factor matrices and one sweep's per-row systems.
+            let factors = parameters.factors
+            try context.reserve(
+                4 * (factors * (matrix.rows + matrix.columns) * 2 + factors * factors * 64),
+                for: "ALS with \(factors) factors on \(matrix.rows) users × \(matrix.columns) movies",
+                change: "set fewer factors, or raise MODEL_MEMORY_LIMIT")
             let model = try ImplicitALS(
                 matrix, factors: parameters.factors, regularization: Float(parameters.regularization),
                 alpha: Float(parameters.alpha), iterations: parameters.iterations, seed: parameters.seed)
@@ -124,6 +142,18 @@ public struct PersonalizedStrategy: RecommendationStrategy {
         return PersonalizedModel(
             engine: engine, movies: indexed.movies, positions: indexed.positions, interactionCounts: matrix.columnCounts,
             catalogue: data.catalogue, summary: summary)
+    }
+}
+
+extension PersonalizedStrategy {
+    /// The interactions with the `count` movies most interacted with (ties by id, so the cut
+    /// does not depend on the order of the data).
+    static func onMostInteracted(_ count: Int, _ interactions: [Interaction]) -> [Interaction] {
+        var counts: [MovieID: Int] = [:]
+        for interaction in interactions { counts[interaction.movie, default: 0] += 1 }
+        guard counts.count > count else { return interactions }
+        let kept = Set(counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(count).map(\.key))
+        return interactions.filter { kept.contains($0.movie) }
     }
 }
 

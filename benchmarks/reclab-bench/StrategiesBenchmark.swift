@@ -70,7 +70,7 @@ struct StrategiesBenchmark: AsyncParsableCommand {
         var generator = SeededGenerator(seed: 7)
         let seeds = data.catalogue.items.filter { $0.tmdbID != nil && $0.popularity != nil }.map(\.id)
         let similar = models[configuration.surfaces[.similar]!]!
-        let similarTimes = try time(requests) {
+        let similarTimes = try timeRequests(requests) {
             let seed = seeds[Int(generator.next() % UInt64(seeds.count))]
             _ = try similar.recommend(RecommendationRequest(seedMovie: seed, limit: 10, excluded: [seed], requireTMDBID: true))
         }
@@ -78,7 +78,7 @@ struct StrategiesBenchmark: AsyncParsableCommand {
         let histories = data.interactionsByUser()
         for surface in [Surface.personalized, .hybrid] {
             let model = models[configuration.surfaces[surface]!]!
-            let times = try time(requests) {
+            let times = try timeRequests(requests) {
                 let (user, history) = histories[Int(generator.next() % UInt64(histories.count))]
                 _ = try model.recommend(RecommendationRequest(
                     userID: user, history: history, limit: 10, excluded: Set(history.map(\.movie)), requireTMDBID: true))
@@ -86,30 +86,37 @@ struct StrategiesBenchmark: AsyncParsableCommand {
             print(latencyRow("\(surface.rawValue) (\(configuration.surfaces[surface]!)), a MovieLens user's whole history", times))
         }
     }
+}
 
-    func time(_ count: Int, _ body: () throws -> Void) rethrows -> [Double] {
-        for _ in 0..<200 { try body() }
-        var times: [Double] = []
-        times.reserveCapacity(count)
-        for _ in 0..<count {
-            let clock = ContinuousClock.now
-            try body()
-            times.append((ContinuousClock.now - clock).seconds * 1000)
-        }
-        return times
+/// Milliseconds of each of `count` calls, after 200 warm-up calls.
+func timeRequests(_ count: Int, _ body: () throws -> Void) rethrows -> [Double] {
+    for _ in 0..<200 { try body() }
+    var times: [Double] = []
+    times.reserveCapacity(count)
+    for _ in 0..<count {
+        let clock = ContinuousClock.now
+        try body()
+        times.append((ContinuousClock.now - clock).seconds * 1000)
     }
+    return times
+}
 
-    func latencyRow(_ name: String, _ milliseconds: [Double]) -> String {
-        let sorted = milliseconds.sorted()
-        func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)] }
-        return "| \(name) | \(format(percentile(0.5), digits: 3)) | \(format(percentile(0.9), digits: 3)) | \(format(percentile(0.99), digits: 3)) | \(format(sorted.last!, digits: 3)) |"
-    }
+/// A markdown row: the name, then p50, p90, p99 and max milliseconds.
+func latencyRow(_ name: String, _ milliseconds: [Double]) -> String {
+    let sorted = milliseconds.sorted()
+    func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)] }
+    return "| \(name) | \(format(percentile(0.5), digits: 3)) | \(format(percentile(0.9), digits: 3)) | \(format(percentile(0.99), digits: 3)) | \(format(sorted.last!, digits: 3)) |"
 }
 
 /// The process's resident memory (VmRSS) in megabytes.
-func residentMegabytes() -> Double {
+func residentMegabytes() -> Double { processStatus("VmRSS:") }
+
+/// The process's peak resident memory so far (VmHWM) in megabytes.
+func peakMegabytes() -> Double { processStatus("VmHWM:") }
+
+private func processStatus(_ field: String) -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
           let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
     else { return 0 }
     return kilobytes / 1024
