@@ -10,6 +10,7 @@ extension SQLiteStore: CatalogueImporting {
             for dataset in datasets {
                 try writer.merge(dataset, progress: progress)
             }
+            try Self.recordChange(db, user: nil)
             return try Self.counts(db)
         }
     }

@@ -68,6 +68,7 @@ extension SQLiteStore: PreferenceRepository {
                     "pref_" + UUID().uuidString.lowercased(), preference.userID, movie, preference.rating,
                     preference.favorite, preference.watchlist, preference.watched,
                 ])
+            try Self.recordChange(db, user: preference.userID)
             return try Self.preferences(db, user: preference.userID, movie: movie).first!
         }
     }
@@ -85,7 +86,9 @@ extension SQLiteStore: PreferenceRepository {
             try db.execute(
                 sql: "DELETE FROM user_preferences WHERE user_id = ? AND movie_id IN (SELECT id FROM movies WHERE tmdb_id = ?)",
                 arguments: [user, tmdbID])
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            try Self.recordChange(db, user: user)
+            return true
         }
     }
 
@@ -95,7 +98,9 @@ extension SQLiteStore: PreferenceRepository {
                 try db.execute(sql: "DELETE FROM \(table) WHERE user_id = ?", arguments: [user])
                 return db.changesCount
             }
-            return DeletedUserData(preferences: try delete(from: "user_preferences"), events: try delete(from: "events"), exposures: try delete(from: "exposures"))
+            let deleted = DeletedUserData(preferences: try delete(from: "user_preferences"), events: try delete(from: "events"), exposures: try delete(from: "exposures"))
+            try Self.recordChange(db, user: user)
+            return deleted
         }
     }
 

@@ -242,6 +242,17 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v8-change-feed") { db in
+            // What other processes on this file must learn (ChangeFeed): written in the same
+            // transaction as the change, read by position, the oldest pruned.
+            try db.execute(sql: """
+                CREATE TABLE store_changes (
+                    position INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id TEXT,                             -- NULL: the catalogue changed
+                    changed_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -32,6 +32,8 @@ public struct RecLabServices: Sendable {
     let trending: TMDBTrending?
     /// Adds the movies TMDB knows and the catalogue lacks, when a key is configured.
     let tmdbCatalogue: TMDBCatalogue?
+    /// Brings other processes' writes to the store into this one's caches; runs in the application.
+    let changes: ChangeFollower
 
     /// `metrics: false` leaves swift-metrics on its no-op backend (the overhead benchmark's
     /// baseline); once any services have bootstrapped it, it stays for the process.
@@ -62,6 +64,7 @@ public struct RecLabServices: Sendable {
         gauges = StoreGauges(store: store, models: models, exposures: exposures, reports: reports, attributionWindow: configuration.attributionWindow)
         let tmdb = configuration.tmdb.map { TMDBClient(configuration: $0, logger: logger) }
         self.tmdb = tmdb
+        changes = ChangeFollower(feed: store, cache: cache, catalogue: catalogue, interval: .seconds(1), logger: logger)
         let tmdbCatalogue = tmdb.map { [catalogue] in TMDBCatalogue(client: $0, store: store, catalogue: catalogue, logger: logger) }
         self.tmdbCatalogue = tmdbCatalogue
         trending = tmdb.map { TMDBTrending(client: $0, lifetime: .seconds(configuration.trendingCacheTTL), catalogue: tmdbCatalogue) }
@@ -76,8 +79,9 @@ public struct RecLabServices: Sendable {
 }
 
 /// Assembles the HTTP application: one place where every route group is registered, used by
-/// `reclab serve` and by the tests alike. The refit service runs inside it, so refits asked
-/// for over HTTP happen wherever the routes are served, and end when the server stops.
+/// `reclab serve` and by the tests alike. The refit service and the change follower run
+/// inside it, so refits asked for over HTTP and other replicas' writes reach wherever the
+/// routes are served, and end when the server stops.
 public func buildApplication(
     configuration: ServerConfiguration,
     services: RecLabServices,
@@ -93,7 +97,7 @@ public func buildApplication(
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "RecLab",
             availableConnectionsDelegate: .maximum(configuration.maxConnections, logger: logger)),
-        services: [services.refits],
+        services: [services.refits, services.changes],
         onServerRunning: onServerRunning,
         logger: logger)
 }

@@ -18,7 +18,35 @@ public protocol MovieRepository: Sendable {
 /// Services see only these intention-revealing methods, so a second backend is a new
 /// conformance, not a change to the server.
 public typealias Repositories = MovieRepository & CatalogueImporting & InteractionRepository & PreferenceRepository
-    & EvaluationRepository & EventRepository & ExposureRepository
+    & EvaluationRepository & EventRepository & ExposureRepository & ChangeFeed
+
+/// The store's writes that change answers, in order, for every process sharing the store: how
+/// one replica learns that another changed a user's preferences or the catalogue.
+public protocol ChangeFeed: Sendable {
+    /// The newest change's position; 0 when there is none.
+    func latestChange() async throws -> Int64
+    /// Up to `limit` changes after `position`, oldest first.
+    func changes(after position: Int64, limit: Int) async throws -> [StoreChange]
+}
+
+/// One write another process must know of.
+public struct StoreChange: Sendable, Equatable {
+    public enum Subject: Sendable, Equatable {
+        /// The user's preferences or data: their cached answers are stale.
+        case user(String)
+        /// Movies were added or changed: the catalogue must be read again.
+        case catalogue
+    }
+
+    /// Consecutive from 1; a gap means changes were pruned before they were read.
+    public var position: Int64
+    public var subject: Subject
+
+    public init(position: Int64, subject: Subject) {
+        self.position = position
+        self.subject = subject
+    }
+}
 
 /// Writes imported data sets into the catalogue.
 public protocol CatalogueImporting: Sendable {

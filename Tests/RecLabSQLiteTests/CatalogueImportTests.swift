@@ -46,7 +46,7 @@ func makeStore() throws -> SQLiteStore {
 
 @Suite struct CatalogueImportTests {
     @Test func schemaIsBuiltByNamedMigrations() async throws {
-        #expect(try await makeStore().appliedMigrations() == ["v1-catalogue", "v2-evaluations", "v3-events", "v4-exposures", "v5-search-in-memory", "v6-attribution", "v7-tmdb-api"])
+        #expect(try await makeStore().appliedMigrations() == ["v1-catalogue", "v2-evaluations", "v3-events", "v4-exposures", "v5-search-in-memory", "v6-attribution", "v7-tmdb-api", "v8-change-feed"])
     }
 
     @Test func linkedRowsBecomeOneMovieWithTheBestOfEachSource() async throws {

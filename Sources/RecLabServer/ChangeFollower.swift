@@ -1,0 +1,58 @@
+import Foundation
+import Logging
+import RecLabStore
+import ServiceLifecycle
+
+/// Follows the store's change feed, so that a write through another process sharing the
+/// store (a replica) reaches this one: a user's cached answers are dropped, a changed
+/// catalogue is read again. Its own writes come back too, harmlessly.
+public struct ChangeFollower: Service {
+    let feed: any ChangeFeed
+    let cache: RecommendationCache
+    let catalogue: CatalogueHost
+    let interval: Duration
+    let logger: Logger
+
+    init(feed: any ChangeFeed, cache: RecommendationCache, catalogue: CatalogueHost, interval: Duration, logger: Logger) {
+        self.feed = feed
+        self.cache = cache
+        self.catalogue = catalogue
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        // Only what happens from now on: the caches start empty.
+        var seen = (try? await feed.latestChange()) ?? 0
+        while (try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }) != nil {
+            do {
+                seen = try await follow(from: seen)
+            } catch {
+                logger.warning("reading the store's changes failed; will retry", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Applies every change after `position` and returns the last one applied.
+    func follow(from position: Int64) async throws -> Int64 {
+        var position = position
+        while true {
+            let changes = try await feed.changes(after: position, limit: 1_000)
+            guard let first = changes.first else { return position }
+            if first.position > position + 1 {
+                // Pruned before this process read them: which users changed is unknown.
+                cache.removeAll()
+                catalogue.reloadSoon()
+            }
+            var reload = false
+            for change in changes {
+                switch change.subject {
+                case .user(let user): cache.invalidate(user: user)
+                case .catalogue: reload = true
+                }
+            }
+            if reload { catalogue.reloadSoon() }
+            position = changes.last!.position
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import RecLabServer
+import RecLabSQLite
+import TestSupport
+import Testing
+
+/// Two servers on one database, as replicas run: a write through one reaches the other's
+/// answers through the store's change feed, not after a cache lifetime.
+@Suite struct ReplicaTests {
+    static func serve(_ store: SQLiteStore, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let configuration = try ServerConfiguration {
+            ["HOST": "127.0.0.1", "PORT": "0", "IDLE_TIMEOUT": "600", "STRATEGIES_FILE": repositoryFile("experiments/strategies.yaml")][$0]
+        }
+        let services = RecLabServices(
+            configuration: configuration, store: store, registry: testStrategies,
+            strategies: try StrategyConfiguration.load(path: configuration.strategiesFile, registry: testStrategies), logger: testLogger)
+        try await services.start()
+        try await buildApplication(configuration: configuration, services: services, logger: testLogger).test(.live) { client in try await test(client) }
+    }
+
+    static func personalized(_ client: some TestClientProtocol, _ user: String) async throws -> [Int] {
+        let answer = try await client.execute(uri: "/users/\(user)/recommendations/personalized?limit=20", method: .get).json()
+        return (answer["recommendations"] as? [[String: Any]] ?? []).compactMap { $0["movie_id"] as? Int }
+    }
+
+    @Test func aPreferencePostedThroughOneServerChangesTheOthersCachedAnswerWithinSeconds() async throws {
+        let path = try makeTemporaryDirectory("reclab-replicas").appending(path: "shared.sqlite").path
+        let first = try await RealCatalogue.store().copy(to: path)
+        let second = try SQLiteStore(path: path)
+        try await Self.serve(first) { a in
+            try await Self.serve(second) { b in
+                let user = "replica-\(UUID().uuidString.prefix(8))"
+                let before = try await Self.personalized(b, user)
+                #expect(try await Self.personalized(b, user) == before, "B keeps its answer in its cache")
+                for movie in [27205, 157336] {
+                    let posted = try await a.execute(
+                        uri: "/users/\(user)/preferences", method: .post, headers: [.contentType: "application/json"],
+                        body: ByteBuffer(string: #"{"movie_id": \#(movie), "rating": 5.0}"#))
+                    #expect(posted.status == .created)
+                }
+                var after = before
+                for _ in 0..<100 where after == before {
+                    try await Task.sleep(for: .milliseconds(100))
+                    after = try await Self.personalized(b, user)
+                }
+                #expect(after != before, "B dropped its cached answer when A's write reached the feed")
+                #expect(!after.contains(27205) && !after.contains(157336), "B reads the user's rows: never what they rated on A")
+            }
+        }
+    }
+}
