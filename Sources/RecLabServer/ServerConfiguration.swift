@@ -129,7 +129,7 @@ public struct ServerConfiguration: Sendable {
         Variable(name: "API_KEYS_FILE", defaultValue: "api_keys.txt", meaning: "hashed client keys, managed by `reclab keys add|list|revoke`"),
         Variable(name: "AUTH_OPEN_PATHS", defaultValue: "/health,/health/ready,/metrics", meaning: "comma-separated paths open without a key"),
         Variable(name: "RECOMMENDATION_CACHE_MAX_BYTES", defaultValue: "67108864", meaning: "memory the answer cache may use; the oldest answers go first"),
-        Variable(name: "MODEL_MEMORY_LIMIT", defaultValue: "(3/4 of RAM)", meaning: "bytes one strategy's fit may use; a fit that would need more refuses, saying what to change; 0: no limit"),
+        Variable(name: "MODEL_MEMORY_LIMIT", defaultValue: "(3/4 of RAM or of the cgroup limit)", meaning: "bytes one strategy's fit may use; a fit that would need more refuses, saying what to change; 0: no limit"),
         Variable(name: "RATE_LIMIT_MAX_CLIENTS", defaultValue: "100000", meaning: "clients each rate-limit, quota or admin-failure table tracks at most"),
         Variable(name: "MAX_CONCURRENT_REQUESTS", defaultValue: "128", meaning: "requests in work at once; as many may queue a second, 503 beyond"),
         Variable(name: "REQUEST_TIMEOUT", defaultValue: "30", meaning: "seconds a request may take: 504 and its work cancelled after"),
@@ -247,8 +247,7 @@ public struct ServerConfiguration: Sendable {
         apiKeysFile = value("API_KEYS_FILE") ?? "api_keys.txt"
         authenticationOpenPaths = value("AUTH_OPEN_PATHS") == nil ? ["/health", "/health/ready", "/metrics"] : list("AUTH_OPEN_PATHS")
         recommendationCacheMaxBytes = try integer("RECOMMENDATION_CACHE_MAX_BYTES", default: 64 << 20, in: (1 << 20)...(1 << 40))
-        let memoryLimit = try integer(
-            "MODEL_MEMORY_LIMIT", default: Int(clamping: ProcessInfo.processInfo.physicalMemory / 4 * 3), in: 0...(1 << 50))
+        let memoryLimit = try integer("MODEL_MEMORY_LIMIT", default: Int(clamping: Self.availableMemory() / 4 * 3), in: 0...(1 << 50))
         modelMemoryLimit = memoryLimit > 0 ? memoryLimit : nil
         maxTrackedClients = try integer("RATE_LIMIT_MAX_CLIENTS", default: 100_000, in: 100...100_000_000)
         maxConcurrentRequests = try integer("MAX_CONCURRENT_REQUESTS", default: 128, in: 1...100_000)
@@ -279,6 +278,20 @@ public struct ServerConfiguration: Sendable {
         let credential: TMDBConfiguration.Credential? = value("TMDB_READ_ACCESS_TOKEN").map { .bearer($0) } ?? value("TMDB_API_KEY").map { .apiKey($0) }
         // Half the request's own time at most: a slow TMDB still leaves time to answer locally.
         tmdb = credential.map { TMDBConfiguration(credential: $0, baseURL: tmdbBase, timeout: min(.seconds(10), .seconds(requestTimeout) / 2)) }
+    }
+
+    /// The memory this process may use: the machine's, or its container's limit when lower
+    /// (cgroup v2 `memory.max`, else v1 `memory.limit_in_bytes`), so that a pod's default
+    /// `MODEL_MEMORY_LIMIT` follows the pod's limit, not the node's RAM.
+    public static func availableMemory(
+        physical: UInt64 = ProcessInfo.processInfo.physicalMemory,
+        read: (String) -> String? = { try? String(contentsOfFile: $0, encoding: .utf8) }
+    ) -> UInt64 {
+        for file in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
+            // "max", or v1's huge number, means no limit.
+            if let text = read(file), let limit = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) { return min(physical, limit) }
+        }
+        return physical
     }
 
     /// The process's soft limit on open files, which every connection spends one of.

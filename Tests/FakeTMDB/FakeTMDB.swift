@@ -85,17 +85,28 @@ public final class FakeTMDB: Sendable {
         return (movies, order)
     }
 
-    /// Starts a fake on a free port; stop it with `stop()`.
+    /// Starts a fake on a free port; stop it with `stop()`. A port taken between being found
+    /// free and being bound (another process's test) is given up for another, never waited on.
     public static func start() async throws -> FakeTMDB {
         let (movies, order) = try await catalogue.value
-        let fake = FakeTMDB(port: try freeTCPPort(), movies: movies, popularity: order)
-        let router = Router()
-        router.get("/3/**") { request, _ in try await fake.answer(request) }
-        let (ready, running) = AsyncStream<Void>.makeStream()
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: fake.port)), onServerRunning: { _ in running.yield() })
-        fake.server.withLock { $0 = Task { try await app.runService() } }
-        for await _ in ready { break }
-        return fake
+        for _ in 0..<5 {
+            let fake = FakeTMDB(port: try freeTCPPort(), movies: movies, popularity: order)
+            let router = Router()
+            router.get("/3/**") { request, _ in try await fake.answer(request) }
+            let (ready, running) = AsyncStream<Bool>.makeStream()
+            let app = Application(
+                router: router, configuration: .init(address: .hostname("127.0.0.1", port: fake.port)), onServerRunning: { _ in running.yield(true) })
+            fake.server.withLock {
+                $0 = Task {
+                    do { try await app.runService() } catch { running.yield(false) }
+                }
+            }
+            for await started in ready {
+                if started { return fake }
+                break
+            }
+        }
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "the fake TMDB found no port to listen on"])
     }
 
     private init(port: Int, movies: [Int: [String: JSONValue]], popularity: [Int]) {

@@ -5,6 +5,19 @@ import RecLabTMDB
 import Testing
 
 @Suite struct ServerConfigurationTests {
+    @Test func theModelMemoryLimitDefaultsToThreeQuartersOfTheContainersMemoryAndZeroLiftsIt() throws {
+        let gib: UInt64 = 1 << 30
+        #expect(ServerConfiguration.availableMemory(physical: 24 * gib) { $0 == "/sys/fs/cgroup/memory.max" ? "4294967296\n" : nil } == 4 * gib)
+        #expect(ServerConfiguration.availableMemory(physical: 24 * gib) { $0 == "/sys/fs/cgroup/memory.max" ? "max\n" : nil } == 24 * gib)
+        #expect(ServerConfiguration.availableMemory(physical: 24 * gib) { $0.hasSuffix("memory.limit_in_bytes") ? "9223372036854771712" : nil } == 24 * gib)
+        #expect(ServerConfiguration.availableMemory(physical: 24 * gib) { $0.hasSuffix("memory.limit_in_bytes") ? "2147483648" : nil } == 2 * gib)
+        #expect(ServerConfiguration.availableMemory(physical: 24 * gib) { _ in nil } == 24 * gib)
+        let defaults = try ServerConfiguration { _ in nil }
+        #expect(defaults.modelMemoryLimit == Int(ServerConfiguration.availableMemory() / 4 * 3))
+        #expect(try ServerConfiguration { $0 == "MODEL_MEMORY_LIMIT" ? "0" : nil }.modelMemoryLimit == nil)
+        #expect(try ServerConfiguration { $0 == "MODEL_MEMORY_LIMIT" ? "1073741824" : nil }.modelMemoryLimit == 1 << 30)
+    }
+
     @Test func defaultsFollowTheSeed() throws {
         let configuration = try ServerConfiguration { _ in nil }
         #expect(configuration.port == 8013)
