@@ -95,6 +95,12 @@ public struct Movie: Codable, Sendable, Hashable {
         case spokenLanguages = "spoken_languages"
     }
 
+    /// The rating the movie shows, with its source; nil when no source rated it.
+    public var shownRating: AudienceRating? {
+        guard let voteAverage, let ratingSource else { return nil }
+        return AudienceRating(average: voteAverage, count: voteCount ?? 0, source: ratingSource)
+    }
+
     /// The people credited as directors, in credit order.
     public var directors: [String] { crew.filter { $0.job == "Director" }.map(\.name) }
 }

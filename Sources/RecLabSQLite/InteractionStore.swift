@@ -139,8 +139,6 @@ extension CatalogueItem {
             runtime: movie.runtime, voteAverage: tmdbVotes ? movie.voteAverage : tmdbUnrated ? 0 : nil,
             voteCount: tmdbVotes ? movie.voteCount : tmdbUnrated ? 0 : nil, popularity: movie.popularity,
             posterPath: movie.posterPath, backdropPath: movie.backdropPath,
-            shownRating: movie.voteAverage.flatMap { average in
-                movie.ratingSource.map { AudienceRating(average: average, count: movie.voteCount ?? 0, source: $0) }
-            })
+            shownRating: movie.shownRating)
     }
 }

@@ -97,7 +97,8 @@ final class TMDBCatalogue: Sendable {
         ])
     }
 
-    /// Writes the movies, serves them at once, and has the catalogue reloaded to index them.
+    /// Writes the movies and serves them at once. The write is on the store's change feed, so
+    /// every process following it (this one too) reloads its catalogue and indexes them.
     private func store(_ movies: [SourceMovie]) async throws {
         guard !movies.isEmpty else { return }
         let source = Dataset(kind: .tmdbAPI, location: URL(string: client.configuration.baseURL)!, movies: movies, rowsRead: movies.count)
@@ -107,7 +108,6 @@ final class TMDBCatalogue: Sendable {
             if let movie = try await store.movie(tmdbID: tmdbID) { stored.append(movie) }
         }
         try catalogue.serve(added: stored)
-        catalogue.reloadSoon()
         logger.info("movies added from TMDB", metadata: ["movies": "\(stored.count)"])
     }
 }
