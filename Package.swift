@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // OpenBLAS (CBLAS + LAPACK's Fortran symbols) from Debian's libopenblas-dev.
@@ -89,6 +90,15 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The PostgreSQL backend, for several replicas on one database.
+        .target(
+            name: "RecLabPostgres",
+            dependencies: [
+                "RecLabStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "RecLabServer",
             dependencies: [
@@ -113,8 +123,9 @@ let package = Package(
         .executableTarget(
             name: "reclab",
             dependencies: [
-                "RecLabServer", "RecLabCore", "RecLabEvaluation", "RecLabSQLite", "RecLabExperiments", "RecLabStrategies", "RecLabTMDB", "RecLabSynth",
+                "RecLabServer", "RecLabCore", "RecLabEvaluation", "RecLabSQLite", "RecLabPostgres", "RecLabExperiments", "RecLabStrategies", "RecLabTMDB", "RecLabSynth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .executableTarget(
@@ -128,7 +139,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["RecLabSQLite", "RecLabDatasets", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["RecLabSQLite", "RecLabPostgres", "RecLabDatasets", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Tests/TestSupport"
         ),
         // A stand-in for TMDB v3 over HTTP, serving tmdb-5000, for the client's and the server's tests.
@@ -155,6 +166,8 @@ let package = Package(
             dependencies: ["RecLabDatasets", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .testTarget(name: "RecLabSQLiteTests", dependencies: ["RecLabSQLite", "TestSupport"]),
+        // The repositories' behaviour, the same tests on every backend.
+        .testTarget(name: "RepositoryTests", dependencies: ["RecLabSQLite", "RecLabPostgres", "RecLabStore", "TestSupport"]),
         .testTarget(
             name: "RecLabObservabilityTests",
             dependencies: ["RecLabObservability", .product(name: "Prometheus", package: "swift-prometheus")]
@@ -162,7 +175,7 @@ let package = Package(
         .testTarget(
             name: "RecLabServerTests",
             dependencies: [
-                "RecLabServer", "RecLabStrategies", "RecLabSQLite", "RecLabTMDB", "TestSupport", "FakeTMDB",
+                "RecLabServer", "RecLabStrategies", "RecLabSQLite", "RecLabPostgres", "RecLabTMDB", "TestSupport", "FakeTMDB",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

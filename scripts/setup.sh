@@ -4,7 +4,9 @@
 set -euo pipefail
 # chromium and python3: the evaluation report test renders the HTML report to PNG and checks it.
 # python3-venv: the tools' virtual environment below. wrk: scripts/bench-http.sh loads the server.
-packages=(libsqlite3-dev libopenblas-dev libcurl4-openssl-dev libjemalloc-dev chromium python3 python3-venv wrk)
+# postgresql: the PostgreSQL backend's tests start throwaway clusters of their own (initdb,
+# pg_ctl, as the postgres user the package creates); the package's own cluster is not used.
+packages=(libsqlite3-dev libopenblas-dev libcurl4-openssl-dev libjemalloc-dev chromium python3 python3-venv wrk postgresql)
 # prometheus (with promtool): the observability tests check the exposition and the alerting
 # rules with promtool and scrape a running server with a real Prometheus. Its recommended
 # exporters are not needed.

@@ -31,24 +31,8 @@ extension SQLiteStore: ExposureRepository {
     public func activity(experiment: String, attributionWindow: Duration?) async throws -> ExperimentActivity {
         let arguments: StatementArguments = ["experiment": experiment, "window": attributionWindow.map { Double($0.components.seconds) / 86_400 }]
         return try await pool.read { db in
-            // Counting distinct request:movie pairs makes a repeated click or a re-sent
-            // impression count once, so CTR stays a share of what was shown.
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT x.variant, x.user_id,
-                       COUNT(DISTINCT x.request_id) AS exposures,
-                       COUNT(DISTINCT CASE WHEN e.type = 'impression' THEN e.request_id || ':' || e.movie_id END) AS impressions,
-                       COUNT(DISTINCT CASE WHEN e.type = 'click' THEN e.request_id || ':' || e.movie_id END) AS clicks,
-                       COUNT(DISTINCT CASE WHEN e.type = 'watch' THEN e.request_id || ':' || e.movie_id END) AS watches
-                FROM exposures x
-                LEFT JOIN events e ON e.request_id = x.request_id AND \(Self.credited)
-                WHERE x.experiment = :experiment
-                GROUP BY x.variant, x.user_id
-                ORDER BY x.variant, x.user_id
-                """, arguments: arguments)
-            let unattributed = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM events e JOIN exposures x ON x.request_id = e.request_id
-                WHERE x.experiment = :experiment AND NOT (\(Self.credited))
-                """, arguments: arguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: ActivityQueries.perUser(credited: Self.credited, experiment: ":experiment", bytewise: ""), arguments: arguments)
+            let unattributed = try Int.fetchOne(db, sql: ActivityQueries.unattributed(credited: Self.credited, experiment: ":experiment"), arguments: arguments) ?? 0
             return ExperimentActivity(
                 users: rows.map { row in
                     VariantUserActivity(

@@ -16,7 +16,7 @@ extension SQLiteStore: InteractionRepository {
                 interactions.append(Interaction(user: String(user), movie: row[1], rating: Float(row[2] as Double), timestamp: row[3]))
             }
             let preferences = includingPreferences ? try Self.preferenceInteractions(db, user: nil) : []
-            return TrainingData(catalogue: Catalogue(items), interactions: Self.overlay(interactions, preferences))
+            return TrainingData(catalogue: Catalogue(items), interactions: Interaction.overlay(interactions, preferences))
         }
     }
 
@@ -27,15 +27,8 @@ extension SQLiteStore: InteractionRepository {
                 ratings = try Row.fetchAll(db, sql: "SELECT movie_id, rating, timestamp FROM ratings WHERE user_id = ? ORDER BY timestamp, movie_id", arguments: [movieLensUser])
                     .map { Interaction(user: user, movie: $0[0], rating: Float($0[1] as Double), timestamp: $0[2]) }
             }
-            return Self.overlay(ratings, try Self.preferenceInteractions(db, user: user))
+            return Interaction.overlay(ratings, try Self.preferenceInteractions(db, user: user))
         }
-    }
-
-    /// Preferences as interactions; a preference replaces a rating of the same movie.
-    static func overlay(_ ratings: [Interaction], _ preferences: [Interaction]) -> [Interaction] {
-        guard !preferences.isEmpty else { return ratings }
-        let replaced = Set(preferences.map { "\($0.user)\u{1F}\($0.movie)" })
-        return ratings.filter { !replaced.contains("\($0.user)\u{1F}\($0.movie)") } + preferences
     }
 
     static func preferenceInteractions(_ db: Database, user: String?) throws -> [Interaction] {
@@ -59,8 +52,8 @@ extension SQLiteStore: PreferenceRepository {
                 throw StoreError.unknownMovie(tmdbID: preference.tmdbID)
             }
             try db.execute(sql: """
-                INSERT INTO user_preferences (id, user_id, movie_id, rating, favorite, watchlist, watched)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO user_preferences (id, user_id, movie_id, rating, favorite, watchlist, watched, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%d %H:%M:%f', 'now'), strftime('%Y-%m-%d %H:%M:%f', 'now'))
                 ON CONFLICT (user_id, movie_id) DO UPDATE SET
                     rating = excluded.rating, favorite = excluded.favorite, watchlist = excluded.watchlist,
                     watched = excluded.watched, updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now')
@@ -121,24 +114,5 @@ extension SQLiteStore: PreferenceRepository {
                 favorite: row["favorite"], watchlist: row["watchlist"], watched: row["watched"],
                 createdAt: row["created_at"], updatedAt: row["updated_at"])
         }
-    }
-}
-
-extension CatalogueItem {
-    /// What strategies see of a catalogue movie. TMDB's votes only: IMDb's counts and
-    /// MovieLens's means are other scales. A movie TMDB describes (popularity is TMDB's alone)
-    /// without votes has TMDB's zero.
-    init(movie: Movie) {
-        let tmdbVotes = movie.ratingSource == .tmdb
-        let tmdbUnrated = !tmdbVotes && movie.popularity != nil
-        self.init(
-            id: movie.id, tmdbID: movie.tmdbID, movieLensID: movie.movieLensID, title: movie.title, year: movie.year,
-            releaseDate: movie.releaseDate, overview: movie.overview ?? "", tagline: movie.tagline ?? "",
-            genres: movie.genres.compactMap(GenreCatalog.genre(named:)), keywords: movie.keywords,
-            cast: movie.cast.map(\.name), directors: movie.directors, productionCompanies: movie.productionCompanies,
-            runtime: movie.runtime, voteAverage: tmdbVotes ? movie.voteAverage : tmdbUnrated ? 0 : nil,
-            voteCount: tmdbVotes ? movie.voteCount : tmdbUnrated ? 0 : nil, popularity: movie.popularity,
-            posterPath: movie.posterPath, backdropPath: movie.backdropPath,
-            shownRating: movie.shownRating)
     }
 }

@@ -5,7 +5,8 @@ import ServiceLifecycle
 
 /// Follows the store's change feed, so that a write through another process sharing the
 /// store (a replica) reaches this one: a user's cached answers are dropped, a changed
-/// catalogue is read again. Its own writes come back too, harmlessly.
+/// catalogue is read again. Its own writes come back too, harmlessly. It reads the feed every
+/// `interval`, and at once when the backend announces a change.
 public struct ChangeFollower: Service {
     let feed: any ChangeFeed
     let cache: RecommendationCache
@@ -24,7 +25,7 @@ public struct ChangeFollower: Service {
     public func run() async throws {
         // Only what happens from now on: the caches start empty.
         var seen = (try? await feed.latestChange()) ?? 0
-        while (try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }) != nil {
+        for await _ in feed.wakeUps(every: interval).cancelOnGracefulShutdown() {
             do {
                 seen = try await follow(from: seen)
             } catch {

@@ -10,8 +10,12 @@ import RecLabTMDB
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
-    /// Path of the SQLite database file.
-    public var databasePath: String
+    /// Where the data lives: a SQLite file, or a PostgreSQL database several replicas share.
+    public var database: DatabaseLocation
+    /// Connections each process may open to PostgreSQL.
+    public var databasePoolSize: Int
+    /// Seconds a connection attempt or one statement may take on PostgreSQL.
+    public var databaseTimeout: Int
     public var logLevel: Logger.Level
     /// How log lines are written: readable text, or one JSON object per line.
     public var logFormat: LogFormat
@@ -106,7 +110,9 @@ public struct ServerConfiguration: Sendable {
     public static let variables: [Variable] = [
         Variable(name: "HOST", defaultValue: "0.0.0.0", meaning: "address to listen on"),
         Variable(name: "PORT", defaultValue: "8013", meaning: "TCP port, 0–65535 (0 picks a free one)"),
-        Variable(name: "DATABASE_URL", defaultValue: "movie_recommendation.db", meaning: "SQLite file (a path, or sqlite:///absolute/path)"),
+        Variable(name: "DATABASE_URL", defaultValue: "movie_recommendation.db", meaning: "SQLite file (a path, or sqlite:///absolute/path), or postgres://user:password@host:port/database"),
+        Variable(name: "DATABASE_POOL_SIZE", defaultValue: "10", meaning: "connections each process may open to PostgreSQL, 2–1000 (one listens for changes)"),
+        Variable(name: "DATABASE_TIMEOUT", defaultValue: "30", meaning: "seconds a PostgreSQL connection attempt or statement may take, 1–3600"),
         Variable(name: "LOG_LEVEL", defaultValue: "INFO", meaning: "TRACE, DEBUG, INFO, NOTICE, WARNING, ERROR or CRITICAL"),
         Variable(name: "LOG_FORMAT", defaultValue: "text", meaning: "text, or json: one JSON object per line"),
         Variable(name: "MAX_RECOMMENDATIONS", defaultValue: "50", meaning: "largest `limit` a recommendation request may ask, 1–1000"),
@@ -190,7 +196,9 @@ public struct ServerConfiguration: Sendable {
         }
         host = value("HOST") ?? "0.0.0.0"
         port = try integer("PORT", default: 8013, in: 0...65535)
-        databasePath = try Self.databasePath(value("DATABASE_URL") ?? "movie_recommendation.db")
+        database = try DatabaseLocation(url: value("DATABASE_URL") ?? "movie_recommendation.db")
+        databasePoolSize = try integer("DATABASE_POOL_SIZE", default: 10, in: 2...1000)
+        databaseTimeout = try integer("DATABASE_TIMEOUT", default: 30, in: 1...3600)
         let level = value("LOG_LEVEL") ?? "INFO"
         guard let parsed = Self.logLevel(level) else {
             throw InvalidValue(variable: "LOG_LEVEL", value: level, expected: "one of TRACE, DEBUG, INFO, NOTICE, WARNING, ERROR, CRITICAL")
@@ -301,17 +309,6 @@ public struct ServerConfiguration: Sendable {
         return Int(clamping: limit.rlim_cur)
     }
 
-    static func databasePath(_ url: String) throws -> String {
-        for prefix in ["sqlite:///", "sqlite://", "sqlite:"] where url.hasPrefix(prefix) {
-            let rest = String(url.dropFirst(prefix.count))
-            return prefix == "sqlite:///" ? "/" + rest : rest
-        }
-        guard !url.contains("://") else {
-            throw InvalidValue(variable: "DATABASE_URL", value: url, expected: "a file path or sqlite:///path (only SQLite is supported so far)")
-        }
-        return url
-    }
-
     static func logLevel(_ text: String) -> Logger.Level? {
         switch text.lowercased() {
         case "warn": .warning
@@ -335,5 +332,49 @@ extension ServerConfiguration {
                 return handler
             }
         }
+    }
+}
+
+/// Where the data lives, as DATABASE_URL names it.
+public enum DatabaseLocation: Sendable, Equatable {
+    /// A SQLite file: one process serves it.
+    case sqlite(path: String)
+    /// A PostgreSQL database, which several replicas may share.
+    case postgres(url: String)
+
+    /// Reads DATABASE_URL (or `--database`): a path, sqlite:///path, or postgres://….
+    public init(url: String) throws {
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            guard let components = URLComponents(string: url), components.host?.isEmpty == false, components.path.count > 1 else {
+                throw ServerConfiguration.InvalidValue(
+                    variable: "DATABASE_URL", value: Self.redacted(url), expected: "postgres://user[:password]@host[:port]/database")
+            }
+            self = .postgres(url: url)
+            return
+        }
+        for prefix in ["sqlite:///", "sqlite://", "sqlite:"] where url.hasPrefix(prefix) {
+            let rest = String(url.dropFirst(prefix.count))
+            self = .sqlite(path: prefix == "sqlite:///" ? "/" + rest : rest)
+            return
+        }
+        guard !url.contains("://") else {
+            throw ServerConfiguration.InvalidValue(
+                variable: "DATABASE_URL", value: Self.redacted(url), expected: "a file path, sqlite:///path, or postgres://user@host/database")
+        }
+        self = .sqlite(path: url)
+    }
+
+    /// The URL as logs may show it: without its password.
+    public var description: String {
+        switch self {
+        case .sqlite(let path): path
+        case .postgres(let url): Self.redacted(url)
+        }
+    }
+
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? url
     }
 }

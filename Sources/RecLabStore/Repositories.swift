@@ -27,6 +27,33 @@ public protocol ChangeFeed: Sendable {
     func latestChange() async throws -> Int64
     /// Up to `limit` changes after `position`, oldest first.
     func changes(after position: Int64, limit: Int) async throws -> [StoreChange]
+    /// Ticks when changes may be waiting: every `interval`, and at once where the backend can
+    /// announce a change (PostgreSQL's NOTIFY). Ends when its consumer stops iterating.
+    func wakeUps(every interval: Duration) -> AsyncStream<Void>
+}
+
+extension ChangeFeed {
+    /// Ticks every `interval`: a backend that cannot announce changes is polled.
+    public func wakeUps(every interval: Duration) -> AsyncStream<Void> {
+        Self.wakeUps(every: interval, announcements: nil)
+    }
+
+    /// Ticks every `interval`, and whenever `announcements` (run until the stream ends)
+    /// yields: what a backend that announces changes returns from `wakeUps(every:)`.
+    public static func wakeUps(
+        every interval: Duration, announcements: (@Sendable (AsyncStream<Void>.Continuation) async -> Void)?
+    ) -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let timer = Task {
+            while (try? await Task.sleep(for: interval)) != nil { continuation.yield() }
+        }
+        let listener = announcements.map { announce in Task { await announce(continuation) } }
+        continuation.onTermination = { _ in
+            timer.cancel()
+            listener?.cancel()
+        }
+        return stream
+    }
 }
 
 /// One write another process must know of.
@@ -289,6 +316,37 @@ public struct ExperimentActivity: Sendable, Equatable {
     public init(users: [VariantUserActivity], unattributedEvents: Int) {
         self.users = users
         self.unattributedEvents = unattributedEvents
+    }
+}
+
+/// The SQL both backends compute an experiment's activity with, around the backend's own
+/// condition for crediting an event (`e`) to an exposure (`x`) and its placeholder for the
+/// experiment's name.
+public enum ActivityQueries {
+    /// Per variant and user: exposures, and distinct request:movie pairs seen, clicked and
+    /// watched, so a repeated click or a re-sent impression counts once and CTR stays a share
+    /// of what was shown. Users sort bytewise, whatever the database's collation.
+    public static func perUser(credited: String, experiment: String, bytewise: String) -> String {
+        """
+        SELECT x.variant, x.user_id,
+               COUNT(DISTINCT x.request_id) AS exposures,
+               COUNT(DISTINCT CASE WHEN e.type = 'impression' THEN e.request_id || ':' || e.movie_id END) AS impressions,
+               COUNT(DISTINCT CASE WHEN e.type = 'click' THEN e.request_id || ':' || e.movie_id END) AS clicks,
+               COUNT(DISTINCT CASE WHEN e.type = 'watch' THEN e.request_id || ':' || e.movie_id END) AS watches
+        FROM exposures x
+        LEFT JOIN events e ON e.request_id = x.request_id AND \(credited)
+        WHERE x.experiment = \(experiment)
+        GROUP BY x.variant, x.user_id
+        ORDER BY x.variant \(bytewise), x.user_id \(bytewise)
+        """
+    }
+
+    /// Events naming one of the experiment's answers that were not credited to it (`events`).
+    public static func unattributed(credited: String, experiment: String) -> String {
+        """
+        SELECT COUNT(*) AS events FROM events e JOIN exposures x ON x.request_id = e.request_id
+        WHERE x.experiment = \(experiment) AND NOT (\(credited))
+        """
     }
 }
 

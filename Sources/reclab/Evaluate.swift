@@ -27,7 +27,7 @@ struct Evaluate: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let store = try SQLiteStore(path: try await database.path())
+        let store = try await database.open().store
         let progress = EvaluationProgressLine()
         let output: EvaluationJob.Output
         do {

@@ -5,6 +5,8 @@ import Logging
 import RecLabCore
 import RecLabExperiments
 import RecLabServer
+import PostgresNIO
+import RecLabPostgres
 import RecLabSQLite
 import RecLabStore
 import RecLabStrategies
@@ -35,14 +37,49 @@ struct Reclab: AsyncParsableCommand {
 
 /// The database a subcommand writes to: `--database`, else DATABASE_URL.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "SQLite file to use (default: DATABASE_URL).")
+    @Option(name: .long, help: "SQLite file or postgres:// URL to use (default: DATABASE_URL).")
     var database: String?
 
     @OptionGroup var configuration: ConfigurationOptions
 
-    func path() async throws -> String {
-        if let database { return database }
-        return try await configuration.load().databasePath
+    /// The store, opened (and migrated), and where it is.
+    func open() async throws -> (store: any Repositories, location: DatabaseLocation) {
+        var settings = try await configuration.load()
+        if let database {
+            settings.database = try DatabaseLocation(url: database)
+        }
+        return (try await StoreOpening.open(settings), settings.database)
+    }
+}
+
+/// Opens the backend DATABASE_URL names: the one place that knows both.
+enum StoreOpening {
+    /// For a subcommand that may run beside a server (import, evaluate).
+    static func open(_ configuration: ServerConfiguration) async throws -> any Repositories {
+        switch configuration.database {
+        case .sqlite(let path): try SQLiteStore(path: path)
+        case .postgres: try await openPostgres(configuration)
+        }
+    }
+
+    /// For `serve`: a SQLite file is claimed (a second server on it is refused; the claim
+    /// must live as long as the server) and checked before use. PostgreSQL is shared.
+    static func openForServing(_ configuration: ServerConfiguration) async throws -> (store: any Repositories, claim: DatabaseFileClaim?) {
+        switch configuration.database {
+        case .sqlite(let path):
+            // A DatabaseFileError ends the command with its message and exit status 1.
+            let claim = try DatabaseFileClaim(path: path)
+            return (try SQLiteStore.openChecked(path: path), claim)
+        case .postgres:
+            return (try await openPostgres(configuration), nil)
+        }
+    }
+
+    private static func openPostgres(_ configuration: ServerConfiguration) async throws -> PostgresStore {
+        guard case .postgres(let url) = configuration.database else { preconditionFailure("not a PostgreSQL location") }
+        return try await PostgresStore(
+            url: url, poolSize: configuration.databasePoolSize, timeout: .seconds(configuration.databaseTimeout),
+            logger: Logger(label: "reclab.postgres"))
     }
 }
 
@@ -70,6 +107,15 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: ConfigurationOptions
 
     func run() async throws {
+        do {
+            try await serve()
+        } catch let error as PSQLError {
+            // PostgresNIO hides the server's message from `description`; the operator needs it.
+            throw ValidationError("PostgreSQL: \(String(reflecting: error))")
+        }
+    }
+
+    func serve() async throws {
         let configuration = try await options.load()
         LoggingSystem.bootstrap(configuration.logHandlerFactory)
         let logger = Logger(label: "reclab")
@@ -96,9 +142,7 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("ENABLE_AUTHENTICATION=true but \(configuration.apiKeysFile) holds no key: add one with `reclab keys add NAME`")
             }
         }
-        // A DatabaseFileError ends the command with its message and exit status 1.
-        let claim = try DatabaseFileClaim(path: configuration.databasePath)
-        let store = try SQLiteStore.openChecked(path: configuration.databasePath)
+        let (store, claim) = try await StoreOpening.openForServing(configuration)
         try await DefaultData.ensureCatalogue(store: store, configuration: configuration, logger: logger)
         let services = RecLabServices(
             configuration: configuration, store: store, registry: Reclab.strategies, strategies: strategies, experiments: experiments, logger: logger)
@@ -156,8 +200,7 @@ struct ImportFiles: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let databasePath = try await database.path()
-        let store = try SQLiteStore(path: databasePath)
+        let (store, location) = try await database.open()
         let progress = ProgressLine()
         let report: CatalogueImport.Report
         do {
@@ -173,7 +216,7 @@ struct ImportFiles: AsyncParsableCommand {
             print(line + " (\(loaded.rowsRead) rows)")
         }
         let counts = report.counts
-        print("catalogue in \(databasePath): \(counts.movies) movies, \(counts.genres) genres, \(counts.keywords) keywords, \(counts.people) people, \(counts.ratings) ratings by \(counts.ratingUsers) users")
+        print("catalogue in \(location.description): \(counts.movies) movies, \(counts.genres) genres, \(counts.keywords) keywords, \(counts.people) people, \(counts.ratings) ratings by \(counts.ratingUsers) users")
     }
 }
 
@@ -209,7 +252,7 @@ struct ImportTMDB: AsyncParsableCommand {
         }
         tmdb.requestsPerSecond = rate
         tmdb.timeout = .seconds(30)
-        let store = try SQLiteStore(path: try await database.path())
+        let store = try await database.open().store
         let client = TMDBClient(configuration: tmdb, logger: Logger(label: "reclab.tmdb"))
         let progress = ProgressLine()
         let report: TMDBEnrichment.Report

@@ -10,6 +10,27 @@ import Testing
         let folder = try makeTemporaryDirectory("reclab-crash")
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = try await TemplateDatabase.copy(into: folder)
+        try await Self.killMidStream(database: database, folder: folder, crash: {})
+    }
+
+    /// On PostgreSQL the database crashes too (an immediate stop: no checkpoint, so the restart
+    /// replays the WAL): an acknowledged write is one PostgreSQL committed synchronously.
+    @Test func onPostgresEveryWriteAnswered2xxSurvivesASIGKILLOfTheServerAndACrashOfTheDatabase() async throws {
+        let folder = try makeTemporaryDirectory("reclab-crash-pg")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cluster = try await PostgresCluster.start()
+        defer { cluster.remove() }
+        let database = try await cluster.movieLensDatabase()
+        try await Self.killMidStream(database: database, folder: folder) {
+            try await cluster.crash()
+            try await cluster.startServer()
+        }
+    }
+
+    /// Writes preferences and event batches through a server on `database`, SIGKILLs it mid-stream,
+    /// runs `crash` (what else goes down with it), restarts the server and checks every
+    /// acknowledged write is there and every batch is all or nothing.
+    static func killMidStream(database: String, folder: URL, crash: () async throws -> Void) async throws {
         let server = try ServerProcess(database: database, folder: folder)
         try await server.waitUntilReady()
         let popular = try #require(await server.send("GET", "/recommendations/popular?limit=50"))
@@ -53,6 +74,7 @@ import Testing
         for writer in preferenceWriters { await writer.value }
         for writer in eventWriters { await writer.value }
         #expect(await server.exit(within: .seconds(5)) != nil)
+        try await crash()
 
         let restarted = try ServerProcess(database: database, folder: folder)
         try await restarted.waitUntilReady()

@@ -2,14 +2,16 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import RecLabServer
+import RecLabPostgres
 import RecLabSQLite
+import RecLabStore
 import TestSupport
 import Testing
 
 /// Two servers on one database, as replicas run: a write through one reaches the other's
 /// answers through the store's change feed, not after a cache lifetime.
 @Suite struct ReplicaTests {
-    static func serve(_ store: SQLiteStore, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    static func serve(_ store: any Repositories, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let configuration = try ServerConfiguration {
             ["HOST": "127.0.0.1", "PORT": "0", "IDLE_TIMEOUT": "600", "STRATEGIES_FILE": repositoryFile("experiments/strategies.yaml")][$0]
         }
@@ -25,10 +27,13 @@ import Testing
         return (answer["recommendations"] as? [[String: Any]] ?? []).compactMap { $0["movie_id"] as? Int }
     }
 
-    @Test func aPreferencePostedThroughOneServerChangesTheOthersCachedAnswerWithinSeconds() async throws {
-        let path = try makeTemporaryDirectory("reclab-replicas").appending(path: "shared.sqlite").path
-        let first = try await RealCatalogue.store().copy(to: path)
-        let second = try SQLiteStore(path: path)
+    @Test(arguments: Backend.allCases)
+    func aPreferencePostedThroughOneServerChangesTheOthersCachedAnswerWithinSeconds(_ backend: Backend) async throws {
+        let first: any Repositories = switch backend {
+        case .sqlite: try await RealCatalogue.store().copy(to: try makeTemporaryDirectory("reclab-replicas").appending(path: "shared.sqlite").path)
+        case .postgres: try await PostgresStore(url: try await PostgresCluster.shared().movieLensDatabase())
+        }
+        let second = try await backend.sameData(as: first)
         try await Self.serve(first) { a in
             try await Self.serve(second) { b in
                 let user = "replica-\(UUID().uuidString.prefix(8))"

@@ -22,7 +22,7 @@ import Testing
         let configuration = try ServerConfiguration { _ in nil }
         #expect(configuration.port == 8013)
         #expect(configuration.host == "0.0.0.0")
-        #expect(configuration.databasePath == "movie_recommendation.db")
+        #expect(configuration.database == .sqlite(path: "movie_recommendation.db"))
         #expect(configuration.maxRecommendations == 50)
         #expect(configuration.logLevel == .info)
     }
@@ -37,10 +37,20 @@ import Testing
         #expect(throws: ServerConfiguration.InvalidValue.self) { try ServerConfiguration { ["TRENDING_CACHE_TTL": "0"][$0] } }
     }
 
+    @Test func postgresURLsChooseThePostgresBackendWithItsPoolAndTimeout() throws {
+        let values = ["DATABASE_URL": "postgres://reclab:secret@127.0.0.1:5433/reclab", "DATABASE_POOL_SIZE": "4", "DATABASE_TIMEOUT": "5"]
+        let configuration = try ServerConfiguration { values[$0] }
+        #expect(configuration.database == .postgres(url: "postgres://reclab:secret@127.0.0.1:5433/reclab"))
+        #expect(configuration.database.description == "postgres://reclab:***@127.0.0.1:5433/reclab")
+        #expect(configuration.databasePoolSize == 4 && configuration.databaseTimeout == 5)
+        let defaults = try ServerConfiguration { _ in nil }
+        #expect(defaults.databasePoolSize == 10 && defaults.databaseTimeout == 30)
+    }
+
     @Test func sqliteURLsAndQuotedValuesAreUnderstood() throws {
         let values = ["DATABASE_URL": "sqlite:///var/lib/reclab.db", "LOG_LEVEL": "\"debug\"", "PORT": "'9000'"]
         let configuration = try ServerConfiguration { values[$0] }
-        #expect(configuration.databasePath == "/var/lib/reclab.db")
+        #expect(configuration.database == .sqlite(path: "/var/lib/reclab.db"))
         #expect(configuration.logLevel == .debug)
         #expect(configuration.port == 9000)
     }
@@ -51,7 +61,9 @@ import Testing
         ("MAX_RECOMMENDATIONS", "0", "invalid MAX_RECOMMENDATIONS='0': expected an integer from 1 to 1000"),
         ("LOG_LEVEL", "loud", "invalid LOG_LEVEL='loud': expected one of TRACE, DEBUG, INFO, NOTICE, WARNING, ERROR, CRITICAL"),
         ("LOG_FORMAT", "xml", "invalid LOG_FORMAT='xml': expected text or json"),
-        ("DATABASE_URL", "postgres://db/reclab", "invalid DATABASE_URL='postgres://db/reclab': expected a file path or sqlite:///path (only SQLite is supported so far)"),
+        ("DATABASE_URL", "mysql://db/reclab", "invalid DATABASE_URL='mysql://db/reclab': expected a file path, sqlite:///path, or postgres://user@host/database"),
+        ("DATABASE_URL", "postgres://reclab:secret@db", "invalid DATABASE_URL='postgres://reclab:***@db': expected postgres://user[:password]@host[:port]/database"),
+        ("DATABASE_POOL_SIZE", "1", "invalid DATABASE_POOL_SIZE='1': expected an integer from 2 to 1000"),
     ])
     func anInvalidValueIsRefusedNamingTheVariable(name: String, value: String, message: String) {
         #expect(throws: ServerConfiguration.InvalidValue.self) { try ServerConfiguration { $0 == name ? value : nil } }

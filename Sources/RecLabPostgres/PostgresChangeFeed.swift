@@ -1,0 +1,54 @@
+import Logging
+import PostgresNIO
+import RecLabStore
+
+extension PostgresStore: ChangeFeed {
+    /// Changes kept for processes that read late; one that falls further behind sees a gap
+    /// and starts afresh.
+    static let keptChanges: Int64 = 100_000
+    /// The channel every change is announced on, at its commit.
+    static let changeChannel = "reclab_changes"
+
+    public func latestChange() async throws -> Int64 {
+        try await rows("SELECT position FROM store_change_counter")[0].get("position")
+    }
+
+    public func changes(after position: Int64, limit: Int) async throws -> [StoreChange] {
+        try await rows("SELECT position, user_id FROM store_changes WHERE position > \(position) ORDER BY position LIMIT \(Int64(limit))").map { row in
+            let user: String? = try row.get("user_id")
+            return StoreChange(position: try row.get("position"), subject: user.map { .user($0) } ?? .catalogue)
+        }
+    }
+
+    /// Ticks every `interval`, and as soon as any process commits a change: each process
+    /// listens on the channel with one connection of its pool.
+    public func wakeUps(every interval: Duration) -> AsyncStream<Void> {
+        Self.wakeUps(every: interval) { [client, logger] wakeUp in
+            while !Task.isCancelled {
+                do {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: Self.changeChannel) { notifications in
+                            for try await _ in notifications { wakeUp.yield() }
+                        }
+                    }
+                } catch {
+                    if Task.isCancelled { return }
+                    logger.warning("listening for the store's changes failed; polling meanwhile", metadata: ["error": "\(String(reflecting: error))"])
+                    try? await Task.sleep(for: interval)
+                }
+            }
+        }
+    }
+
+    /// Records a change inside the writing transaction: the counter row stays locked to the
+    /// commit, so positions become visible in order, and NOTIFY is sent at the commit.
+    func recordChange(user: String?, on connection: PostgresConnection) async throws {
+        let position = try await rows("UPDATE store_change_counter SET position = position + 1 RETURNING position", on: connection)[0]
+            .get("position", as: Int64.self)
+        try await connection.query("INSERT INTO store_changes (position, user_id) VALUES (\(position), \(user))", logger: logger)
+        try await connection.query("SELECT pg_notify(\(Self.changeChannel), \(String(position)))", logger: logger)
+        if position % 1_000 == 0 {
+            try await connection.query("DELETE FROM store_changes WHERE position <= \(position - Self.keptChanges)", logger: logger)
+        }
+    }
+}

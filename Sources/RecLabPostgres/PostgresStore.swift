@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RecLabCore
+import RecLabStore
+
+/// The PostgreSQL backend of RecLab's repositories, for several replicas sharing one
+/// database: a pool of connections, the schema's own migrations, and a change feed that
+/// wakes every replica through `LISTEN/NOTIFY`.
+public final class PostgresStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    /// The database's URL, as DATABASE_URL gave it.
+    public let url: String
+    /// How long one statement may run before PostgreSQL cancels it.
+    let timeout: Duration
+    private let running: Task<Void, Never>
+
+    /// Connects to the database `url` names (postgres://user:password@host:port/database),
+    /// with at most `poolSize` connections, and runs pending migrations.
+    public init(url: String, poolSize: Int = 10, timeout: Duration = .seconds(30), logger: Logger = Logger(label: "reclab.postgres")) async throws {
+        var configuration = try Self.configuration(url: url)
+        configuration.options.maximumConnections = poolSize
+        configuration.options.connectTimeout = timeout
+        // Every session commits synchronously (the server default, said out loud: an
+        // acknowledged write is on disk) and gives up on a statement after `timeout`.
+        configuration.options.additionalStartupParameters = [
+            ("synchronous_commit", "on"),
+            ("statement_timeout", "\(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)"),
+            ("application_name", "reclab"),
+        ]
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.url = url
+        self.logger = logger
+        self.timeout = timeout
+        running = Task { await client.run() }
+        do {
+            try await PostgresSchema.migrate(client, logger: logger)
+        } catch {
+            running.cancel()
+            throw error
+        }
+    }
+
+    deinit { running.cancel() }
+
+    /// Closes every connection; the store answers nothing afterwards.
+    public func close() {
+        running.cancel()
+    }
+
+    /// The names of the migrations applied to this database, oldest first.
+    public func appliedMigrations() async throws -> [String] {
+        try await client.query("SELECT name FROM schema_migrations ORDER BY applied_at, name", logger: logger).collect()
+            .map { try $0.decode(String.self) }
+    }
+
+    /// Whether the database answers a trivial query.
+    public func ping() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+
+    /// Whether `url` names a PostgreSQL database rather than a SQLite file.
+    public static func handles(_ url: String) -> Bool {
+        url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
+    }
+
+    /// The client configuration for a postgres:// URL: user, password, host, port and
+    /// database, and `sslmode` (disable, prefer or require; prefer when absent).
+    static func configuration(url: String) throws -> PostgresClient.Configuration {
+        guard handles(url), let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
+            throw InvalidDatabaseURL(reason: "expected postgres://user[:password]@host[:port]/database")
+        }
+        let database = String(components.path.drop { $0 == "/" })
+        let sslMode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+        let tls: PostgresClient.Configuration.TLS
+        switch sslMode {
+        case "disable": tls = .disable
+        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
+        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        default: throw InvalidDatabaseURL(reason: "sslmode must be disable, prefer or require")
+        }
+        return PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: components.percentEncodedUser?.removingPercentEncoding ?? "postgres",
+            password: components.percentEncodedPassword?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls)
+    }
+}
+
+/// A postgres:// URL the store cannot connect with, and why (the URL itself is left out: it
+/// may hold a password).
+public struct InvalidDatabaseURL: Error, CustomStringConvertible {
+    public var reason: String
+
+    public var description: String { "invalid PostgreSQL URL: \(reason)" }
+}
+
+extension PostgresStore {
+    /// Runs `body` in one transaction on one connection; what `body` throws is rethrown as it
+    /// is (a `StoreError` stays one), once the transaction is rolled back.
+    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            if let thrown = error.closureError, error.rollbackError == nil { throw thrown }
+            throw error
+        }
+    }
+
+    /// Every row of `query`, each read by column name.
+    func rows(_ query: PostgresQuery, on connection: PostgresConnection? = nil) async throws -> [PostgresRandomAccessRow] {
+        let sequence = if let connection { try await connection.query(query, logger: logger) } else { try await client.query(query, logger: logger) }
+        return try await sequence.collect().map { $0.makeRandomAccess() }
+    }
+}
+
+extension PostgresRandomAccessRow {
+    /// The column's value; a NULL decodes as nil into an optional type.
+    func get<Value: PostgresDecodable>(_ column: String, as type: Value.Type = Value.self) throws -> Value {
+        try self[column].decode(Value.self)
+    }
+}
+
+extension PostgresConnection {
+    /// Runs `sql` with `?` placeholders bound to `arguments`, in order.
+    func execute(_ sql: String, _ arguments: [SQLValue], logger: Logger) async throws {
+        try await query(PostgresQuery(placeholders: sql, arguments), logger: logger)
+    }
+}
+
+extension PostgresQuery {
+    /// A query from SQL with `?` placeholders, which become `$1`, `$2`…, bound in order.
+    init(placeholders sql: String, _ arguments: [SQLValue]) {
+        var text = ""
+        text.reserveCapacity(sql.utf8.count + arguments.count * 3)
+        var number = 0
+        for character in sql {
+            if character == "?" {
+                number += 1
+                text += "$\(number)"
+            } else {
+                text.append(character)
+            }
+        }
+        var bindings = PostgresBindings(capacity: arguments.count)
+        for argument in arguments { bindings.append(argument) }
+        self.init(unsafeSQL: text, binds: bindings)
+    }
+}
+
+extension PostgresBindings {
+    mutating func append(_ value: SQLValue) {
+        switch value {
+        case .null: appendNull()
+        case .integer(let value): append(value)
+        case .real(let value): append(value)
+        case .text(let value): append(value)
+        }
+    }
+}

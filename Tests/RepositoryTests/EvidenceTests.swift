@@ -1,0 +1,84 @@
+import Foundation
+import RecLabCore
+import RecLabStore
+import TestSupport
+import Testing
+
+/// Events, exposures and evaluation reports, on every backend: what experiment reports and
+/// the report pages are computed from.
+@Suite struct EvidenceTests {
+    static func event(_ id: String, _ kind: FeedbackEvent.Kind, user: String = "ann", movie: Int = 27205, request: String? = "r1") -> FeedbackEvent {
+        FeedbackEvent(eventID: id, kind: kind, userID: user, tmdbID: movie, requestID: request, rating: kind == .rating ? 4.5 : nil, occurredAt: Date())
+    }
+
+    @Test(arguments: Backend.allCases)
+    func anEventBatchStoresOnceAndAnUnknownMovieRefusesTheWholeBatch(_ backend: Backend) async throws {
+        let store = try await PreferenceTests.store(backend)
+        let receipt = try await store.record([Self.event("e1", .click), Self.event("e2", .rating), Self.event("e1", .click)])
+        #expect(receipt.stored == 2 && receipt.duplicates == 1)
+        #expect(receipt.storedByKind == [.click: 1, .rating: 1])
+        await #expect(throws: StoreError.unknownMovies(tmdbIDs: [998, 999])) {
+            _ = try await store.record([Self.event("e3", .click), Self.event("e4", .click, movie: 999), Self.event("e5", .click, movie: 998)])
+        }
+        #expect(try await store.record([Self.event("e3", .click)]).stored == 1, "nothing of the refused batch was stored")
+    }
+
+    @Test(arguments: Backend.allCases)
+    func anExperimentsActivityCreditsOnlyTheUsersEventsOnShownMoviesWithinTheWindow(_ backend: Backend) async throws {
+        let store = try await PreferenceTests.store(backend)
+        try await store.record([
+            Exposure(requestID: "r1", experiment: "x", variant: "a", userID: "ann", surface: "personalized", exposedAt: Date(), movies: [27205, 155]),
+            Exposure(requestID: "r2", experiment: "x", variant: "b", userID: "bob", surface: "personalized", exposedAt: Date(), movies: [155]),
+            Exposure(requestID: "r3", experiment: "other", variant: "a", userID: "ann", surface: "personalized", exposedAt: Date(), movies: [155]),
+        ])
+        try await store.record([Exposure(requestID: "r1", experiment: "x", variant: "b", userID: "zed", surface: "personalized", exposedAt: Date(), movies: [])])
+        _ = try await store.record([
+            Self.event("i1", .impression), Self.event("i2", .impression, movie: 155), Self.event("c1", .click), Self.event("c2", .click),
+            Self.event("w1", .watch),
+            Self.event("c3", .click, user: "bob", request: "r1"),  // another user's
+            Self.event("c4", .click, movie: 155, request: "r2"),  // ann, on bob's answer
+            Self.event("c5", .click, user: "bob", movie: 27205, request: "r2"),  // a movie r2 did not show
+            Self.event("c6", .click, user: "bob", movie: 155, request: "r2"),
+        ])
+        let activity = try await store.activity(experiment: "x", attributionWindow: .seconds(3600))
+        #expect(activity.users == [
+            VariantUserActivity(variant: "a", userID: "ann", exposures: 1, impressions: 2, clicks: 1, watches: 1),
+            VariantUserActivity(variant: "b", userID: "bob", exposures: 1, impressions: 0, clicks: 1, watches: 0),
+        ])
+        #expect(activity.unattributedEvents == 3)
+        let exposedLongAgo = Date().addingTimeInterval(-7200)
+        try await store.record([Exposure(requestID: "old", experiment: "y", variant: "a", userID: "ann", surface: "personalized", exposedAt: exposedLongAgo, movies: [27205])])
+        _ = try await store.record([Self.event("late", .click, request: "old")])
+        #expect(try await store.activity(experiment: "y", attributionWindow: .seconds(3600)).users.first?.clicks == 0)
+        #expect(try await store.activity(experiment: "y", attributionWindow: nil).users.first?.clicks == 1, "no window: replays on the data's clock")
+    }
+
+    @Test(arguments: Backend.allCases)
+    func evidenceOlderThanTheCutoffIsDeleted(_ backend: Backend) async throws {
+        let store = try await PreferenceTests.store(backend)
+        try await store.record([
+            Exposure(requestID: "old", experiment: "x", variant: "a", userID: "ann", surface: "personalized", exposedAt: Date().addingTimeInterval(-86_400 * 40), movies: [27205]),
+            Exposure(requestID: "new", experiment: "x", variant: "a", userID: "ann", surface: "personalized", exposedAt: Date(), movies: [27205]),
+        ])
+        _ = try await store.record([Self.event("e1", .click)])
+        let deleted = try await store.deleteEvidence(before: Date().addingTimeInterval(-86_400 * 30))
+        #expect(deleted.events == 0 && deleted.exposures == 1)
+        #expect(try await store.deleteEvidence(before: Date().addingTimeInterval(60)) == (events: 1, exposures: 1))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func evaluationReportsAreKeptNewestFirstAndSavingAnIdAgainReplacesIt(_ backend: Backend) async throws {
+        let store = try await backend.emptyStore()
+        let older = StoredEvaluation(id: "e-1", name: "first", protocolVersion: "v1", createdAt: Date(timeIntervalSince1970: 1_000), json: Data("{}".utf8), html: "<p>1</p>")
+        let newer = StoredEvaluation(id: "e-2", name: "second", protocolVersion: "v1", createdAt: Date(timeIntervalSince1970: 2_000), json: Data("{\"a\":1}".utf8), html: "<p>2</p>")
+        try await store.save(older)
+        try await store.save(newer)
+        #expect(try await store.evaluationIDs() == ["e-2", "e-1"])
+        #expect(try await store.evaluations() == [newer, older])
+        var renamed = older
+        renamed.name = "first, again"
+        try await store.save(renamed)
+        #expect(try await store.evaluation(id: "e-1") == renamed)
+        #expect(try await store.evaluation(id: "missing") == nil)
+    }
+}
