@@ -6,7 +6,8 @@ set -euo pipefail
 # python3-venv: the tools' virtual environment below. wrk: scripts/bench-http.sh loads the server.
 # postgresql: the PostgreSQL backend's tests start throwaway clusters of their own (initdb,
 # pg_ctl, as the postgres user the package creates); the package's own cluster is not used.
-packages=(libsqlite3-dev libopenblas-dev libcurl4-openssl-dev libjemalloc-dev chromium python3 python3-venv wrk postgresql)
+# nginx: the scale-out test load-balances three replicas with deploy/nginx/reclab.conf.
+packages=(libsqlite3-dev libopenblas-dev libcurl4-openssl-dev libjemalloc-dev chromium python3 python3-venv wrk postgresql nginx)
 # prometheus (with promtool): the observability tests check the exposition and the alerting
 # rules with promtool and scrape a running server with a real Prometheus. Its recommended
 # exporters are not needed.

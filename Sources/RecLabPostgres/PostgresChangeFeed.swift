@@ -14,10 +14,13 @@ extension PostgresStore: ChangeFeed {
     }
 
     public func changes(after position: Int64, limit: Int) async throws -> [StoreChange] {
-        try await rows("SELECT position, user_id FROM store_changes WHERE position > \(position) ORDER BY position LIMIT \(Int64(limit))").map { row in
-            let user: String? = try row.get("user_id")
-            return StoreChange(position: try row.get("position"), subject: user.map { .user($0) } ?? .catalogue)
+        try await rows("SELECT position, user_id, refitted_by FROM store_changes WHERE position > \(position) ORDER BY position LIMIT \(Int64(limit))").map { row in
+            StoreChange(position: try row.get("position"), subject: .init(user: try row.get("user_id"), refittedBy: try row.get("refitted_by")))
         }
+    }
+
+    public func announceRefit(by process: String) async throws {
+        try await transaction { connection in try await recordChange(user: nil, refittedBy: process, on: connection) }
     }
 
     /// Ticks every `interval`, and as soon as any process commits a change: each process
@@ -42,10 +45,10 @@ extension PostgresStore: ChangeFeed {
 
     /// Records a change inside the writing transaction: the counter row stays locked to the
     /// commit, so positions become visible in order, and NOTIFY is sent at the commit.
-    func recordChange(user: String?, on connection: PostgresConnection) async throws {
+    func recordChange(user: String?, refittedBy: String? = nil, on connection: PostgresConnection) async throws {
         let position = try await rows("UPDATE store_change_counter SET position = position + 1 RETURNING position", on: connection)[0]
             .get("position", as: Int64.self)
-        try await connection.query("INSERT INTO store_changes (position, user_id) VALUES (\(position), \(user))", logger: logger)
+        try await connection.query("INSERT INTO store_changes (position, user_id, refitted_by) VALUES (\(position), \(user), \(refittedBy))", logger: logger)
         try await connection.query("SELECT pg_notify(\(Self.changeChannel), \(String(position)))", logger: logger)
         if position % 1_000 == 0 {
             try await connection.query("DELETE FROM store_changes WHERE position <= \(position - Self.keptChanges)", logger: logger)

@@ -163,6 +163,10 @@ enum PostgresSchema {
             );
             INSERT INTO store_change_counter (position) VALUES (0);
             """),
+        ("v4-refit-announcements", """
+            -- A refit asked of one process, for the others to follow (ChangeFeed.announceRefit).
+            ALTER TABLE store_changes ADD COLUMN refitted_by TEXT;
+            """),
     ]
 
     /// Applies the migrations not applied yet, all in one transaction, one process at a time

@@ -12,17 +12,18 @@ extension SQLiteStore: ChangeFeed {
 
     public func changes(after position: Int64, limit: Int) async throws -> [StoreChange] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT position, user_id FROM store_changes WHERE position > ? ORDER BY position LIMIT ?", arguments: [position, limit])
-                .map { row in
-                    let user: String? = row["user_id"]
-                    return StoreChange(position: row["position"], subject: user.map { .user($0) } ?? .catalogue)
-                }
+            try Row.fetchAll(db, sql: "SELECT position, user_id, refitted_by FROM store_changes WHERE position > ? ORDER BY position LIMIT ?", arguments: [position, limit])
+                .map { row in StoreChange(position: row["position"], subject: .init(user: row["user_id"], refittedBy: row["refitted_by"])) }
         }
     }
 
+    public func announceRefit(by process: String) async throws {
+        try await pool.write { db in try Self.recordChange(db, user: nil, refittedBy: process) }
+    }
+
     /// Records a change inside the writing transaction, so it is seen exactly when the write is.
-    static func recordChange(_ db: Database, user: String?) throws {
-        try db.execute(sql: "INSERT INTO store_changes (user_id) VALUES (?)", arguments: [user])
+    static func recordChange(_ db: Database, user: String?, refittedBy: String? = nil) throws {
+        try db.execute(sql: "INSERT INTO store_changes (user_id, refitted_by) VALUES (?, ?)", arguments: [user, refittedBy])
         let position = db.lastInsertedRowID
         if position % 1_000 == 0 {
             try db.execute(sql: "DELETE FROM store_changes WHERE position <= ?", arguments: [position - keptChanges])

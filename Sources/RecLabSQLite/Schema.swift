@@ -253,6 +253,10 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v9-refit-announcements") { db in
+            // A refit asked of one process, for the others to follow (ChangeFeed.announceRefit).
+            try db.execute(sql: "ALTER TABLE store_changes ADD COLUMN refitted_by TEXT")
+        }
         return migrator
     }
 }

@@ -57,14 +57,21 @@ public struct RecLabServices: Sendable {
             cache.removeAll()
             recommendationMetrics.prime(strategies, generation)
         }
-        refits = RefitService(catalogue: catalogue, host: models, interval: configuration.refitInterval.map { .seconds($0) }, logger: logger)
+        // How this process names itself to the others sharing the store.
+        let process = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
+        let refits = RefitService(
+            catalogue: catalogue, host: models, interval: configuration.refitInterval.map { .seconds($0) },
+            announce: { try await store.announceRefit(by: process) }, logger: logger)
+        self.refits = refits
         experimentReloader = ExperimentReloader(configuration: configuration, refits: refits, logger: logger)
         exposures = ExposureLog(store: store, logger: logger)
         reports = EvaluationReports(store: store)
         gauges = StoreGauges(store: store, models: models, exposures: exposures, reports: reports, attributionWindow: configuration.attributionWindow)
         let tmdb = configuration.tmdb.map { TMDBClient(configuration: $0, logger: logger) }
         self.tmdb = tmdb
-        changes = ChangeFollower(feed: store, cache: cache, catalogue: catalogue, interval: .seconds(1), logger: logger)
+        changes = ChangeFollower(
+            feed: store, cache: cache, catalogue: catalogue, process: process, refit: { _ = refits.request(.refit(announce: false)) },
+            interval: .seconds(1), logger: logger)
         let tmdbCatalogue = tmdb.map { [catalogue] in TMDBCatalogue(client: $0, store: store, catalogue: catalogue, logger: logger) }
         self.tmdbCatalogue = tmdbCatalogue
         trending = tmdb.map { TMDBTrending(client: $0, lifetime: .seconds(configuration.trendingCacheTTL), catalogue: tmdbCatalogue) }

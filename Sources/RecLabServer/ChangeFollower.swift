@@ -11,13 +11,22 @@ public struct ChangeFollower: Service {
     let feed: any ChangeFeed
     let cache: RecommendationCache
     let catalogue: CatalogueHost
+    /// This process's name in `.models(refittedBy:)` changes: its own announcements are skipped.
+    let process: String
+    /// Starts a refit of this process's models (another replica refitted on request).
+    let refit: @Sendable () -> Void
     let interval: Duration
     let logger: Logger
 
-    init(feed: any ChangeFeed, cache: RecommendationCache, catalogue: CatalogueHost, interval: Duration, logger: Logger) {
+    init(
+        feed: any ChangeFeed, cache: RecommendationCache, catalogue: CatalogueHost, process: String, refit: @escaping @Sendable () -> Void,
+        interval: Duration, logger: Logger
+    ) {
         self.feed = feed
         self.cache = cache
         self.catalogue = catalogue
+        self.process = process
+        self.refit = refit
         self.interval = interval
         self.logger = logger
     }
@@ -50,6 +59,10 @@ public struct ChangeFollower: Service {
                 switch change.subject {
                 case .user(let user): cache.invalidate(user: user)
                 case .catalogue: reload = true
+                case .models(let other) where other != process:
+                    logger.info("another replica refitted its models; refitting", metadata: ["replica": "\(other)"])
+                    refit()
+                case .models: break
                 }
             }
             if reload { catalogue.reloadSoon() }

@@ -11,8 +11,9 @@ import Synchronization
 public final class RefitService: Service, Sendable {
     /// What a job refits for.
     enum Job: Sendable {
-        /// The catalogue and the training data as they are now.
-        case refit
+        /// The catalogue and the training data as they are now; `announce`: tell the other
+        /// replicas once the new models serve, so they refit too (a refit asked over HTTP).
+        case refit(announce: Bool)
         /// A new experiment set, live once its variants are fitted.
         case reload([Experiment])
     }
@@ -27,13 +28,18 @@ public final class RefitService: Service, Sendable {
     let catalogue: CatalogueHost
     let host: ModelHost
     let interval: Duration?
+    /// Tells the other replicas this one refitted on request.
+    let announce: @Sendable () async throws -> Void
     let logger: Logger
     private let state = Mutex(State())
 
-    public init(catalogue: CatalogueHost, host: ModelHost, interval: Duration?, logger: Logger) {
+    public init(
+        catalogue: CatalogueHost, host: ModelHost, interval: Duration?, announce: @escaping @Sendable () async throws -> Void = {}, logger: Logger
+    ) {
         self.catalogue = catalogue
         self.host = host
         self.interval = interval
+        self.announce = announce
         self.logger = logger
     }
 
@@ -57,7 +63,8 @@ public final class RefitService: Service, Sendable {
             if let interval {
                 group.addTask {
                     while (try? await Task.sleep(for: interval)) != nil {
-                        _ = self.request(.refit)
+                        // Each replica keeps its own schedule: nothing to announce.
+                        _ = self.request(.refit(announce: false))
                     }
                 }
             }
@@ -77,10 +84,11 @@ public final class RefitService: Service, Sendable {
         let clock = ContinuousClock.now
         do {
             switch job {
-            case .refit:
+            case .refit(let announcing):
                 try await catalogue.reload()
                 try await host.refit()
                 logger.info("models refitted", metadata: ["seconds": "\(ContinuousClock.now - clock)"])
+                if announcing { try await announce() }
             case .reload(let experiments):
                 guard try await host.reload(experiments: experiments) else {
                     logger.error("experiments not reloaded: another refit was running")

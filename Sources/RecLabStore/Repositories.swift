@@ -27,6 +27,9 @@ public protocol ChangeFeed: Sendable {
     func latestChange() async throws -> Int64
     /// Up to `limit` changes after `position`, oldest first.
     func changes(after position: Int64, limit: Int) async throws -> [StoreChange]
+    /// Records that the process named `process` refitted its models on request, so that the
+    /// other processes refit too and every replica serves models of the same data.
+    func announceRefit(by process: String) async throws
     /// Ticks when changes may be waiting: every `interval`, and at once where the backend can
     /// announce a change (PostgreSQL's NOTIFY). Ends when its consumer stops iterating.
     func wakeUps(every interval: Duration) -> AsyncStream<Void>
@@ -63,6 +66,14 @@ public struct StoreChange: Sendable, Equatable {
         case user(String)
         /// Movies were added or changed: the catalogue must be read again.
         case catalogue
+        /// The named process refitted its models on request: the others should refit.
+        case models(refittedBy: String)
+
+        /// The subject a stored change's columns name: a refitting process, else a user, else
+        /// the catalogue.
+        public init(user: String?, refittedBy: String?) {
+            self = refittedBy.map { .models(refittedBy: $0) } ?? user.map { .user($0) } ?? .catalogue
+        }
     }
 
     /// Consecutive from 1; a gap means changes were pruned before they were read.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import HTTPTypes
 import RecLabServer
 import RecLabPostgres
 import RecLabSQLite
@@ -13,13 +14,25 @@ import Testing
 @Suite struct ReplicaTests {
     static func serve(_ store: any Repositories, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let configuration = try ServerConfiguration {
-            ["HOST": "127.0.0.1", "PORT": "0", "IDLE_TIMEOUT": "600", "STRATEGIES_FILE": repositoryFile("experiments/strategies.yaml")][$0]
+            [
+                "HOST": "127.0.0.1", "PORT": "0", "IDLE_TIMEOUT": "600", "STRATEGIES_FILE": repositoryFile("experiments/strategies.yaml"),
+                "ADMIN_API_KEY": "test-admin-key",
+            ][$0]
         }
         let services = RecLabServices(
             configuration: configuration, store: store, registry: testStrategies,
             strategies: try StrategyConfiguration.load(path: configuration.strategiesFile, registry: testStrategies), logger: testLogger)
         try await services.start()
         try await buildApplication(configuration: configuration, services: services, logger: testLogger).test(.live) { client in try await test(client) }
+    }
+
+    /// Two stores on one database holding the catalogue, as two processes open it.
+    static func twoStoresOnOneDatabase(_ backend: Backend) async throws -> (any Repositories, any Repositories) {
+        let first: any Repositories = switch backend {
+        case .sqlite: try await RealCatalogue.store().copy(to: try makeTemporaryDirectory("reclab-replicas").appending(path: "shared.sqlite").path)
+        case .postgres: try await PostgresStore(url: try await PostgresCluster.shared().movieLensDatabase())
+        }
+        return (first, try await backend.sameData(as: first))
     }
 
     static func personalized(_ client: some TestClientProtocol, _ user: String) async throws -> [Int] {
@@ -29,11 +42,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func aPreferencePostedThroughOneServerChangesTheOthersCachedAnswerWithinSeconds(_ backend: Backend) async throws {
-        let first: any Repositories = switch backend {
-        case .sqlite: try await RealCatalogue.store().copy(to: try makeTemporaryDirectory("reclab-replicas").appending(path: "shared.sqlite").path)
-        case .postgres: try await PostgresStore(url: try await PostgresCluster.shared().movieLensDatabase())
-        }
-        let second = try await backend.sameData(as: first)
+        let (first, second) = try await Self.twoStoresOnOneDatabase(backend)
         try await Self.serve(first) { a in
             try await Self.serve(second) { b in
                 let user = "replica-\(UUID().uuidString.prefix(8))"
@@ -52,6 +61,32 @@ import Testing
                 }
                 #expect(after != before, "B dropped its cached answer when A's write reached the feed")
                 #expect(!after.contains(27205) && !after.contains(157336), "B reads the user's rows: never what they rated on A")
+            }
+        }
+    }
+
+    /// When the models `/health/detailed` says the server answers with were fitted.
+    static func fittedAt(_ client: some TestClientProtocol) async throws -> String {
+        let detailed = try await client.execute(uri: "/health/detailed", method: .get).json()
+        return ((detailed["services"] as? [String: [String: Any]])?["ml_models"]?["detail"] as? String) ?? ""
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aRefitAskedOfOneServerIsFollowedByTheOther(_ backend: Backend) async throws {
+        let (first, second) = try await Self.twoStoresOnOneDatabase(backend)
+        try await Self.serve(first) { a in
+            try await Self.serve(second) { b in
+                let (aBefore, bBefore) = (try await Self.fittedAt(a), try await Self.fittedAt(b))
+                try await Task.sleep(for: .seconds(1))  // fitting times are shown to the second
+                let asked = try await a.execute(uri: "/admin/refit", method: .post, headers: [HTTPField.Name("X-API-Key")!: "test-admin-key"])
+                #expect(asked.status == .accepted)
+                var (aAfter, bAfter) = (aBefore, bBefore)
+                for _ in 0..<300 where aAfter == aBefore || bAfter == bBefore {
+                    try await Task.sleep(for: .milliseconds(100))
+                    (aAfter, bAfter) = (try await Self.fittedAt(a), try await Self.fittedAt(b))
+                }
+                #expect(aAfter != aBefore, "A refitted")
+                #expect(bAfter != bBefore, "B followed A's announcement and swapped in new models")
             }
         }
     }

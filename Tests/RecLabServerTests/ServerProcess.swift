@@ -81,7 +81,15 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Sends a request; the status and body, or nil when no answer came (refused, reset).
     func send(_ method: String, _ path: String, json: String? = nil) async -> (status: Int, body: Data)? {
-        var request = URLRequest(url: URL(string: base + path)!)
+        await HTTPSend.send(method, URL(string: base + path)!, json: json)
+    }
+}
+
+/// One HTTP request from a test to a server process (or nginx in front of some).
+enum HTTPSend {
+    /// The status and body, or nil when no answer came (refused, reset, 10 s without one).
+    static func send(_ method: String, _ url: URL, json: String? = nil) async -> (status: Int, body: Data)? {
+        var request = URLRequest(url: url)
         request.httpMethod = method
         request.timeoutInterval = 10
         if let json {

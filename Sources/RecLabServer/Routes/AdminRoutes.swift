@@ -18,7 +18,7 @@ struct AdminRoutes {
     func register(on router: Router<RecLabRequestContext>) {
         router.post("admin/refit") { request, context in
             try gate.authorise(request, context: context)
-            guard refits.request(.refit) else {
+            guard refits.request(.refit(announce: true)) else {
                 throw APIError(.conflict, code: "refit_running", message: "a refit is already running; the new models replace the old when it ends")
             }
             return EditedResponse(status: .accepted, response: Started(status: "refit started"))
