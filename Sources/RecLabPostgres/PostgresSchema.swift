@@ -167,6 +167,10 @@ enum PostgresSchema {
             -- A refit asked of one process, for the others to follow (ChangeFeed.announceRefit).
             ALTER TABLE store_changes ADD COLUMN refitted_by TEXT;
             """),
+        ("v5-replicas", """
+            -- The processes serving from this database, for their share of the rate limits.
+            CREATE TABLE replicas (process TEXT PRIMARY KEY, seen_at TIMESTAMPTZ NOT NULL);
+            """),
     ]
 
     /// Applies the migrations not applied yet, all in one transaction, one process at a time

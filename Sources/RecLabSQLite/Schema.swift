@@ -257,6 +257,10 @@ enum Schema {
             // A refit asked of one process, for the others to follow (ChangeFeed.announceRefit).
             try db.execute(sql: "ALTER TABLE store_changes ADD COLUMN refitted_by TEXT")
         }
+        migrator.registerMigration("v10-replicas") { db in
+            // The processes serving from this file, for their share of the rate limits.
+            try db.execute(sql: "CREATE TABLE replicas (process TEXT PRIMARY KEY, seen_at REAL NOT NULL)")
+        }
         return migrator
     }
 }

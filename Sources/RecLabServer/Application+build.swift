@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import Logging
 import NIOCore
 import RecLabCore
@@ -34,6 +35,8 @@ public struct RecLabServices: Sendable {
     let tmdbCatalogue: TMDBCatalogue?
     /// Brings other processes' writes to the store into this one's caches; runs in the application.
     let changes: ChangeFollower
+    /// How this process names itself to the others sharing the store (host, pid, a nonce).
+    let process: String
 
     /// `metrics: false` leaves swift-metrics on its no-op backend (the overhead benchmark's
     /// baseline); once any services have bootstrapped it, it stays for the process.
@@ -57,12 +60,12 @@ public struct RecLabServices: Sendable {
             cache.removeAll()
             recommendationMetrics.prime(strategies, generation)
         }
-        // How this process names itself to the others sharing the store.
         let process = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
         let refits = RefitService(
             catalogue: catalogue, host: models, interval: configuration.refitInterval.map { .seconds($0) },
             announce: { try await store.announceRefit(by: process) }, logger: logger)
         self.refits = refits
+        self.process = process
         experimentReloader = ExperimentReloader(configuration: configuration, refits: refits, logger: logger)
         exposures = ExposureLog(store: store, logger: logger)
         reports = EvaluationReports(store: store)
@@ -97,14 +100,20 @@ public func buildApplication(
     instrumented: Bool = true,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    Application(
-        router: buildRouter(configuration: configuration, services: services, apiKeys: apiKeys, instrumented: instrumented),
+    let rateLimits = RateLimits(configuration: configuration)
+    var background: [any Service] = [services.refits, services.changes]
+    // Replicas sharing PostgreSQL split each limit between them; a SQLite file has one server.
+    if case .postgres = configuration.database, !rateLimits.all.isEmpty {
+        background.append(ReplicaCheckIn(registry: services.store, process: services.process, limits: rateLimits, interval: .seconds(5), logger: logger))
+    }
+    return Application(
+        router: buildRouter(configuration: configuration, services: services, rateLimits: rateLimits, apiKeys: apiKeys, instrumented: instrumented),
         server: .http1(configuration: .init(
             additionalChannelHandlers: [ClientDepartureHandler(), MalformedRequestAnswer()], idleTimeout: .seconds(Int64(configuration.idleTimeout)))),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "RecLab",
             availableConnectionsDelegate: .maximum(configuration.maxConnections, logger: logger)),
-        services: [services.refits, services.changes],
+        services: background,
         onServerRunning: onServerRunning,
         logger: logger)
 }
@@ -114,6 +123,7 @@ public func buildApplication(
 public func buildRouter(
     configuration: ServerConfiguration,
     services: RecLabServices,
+    rateLimits: RateLimits? = nil,
     apiKeys: APIKeyFile? = nil,
     instrumented: Bool = true
 ) -> Router<RecLabRequestContext> {
@@ -136,7 +146,7 @@ public func buildRouter(
         router.add(middleware: AuthenticationMiddleware(
             configuration: configuration, keys: apiKeys ?? APIKeyFile(path: configuration.apiKeysFile, entries: [])))
     }
-    let rateLimits = RateLimitMiddleware(configuration: configuration)
+    let rateLimits = RateLimitMiddleware(configuration: configuration, limits: rateLimits ?? RateLimits(configuration: configuration))
     if rateLimits.isEnabled { router.add(middleware: rateLimits) }
     router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxRequestBodyBytes))
     let cacheControl = CacheControlHeader(maxAge: configuration.cacheTTL)

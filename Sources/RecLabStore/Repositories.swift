@@ -18,7 +18,16 @@ public protocol MovieRepository: Sendable {
 /// Services see only these intention-revealing methods, so a second backend is a new
 /// conformance, not a change to the server.
 public typealias Repositories = MovieRepository & CatalogueImporting & InteractionRepository & PreferenceRepository
-    & EvaluationRepository & EventRepository & ExposureRepository & ChangeFeed
+    & EvaluationRepository & EventRepository & ExposureRepository & ChangeFeed & ReplicaRegistry
+
+/// The processes serving from one store, so each can take its share of a limit meant for all.
+public protocol ReplicaRegistry: Sendable {
+    /// Records that `process` serves now, forgets processes not seen for `expiry`, and returns
+    /// how many serve (this one included).
+    func checkIn(process: String, expiry: Duration) async throws -> Int
+    /// Forgets `process` at once (it is stopping).
+    func checkOut(process: String) async throws
+}
 
 /// The store's writes that change answers, in order, for every process sharing the store: how
 /// one replica learns that another changed a user's preferences or the catalogue.

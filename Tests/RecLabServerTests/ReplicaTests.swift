@@ -12,12 +12,14 @@ import Testing
 /// Two servers on one database, as replicas run: a write through one reaches the other's
 /// answers through the store's change feed, not after a cache lifetime.
 @Suite struct ReplicaTests {
-    static func serve(_ store: any Repositories, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let configuration = try ServerConfiguration {
-            [
+    static func serve(
+        _ store: any Repositories, environment: [String: String] = [:], _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let configuration = try ServerConfiguration { name in
+            environment[name] ?? [
                 "HOST": "127.0.0.1", "PORT": "0", "IDLE_TIMEOUT": "600", "STRATEGIES_FILE": repositoryFile("experiments/strategies.yaml"),
                 "ADMIN_API_KEY": "test-admin-key",
-            ][$0]
+            ][name]
         }
         let services = RecLabServices(
             configuration: configuration, store: store, registry: testStrategies,
@@ -87,6 +89,34 @@ import Testing
                 }
                 #expect(aAfter != aBefore, "A refitted")
                 #expect(bAfter != bBefore, "B followed A's announcement and swapped in new models")
+            }
+        }
+    }
+
+    /// Replicas on PostgreSQL split a rate limit: a client whose requests alternate between
+    /// two of them gets the configured 10 per window in all, not 10 from each.
+    @Test func aClientSpreadOverTwoReplicasGetsTheConfiguredLimitInAll() async throws {
+        let url = try await PostgresCluster.shared().movieLensDatabase()
+        let (first, second) = (try await PostgresStore(url: url), try await PostgresStore(url: url))
+        let environment = ["DATABASE_URL": url, "RATE_LIMIT_REQUESTS": "10", "RATE_LIMIT_WINDOW": "3600"]
+        try await Self.serve(first, environment: environment) { a in
+            try await Self.serve(second, environment: environment) { b in
+                // Both check in at start; the first learns of the second at its next check-in.
+                // Polled as another client (a key is a client of its own), sparing the test's quota.
+                let poller: HTTPFields = [HTTPField.Name("X-API-Key")!: "poller"]
+                var shared = false
+                for _ in 0..<60 where !shared {
+                    try await Task.sleep(for: .milliseconds(250))
+                    let answers = [try await a.execute(uri: "/genres", method: .get, headers: poller), try await b.execute(uri: "/genres", method: .get, headers: poller)]
+                    shared = answers.allSatisfy { $0.headers[HTTPField.Name("RateLimit-Policy")!] == #""default";q=5;w=3600"# }
+                }
+                #expect(shared, "each replica grants half the limit once both have checked in")
+                var allowed = 0
+                for request in 0..<30 {
+                    let answer = try await (request % 2 == 0 ? a : b).execute(uri: "/genres", method: .get)
+                    if answer.status == .ok { allowed += 1 }
+                }
+                #expect(allowed == 10, "\(allowed) requests let through, against a limit of 10 in all")
             }
         }
     }

@@ -16,26 +16,21 @@ import RecLabObservability
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = RecLabRequestContext
 
-    let global: RateLimiter?
-    let search: RateLimiter?
-    let recommendations: RateLimiter?
+    let limits: RateLimits
+    var global: RateLimiter? { limits.global }
+    var search: RateLimiter? { limits.search }
+    var recommendations: RateLimiter? { limits.recommendations }
     let clients: ClientIdentity
     private let refusals = HandleCache<String, Counter> { Counter(label: Metric.rateLimited.name, dimensions: [("policy", $0)]) }
 
-    init(configuration: ServerConfiguration) {
-        let window = Duration.seconds(configuration.rateLimitWindow)
-        func limiter(_ name: String, _ limit: Int?) -> RateLimiter? {
-            limit.map { RateLimiter(RateLimitPolicy(name: name, limit: $0, window: window), capacity: configuration.maxTrackedClients) }
-        }
-        global = limiter("default", configuration.rateLimitRequests)
-        search = limiter("search", configuration.rateLimitSearch)
-        recommendations = limiter("recommendations", configuration.rateLimitRecommendations)
+    init(configuration: ServerConfiguration, limits: RateLimits) {
+        self.limits = limits
         clients = ClientIdentity(configuration)
         // Each configured policy's refusals start at 0, so dashboards see 0 rather than no data.
-        for limiter in [global, search, recommendations].compactMap({ $0 }) { _ = refusals(limiter.policy.name) }
+        for limiter in limits.all { _ = refusals(limiter.policy.name) }
     }
 
-    var isEnabled: Bool { global != nil || search != nil || recommendations != nil }
+    var isEnabled: Bool { !limits.all.isEmpty }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
@@ -77,6 +72,31 @@ struct RateLimitMiddleware: RouterMiddleware {
         return fields
     }
 
+}
+
+/// The configured rate-limit policies, one limiter each, shared by the middleware and the
+/// replica check-in that sets each replica's share.
+public final class RateLimits: Sendable {
+    let global: RateLimiter?
+    let search: RateLimiter?
+    let recommendations: RateLimiter?
+
+    init(configuration: ServerConfiguration) {
+        let window = Duration.seconds(configuration.rateLimitWindow)
+        func limiter(_ name: String, _ limit: Int?) -> RateLimiter? {
+            limit.map { RateLimiter(RateLimitPolicy(name: name, limit: $0, window: window), capacity: configuration.maxTrackedClients) }
+        }
+        global = limiter("default", configuration.rateLimitRequests)
+        search = limiter("search", configuration.rateLimitSearch)
+        recommendations = limiter("recommendations", configuration.rateLimitRecommendations)
+    }
+
+    var all: [RateLimiter] { [global, search, recommendations].compactMap { $0 } }
+
+    /// Each replica's share of every policy, `count` replicas serving.
+    func share(among count: Int) {
+        for limiter in all { limiter.share(among: count) }
+    }
 }
 
 /// Who a client is, for quotas: its API key when it sends one, else its address.

@@ -40,14 +40,14 @@ struct RateLimitDecision: Sendable {
 final class RateLimiter: Sendable {
     let policy: RateLimitPolicy
     let capacity: Int
-    private let interval: Duration
+    /// How many replicas share `policy`: this one grants `limit / replicas` of it.
+    private let replicas = Atomic(1)
     private let arrivals = Mutex<[String: ContinuousClock.Instant]>([:])
     private let tracked: Gauge
 
     init(_ policy: RateLimitPolicy, capacity: Int) {
         self.policy = policy
         self.capacity = capacity
-        interval = policy.window / policy.limit
         tracked = Gauge(label: Metric.memoryTableEntries.name, dimensions: [("table", "clients_" + policy.name.replacingOccurrences(of: "-", with: "_"))])
         tracked.record(0)
     }
@@ -62,7 +62,20 @@ final class RateLimiter: Sendable {
         decide(client, cost: 1, at: now, spending: false)
     }
 
+    /// Shares the policy among `count` replicas: each lets a client make its share, so a
+    /// client spread over all of them makes about `limit` requests per window in all.
+    func share(among count: Int) {
+        replicas.store(max(1, count), ordering: .relaxed)
+    }
+
+    /// The part of the policy this replica grants.
+    var effectivePolicy: RateLimitPolicy {
+        RateLimitPolicy(name: policy.name, limit: max(1, policy.limit / replicas.load(ordering: .relaxed)), window: policy.window)
+    }
+
     private func decide(_ client: String, cost: Int, at now: ContinuousClock.Instant, spending: Bool) -> RateLimitDecision {
+        let policy = effectivePolicy
+        let interval = policy.window / policy.limit
         let (decision, size) = arrivals.withLock { arrivals -> (RateLimitDecision, Int?) in
             let known = arrivals.count
             let next = max(arrivals[client] ?? now, now)
