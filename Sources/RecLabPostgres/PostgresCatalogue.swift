@@ -94,8 +94,9 @@ extension PostgresStore: CatalogueImporting {
             if merge.nextMovieID > 1 {
                 try await connection.query("SELECT setval('movie_ids', \(merge.nextMovieID - 1))", logger: logger)
             }
+            let counts = try await counts(on: connection)
             try await recordChange(user: nil, on: connection)
-            return try await counts(on: connection)
+            return counts
         }
     }
 

@@ -43,13 +43,16 @@ extension PostgresStore: ChangeFeed {
         }
     }
 
-    /// Records a change inside the writing transaction: the counter row stays locked to the
-    /// commit, so positions become visible in order, and NOTIFY is sent at the commit.
+    /// Records a change inside the writing transaction, as its last statement: the counter row
+    /// stays locked to the commit, so positions become visible in order, and NOTIFY is sent at
+    /// the commit. One statement, so the lock is held for one round trip and the commit only:
+    /// writers queue on it.
     func recordChange(user: String?, refittedBy: String? = nil, on connection: PostgresConnection) async throws {
-        let position = try await rows("UPDATE store_change_counter SET position = position + 1 RETURNING position", on: connection)[0]
-            .get("position", as: Int64.self)
-        try await connection.query("INSERT INTO store_changes (position, user_id, refitted_by) VALUES (\(position), \(user), \(refittedBy))", logger: logger)
-        try await connection.query("SELECT pg_notify(\(Self.changeChannel), \(String(position)))", logger: logger)
+        let position = try await rows("""
+            WITH next AS (UPDATE store_change_counter SET position = position + 1 RETURNING position),
+                 recorded AS (INSERT INTO store_changes (position, user_id, refitted_by) SELECT position, \(user), \(refittedBy) FROM next RETURNING position)
+            SELECT position, pg_notify(\(Self.changeChannel), position::text) FROM recorded
+            """, on: connection)[0].get("position", as: Int64.self)
         if position % 1_000 == 0 {
             try await connection.query("DELETE FROM store_changes WHERE position <= \(position - Self.keptChanges)", logger: logger)
         }

@@ -56,24 +56,30 @@ extension PostgresStore: InteractionRepository {
 extension PostgresStore: PreferenceRepository {
     public func upsert(_ preference: PreferenceInput) async throws -> UserPreference {
         try await transaction { connection in
-            guard let movie = try await rows("SELECT id FROM movies WHERE tmdb_id = \(preference.tmdbID)", on: connection).first?.get("id", as: Int64.self) else {
-                throw StoreError.unknownMovie(tmdbID: preference.tmdbID)
-            }
-            try await connection.query("""
+            // One statement: the movie looked up, the row written and read back.
+            guard let row = try await rows("""
                 INSERT INTO user_preferences (id, user_id, movie_id, rating, favorite, watchlist, watched)
-                VALUES (\("pref_" + UUID().uuidString.lowercased()), \(preference.userID), \(movie), \(preference.rating),
-                        \(preference.favorite), \(preference.watchlist), \(preference.watched))
+                SELECT \("pref_" + UUID().uuidString.lowercased()), \(preference.userID), id, \(preference.rating),
+                       \(preference.favorite), \(preference.watchlist), \(preference.watched)
+                FROM movies WHERE tmdb_id = \(preference.tmdbID)
                 ON CONFLICT (user_id, movie_id) DO UPDATE SET
                     rating = excluded.rating, favorite = excluded.favorite, watchlist = excluded.watchlist,
                     watched = excluded.watched, updated_at = clock_timestamp()
-                """, logger: logger)
+                RETURNING id, user_id, rating, favorite, watchlist, watched, created_at, updated_at
+                """, on: connection).first else {
+                throw StoreError.unknownMovie(tmdbID: preference.tmdbID)
+            }
             try await recordChange(user: preference.userID, on: connection)
-            return try await preferences(of: preference.userID, movie: movie, on: connection).first!
+            return try Self.preference(row, movie: preference.tmdbID)
         }
     }
 
     public func preferences(of user: String) async throws -> [UserPreference] {
-        try await client.withConnection { connection in try await preferences(of: user, movie: nil, on: connection) }
+        try await rows("""
+            SELECT p.id, p.user_id, m.tmdb_id, p.rating, p.favorite, p.watchlist, p.watched, p.created_at, p.updated_at
+            FROM user_preferences p JOIN movies m ON m.id = p.movie_id
+            WHERE p.user_id = \(user) ORDER BY p.updated_at DESC, p.id
+            """).map { try Self.preference($0, movie: try $0.get("tmdb_id")) }
     }
 
     public func usersWithPreferences() async throws -> Int {
@@ -106,17 +112,10 @@ extension PostgresStore: PreferenceRepository {
         }
     }
 
-    func preferences(of user: String, movie: MovieID?, on connection: PostgresConnection) async throws -> [UserPreference] {
-        try await rows("""
-            SELECT p.id, p.user_id, m.tmdb_id, p.rating, p.favorite, p.watchlist, p.watched, p.created_at, p.updated_at
-            FROM user_preferences p JOIN movies m ON m.id = p.movie_id
-            WHERE p.user_id = \(user) AND (\(movie)::bigint IS NULL OR p.movie_id = \(movie))
-            ORDER BY p.updated_at DESC, p.id
-            """, on: connection).map { row in
-            UserPreference(
-                id: try row.get("id"), userID: try row.get("user_id"), movieID: try row.get("tmdb_id"), rating: try row.get("rating"),
-                favorite: try row.get("favorite"), watchlist: try row.get("watchlist"), watched: try row.get("watched"),
-                createdAt: try row.get("created_at"), updatedAt: try row.get("updated_at"))
-        }
+    static func preference(_ row: PostgresRandomAccessRow, movie: Int) throws -> UserPreference {
+        UserPreference(
+            id: try row.get("id"), userID: try row.get("user_id"), movieID: movie, rating: try row.get("rating"),
+            favorite: try row.get("favorite"), watchlist: try row.get("watchlist"), watched: try row.get("watched"),
+            createdAt: try row.get("created_at"), updatedAt: try row.get("updated_at"))
     }
 }

@@ -34,7 +34,9 @@ public final class PostgresStore: Sendable {
         self.url = url
         self.logger = logger
         self.timeout = timeout
-        running = Task { await client.run() }
+        // Started at once, up to its first suspension: the pool is running before the
+        // migrations lease a connection from it.
+        running = Task.immediate { await client.run() }
         do {
             try await PostgresSchema.migrate(client, logger: logger)
         } catch {
