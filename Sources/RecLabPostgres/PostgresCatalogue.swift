@@ -15,27 +15,22 @@ extension PostgresStore: MovieRepository {
     }
 
     public func genres() async throws -> [Genre] {
-        try await rows(PostgresQuery(unsafeSQL: CatalogueQueries.genres)).map { Genre(id: try $0.get("id"), name: try $0.get("name")) }
+        try await client.withConnection { connection in try await genres(on: connection) }
+    }
+
+    func genres(on connection: PostgresConnection) async throws -> [Genre] {
+        try await rows(PostgresQuery(unsafeSQL: CatalogueQueries.genres), on: connection).map { Genre(id: try $0.get("id"), name: try $0.get("name")) }
     }
 
     public func contents() async throws -> CatalogueContents {
-        // One snapshot for every table read, as SQLite's read transaction gives.
-        try await client.withConnection { connection in
-            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            do {
-                var audience: [MovieID: Int] = [:]
-                for row in try await rows(PostgresQuery(unsafeSQL: CatalogueQueries.audience), on: connection) {
-                    audience[try row.get("id")] = try row.get("audience", as: Int.self)
-                }
-                let movies = try await PostgresMovieLoader(store: self, connection: connection).movies(ids: nil)
-                let genres = try await rows(PostgresQuery(unsafeSQL: CatalogueQueries.genres), on: connection).map { Genre(id: try $0.get("id"), name: try $0.get("name")) }
-                let counts = try await counts(on: connection)
-                try await connection.query("COMMIT", logger: logger)
-                return CatalogueContents(movies: movies, audience: audience, genres: genres, counts: counts)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
+        try await snapshotRead { connection in
+            var audience: [MovieID: Int] = [:]
+            for row in try await rows(PostgresQuery(unsafeSQL: CatalogueQueries.audience), on: connection) {
+                audience[try row.get("id")] = try row.get("audience", as: Int.self)
             }
+            return CatalogueContents(
+                movies: try await PostgresMovieLoader(store: self, connection: connection).movies(ids: nil), audience: audience,
+                genres: try await genres(on: connection), counts: try await counts(on: connection))
         }
     }
 
@@ -102,11 +97,7 @@ extension PostgresStore: CatalogueImporting {
 
     /// What the merge must know of the stored catalogue.
     func snapshot(on connection: PostgresConnection) async throws -> CatalogueSnapshot {
-        let movies = try await rows("SELECT id, tmdb_id, imdb_id, movielens_id, title, year, metadata_source FROM movies", on: connection).map { row in
-            CatalogueSnapshot.Movie(
-                id: try row.get("id"), movieLensID: try row.get("movielens_id"), tmdbID: try row.get("tmdb_id"), imdbID: try row.get("imdb_id"),
-                title: try row.get("title"), year: try row.get("year"), source: DatasetKind(rawValue: try row.get("metadata_source"))!)
-        }
+        let movies = try await rows(PostgresQuery(unsafeSQL: CatalogueQueries.snapshotMovies), on: connection).map(CatalogueSnapshot.Movie.init(row:))
         var keywords: [String: Int64] = [:]
         for row in try await rows("SELECT id, name FROM keywords", on: connection) { keywords[try row.get("name")] = try row.get("id") }
         var people: [String: Int64] = [:]

@@ -5,24 +5,17 @@ import RecLabStore
 
 extension PostgresStore: InteractionRepository {
     public func trainingData(includingPreferences: Bool = true) async throws -> TrainingData {
-        try await client.withConnection { connection in
-            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            do {
-                let items = try await PostgresMovieLoader(store: self, connection: connection).movies(ids: nil).map(CatalogueItem.init(movie:))
-                var interactions: [Interaction] = []
-                interactions.reserveCapacity(110_000)
-                let ratings = try await connection.query(
-                    "SELECT user_id, movie_id, rating, timestamp FROM ratings ORDER BY user_id, timestamp, movie_id", logger: logger)
-                for try await (user, movie, rating, timestamp) in ratings.decode((Int64, Int64, Double, Int64).self) {
-                    interactions.append(Interaction(user: String(user), movie: movie, rating: Float(rating), timestamp: timestamp))
-                }
-                let preferences = includingPreferences ? try await preferenceInteractions(user: nil, on: connection) : []
-                try await connection.query("COMMIT", logger: logger)
-                return TrainingData(catalogue: Catalogue(items), interactions: Interaction.overlay(interactions, preferences))
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
+        try await snapshotRead { connection in
+            let items = try await PostgresMovieLoader(store: self, connection: connection).movies(ids: nil).map(CatalogueItem.init(movie:))
+            var interactions: [Interaction] = []
+            interactions.reserveCapacity(110_000)
+            let ratings = try await connection.query(
+                "SELECT user_id, movie_id, rating, timestamp FROM ratings ORDER BY user_id, timestamp, movie_id", logger: logger)
+            for try await (user, movie, rating, timestamp) in ratings.decode((Int64, Int64, Double, Int64).self) {
+                interactions.append(Interaction(user: String(user), movie: movie, rating: Float(rating), timestamp: timestamp))
             }
+            let preferences = includingPreferences ? try await preferenceInteractions(user: nil, on: connection) : []
+            return TrainingData(catalogue: Catalogue(items), interactions: Interaction.overlay(interactions, preferences))
         }
     }
 

@@ -12,8 +12,6 @@ public final class PostgresStore: Sendable {
     let logger: Logger
     /// The database's URL, as DATABASE_URL gave it.
     public let url: String
-    /// How long one statement may run before PostgreSQL cancels it.
-    let timeout: Duration
     private let running: Task<Void, Never>
 
     /// Connects to the database `url` names (postgres://user:password@host:port/database),
@@ -33,7 +31,6 @@ public final class PostgresStore: Sendable {
         self.client = client
         self.url = url
         self.logger = logger
-        self.timeout = timeout
         // Started at once, up to its first suspension: the pool is running before the
         // migrations lease a connection from it.
         running = Task.immediate { await client.run() }
@@ -63,15 +60,10 @@ public final class PostgresStore: Sendable {
         try await client.query("SELECT 1", logger: logger)
     }
 
-    /// Whether `url` names a PostgreSQL database rather than a SQLite file.
-    public static func handles(_ url: String) -> Bool {
-        url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
-    }
-
     /// The client configuration for a postgres:// URL: user, password, host, port and
     /// database, and `sslmode` (disable, prefer or require; prefer when absent).
     static func configuration(url: String) throws -> PostgresClient.Configuration {
-        guard handles(url), let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
+        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"), let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
             throw InvalidDatabaseURL(reason: "expected postgres://user[:password]@host[:port]/database")
         }
         let database = String(components.path.drop { $0 == "/" })
@@ -106,6 +98,22 @@ extension PostgresStore {
         } catch let error as PostgresTransactionError {
             if let thrown = error.closureError, error.rollbackError == nil { throw thrown }
             throw error
+        }
+    }
+
+    /// Runs `body`'s reads on one snapshot of the database (a read-only repeatable-read
+    /// transaction), as a SQLite read transaction gives: the tables agree with each other.
+    func snapshotRead<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            do {
+                let result = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
         }
     }
 

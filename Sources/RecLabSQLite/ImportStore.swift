@@ -46,11 +46,7 @@ struct SQLiteStatements: CatalogueStatements {
 
     /// What the merge must know of the stored catalogue.
     static func snapshot(_ db: Database) throws -> CatalogueSnapshot {
-        let movies = try Row.fetchAll(db, sql: "SELECT id, tmdb_id, imdb_id, movielens_id, title, year, metadata_source FROM movies").map { row in
-            CatalogueSnapshot.Movie(
-                id: row["id"], movieLensID: row["movielens_id"], tmdbID: row["tmdb_id"], imdbID: row["imdb_id"],
-                title: row["title"], year: row["year"], source: DatasetKind(rawValue: row["metadata_source"])!)
-        }
+        let movies = try Row.fetchAll(db, sql: CatalogueQueries.snapshotMovies).map(CatalogueSnapshot.Movie.init(row:))
         var keywords: [String: Int64] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, name FROM keywords") { keywords[row["name"]] = row["id"] }
         var people: [String: Int64] = [:]

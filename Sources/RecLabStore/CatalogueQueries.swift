@@ -22,6 +22,9 @@ public enum CatalogueQueries {
 
     public static let genres = "SELECT id, name FROM genres ORDER BY name"
 
+    /// What a catalogue merge must know of every stored movie (`CatalogueSnapshot.Movie`).
+    public static let snapshotMovies = "SELECT id, tmdb_id, imdb_id, movielens_id, title, year, metadata_source FROM movies"
+
     /// The queries that assemble movies, restricted to `ids` (every movie when nil), each to
     /// be fed to its `MovieAssembly` method in order: MovieLens means, movies, genres,
     /// keywords, cast, crew.
@@ -73,6 +76,16 @@ public protocol CatalogueRow {
     func real(_ column: String) throws -> Double?
     func text(_ column: String) throws -> String?
     func flag(_ column: String) throws -> Bool
+}
+
+extension CatalogueSnapshot.Movie {
+    /// A row of `CatalogueQueries.snapshotMovies`.
+    public init(row: some CatalogueRow) throws {
+        self.init(
+            id: Int64(try row.integer("id")!), movieLensID: try row.integer("movielens_id"), tmdbID: try row.integer("tmdb_id"),
+            imdbID: try row.text("imdb_id"), title: try row.text("title") ?? "", year: try row.integer("year"),
+            source: DatasetKind(rawValue: try row.text("metadata_source") ?? "")!)
+    }
 }
 
 /// `Movie` values put together from the rows of `CatalogueQueries.MovieQueries`, a source's

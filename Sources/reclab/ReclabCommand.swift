@@ -58,7 +58,7 @@ enum StoreOpening {
     static func open(_ configuration: ServerConfiguration) async throws -> any Repositories {
         switch configuration.database {
         case .sqlite(let path): try SQLiteStore(path: path)
-        case .postgres: try await openPostgres(configuration)
+        case .postgres(let url): try await openPostgres(url, configuration)
         }
     }
 
@@ -70,14 +70,13 @@ enum StoreOpening {
             // A DatabaseFileError ends the command with its message and exit status 1.
             let claim = try DatabaseFileClaim(path: path)
             return (try SQLiteStore.openChecked(path: path), claim)
-        case .postgres:
-            return (try await openPostgres(configuration), nil)
+        case .postgres(let url):
+            return (try await openPostgres(url, configuration), nil)
         }
     }
 
-    private static func openPostgres(_ configuration: ServerConfiguration) async throws -> PostgresStore {
-        guard case .postgres(let url) = configuration.database else { preconditionFailure("not a PostgreSQL location") }
-        return try await PostgresStore(
+    private static func openPostgres(_ url: String, _ configuration: ServerConfiguration) async throws -> PostgresStore {
+        try await PostgresStore(
             url: url, poolSize: configuration.databasePoolSize, timeout: .seconds(configuration.databaseTimeout),
             logger: Logger(label: "reclab.postgres"))
     }

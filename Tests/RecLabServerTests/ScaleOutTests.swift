@@ -35,8 +35,7 @@ final class NginxProcess: @unchecked Sendable {
         }
         let configuration = prefix.appending(path: "reclab.conf")
         try lines.joined(separator: "\n").write(to: configuration, atomically: true, encoding: .utf8)
-        let log = FileManager.default.createFile(atPath: prefix.appending(path: "nginx.log").path, contents: nil)
-        precondition(log)
+        FileManager.default.createFile(atPath: prefix.appending(path: "nginx.log").path, contents: nil)
         let handle = try FileHandle(forWritingTo: prefix.appending(path: "nginx.log"))
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
         process.arguments = ["-p", prefix.path, "-c", configuration.path, "-g", "daemon off;"]
