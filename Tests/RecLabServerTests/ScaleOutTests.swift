@@ -127,7 +127,7 @@ final class NginxProcess: @unchecked Sendable {
         let (_, refitAnswer) = try await URLSession.shared.data(for: refit)
         #expect((refitAnswer as? HTTPURLResponse)?.statusCode == 202)
         var refitted = Array(repeating: false, count: 3)
-        for _ in 0..<600 where refitted.contains(false) {
+        for _ in 0..<1800 where refitted.contains(false) {
             try await Task.sleep(for: .milliseconds(100))
             for (index, replica) in replicas.enumerated() where !refitted[index] {
                 let now = await Self.fittedAt(replica)
