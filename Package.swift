@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
         .target(name: "RecLabCore"),
         .target(name: "RecLabStore", dependencies: ["RecLabCore"]),
+        // Fitted model generations in a shared folder: written once, loaded by every replica.
+        .target(name: "RecLabModelStore", dependencies: ["RecLabCore", "RecLabDatasets"]),
         // In-memory full-text search over the catalogue.
         .target(name: "RecLabSearch", dependencies: ["RecLabCore"]),
         // Synthetic data sets in MovieLens's layout, for measuring at scale.
@@ -102,7 +104,7 @@ let package = Package(
         .target(
             name: "RecLabServer",
             dependencies: [
-                "RecLabCore", "RecLabStore", "RecLabSearch", "RecLabDatasets", "RecLabEvaluation", "RecLabExperiments", "RecLabObservability",
+                "RecLabCore", "RecLabStore", "RecLabModelStore", "RecLabSearch", "RecLabDatasets", "RecLabEvaluation", "RecLabExperiments", "RecLabObservability",
                 "RecLabTMDB",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -131,8 +133,8 @@ let package = Package(
         .executableTarget(
             name: "reclab-bench",
             dependencies: [
-                "RecLabServer", "RecLabStrategies", "RecLabSQLite", "RecLabSearch", "LinearAlgebra", "RecLabEvaluation", "RecLabObservability",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "RecLabServer", "RecLabModelStore", "RecLabStrategies", "RecLabSQLite", "RecLabSearch", "LinearAlgebra", "RecLabEvaluation",
+                "RecLabObservability", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "benchmarks/reclab-bench"
@@ -161,6 +163,7 @@ let package = Package(
         .testTarget(name: "HybridStrategyTests", dependencies: ["HybridStrategy", "PopularityStrategy", "TestSupport"]),
         .testTarget(name: "RecLabSearchTests", dependencies: ["RecLabSearch", "RecLabStore", "TestSupport"]),
         .testTarget(name: "RecLabStoreTests", dependencies: ["RecLabStore", "TestSupport"]),
+        .testTarget(name: "RecLabModelStoreTests", dependencies: ["RecLabModelStore", "RecLabStrategies", "TestSupport"]),
         .testTarget(
             name: "RecLabDatasetsTests",
             dependencies: ["RecLabDatasets", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
@@ -175,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "RecLabServerTests",
             dependencies: [
-                "RecLabServer", "RecLabStrategies", "RecLabSQLite", "RecLabPostgres", "RecLabTMDB", "TestSupport", "FakeTMDB",
+                "RecLabServer", "RecLabModelStore", "RecLabStrategies", "RecLabSQLite", "RecLabPostgres", "RecLabTMDB", "TestSupport", "FakeTMDB",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

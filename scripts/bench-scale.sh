@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 swift build -c release --product reclab >/dev/null
 swift build -c release --product reclab-bench >/dev/null
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-out=benchmarks/scale.md
+# The measured sections go between markers; the hand-written reading, the capacity note and
+# bench-scale-out.sh's section around them stay.
+out="$work/section.md"
 {
-  echo "# Scale benchmark"
+  echo "<!-- scale:begin (scripts/bench-scale.sh writes this section) -->"
   echo
   echo "Release build, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ). Data: \`reclab synth\` (Zipf popularity, log-normal user activity, 16 latent factors, seed 42). Regenerate with \`scripts/bench-scale.sh\`."
   echo
@@ -36,4 +38,14 @@ for size in ${SIZES:-5 6 7}; do
   } >> "$out"
   rm -rf "$work/synth-$size"
 done
-cat "$out"
+echo "<!-- scale:end -->" >> "$out"
+python3 - "$out" benchmarks/scale.md <<'PY'
+import sys
+section, target = open(sys.argv[1]).read(), sys.argv[2]
+text = open(target).read()
+begin, end = text.find("<!-- scale:begin"), text.find("<!-- scale:end -->")
+if begin < 0 or end < 0:
+    raise SystemExit(f"{target}: no scale:begin/scale:end markers")
+open(target, "w").write(text[:begin] + section.rstrip("\n") + text[end + len("<!-- scale:end -->"):])
+PY
+sed -n '/<!-- scale:begin/,/<!-- scale:end -->/p' benchmarks/scale.md

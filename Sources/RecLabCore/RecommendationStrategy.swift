@@ -16,6 +16,10 @@ public protocol RecommendationStrategy: Sendable {
 
     /// Fits a model; runs off the request path and may take seconds.
     func fit(_ context: FitContext) async throws -> any FittedModel
+
+    /// Rebuilds a model this strategy fitted from what its `write(to:)` wrote, so a replica
+    /// answers exactly as the fitting process does without fitting (a model generation).
+    func readModel(from reader: inout ModelReader, context: ModelContext) throws -> any FittedModel
 }
 
 /// A strategy's parameters: defaults for every field, decoded from configuration, checked.
@@ -45,6 +49,18 @@ public struct FitContext: Sendable {
     public func reserve(_ bytes: Int, for what: String, change: @autoclosure () -> String) throws(MemoryLimitExceeded) {
         guard let memoryLimit, bytes > memoryLimit else { return }
         throw MemoryLimitExceeded(what: what, needed: bytes, limit: memoryLimit, change: change())
+    }
+}
+
+/// What reading a stored model receives besides its bytes: the catalogue the generation was
+/// fitted on and the models read before it (a blend's components).
+public struct ModelContext: Sendable {
+    public let catalogue: Catalogue
+    public let models: [String: any FittedModel]
+
+    public init(catalogue: Catalogue, models: [String: any FittedModel] = [:]) {
+        self.catalogue = catalogue
+        self.models = models
     }
 }
 
@@ -82,6 +98,9 @@ public protocol FittedModel: Sendable {
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation]
     /// Sizes worth reporting (items, factors, neighbours…).
     var summary: ModelSummary { get }
+    /// Writes what answering needs (not the catalogue, which the generation stores once), for
+    /// the strategy's `readModel(from:context:)`.
+    func write(to writer: inout ModelWriter) throws
 }
 
 /// A fitted model's size, for health checks, metrics and benchmarks.

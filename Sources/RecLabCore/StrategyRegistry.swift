@@ -47,6 +47,10 @@ public struct ConfiguredStrategy: Sendable {
     public func fit(_ context: FitContext) async throws -> any FittedModel {
         try await strategy.fit(context)
     }
+
+    public func readModel(from reader: inout ModelReader, context: ModelContext) throws -> any FittedModel {
+        try strategy.readModel(from: &reader, context: context)
+    }
 }
 
 /// A configuration file that cannot be used, with a message naming what is wrong.

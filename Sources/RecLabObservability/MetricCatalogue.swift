@@ -94,6 +94,9 @@ public enum Metric {
     public static let modelLastFit = MetricFamily(
         "model_last_fit_timestamp", .gauge, unit: "seconds", labels: ["model", "strategy"],
         help: "When each model (strategy instance) was last fitted, in seconds since 1970.")
+    public static let modelGenerations = MetricFamily(
+        "model_generations", .counter, labels: ["outcome"],
+        help: "Shared model generations (MODELS_DIR) by outcome: written after a fit, loaded from another replica's fit, failed to load (the models serving stay).")
     public static let modelItems = MetricFamily(
         "model_items", .gauge, labels: ["model"], help: "Movies each fitted model can recommend.")
     public static let modelFactors = MetricFamily(
@@ -137,7 +140,7 @@ public enum Metric {
     public static let all: [MetricFamily] = [
         httpRequests, httpRequestDuration, httpRequestsInFlight, requestsShed, rateLimited, memoryTableEntries, recommendationCacheBytes,
         recommendationsServed, recommendDuration, recommendationsEmpty, cacheRequests, tmdbRequests, tmdbRequestDuration,
-        modelFitDuration, modelLastFit, modelItems, modelFactors, catalogueMovies, ratings, usersWithPreferences,
+        modelFitDuration, modelLastFit, modelGenerations, modelItems, modelFactors, catalogueMovies, ratings, usersWithPreferences,
         experimentAssignments, eventsIngested, experimentSampleRatioPValue,
         offlineNDCG, offlineRecall, offlineCoverage,
         residentMemory, heapMemory, openFileDescriptors, startTime,

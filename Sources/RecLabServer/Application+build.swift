@@ -40,9 +40,10 @@ public struct RecLabServices: Sendable {
 
     /// `metrics: false` leaves swift-metrics on its no-op backend (the overhead benchmark's
     /// baseline); once any services have bootstrapped it, it stays for the process.
+    /// `sharing`: the models folder replicas share generations through (`MODELS_DIR`).
     public init(
         configuration: ServerConfiguration, store: any Repositories, registry: StrategyRegistry, strategies: StrategyConfiguration,
-        experiments: [Experiment] = [], logger: Logger,
+        experiments: [Experiment] = [], sharing: ModelHost.Sharing? = nil, logger: Logger,
         metrics: Bool = true
     ) {
         // Before any metric object exists: one made earlier would stay bound to the no-op backend.
@@ -55,7 +56,7 @@ public struct RecLabServices: Sendable {
         self.recommendationMetrics = recommendationMetrics
         models = ModelHost(
             configuration: strategies, experiments: experiments, registry: registry, interactions: store, memoryLimit: configuration.modelMemoryLimit,
-            logger: logger
+            sharing: sharing, logger: logger
         ) { generation in
             cache.removeAll()
             recommendationMetrics.prime(strategies, generation)
@@ -73,7 +74,8 @@ public struct RecLabServices: Sendable {
         let tmdb = configuration.tmdb.map { TMDBClient(configuration: $0, logger: logger) }
         self.tmdb = tmdb
         changes = ChangeFollower(
-            feed: store, cache: cache, catalogue: catalogue, process: process, refit: { _ = refits.request(.refit(announce: false)) },
+            feed: store, cache: cache, catalogue: catalogue, process: process,
+            modelsChanged: { [models] in _ = refits.request(models.sharesModels ? .adopt : .refit(announce: false)) },
             interval: .seconds(1), logger: logger)
         let tmdbCatalogue = tmdb.map { [catalogue] in TMDBCatalogue(client: $0, store: store, catalogue: catalogue, logger: logger) }
         self.tmdbCatalogue = tmdbCatalogue
@@ -83,7 +85,7 @@ public struct RecLabServices: Sendable {
     /// Loads the catalogue and fits the models: what must be done before the server listens.
     public func start() async throws {
         try await catalogue.reload()
-        try await models.refit()
+        try await models.prepare()
         if let tmdbCatalogue { Task { await tmdbCatalogue.checkImageBase() } }
     }
 }

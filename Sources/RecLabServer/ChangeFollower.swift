@@ -13,20 +13,20 @@ public struct ChangeFollower: Service {
     let catalogue: CatalogueHost
     /// This process's name in `.models(refittedBy:)` changes: its own announcements are skipped.
     let process: String
-    /// Starts a refit of this process's models (another replica refitted on request).
-    let refit: @Sendable () -> Void
+    /// Another replica refitted: refit here, or adopt its shared generation.
+    let modelsChanged: @Sendable () -> Void
     let interval: Duration
     let logger: Logger
 
     init(
-        feed: any ChangeFeed, cache: RecommendationCache, catalogue: CatalogueHost, process: String, refit: @escaping @Sendable () -> Void,
+        feed: any ChangeFeed, cache: RecommendationCache, catalogue: CatalogueHost, process: String, modelsChanged: @escaping @Sendable () -> Void,
         interval: Duration, logger: Logger
     ) {
         self.feed = feed
         self.cache = cache
         self.catalogue = catalogue
         self.process = process
-        self.refit = refit
+        self.modelsChanged = modelsChanged
         self.interval = interval
         self.logger = logger
     }
@@ -60,8 +60,8 @@ public struct ChangeFollower: Service {
                 case .user(let user): cache.invalidate(user: user)
                 case .catalogue: reload = true
                 case .models(let other) where other != process:
-                    logger.info("another replica refitted its models; refitting", metadata: ["replica": "\(other)"])
-                    refit()
+                    logger.info("another replica refitted its models", metadata: ["replica": "\(other)"])
+                    modelsChanged()
                 case .models: break
                 }
             }

@@ -6,14 +6,20 @@ import Synchronization
 
 /// Refits the models in the background: on `POST /admin/refit` and every `REFIT_INTERVAL`
 /// seconds (reloading the catalogue first, so movies imported meanwhile are served and learnt
-/// from), and for a new experiment set (`POST /admin/experiments/reload`, SIGHUP). One job at
-/// a time; a service of the application: shutdown waits for the job under way.
+/// from), and for a new experiment set (`POST /admin/experiments/reload`, SIGHUP); adopts
+/// another replica's shared generation when it is announced. One job at a time; a service of
+/// the application: shutdown waits for the job under way.
 public final class RefitService: Service, Sendable {
     /// What a job refits for.
     enum Job: Sendable {
         /// The catalogue and the training data as they are now; `announce`: tell the other
-        /// replicas once the new models serve, so they refit too (a refit asked over HTTP).
+        /// replicas once the new models serve, so they refit or adopt them too (a refit asked
+        /// over HTTP).
         case refit(announce: Bool)
+        /// `REFIT_INTERVAL`'s: with shared models, one replica fits and announces.
+        case scheduled
+        /// Another replica's shared generation, announced.
+        case adopt
         /// A new experiment set, live once its variants are fitted.
         case reload([Experiment])
     }
@@ -23,6 +29,9 @@ public final class RefitService: Service, Sendable {
         var runners = 0
         /// The job under way, if any; jobs never overlap.
         var job: Task<Void, Never>?
+        /// A generation was announced while a job ran: adopt it once that job ends, or this
+        /// replica would serve an older generation than the others until the next announcement.
+        var adoptAfterJob = false
     }
 
     let catalogue: CatalogueHost
@@ -44,14 +53,23 @@ public final class RefitService: Service, Sendable {
     }
 
     /// Starts `job`; false when a job is already under way or the service is not running,
-    /// so the caller can say so rather than queue a second one.
+    /// so the caller can say so rather than queue a second one. An `.adopt` refused for a job
+    /// under way runs after it.
     func request(_ job: Job) -> Bool {
         state.withLock { state in
-            guard state.runners > 0, state.job == nil, !host.isRefitting else { return false }
+            guard state.runners > 0 else { return false }
+            guard state.job == nil, !host.isRefitting else {
+                if case .adopt = job { state.adoptAfterJob = true }
+                return false
+            }
             // Detached: the job belongs to no request, and outlives the one that asked for it.
             state.job = Task.detached {
                 await self.perform(job)
-                self.state.withLock { $0.job = nil }
+                let adopt = self.state.withLock { state in
+                    defer { state.job = nil; state.adoptAfterJob = false }
+                    return state.adoptAfterJob
+                }
+                if adopt { _ = self.request(.adopt) }
             }
             return true
         }
@@ -63,8 +81,7 @@ public final class RefitService: Service, Sendable {
             if let interval {
                 group.addTask {
                     while (try? await Task.sleep(for: interval)) != nil {
-                        // Each replica keeps its own schedule: nothing to announce.
-                        _ = self.request(.refit(announce: false))
+                        _ = self.request(.scheduled)
                     }
                 }
             }
@@ -89,6 +106,15 @@ public final class RefitService: Service, Sendable {
                 try await host.refit()
                 logger.info("models refitted", metadata: ["seconds": "\(ContinuousClock.now - clock)"])
                 if announcing { try await announce() }
+            case .scheduled:
+                try await catalogue.reload()
+                // Without shared models each replica keeps its own schedule: nothing to announce.
+                if try await host.scheduledRefit(interval: interval ?? .zero) {
+                    logger.info("models refitted and shared", metadata: ["seconds": "\(ContinuousClock.now - clock)"])
+                    try await announce()
+                }
+            case .adopt:
+                try await host.adoptShared()
             case .reload(let experiments):
                 guard try await host.reload(experiments: experiments) else {
                     logger.error("experiments not reloaded: another refit was running")
@@ -99,7 +125,7 @@ public final class RefitService: Service, Sendable {
                 ])
             }
         } catch {
-            logger.error("refit failed; the previous models keep serving", metadata: ["error": "\(error)"])
+            logger.error("refit or model load failed; the previous models keep serving", metadata: ["error": "\(error)"])
         }
     }
 }

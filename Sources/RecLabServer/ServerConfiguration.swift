@@ -63,6 +63,8 @@ public struct ServerConfiguration: Sendable {
     public var recommendationCacheMaxBytes: Int
     /// The most memory one strategy's fit may take; nil: no limit.
     public var modelMemoryLimit: Int?
+    /// The folder replicas share fitted model generations through; nil: each fits its own.
+    public var modelsDirectory: String?
     /// Clients each per-client table (rate limits, event quotas, admin failures) tracks at most.
     public var maxTrackedClients: Int
     /// Requests in work at once (as many more may wait a second for a turn; 503 beyond).
@@ -136,6 +138,7 @@ public struct ServerConfiguration: Sendable {
         Variable(name: "AUTH_OPEN_PATHS", defaultValue: "/health,/health/ready,/metrics", meaning: "comma-separated paths open without a key"),
         Variable(name: "RECOMMENDATION_CACHE_MAX_BYTES", defaultValue: "67108864", meaning: "memory the answer cache may use; the oldest answers go first"),
         Variable(name: "MODEL_MEMORY_LIMIT", defaultValue: "(3/4 of RAM or of the cgroup limit)", meaning: "bytes one strategy's fit may use; a fit that would need more refuses, saying what to change; 0: no limit"),
+        Variable(name: "MODELS_DIR", defaultValue: "(unset)", meaning: "folder replicas share fitted model generations through: one fits and writes, the others load; unset: each process fits its own"),
         Variable(name: "RATE_LIMIT_MAX_CLIENTS", defaultValue: "100000", meaning: "clients each rate-limit, quota or admin-failure table tracks at most"),
         Variable(name: "MAX_CONCURRENT_REQUESTS", defaultValue: "128", meaning: "requests in work at once; as many may queue a second, 503 beyond"),
         Variable(name: "REQUEST_TIMEOUT", defaultValue: "30", meaning: "seconds a request may take: 504 and its work cancelled after"),
@@ -257,6 +260,7 @@ public struct ServerConfiguration: Sendable {
         recommendationCacheMaxBytes = try integer("RECOMMENDATION_CACHE_MAX_BYTES", default: 64 << 20, in: (1 << 20)...(1 << 40))
         let memoryLimit = try integer("MODEL_MEMORY_LIMIT", default: Int(clamping: Self.availableMemory() / 4 * 3), in: 0...(1 << 50))
         modelMemoryLimit = memoryLimit > 0 ? memoryLimit : nil
+        modelsDirectory = value("MODELS_DIR").flatMap { $0.isEmpty ? nil : $0 }
         maxTrackedClients = try integer("RATE_LIMIT_MAX_CLIENTS", default: 100_000, in: 100...100_000_000)
         maxConcurrentRequests = try integer("MAX_CONCURRENT_REQUESTS", default: 128, in: 1...100_000)
         requestTimeout = try integer("REQUEST_TIMEOUT", default: 30, in: 1...3600)

@@ -25,7 +25,7 @@ struct Reclab: AsyncParsableCommand {
             files into the database yourself. `reclab evaluate --config FILE` scores strategies \
             offline and writes a report the server then serves.
             """,
-        subcommands: [Serve.self, Import.self, Evaluate.self, Experiments.self, Keys.self, Synth.self])
+        subcommands: [Serve.self, Import.self, Fit.self, Evaluate.self, Experiments.self, Keys.self, Synth.self])
 
     /// The composition root for strategies: built once here, handed to everything that
     /// builds or checks a strategy instance.
@@ -118,18 +118,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = try await options.load()
         LoggingSystem.bootstrap(configuration.logHandlerFactory)
         let logger = Logger(label: "reclab")
-        let strategies: StrategyConfiguration
-        do {
-            strategies = try StrategyConfiguration.load(path: configuration.strategiesFile, registry: Reclab.strategies)
-        } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
-        }
-        let experiments: [Experiment]
-        do {
-            experiments = try ExperimentReloader.load(configuration, registry: Reclab.strategies)
-        } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
-        }
+        let (strategies, experiments) = try ServedStrategies.load(configuration)
         var apiKeys: APIKeyFile?
         if configuration.authenticationEnabled {
             do {
@@ -144,7 +133,8 @@ struct Serve: AsyncParsableCommand {
         let (store, claim) = try await StoreOpening.openForServing(configuration)
         try await DefaultData.ensureCatalogue(store: store, configuration: configuration, logger: logger)
         let services = RecLabServices(
-            configuration: configuration, store: store, registry: Reclab.strategies, strategies: strategies, experiments: experiments, logger: logger)
+            configuration: configuration, store: store, registry: Reclab.strategies, strategies: strategies, experiments: experiments,
+            sharing: try ModelHost.Sharing.configured(configuration, feed: store), logger: logger)
         try await services.start()
         let app = buildApplication(configuration: configuration, services: services, logger: logger, apiKeys: apiKeys)
         var background: [ServiceGroupConfiguration.ServiceConfiguration] = []

@@ -7,6 +7,12 @@ struct ContentModel: FittedModel {
     let traits: ItemTraits
     let summary: ModelSummary
 
+    func write(to writer: inout ModelWriter) {
+        neighbours.write(to: &writer)
+        traits.write(to: &writer)
+        summary.write(to: &writer)
+    }
+
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
         if let seed = request.seedMovie {
             return try similar(to: seed, request)

@@ -109,4 +109,11 @@ public struct ContentStrategy: RecommendationStrategy {
                 items: catalogue.count,
                 detail: "tf-idf features=\(features.featureCount), neighbours=\(parameters.neighbours)"))
     }
+
+    public func readModel(from reader: inout ModelReader, context: ModelContext) throws -> any FittedModel {
+        let catalogue = context.catalogue
+        return ContentModel(
+            catalogue: catalogue, neighbours: try NeighbourLists(from: &reader, items: catalogue.count),
+            traits: try ItemTraits(from: &reader, items: catalogue.items), summary: try ModelSummary(from: &reader))
+    }
 }

@@ -8,6 +8,23 @@ struct ItemTraits: Sendable {
         let names: [String]
         let byItem: [[Int32]]
 
+        func write(to writer: inout ModelWriter) {
+            writer.write(strings: names)
+            writer.write(nested: byItem)
+        }
+
+        init(names: [String], byItem: [[Int32]]) {
+            self.names = names
+            self.byItem = byItem
+        }
+
+        init(from reader: inout ModelReader, items: Int) throws(ModelArchiveError) {
+            names = try reader.readStrings()
+            byItem = try reader.readNested()
+            try reader.expect(byItem.count == items, "traits of \(byItem.count) movies for \(items)")
+            try reader.expect(byItem.joined().allSatisfy { $0 >= 0 && Int($0) < names.count }, "a trait token without a name")
+        }
+
         /// `seed`'s tokens that `candidate` also has, in `seed`'s order.
         func shared(_ seed: Int, _ candidate: Int) -> [String] {
             let theirs = byItem[candidate]
@@ -43,6 +60,20 @@ struct ItemTraits: Sendable {
         companies = field(fields.companies, names: fields.companyNames)
         // Words, not n-grams: "dark, knight" reads better than "dark, knight, dark knight".
         titleWords = field(fields.title, names: fields.terms, rarestFirst: true) { !fields.terms[Int($0)].contains(" ") }
+        genres = items.map(\.genres)
+    }
+
+    func write(to writer: inout ModelWriter) {
+        for field in [directors, cast, keywords, companies, titleWords] { field.write(to: &writer) }
+    }
+
+    /// Read in `write(to:)`'s order; genres come from the catalogue, as at fit time.
+    init(from reader: inout ModelReader, items: [CatalogueItem]) throws(ModelArchiveError) {
+        directors = try Field(from: &reader, items: items.count)
+        cast = try Field(from: &reader, items: items.count)
+        keywords = try Field(from: &reader, items: items.count)
+        companies = try Field(from: &reader, items: items.count)
+        titleWords = try Field(from: &reader, items: items.count)
         genres = items.map(\.genres)
     }
 

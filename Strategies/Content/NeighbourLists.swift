@@ -74,4 +74,22 @@ struct NeighbourLists: Sendable {
         let range = offsets[position]..<offsets[position + 1]
         return zip(positions[range], similarities[range])
     }
+
+    func write(to writer: inout ModelWriter) {
+        writer.write(array: offsets)
+        writer.write(array: positions)
+        writer.write(array: similarities)
+    }
+
+    /// The lists of a catalogue of `items` movies, every offset and position checked, so a
+    /// damaged file cannot send a lookup out of bounds.
+    init(from reader: inout ModelReader, items: Int) throws(ModelArchiveError) {
+        offsets = try reader.readArray()
+        positions = try reader.readArray()
+        similarities = try reader.readArray()
+        try reader.expect(offsets.count == items + 1 && offsets.first == 0 && offsets.last == positions.count, "neighbour offsets do not fit \(items) movies")
+        try reader.expect(zip(offsets, offsets.dropFirst()).allSatisfy { $0 <= $1 }, "neighbour offsets go backwards")
+        try reader.expect(similarities.count == positions.count, "\(positions.count) neighbours, \(similarities.count) similarities")
+        try reader.expect(positions.allSatisfy { $0 >= 0 && Int($0) < items }, "a neighbour outside the catalogue")
+    }
 }

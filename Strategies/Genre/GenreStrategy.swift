@@ -72,6 +72,19 @@ public struct GenreStrategy: RecommendationStrategy {
         }
         return GenreModel(ranked: ranked, catalogue: catalogue)
     }
+
+    public func readModel(from reader: inout ModelReader, context: ModelContext) throws -> any FittedModel {
+        var ranked: [Int: [GenreModel.Entry]] = [:]
+        for _ in 0..<(try reader.readCount()) {
+            let genre = try reader.read(Int.self)
+            let movies = try reader.readArray(of: MovieID.self)
+            let scores = try reader.readArray(of: Double.self)
+            let evidence = try reader.readStrings()
+            try reader.expect(movies.count == scores.count && movies.count == evidence.count, "genre \(genre)'s columns differ in length")
+            ranked[genre] = zip(zip(movies, scores), evidence).map { .init(movie: $0.0, score: $0.1, evidence: $1) }
+        }
+        return GenreModel(ranked: ranked, catalogue: context.catalogue)
+    }
 }
 
 /// Each genre's movies, ranked once at fit time; answering walks the list.
@@ -94,5 +107,15 @@ struct GenreModel: FittedModel {
 
     var summary: ModelSummary {
         ModelSummary(items: Set(ranked.values.joined().map(\.movie)).count, detail: "\(ranked.count) genres")
+    }
+
+    func write(to writer: inout ModelWriter) {
+        writer.write(ranked.count)
+        for (genre, entries) in ranked {
+            writer.write(genre)
+            writer.write(array: entries.map(\.movie))
+            writer.write(array: entries.map(\.score))
+            writer.write(strings: entries.map(\.evidence))
+        }
     }
 }

@@ -43,6 +43,18 @@ public struct HybridStrategy: RecommendationStrategy {
         }
         return HybridModel(components: components, candidateFactor: parameters.candidateFactor)
     }
+
+    /// The components are the generation's models read before this one, as a fit finds them.
+    public func readModel(from reader: inout ModelReader, context: ModelContext) throws -> any FittedModel {
+        let names = try reader.readStrings()
+        let weights = try reader.readArray(of: Double.self)
+        try reader.expect(names.count == weights.count, "\(names.count) component names, \(weights.count) weights")
+        let components = try zip(names, weights).map { name, weight in
+            guard let model = context.models[name] else { throw ModelArchiveError("hybrid component '\(name)' is not in the generation") }
+            return HybridModel.Component(name: name, weight: weight, model: model)
+        }
+        return HybridModel(components: components, candidateFactor: try reader.read(Int.self))
+    }
 }
 
 /// Holds the component models it was fitted with: a refit builds a new hybrid over the new
@@ -91,5 +103,11 @@ struct HybridModel: FittedModel {
     var summary: ModelSummary {
         ModelSummary(items: components.map(\.model.summary.items).max() ?? 0,
                      detail: components.map { "\($0.name)×\($0.weight)" }.joined(separator: " + "))
+    }
+
+    func write(to writer: inout ModelWriter) {
+        writer.write(strings: components.map(\.name))
+        writer.write(array: components.map(\.weight))
+        writer.write(candidateFactor)
     }
 }

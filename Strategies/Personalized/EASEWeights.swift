@@ -1,4 +1,5 @@
 import LinearAlgebra
+import RecLabCore
 
 /// EASE^R's item-item weights (Steck 2019): B = I − P·diag(1/diag(P)) with
 /// P = (XᵀX + λI)⁻¹, zero diagonal, so a user's scores are x_u·B.
@@ -192,5 +193,71 @@ public struct EASEWeights: Sendable {
             }
         }
         return result
+    }
+}
+
+extension EASEWeights {
+    func write(to writer: inout ModelWriter) {
+        writer.write(form.rawValue)
+        writer.write(items)
+        switch storage {
+        case .dense(let b):
+            writer.write(b)
+        case .woodbury(let woodbury):
+            writer.write(woodbury.inner)
+            writer.write(woodbury.projectedItems)
+            woodbury.byUser.write(to: &writer)
+            woodbury.byItem.write(to: &writer)
+            writer.write(array: woodbury.diagonal)
+            writer.write(array: woodbury.scale)
+        }
+    }
+
+    /// Every dimension checked against the others: scoring indexes by them without checks.
+    init(from reader: inout ModelReader) throws(ModelArchiveError) {
+        let name = try reader.readString()
+        guard let form = Form(rawValue: name) else { throw ModelArchiveError("unknown EASE^R form '\(name)'") }
+        let items = try reader.readCount()
+        self.form = form
+        self.items = items
+        switch form {
+        case .dense:
+            let b = try reader.readMatrix()
+            try reader.expect(b.rows == items && b.columns == items, "a \(b.rows)x\(b.columns) B for \(items) items")
+            storage = .dense(b)
+        case .woodbury:
+            let inner = try reader.readMatrix()
+            let projectedItems = try reader.readMatrix()
+            let byUser = try InteractionMatrix(from: &reader)
+            let byItem = try InteractionMatrix(from: &reader)
+            let diagonal = try reader.readArray(of: Float.self)
+            let scale = try reader.readArray(of: Float.self)
+            let users = inner.rows
+            try reader.expect(
+                inner.columns == users && projectedItems.rows == items && projectedItems.columns == users
+                    && byUser.rows == users && byUser.columns == items && byItem.rows == items && byItem.columns == users
+                    && diagonal.count == items && scale.count == items,
+                "the Woodbury form's parts do not fit \(users) users and \(items) items")
+            storage = .woodbury(Woodbury(inner: inner, projectedItems: projectedItems, byUser: byUser, byItem: byItem, diagonal: diagonal, scale: scale))
+        }
+    }
+}
+
+extension ModelWriter {
+    mutating func write(_ matrix: Matrix) {
+        write(matrix.rows)
+        write(matrix.columns)
+        write(array: matrix.values)
+    }
+}
+
+extension ModelReader {
+    mutating func readMatrix() throws(ModelArchiveError) -> Matrix {
+        let rows = try readCount()
+        let columns = try readCount()
+        let values = try readArray(of: Float.self)
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        try expect(!overflow && count == values.count, "a \(rows)x\(columns) matrix of \(values.count) values")
+        return Matrix(rows: rows, columns: columns, values: values)
     }
 }

@@ -1,4 +1,5 @@
 import LinearAlgebra
+import RecLabCore
 
 /// Implicit-feedback matrix factorisation by alternating least squares (Hu, Koren & Volinsky
 /// 2008): preference 1 for every interaction, confidence 1 + alpha·value (values below 0 count
@@ -145,5 +146,26 @@ public struct ImplicitALS: Sendable {
         var squaredNorms: Double = 0
         for d in 0..<factors { squaredNorms += Double(userGram[d, d]) + Double(itemGram[d, d]) }
         return total + Double(regularization) * squaredNorms
+    }
+}
+
+extension ImplicitALS {
+    func write(to writer: inout ModelWriter) {
+        writer.write(factors)
+        writer.write(regularization)
+        writer.write(alpha)
+        writer.write(userFactors)
+        writer.write(itemFactors)
+    }
+
+    /// The shared system is recomputed from the item factors, as the fit computes it.
+    init(from reader: inout ModelReader) throws(ModelArchiveError) {
+        factors = try reader.readCount()
+        regularization = try reader.read()
+        alpha = try reader.read()
+        userFactors = try reader.readMatrix()
+        itemFactors = try reader.readMatrix()
+        try reader.expect(factors >= 1 && userFactors.columns == factors && itemFactors.columns == factors, "factor matrices of another width than \(factors)")
+        itemSystem = Self.sharedSystem(itemFactors, regularization: regularization)
     }
 }

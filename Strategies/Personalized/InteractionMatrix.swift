@@ -1,4 +1,5 @@
 import LinearAlgebra
+import RecLabCore
 
 /// A sparse users × items matrix of interaction values (a rating, or 1), stored row by row:
 /// the input EASE^R and ALS fit on.
@@ -130,5 +131,30 @@ public struct InteractionMatrix: Sendable {
                 try body(UnsafeBufferPointer(rebasing: indices[range]), UnsafeBufferPointer(rebasing: values[range]))
             }
         }
+    }
+}
+
+extension InteractionMatrix {
+    func write(to writer: inout ModelWriter) {
+        writer.write(rows)
+        writer.write(columns)
+        writer.write(array: rowStart)
+        writer.write(array: columnIndices)
+        writer.write(array: values)
+    }
+
+    /// Every row start and column index checked, so a damaged file cannot index out of bounds.
+    init(from reader: inout ModelReader) throws(ModelArchiveError) {
+        let rows = try reader.readCount()
+        let columns = try reader.readCount()
+        let rowStart = try reader.readArray(of: Int.self)
+        let columnIndices = try reader.readArray(of: Int32.self)
+        let values = try reader.readArray(of: Float.self)
+        try reader.expect(
+            rowStart.count == rows + 1 && rowStart.first == 0 && rowStart.last == values.count && columnIndices.count == values.count,
+            "a \(rows)x\(columns) sparse matrix's arrays do not match")
+        try reader.expect(zip(rowStart, rowStart.dropFirst()).allSatisfy { $0 <= $1 }, "row starts go backwards")
+        try reader.expect(columnIndices.allSatisfy { $0 >= 0 && Int($0) < columns }, "a column index outside \(columns) columns")
+        self.init(rows: rows, columns: columns, rowStart: rowStart, columnIndices: columnIndices, values: values)
     }
 }

@@ -59,6 +59,22 @@ struct PersonalizedModel: FittedModel {
         self.slotsByGenreID = slotsByGenreID
     }
 
+    /// The engine, then the movies and their counts; the input and the catalogue entries
+    /// come back from the parameters and the generation's catalogue.
+    func write(to writer: inout ModelWriter) {
+        switch engine {
+        case .ease(let weights, _):
+            writer.write("ease")
+            weights.write(to: &writer)
+        case .als(let model):
+            writer.write("als")
+            model.write(to: &writer)
+        }
+        writer.write(array: movies)
+        writer.write(array: interactionCounts)
+        summary.write(to: &writer)
+    }
+
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
         guard request.limit > 0 else { return [] }
         // One interaction per movie, the latest (the later one in the list on equal times).

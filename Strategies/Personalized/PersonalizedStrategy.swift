@@ -146,6 +146,32 @@ public struct PersonalizedStrategy: RecommendationStrategy {
 }
 
 extension PersonalizedStrategy {
+    public func readModel(from reader: inout ModelReader, context: ModelContext) throws -> any FittedModel {
+        let engine: PersonalizedModel.Engine
+        let items: Int
+        switch try reader.readString() {
+        case "ease" where parameters.algorithm == .ease:
+            let weights = try EASEWeights(from: &reader)
+            engine = .ease(weights, input: parameters.easeInput)
+            items = weights.items
+        case "als" where parameters.algorithm == .als:
+            let model = try ImplicitALS(from: &reader)
+            engine = .als(model)
+            items = model.itemFactors.rows
+        case let other:
+            throw ModelArchiveError("a stored '\(other)' model for an instance configured with algorithm \(parameters.algorithm.rawValue)")
+        }
+        let movies = try reader.readArray(of: MovieID.self)
+        let interactionCounts = try reader.readArray(of: Int.self)
+        try reader.expect(movies.count == items && interactionCounts.count == items, "\(movies.count) movies for a model of \(items)")
+        var positions: [MovieID: Int] = [:]
+        positions.reserveCapacity(movies.count)
+        for (position, movie) in movies.enumerated() { positions[movie] = position }
+        return PersonalizedModel(
+            engine: engine, movies: movies, positions: positions, interactionCounts: interactionCounts, catalogue: context.catalogue,
+            summary: try ModelSummary(from: &reader))
+    }
+
     /// The interactions with the `count` movies most interacted with (ties by id, so the cut
     /// does not depend on the order of the data).
     static func onMostInteracted(_ count: Int, _ interactions: [Interaction]) -> [Interaction] {

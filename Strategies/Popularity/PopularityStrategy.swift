@@ -69,6 +69,22 @@ public struct PopularityStrategy: RecommendationStrategy {
         return PopularityModel(ranking: parameters.ranking, defaultWindow: parameters.defaultWindow, lists: lists, catalogue: data.catalogue)
     }
 
+    public func readModel(from reader: inout ModelReader, context: ModelContext) throws -> any FittedModel {
+        var lists: [TimeWindow?: [PopularityModel.Entry]] = [:]
+        for _ in 0..<(try reader.readCount()) {
+            let window = try reader.readOptionalString().map { name in
+                guard let window = TimeWindow(rawValue: name) else { throw ModelArchiveError("unknown time window '\(name)'") }
+                return window
+            }
+            let movies = try reader.readArray(of: MovieID.self)
+            let scores = try reader.readArray(of: Double.self)
+            let reasons = try reader.readStrings()
+            try reader.expect(movies.count == scores.count && movies.count == reasons.count, "a ranking's columns differ in length")
+            lists[window] = zip(zip(movies, scores), reasons).map { .init(movie: $0.0, score: $0.1, reason: $1) }
+        }
+        return PopularityModel(ranking: parameters.ranking, defaultWindow: parameters.defaultWindow, lists: lists, catalogue: context.catalogue)
+    }
+
     /// How many movies a window must have seen interest in before it is left as it is: a
     /// page or two of answers, each earned.
     static let enoughMovies = 100
@@ -133,5 +149,15 @@ struct PopularityModel: FittedModel {
 
     var summary: ModelSummary {
         ModelSummary(items: lists.values.map(\.count).max() ?? 0, detail: ranking.rawValue)
+    }
+
+    func write(to writer: inout ModelWriter) {
+        writer.write(lists.count)
+        for (window, entries) in lists {
+            writer.write(optional: window?.rawValue)
+            writer.write(array: entries.map(\.movie))
+            writer.write(array: entries.map(\.score))
+            writer.write(strings: entries.map(\.reason))
+        }
     }
 }

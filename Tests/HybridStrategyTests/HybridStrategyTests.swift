@@ -12,11 +12,17 @@ struct FixedModel: FittedModel {
         scores.filter { !request.excluded.contains($0.0) }.prefix(request.limit).map { Recommendation(movie: $0.0, score: $0.1, reason: reason) }
     }
     var summary: ModelSummary { ModelSummary(items: scores.count) }
+    func write(to writer: inout ModelWriter) {
+        writer.write(array: scores.map(\.0))
+        writer.write(array: scores.map(\.1))
+        writer.write(reason)
+    }
 }
 
 struct RefusingModel: FittedModel {
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation] { throw RecommendationError.missingInput("a genre") }
     var summary: ModelSummary { ModelSummary(items: 0) }
+    func write(to writer: inout ModelWriter) {}
 }
 
 @Suite struct HybridStrategyTests {

@@ -24,6 +24,10 @@ struct EchoStrategy: RecommendationStrategy {
     }
 
     func fit(_ context: FitContext) async throws -> any FittedModel { EchoModel(weight: parameters.weight) }
+
+    func readModel(from reader: inout ModelReader, context: ModelContext) throws -> any FittedModel {
+        EchoModel(weight: try reader.read())
+    }
 }
 
 struct EchoModel: FittedModel {
@@ -32,6 +36,7 @@ struct EchoModel: FittedModel {
         [Recommendation(movie: 1, score: weight, reason: "echo")]
     }
     var summary: ModelSummary { ModelSummary(items: 1) }
+    func write(to writer: inout ModelWriter) { writer.write(weight) }
 }
 
 @Suite struct StrategyRegistryTests {

@@ -113,10 +113,10 @@ struct Exposition {
             // Every family a running server with these strategies produces (factors need ALS,
             // assignments and SRM a running experiment: DashboardTests covers those; refusals
             // need a configured rate limit: ProtectionTests covers that; TMDB's need TMDB:
-            // TMDBClientTests covers those).
+            // TMDBClientTests covers those; shared generations need MODELS_DIR: ReplicaTests).
             let elsewhere: [MetricFamily] = [
                 Metric.modelFactors, Metric.experimentAssignments, Metric.experimentSampleRatioPValue, Metric.rateLimited,
-                Metric.tmdbRequests, Metric.tmdbRequestDuration,
+                Metric.tmdbRequests, Metric.tmdbRequestDuration, Metric.modelGenerations,
             ]
             let expected = Metric.all.filter { !elsewhere.contains($0) }
             for family in expected {

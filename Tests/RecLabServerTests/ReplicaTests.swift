@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import HTTPTypes
 import RecLabServer
+import RecLabModelStore
 import RecLabPostgres
 import RecLabSQLite
 import RecLabStore
@@ -23,16 +24,21 @@ import Testing
         }
         let services = RecLabServices(
             configuration: configuration, store: store, registry: testStrategies,
-            strategies: try StrategyConfiguration.load(path: configuration.strategiesFile, registry: testStrategies), logger: testLogger)
+            strategies: try StrategyConfiguration.load(path: configuration.strategiesFile, registry: testStrategies),
+            sharing: try ModelHost.Sharing.configured(configuration, feed: store), logger: testLogger)
         try await services.start()
         try await buildApplication(configuration: configuration, services: services, logger: testLogger).test(.live) { client in try await test(client) }
     }
 
-    /// Two stores on one database holding the catalogue, as two processes open it.
+    /// Two stores on one database holding ml-latest-small, as two processes open it.
     static func twoStoresOnOneDatabase(_ backend: Backend) async throws -> (any Repositories, any Repositories) {
-        let first: any Repositories = switch backend {
-        case .sqlite: try await RealCatalogue.store().copy(to: try makeTemporaryDirectory("reclab-replicas").appending(path: "shared.sqlite").path)
-        case .postgres: try await PostgresStore(url: try await PostgresCluster.shared().movieLensDatabase())
+        let first: any Repositories
+        switch backend {
+        case .sqlite:
+            first = try await backend.emptyStore()
+            _ = try await CatalogueImport.run(paths: [SharedFolder.datasets().appending(path: "ml-latest-small")], into: first)
+        case .postgres:
+            first = try await PostgresStore(url: try await PostgresCluster.shared().movieLensDatabase())
         }
         return (first, try await backend.sameData(as: first))
     }
@@ -83,13 +89,78 @@ import Testing
                 let asked = try await a.execute(uri: "/admin/refit", method: .post, headers: [HTTPField.Name("X-API-Key")!: "test-admin-key"])
                 #expect(asked.status == .accepted)
                 var (aAfter, bAfter) = (aBefore, bBefore)
-                // Two fits of the full catalogue one after the other: minutes on a loaded 2-core machine.
+                // Two fits one after the other: up to minutes on a loaded 2-core machine.
                 for _ in 0..<1800 where aAfter == aBefore || bAfter == bBefore {
                     try await Task.sleep(for: .milliseconds(100))
                     (aAfter, bAfter) = (try await Self.fittedAt(a), try await Self.fittedAt(b))
                 }
                 #expect(aAfter != aBefore, "A refitted")
                 #expect(bAfter != bBefore, "B followed A's announcement and swapped in new models")
+            }
+        }
+    }
+
+    /// The shared generation `/health/detailed` says the server answers with.
+    static func generation(_ client: some TestClientProtocol) async throws -> String? {
+        try await fittedAt(client).components(separatedBy: "shared generation ").dropFirst().first
+    }
+
+    /// How many shared generations failed to load in this test process, by `/metrics`.
+    static func failedLoads(_ client: some TestClientProtocol) async throws -> Double {
+        let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+        let line = text.split(separator: "\n").first { $0.hasPrefix(#"reclab_model_generations_total{outcome="failed"}"#) }
+        return line.flatMap { Double($0.split(separator: " ").last!) } ?? 0
+    }
+
+    // One case at a time: the failed-load counter is the test process's.
+    @Test(.serialized, arguments: Backend.allCases)
+    func replicasSharingAModelsFolderFitOnceAdoptARefitAndKeepServingPastADamagedGeneration(_ backend: Backend) async throws {
+        let (first, second) = try await Self.twoStoresOnOneDatabase(backend)
+        let folder = try makeTemporaryDirectory("reclab-models")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let environment = ["MODELS_DIR": folder.path]
+        try await Self.serve(first, environment: environment) { a in
+            try await Self.serve(second, environment: environment) { b in
+                let started = try await Self.generation(a)
+                #expect(started != nil)
+                #expect(try await Self.generation(b) == started, "B loaded A's generation at start instead of fitting its own")
+
+                let asked = try await a.execute(uri: "/admin/refit", method: .post, headers: [HTTPField.Name("X-API-Key")!: "test-admin-key"])
+                #expect(asked.status == .accepted)
+                var (aNow, bNow) = (started, started)
+                for _ in 0..<1200 where aNow == started || bNow != aNow {
+                    try await Task.sleep(for: .milliseconds(100))
+                    (aNow, bNow) = (try await Self.generation(a), try await Self.generation(b))
+                }
+                #expect(aNow != started, "A fitted and wrote a new generation")
+                #expect(bNow == aNow, "B adopted A's new generation once announced")
+                let store = try ModelGenerationStore(folder: folder)
+                #expect(store.manifests().count == 2, "one fit at start, one refit: nothing fitted twice")
+
+                // A newer generation whose model file is damaged after writing: announced, it
+                // is refused, and both keep serving the one they have.
+                let instances = try StrategyConfiguration.load(path: repositoryFile("experiments/strategies.yaml"), registry: testStrategies).instances
+                let newest = try #require(store.manifests().first)
+                let loaded = try store.load(newest, instances: instances)
+                let damaged = try store.write(
+                    models: loaded.models, instances: instances, catalogue: loaded.catalogue, dataPosition: newest.dataPosition,
+                    interactions: newest.interactions, fitSeconds: [:])
+                let file = folder.appending(path: damaged.id).appending(path: damaged.instances.last!.file.name)
+                var bytes = try [UInt8](Data(contentsOf: file))
+                bytes[bytes.count / 2] ^= 0xFF
+                try Data(bytes).write(to: file)
+                let failedBefore = try await Self.failedLoads(b)
+                try await first.announceRefit(by: "test")
+                var failed = failedBefore
+                for _ in 0..<100 where failed < failedBefore + 2 {
+                    try await Task.sleep(for: .milliseconds(100))
+                    failed = try await Self.failedLoads(b)
+                }
+                #expect(failed >= failedBefore + 2, "both servers tried the damaged generation")
+                let (aLast, bLast) = (try await Self.generation(a), try await Self.generation(b))
+                #expect(aLast == aNow && bLast == aNow, "and still serve the one they had")
+                let answer = try await b.execute(uri: "/users/1/recommendations/personalized?limit=5", method: .get)
+                #expect(answer.status == .ok)
             }
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LinearAlgebra
 import RecLabCore
+import RecLabModelStore
 import RecLabServer
 import RecLabSQLite
 import RecLabStore
@@ -41,11 +42,13 @@ struct ScaleBenchmark: AsyncParsableCommand {
         print("| --- | ---: | ---: | ---: | --- |")
         let configuration = try StrategyConfiguration.load(path: strategies, registry: ReclabBench.strategies)
         var models: [String: any FittedModel] = [:]
+        var fitSeconds: [String: Double] = [:]
         for instance in configuration.instances {
             let started = ContinuousClock.now
             do {
                 models[instance.name] = try await instance.fit(FitContext(data: training, models: models, memoryLimit: memoryLimit))
                 let seconds = (ContinuousClock.now - started).seconds
+                fitSeconds[instance.name] = seconds
                 print("| \(instance.name) | \(format(seconds, digits: 2)) | \(format(residentMegabytes(), digits: 0)) | \(format(peakMegabytes(), digits: 0)) | \(models[instance.name]!.summary.detail) |")
             } catch let refusal as MemoryLimitExceeded {
                 print("| \(instance.name) | refused | | | \(refusal) |")
@@ -53,6 +56,8 @@ struct ScaleBenchmark: AsyncParsableCommand {
                 print("| \(instance.name) | failed | | | \(error) |")
             }
         }
+
+        try shareGeneration(models, fitSeconds: fitSeconds, instances: configuration.instances, training: training)
 
         print("\n| request, limit 10 (\(requests) after 200 warm-up) | p50 ms | p90 ms | p99 ms | max ms |")
         print("| --- | ---: | ---: | ---: | ---: |")
@@ -69,5 +74,28 @@ struct ScaleBenchmark: AsyncParsableCommand {
             print(latencyRow("popular", try timeRequests(requests) { _ = try popular.recommend(RecommendationRequest(limit: 10)) }))
         }
         print("")
+    }
+
+    /// What sharing the fitted models costs (`MODELS_DIR`): the generation written and read back
+    /// as a replica would, against fitting them.
+    func shareGeneration(_ models: [String: any FittedModel], fitSeconds: [String: Double], instances: [ConfiguredStrategy], training: TrainingData) throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "reclab-scale-models-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try ModelGenerationStore(folder: folder)
+        let fitted = instances.filter { models[$0.name] != nil }
+        var clock = ContinuousClock.now
+        let manifest = try store.write(
+            models: models, instances: fitted, catalogue: training.catalogue, dataPosition: 0, interactions: training.interactions.count,
+            fitSeconds: fitSeconds)
+        let writeSeconds = (ContinuousClock.now - clock).seconds
+        clock = ContinuousClock.now
+        _ = try store.load(manifest, instances: fitted)
+        let loadSeconds = (ContinuousClock.now - clock).seconds
+        let megabytes = { (bytes: Int) in format(Double(bytes) / 1_048_576, digits: 1) }
+        let total = manifest.catalogue.bytes + manifest.instances.map(\.file.bytes).reduce(0, +)
+        let sizes = manifest.instances.map { "\($0.name) \(megabytes($0.file.bytes))" }.joined(separator: ", ")
+        print("\nShared generation (`MODELS_DIR`): \(megabytes(total)) MB written in \(format(writeSeconds, digits: 2)) s and loaded back, checksums "
+            + "checked, in \(format(loadSeconds, digits: 2)) s, against \(format(fitSeconds.values.reduce(0, +), digits: 1)) s of fitting. "
+            + "MB per file: catalogue \(megabytes(manifest.catalogue.bytes)), \(sizes).")
     }
 }

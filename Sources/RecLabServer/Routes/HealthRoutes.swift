@@ -145,7 +145,8 @@ struct HealthRoutes {
         guard let generation = models.generation else {
             return Check(status: models.isRefitting ? "fitting" : "not_fitted", detail: "no fitted models yet")
         }
-        return Check(status: "ok", detail: "\(generation.models.count) models fitted at \(generation.fittedAt.formatted(.iso8601))")
+        let shared = generation.sharedID.map { ", shared generation \($0)" } ?? ""
+        return Check(status: "ok", detail: "\(generation.models.count) models fitted at \(generation.fittedAt.formatted(.iso8601))\(shared)")
     }
 }
 

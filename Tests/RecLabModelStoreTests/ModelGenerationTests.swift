@@ -1,0 +1,172 @@
+import Foundation
+import RecLabCore
+import RecLabModelStore
+import RecLabStrategies
+import TestSupport
+import Testing
+
+@Suite struct ModelGenerationTests {
+    let registry = StrategyRegistry.standard
+
+    /// One instance of every shipped strategy and engine, as a strategies file would name them.
+    func instances() throws -> [ConfiguredStrategy] {
+        try [
+            registry.make(name: "content", strategy: "content", parameters: nil),
+            registry.make(name: "genre", strategy: "genre", parameters: nil),
+            registry.make(name: "popular", strategy: "popularity", parameters: .object(["ranking": .string("popular")])),
+            registry.make(name: "top-rated", strategy: "popularity", parameters: .object(["ranking": .string("top-rated")])),
+            registry.make(name: "trending", strategy: "popularity", parameters: .object(["ranking": .string("trending")])),
+            registry.make(name: "personalized", strategy: "personalized", parameters: .object([
+                "rating_offset": .number(3), "recency_half_life_days": .number(365),
+            ])),
+            registry.make(name: "exp/als", strategy: "personalized", parameters: .object([
+                "algorithm": .string("als"), "factors": .number(16), "iterations": .number(3),
+            ])),
+            registry.make(name: "hybrid", strategy: "hybrid", parameters: .object([
+                "components": .object(["personalized": .number(0.7), "content": .number(0.2), "popular": .number(0.1)]),
+            ])),
+        ]
+    }
+
+    /// Requests of every kind the API asks: users' histories, seeds, genres, trending windows.
+    static func requests(_ data: TrainingData) -> [RecommendationRequest] {
+        let byUser = Dictionary(grouping: data.interactions, by: \.user)
+        let users = byUser.keys.sorted().prefix(6)
+        var requests = users.map { RecommendationRequest(userID: $0, history: byUser[$0]!, limit: 20) }
+        requests.append(RecommendationRequest(userID: "new", limit: 20))
+        let rated = Array(Set(data.interactions.map(\.movie))).sorted().prefix(5)
+        requests += rated.map { RecommendationRequest(seedMovie: $0, limit: 20) }
+        let genres = Set(data.catalogue.items.flatMap(\.genres)).sorted { $0.id < $1.id }.prefix(4)
+        requests += genres.map { RecommendationRequest(genre: $0, limit: 20, requireTMDBID: true) }
+        requests += TimeWindow.allCases.map { RecommendationRequest(timeWindow: $0, limit: 20) }
+        return requests
+    }
+
+    /// What a model answers a request: the list, or the error it refuses with.
+    enum Answer: Equatable {
+        case list([Recommendation])
+        case refused(String)
+    }
+
+    static func answer(_ model: any FittedModel, _ request: RecommendationRequest) -> Answer {
+        do { return .list(try model.recommend(request)) } catch { return .refused("\(error)") }
+    }
+
+    func fitAndStore(_ data: TrainingData, _ instances: [ConfiguredStrategy], in folder: URL) async throws -> (
+        models: [String: any FittedModel], manifest: ModelGenerationStore.Manifest
+    ) {
+        let models = try await instances.fitInOrder(on: data)
+        let store = try ModelGenerationStore(folder: folder)
+        let manifest = try store.write(
+            models: models, instances: instances, catalogue: data.catalogue, dataPosition: 42, interactions: data.interactions.count, fitSeconds: [:])
+        return (models, manifest)
+    }
+
+    @Test func aLoadedGenerationAnswersEveryRequestExactlyAsTheFittedModelsDo() async throws {
+        let folder = try makeTemporaryDirectory("reclab-generations")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = try await RealCatalogue.trainingData()
+        let instances = try instances()
+        let (fitted, manifest) = try await fitAndStore(data, instances, in: folder)
+        let loaded = try ModelGenerationStore(folder: folder).load(manifest, instances: instances)
+
+        #expect(loaded.catalogue.items == data.catalogue.items)
+        #expect(manifest.dataPosition == 42 && manifest.interactions == data.interactions.count)
+        #expect(manifest.instances.map(\.name) == instances.map(\.name))
+        var compared = 0
+        for instance in instances {
+            #expect(loaded.models[instance.name]!.summary == fitted[instance.name]!.summary, "\(instance.name)")
+            for request in Self.requests(data) {
+                let before = Self.answer(fitted[instance.name]!, request)
+                #expect(Self.answer(loaded.models[instance.name]!, request) == before, "\(instance.name)")
+                if case .list(let list) = before, !list.isEmpty { compared += 1 }
+            }
+        }
+        #expect(compared > 60, "most requests get answers to compare")
+    }
+
+    @Test func theDenseEASEFormRoundTripsToo() async throws {
+        let folder = try makeTemporaryDirectory("reclab-generations")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Four users on three movies: at least as many users as items, so B is stored dense.
+        let instances = try [registry.make(name: "dense", strategy: "personalized", parameters: .object(["max_items": .number(3), "lambda": .number(1)]))]
+        let data = TinyCatalogue.data
+        let (fitted, manifest) = try await fitAndStore(data, instances, in: folder)
+        #expect(fitted["dense"]!.summary.detail.hasSuffix("form=dense"))
+        let loaded = try ModelGenerationStore(folder: folder).load(manifest, instances: instances)
+        for request in Self.requests(data) {
+            #expect(Self.answer(loaded.models["dense"]!, request) == Self.answer(fitted["dense"]!, request))
+        }
+    }
+
+    @Test func onlyCompleteGenerationsOfTheSameConfigurationAreOffered() async throws {
+        let folder = try makeTemporaryDirectory("reclab-generations")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try ModelGenerationStore(folder: folder)
+        let data = TinyCatalogue.data
+        let popular = try [registry.make(name: "popular", strategy: "popularity", parameters: nil)]
+        let topRated = try [registry.make(name: "popular", strategy: "popularity", parameters: .object(["ranking": .string("top-rated")]))]
+        let models = try await popular.fitInOrder(on: data)
+        let older = try store.write(models: models, instances: popular, catalogue: data.catalogue, dataPosition: 1, interactions: 13, fitSeconds: [:],
+                                    now: Date(timeIntervalSince1970: 1_000))
+        let newer = try store.write(models: models, instances: popular, catalogue: data.catalogue, dataPosition: 2, interactions: 13, fitSeconds: [:],
+                                    now: Date(timeIntervalSince1970: 2_000))
+        let other = try store.write(models: try await topRated.fitInOrder(on: data), instances: topRated, catalogue: data.catalogue, dataPosition: 3,
+                                    interactions: 13, fitSeconds: [:], now: Date(timeIntervalSince1970: 3_000))
+        // A generation being written (or left by a crash) sits in a hidden folder.
+        try FileManager.default.createDirectory(at: folder.appending(path: ".incoming-9999999999999-00000000"), withIntermediateDirectories: false)
+        // A folder without a manifest is no generation either.
+        try FileManager.default.createDirectory(at: folder.appending(path: "9999999999999-00000000"), withIntermediateDirectories: false)
+
+        #expect(store.manifests().map(\.id) == [other.id, newer.id, older.id])
+        #expect(store.newest(configuration: try ModelGenerationStore.configurationHash(popular)) == newer)
+        #expect(store.newest(configuration: try ModelGenerationStore.configurationHash(topRated)) == other)
+        #expect(throws: ModelArchiveError.self) { try store.load(other, instances: popular) }
+
+        store.prune(keeping: 2)
+        #expect(store.manifests().map(\.id) == [other.id, newer.id])
+    }
+
+    @Test func aDamagedOrTruncatedFileIsRefusedNamingIt() async throws {
+        let folder = try makeTemporaryDirectory("reclab-generations")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let instances = try [registry.make(name: "genre", strategy: "genre", parameters: nil)]
+        let (_, manifest) = try await fitAndStore(TinyCatalogue.data, instances, in: folder)
+        let store = try ModelGenerationStore(folder: folder)
+        let model = folder.appending(path: manifest.id).appending(path: manifest.instances[0].file.name)
+        var bytes = try [UInt8](Data(contentsOf: model))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: model)
+        let damaged = #expect(throws: ModelArchiveError.self) { try store.load(manifest, instances: instances) }
+        #expect(damaged?.description.contains("SHA-256") == true)
+        try Data(bytes.prefix(10)).write(to: model)
+        let truncated = #expect(throws: ModelArchiveError.self) { try store.load(manifest, instances: instances) }
+        #expect(truncated?.description.contains(manifest.instances[0].file.name) == true)
+    }
+
+    @Test func bytesThatPassTheChecksumButNotTheFormatThrowInsteadOfCrashing() throws {
+        // A count far beyond the bytes left, and a Bool that is no Bool.
+        var writer = ModelWriter()
+        writer.write(Int.max)
+        var reader = ModelReader(writer.bytes)
+        #expect(throws: ModelArchiveError.self) { _ = try reader.readArray(of: Float.self) }
+        var flag = ModelReader([7])
+        #expect(throws: ModelArchiveError.self) { _ = try flag.read(Bool.self) }
+        var catalogue = ModelWriter()
+        Catalogue(TinyCatalogue.items).write(to: &catalogue)
+        var cut = ModelReader(Array(catalogue.bytes.dropLast(3)))
+        #expect(throws: ModelArchiveError.self) { _ = try Catalogue(from: &cut) }
+    }
+
+    @Test func theFitLockIsHeldByOneHolderAtATime() async throws {
+        let folder = try makeTemporaryDirectory("reclab-generations")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try ModelGenerationStore(folder: folder)
+        let held = try #require(try store.tryFitLock())
+        #expect(try store.tryFitLock() == nil, "a second holder is refused while the first holds it")
+        held.release()
+        let waited = try await store.withFitLock { try store.tryFitLock() == nil }
+        #expect(waited, "withFitLock holds the lock while its body runs")
+        #expect(try store.tryFitLock() != nil, "and releases it after")
+    }
+}
