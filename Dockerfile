@@ -43,9 +43,11 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 # A fixed numeric id, so Kubernetes' runAsNonRoot can check it and volumes can be chowned to it.
+# /app/models is no volume of the image: replicas mount one shared folder there (MODELS_DIR),
+# and a new named volume takes this folder's owner.
 RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /app --shell /usr/sbin/nologin reclab \
-    && mkdir -p /app/data /shared/datasets \
-    && chown reclab:reclab /app/data /shared/datasets
+    && mkdir -p /app/data /app/models /shared/datasets \
+    && chown reclab:reclab /app/data /app/models /shared/datasets
 
 WORKDIR /app
 COPY --from=build /staging/ /app/

@@ -43,6 +43,133 @@ import Yams
         #expect(Set(resources) == Set(try Self.kubernetesManifests()).subtracting(["secret.yaml"]))
     }
 
+    /// The replicas overlay, built by `KustomizeBuild` (kustomize is not installed here), gives
+    /// manifests kubernetes-validate accepts; so does the Secret it leaves to be made by hand.
+    @Test(arguments: ["1.30.0", "1.37.0"])
+    func theReplicasOverlayBuildsToValidManifests(kubernetesVersion: String) throws {
+        let objects = try KustomizeBuild.objects(in: URL(fileURLWithPath: repositoryFile("deploy/kubernetes/replicas")))
+        let folder = try makeTemporaryDirectory("kustomize-build")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var files: [String] = []
+        for (index, object) in objects.enumerated() {
+            // JSON is YAML.
+            let file = folder.appending(path: "\(index)-\(object["kind"] as? String ?? "object").yaml")
+            try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).write(to: file)
+            files.append(file.path)
+        }
+        files.append(repositoryFile("deploy/kubernetes/replicas/secret-database.yaml"))
+        let result = try runTool(Self.tool(".venv/bin/kubernetes-validate"), ["--strict", "--kubernetes-version", kubernetesVersion] + files)
+        #expect(result.status == 0, "kubernetes-validate:\n\(result.output)")
+        for file in files {
+            #expect(result.output.contains("\(file) passed"), "\(file) was not validated:\n\(result.output)")
+        }
+    }
+
+    @Test func theReplicasOverlayRunsAutoscaledReplicasOnPostgreSQLThatShareTheirModels() throws {
+        let objects = try KustomizeBuild.objects(in: URL(fileURLWithPath: repositoryFile("deploy/kubernetes/replicas")))
+        func object(_ kind: String, _ name: String? = nil) throws -> [String: Any] {
+            try #require(objects.first { $0["kind"] as? String == kind && (name == nil || ($0["metadata"] as? [String: Any])?["name"] as? String == name) },
+                         "no \(kind) \(name ?? "")")
+        }
+        func spec(_ object: [String: Any]) -> [String: Any] { object["spec"] as? [String: Any] ?? [:] }
+
+        // The SQLite claim is gone; the shared one can be mounted by every replica.
+        let claims = objects.filter { $0["kind"] as? String == "PersistentVolumeClaim" }
+        #expect(claims.count == 1)
+        let shared = try #require(claims.first)
+        #expect(spec(shared)["accessModes"] as? [String] == ["ReadWriteMany"])
+
+        let deployment = try object("Deployment", "movie-recommendation-api")
+        #expect(spec(deployment)["replicas"] == nil, "the autoscaler sets the count")
+        let strategy = spec(deployment)["strategy"] as? [String: Any]
+        #expect(strategy?["type"] as? String == "RollingUpdate")
+        #expect((strategy?["rollingUpdate"] as? [String: Any])?["maxUnavailable"] as? Int == 0)
+        let template = try #require(spec(deployment)["template"] as? [String: Any])
+        let podLabels = try #require((template["metadata"] as? [String: Any])?["labels"] as? [String: String])
+        let pod = spec(template)
+        let container = try #require((pod["containers"] as? [[String: Any]])?.first)
+        let environment = container["env"] as? [[String: Any]] ?? []
+        func variable(_ name: String) -> [String: Any]? { environment.first { $0["name"] as? String == name } }
+        let url = (variable("DATABASE_URL")?["valueFrom"] as? [String: Any])?["secretKeyRef"] as? [String: String]
+        #expect(url == ["name": "reclab-database", "key": "url"])
+        let models = try #require(variable("MODELS_DIR")?["value"] as? String)
+        let mount = try #require((container["volumeMounts"] as? [[String: Any]])?.first { $0["mountPath"] as? String == models })
+        let volume = (pod["volumes"] as? [[String: Any]])?.first { $0["name"] as? String == mount["name"] as? String }
+        let claimName = (volume?["persistentVolumeClaim"] as? [String: Any])?["claimName"] as? String
+        #expect(claimName == (shared["metadata"] as? [String: Any])?["name"] as? String, "MODELS_DIR is on the shared claim")
+
+        let autoscaler = try object("HorizontalPodAutoscaler")
+        let target = spec(autoscaler)["scaleTargetRef"] as? [String: String]
+        #expect(target?["kind"] == "Deployment" && target?["name"] == "movie-recommendation-api")
+        let minimum = try #require(spec(autoscaler)["minReplicas"] as? Int)
+        #expect(minimum >= 3 && (spec(autoscaler)["maxReplicas"] as? Int ?? 0) > minimum)
+
+        let budget = try object("PodDisruptionBudget")
+        let selected = try #require((spec(budget)["selector"] as? [String: Any])?["matchLabels"] as? [String: String])
+        #expect(selected.allSatisfy { podLabels[$0.key] == $0.value }, "the budget covers the replicas' pods")
+        let available = try #require(spec(budget)["minAvailable"] as? Int)
+        #expect(available >= 2 && available < minimum, "a drain may take one replica, never all")
+
+        // The database URL the replicas are given names the PostgreSQL Service and its port.
+        let secret = try Self.yaml("deploy/kubernetes/replicas/secret-database.yaml")
+        let secretURL = try #require((secret["stringData"] as? [String: String])?["url"])
+        let database = try #require(URL(string: secretURL))
+        let service = try object("Service", database.host)
+        #expect((spec(service)["ports"] as? [[String: Any]])?.first?["port"] as? Int == database.port)
+        let postgres = try object("StatefulSet")
+        let postgresLabels = ((spec(postgres)["template"] as? [String: Any])?["metadata"] as? [String: Any])?["labels"] as? [String: String] ?? [:]
+        #expect((spec(service)["selector"] as? [String: String] ?? [:]).allSatisfy { postgresLabels[$0.key] == $0.value } && !postgresLabels.isEmpty)
+
+        // Every file of the overlay is a resource, a patch or the hand-made Secret.
+        let kustomization = try Self.yaml("deploy/kubernetes/replicas/kustomization.yaml")
+        let used = Set(kustomization["resources"] as? [String] ?? []).union((kustomization["patches"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String })
+        let files = try FileManager.default.contentsOfDirectory(atPath: repositoryFile("deploy/kubernetes/replicas")).filter { $0.hasSuffix(".yaml") }
+        #expect(Set(files).subtracting(["kustomization.yaml", "secret-database.yaml"]) == used.subtracting(["../"]))
+    }
+
+    /// The stand-in refuses what it cannot build, so a passing build means something.
+    @Test func theKustomizeStandInRefusesAFailedTestAndAMissingTarget() throws {
+        let folder = try makeTemporaryDirectory("kustomize-refusals")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "apiVersion: v1\nkind: Service\nmetadata:\n  name: one\nspec:\n  ports: [{port: 1}]\n".write(to: folder.appending(path: "service.yaml"), atomically: true, encoding: .utf8)
+        for (patch, target) in [("- {op: test, path: /spec/ports/0/port, value: 2}", "one"), ("- {op: remove, path: /spec/type}", "one"), ("- {op: add, path: /x, value: 1}", "two")] {
+            try patch.write(to: folder.appending(path: "patch.yaml"), atomically: true, encoding: .utf8)
+            try "resources: [service.yaml]\npatches:\n  - path: patch.yaml\n    target: {kind: Service, name: \(target)}\n"
+                .write(to: folder.appending(path: "kustomization.yaml"), atomically: true, encoding: .utf8)
+            #expect(throws: KustomizeBuild.Refused.self, "\(patch) on \(target)") { try KustomizeBuild.objects(in: folder) }
+        }
+        try "- {op: test, path: /spec/ports/0/port, value: 1}\n- {op: add, path: /spec/type, value: NodePort}".write(to: folder.appending(path: "patch.yaml"), atomically: true, encoding: .utf8)
+        try "resources: [service.yaml]\npatches:\n  - path: patch.yaml\n    target: {kind: Service, name: one}\n".write(to: folder.appending(path: "kustomization.yaml"), atomically: true, encoding: .utf8)
+        let built = try KustomizeBuild.objects(in: folder)
+        #expect((built.first?["spec"] as? [String: Any])?["type"] as? String == "NodePort")
+    }
+
+    @Test func theReplicasComposeRunsThreeReplicasOnPostgreSQLBehindNginxSharingOneModelsVolume() throws {
+        let services = try Self.composeServices("docker-compose.replicas.yml")
+        let api = try #require(services["movie-api"])
+        #expect((api["deploy"] as? [String: Any])?["replicas"] as? Int == 3)
+        #expect(api["ports"] == nil, "nginx alone is published")
+        let environment = try #require(api["environment"] as? [String: Any])
+        let databaseURL = try #require(environment["DATABASE_URL"] as? String)
+        let database = try #require(URL(string: databaseURL.replacingOccurrences(of: "${POSTGRES_PASSWORD:-reclab}", with: "x")))
+        #expect(database.scheme == "postgres" && services[database.host ?? ""] != nil, "DATABASE_URL names the compose PostgreSQL")
+        let models = try #require(environment["MODELS_DIR"] as? String)
+        let volumes = (api["volumes"] as? [String] ?? []).map { $0.split(separator: ":").map(String.init) }
+        let modelsVolume = try #require(volumes.first { $0.count >= 2 && $0[1] == models }?.first)
+        let namedVolumes = try Self.yaml("docker-compose.replicas.yml")["volumes"] as? [String: Any]
+        #expect(!modelsVolume.hasPrefix(".") && namedVolumes?.keys.contains(modelsVolume) == true, "MODELS_DIR is one named volume all replicas mount")
+        let dockerfile = try Self.text("Dockerfile")
+        #expect(dockerfile.contains(models), "the image makes \(models) for its user, so the new volume is writable")
+
+        let nginx = try #require(services["nginx"])
+        let mounts = Dictionary(uniqueKeysWithValues: Self.bindMounts(nginx).map { ($0.target, $0.source) })
+        let configuration = try #require(mounts["/etc/nginx/nginx.conf"])
+        #expect(mounts["/etc/nginx/proxy.conf"] == "./deploy/nginx/proxy.conf", "the proxy settings are the local nginx's")
+        let text = try Self.text(configuration)
+        #expect(text.contains("server movie-api:8013") && text.contains("include proxy.conf;"))
+        #expect((nginx["ports"] as? [String])?.contains { $0.hasSuffix(":8013") } == true)
+    }
+
     @Test func configMapCarriesEveryExperimentFileTheServerReadsByteForByte() throws {
         let folder = repositoryFile("experiments")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".yaml") }
@@ -55,8 +182,9 @@ import Yams
         }
     }
 
-    @Test func composeMountsOnlyFilesThatExistWhereGrafanaAndPrometheusLookForThem() throws {
-        let services = try Self.composeServices()
+    @Test(arguments: ["docker-compose.yml", "docker-compose.replicas.yml"])
+    func composeMountsOnlyFilesThatExistWhereGrafanaAndPrometheusLookForThem(file: String) throws {
+        let services = try Self.composeServices(file)
         var mounted = 0
         for (name, service) in services {
             for (source, _) in Self.bindMounts(service) {
@@ -64,9 +192,10 @@ import Yams
                 #expect(FileManager.default.fileExists(atPath: repositoryFile(source)), "\(name) mounts \(source), which does not exist")
             }
         }
-        #expect(mounted >= 5)
+        #expect(mounted >= 4)
 
-        let grafana = try #require(services["grafana"])
+        // The replicas' compose leaves Grafana to docker-compose.yml.
+        guard let grafana = services["grafana"] else { return }
         let targets = Self.bindMounts(grafana).map { $0.target }
         // Grafana reads provisioning files only from these subfolders.
         for target in targets where target.hasPrefix("/etc/grafana/provisioning/") {
@@ -82,8 +211,9 @@ import Yams
     /// The compose Prometheus's config and rules laid out as its bind mounts put them in the
     /// container, so `rule_files` resolve as they will there (a rule file that is not found is
     /// no error to promtool, only "0 rule files found").
-    @Test func promtoolAcceptsTheComposePrometheusConfigAndItsRulesAsMounted() throws {
-        let prometheus = try #require(try Self.composeServices()["prometheus"])
+    @Test(arguments: ["docker-compose.yml", "docker-compose.replicas.yml"])
+    func promtoolAcceptsTheComposePrometheusConfigAndItsRulesAsMounted(file: String) throws {
+        let prometheus = try #require(try Self.composeServices(file)["prometheus"])
         let command = try #require(prometheus["command"] as? [String])
         let config = try #require(command.first { $0.hasPrefix("--config.file=") }?.dropFirst("--config.file=".count))
         let root = try makeTemporaryDirectory("compose-prometheus")
@@ -248,8 +378,8 @@ extension DeploymentTests {
             .filter { $0.hasSuffix(".yaml") && $0 != "kustomization.yaml" }.sorted()
     }
 
-    static func composeServices() throws -> [String: [String: Any]] {
-        try #require(try yaml("docker-compose.yml")["services"] as? [String: [String: Any]])
+    static func composeServices(_ file: String = "docker-compose.yml") throws -> [String: [String: Any]] {
+        try #require(try yaml(file)["services"] as? [String: [String: Any]])
     }
 
     /// A compose service's mounts of repository files (`./source:/target[:ro]`).

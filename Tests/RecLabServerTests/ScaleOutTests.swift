@@ -3,10 +3,12 @@ import Foundation
 import FoundationNetworking
 #endif
 import Glibc
+import RecLabModelStore
 import TestSupport
 import Testing
 
-/// `nginx` running deploy/nginx/reclab.conf, with the test's replica ports and its own.
+/// `nginx` running deploy/nginx/reclab.conf (and the proxy.conf it includes), with the test's
+/// replica ports and its own.
 final class NginxProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
@@ -35,6 +37,7 @@ final class NginxProcess: @unchecked Sendable {
         }
         let configuration = prefix.appending(path: "reclab.conf")
         try lines.joined(separator: "\n").write(to: configuration, atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: repositoryFile("deploy/nginx/proxy.conf"), toPath: prefix.appending(path: "proxy.conf").path)
         FileManager.default.createFile(atPath: prefix.appending(path: "nginx.log").path, contents: nil)
         let handle = try FileHandle(forWritingTo: prefix.appending(path: "nginx.log"))
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
@@ -88,9 +91,15 @@ final class NginxProcess: @unchecked Sendable {
         let folder = try makeTemporaryDirectory("reclab-scale-out")
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = try await PostgresCluster.shared().movieLensDatabase()
-        let environment = ["ADMIN_API_KEY": "scale-admin", "TRUSTED_PROXIES": "127.0.0.1"]
+        let models = folder.appending(path: "models")
+        let environment = ["ADMIN_API_KEY": "scale-admin", "TRUSTED_PROXIES": "127.0.0.1", "MODELS_DIR": models.path]
         let replicas = try (0..<3).map { _ in try ServerProcess(database: database, environment: environment, folder: folder) }
         for replica in replicas { try await replica.waitUntilReady() }
+        // Started together, one fitted (holding the folder's lock) and the others loaded its generation.
+        var started: [String] = []
+        for replica in replicas { started.append(await Self.fittedAt(replica)) }
+        #expect(Set(started).count == 1 && started[0].contains("shared generation"), "\(started)")
+        #expect(try ModelGenerationStore(folder: models).manifests().count == 1, "the models were fitted once")
         let nginx = try NginxProcess(upstreams: replicas.map(\.port), folder: folder)
         try await nginx.waitUntilAnswering()
         let (a, b, c) = (replicas[0], replicas[1], replicas[2])
@@ -135,6 +144,10 @@ final class NginxProcess: @unchecked Sendable {
             }
         }
         #expect(refitted == [true, true, true], "every replica serves new models after C's refit")
+        var refittedTo: [String] = []
+        for replica in replicas { refittedTo.append(await Self.fittedAt(replica)) }
+        #expect(Set(refittedTo).count == 1, "all three serve the generation C fitted: \(refittedTo)")
+        #expect(try ModelGenerationStore(folder: models).manifests().count == 2, "C's refit was the only other fit")
 
         // B dies under load through nginx: no acknowledged write is lost and nginx answers on.
         let acknowledged = LockedBox<[String: [Int: Double]]>([:])
