@@ -63,85 +63,93 @@ import Testing
     }
 
     @Test func aLoadedGenerationAnswersEveryRequestExactlyAsTheFittedModelsDo() async throws {
-        let folder = try makeTemporaryDirectory("reclab-generations")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let data = try await RealCatalogue.trainingData()
-        let instances = try instances()
-        let (fitted, manifest) = try await fitAndStore(data, instances, in: folder)
-        let loaded = try ModelGenerationStore(folder: folder).load(manifest, instances: instances)
+        try await offThePool {
+            let folder = try makeTemporaryDirectory("reclab-generations")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let data = try await RealCatalogue.trainingData()
+            let instances = try instances()
+            let (fitted, manifest) = try await fitAndStore(data, instances, in: folder)
+            let loaded = try ModelGenerationStore(folder: folder).load(manifest, instances: instances)
 
-        #expect(loaded.catalogue.items == data.catalogue.items)
-        #expect(manifest.dataPosition == 42 && manifest.interactions == data.interactions.count)
-        #expect(manifest.instances.map(\.name) == instances.map(\.name))
-        var compared = 0
-        for instance in instances {
-            #expect(loaded.models[instance.name]!.summary == fitted[instance.name]!.summary, "\(instance.name)")
-            for request in Self.requests(data) {
-                let before = Self.answer(fitted[instance.name]!, request)
-                #expect(Self.answer(loaded.models[instance.name]!, request) == before, "\(instance.name)")
-                if case .list(let list) = before, !list.isEmpty { compared += 1 }
+            #expect(loaded.catalogue.items == data.catalogue.items)
+            #expect(manifest.dataPosition == 42 && manifest.interactions == data.interactions.count)
+            #expect(manifest.instances.map(\.name) == instances.map(\.name))
+            var compared = 0
+            for instance in instances {
+                #expect(loaded.models[instance.name]!.summary == fitted[instance.name]!.summary, "\(instance.name)")
+                for request in Self.requests(data) {
+                    let before = Self.answer(fitted[instance.name]!, request)
+                    #expect(Self.answer(loaded.models[instance.name]!, request) == before, "\(instance.name)")
+                    if case .list(let list) = before, !list.isEmpty { compared += 1 }
+                }
             }
+            #expect(compared > 60, "most requests get answers to compare")
         }
-        #expect(compared > 60, "most requests get answers to compare")
     }
 
     @Test func theDenseEASEFormRoundTripsToo() async throws {
-        let folder = try makeTemporaryDirectory("reclab-generations")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        // Four users on three movies: at least as many users as items, so B is stored dense.
-        let instances = try [registry.make(name: "dense", strategy: "personalized", parameters: .object(["max_items": .number(3), "lambda": .number(1)]))]
-        let data = TinyCatalogue.data
-        let (fitted, manifest) = try await fitAndStore(data, instances, in: folder)
-        #expect(fitted["dense"]!.summary.detail.hasSuffix("form=dense"))
-        let loaded = try ModelGenerationStore(folder: folder).load(manifest, instances: instances)
-        for request in Self.requests(data) {
-            #expect(Self.answer(loaded.models["dense"]!, request) == Self.answer(fitted["dense"]!, request))
+        try await offThePool {
+            let folder = try makeTemporaryDirectory("reclab-generations")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            // Four users on three movies: at least as many users as items, so B is stored dense.
+            let instances = try [registry.make(name: "dense", strategy: "personalized", parameters: .object(["max_items": .number(3), "lambda": .number(1)]))]
+            let data = TinyCatalogue.data
+            let (fitted, manifest) = try await fitAndStore(data, instances, in: folder)
+            #expect(fitted["dense"]!.summary.detail.hasSuffix("form=dense"))
+            let loaded = try ModelGenerationStore(folder: folder).load(manifest, instances: instances)
+            for request in Self.requests(data) {
+                #expect(Self.answer(loaded.models["dense"]!, request) == Self.answer(fitted["dense"]!, request))
+            }
         }
     }
 
     @Test func onlyCompleteGenerationsOfTheSameConfigurationAreOffered() async throws {
-        let folder = try makeTemporaryDirectory("reclab-generations")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try ModelGenerationStore(folder: folder)
-        let data = TinyCatalogue.data
-        let popular = try [registry.make(name: "popular", strategy: "popularity", parameters: nil)]
-        let topRated = try [registry.make(name: "popular", strategy: "popularity", parameters: .object(["ranking": .string("top-rated")]))]
-        let models = try await popular.fitInOrder(on: data)
-        let older = try store.write(models: models, instances: popular, catalogue: data.catalogue, dataPosition: 1, interactions: 13, fitSeconds: [:],
-                                    now: Date(timeIntervalSince1970: 1_000))
-        let newer = try store.write(models: models, instances: popular, catalogue: data.catalogue, dataPosition: 2, interactions: 13, fitSeconds: [:],
-                                    now: Date(timeIntervalSince1970: 2_000))
-        let other = try store.write(models: try await topRated.fitInOrder(on: data), instances: topRated, catalogue: data.catalogue, dataPosition: 3,
-                                    interactions: 13, fitSeconds: [:], now: Date(timeIntervalSince1970: 3_000))
-        // A generation being written (or left by a crash) sits in a hidden folder.
-        try FileManager.default.createDirectory(at: folder.appending(path: ".incoming-9999999999999-00000000"), withIntermediateDirectories: false)
-        // A folder without a manifest is no generation either.
-        try FileManager.default.createDirectory(at: folder.appending(path: "9999999999999-00000000"), withIntermediateDirectories: false)
+        try await offThePool {
+            let folder = try makeTemporaryDirectory("reclab-generations")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let store = try ModelGenerationStore(folder: folder)
+            let data = TinyCatalogue.data
+            let popular = try [registry.make(name: "popular", strategy: "popularity", parameters: nil)]
+            let topRated = try [registry.make(name: "popular", strategy: "popularity", parameters: .object(["ranking": .string("top-rated")]))]
+            let models = try await popular.fitInOrder(on: data)
+            let older = try store.write(models: models, instances: popular, catalogue: data.catalogue, dataPosition: 1, interactions: 13, fitSeconds: [:],
+                                        now: Date(timeIntervalSince1970: 1_000))
+            let newer = try store.write(models: models, instances: popular, catalogue: data.catalogue, dataPosition: 2, interactions: 13, fitSeconds: [:],
+                                        now: Date(timeIntervalSince1970: 2_000))
+            let other = try store.write(models: try await topRated.fitInOrder(on: data), instances: topRated, catalogue: data.catalogue, dataPosition: 3,
+                                        interactions: 13, fitSeconds: [:], now: Date(timeIntervalSince1970: 3_000))
+            // A generation being written (or left by a crash) sits in a hidden folder.
+            try FileManager.default.createDirectory(at: folder.appending(path: ".incoming-9999999999999-00000000"), withIntermediateDirectories: false)
+            // A folder without a manifest is no generation either.
+            try FileManager.default.createDirectory(at: folder.appending(path: "9999999999999-00000000"), withIntermediateDirectories: false)
 
-        #expect(store.manifests().map(\.id) == [other.id, newer.id, older.id])
-        #expect(store.newest(configuration: try ModelGenerationStore.configurationHash(popular)) == newer)
-        #expect(store.newest(configuration: try ModelGenerationStore.configurationHash(topRated)) == other)
-        #expect(throws: ModelArchiveError.self) { try store.load(other, instances: popular) }
+            #expect(store.manifests().map(\.id) == [other.id, newer.id, older.id])
+            #expect(store.newest(configuration: try ModelGenerationStore.configurationHash(popular)) == newer)
+            #expect(store.newest(configuration: try ModelGenerationStore.configurationHash(topRated)) == other)
+            #expect(throws: ModelArchiveError.self) { try store.load(other, instances: popular) }
 
-        store.prune(keeping: 2)
-        #expect(store.manifests().map(\.id) == [other.id, newer.id])
+            store.prune(keeping: 2)
+            #expect(store.manifests().map(\.id) == [other.id, newer.id])
+        }
     }
 
     @Test func aDamagedOrTruncatedFileIsRefusedNamingIt() async throws {
-        let folder = try makeTemporaryDirectory("reclab-generations")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let instances = try [registry.make(name: "genre", strategy: "genre", parameters: nil)]
-        let (_, manifest) = try await fitAndStore(TinyCatalogue.data, instances, in: folder)
-        let store = try ModelGenerationStore(folder: folder)
-        let model = folder.appending(path: manifest.id).appending(path: manifest.instances[0].file.name)
-        var bytes = try [UInt8](Data(contentsOf: model))
-        bytes[bytes.count / 2] ^= 0xFF
-        try Data(bytes).write(to: model)
-        let damaged = #expect(throws: ModelArchiveError.self) { try store.load(manifest, instances: instances) }
-        #expect(damaged?.description.contains("SHA-256") == true)
-        try Data(bytes.prefix(10)).write(to: model)
-        let truncated = #expect(throws: ModelArchiveError.self) { try store.load(manifest, instances: instances) }
-        #expect(truncated?.description.contains(manifest.instances[0].file.name) == true)
+        try await offThePool {
+            let folder = try makeTemporaryDirectory("reclab-generations")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let instances = try [registry.make(name: "genre", strategy: "genre", parameters: nil)]
+            let (_, manifest) = try await fitAndStore(TinyCatalogue.data, instances, in: folder)
+            let store = try ModelGenerationStore(folder: folder)
+            let model = folder.appending(path: manifest.id).appending(path: manifest.instances[0].file.name)
+            var bytes = try [UInt8](Data(contentsOf: model))
+            bytes[bytes.count / 2] ^= 0xFF
+            try Data(bytes).write(to: model)
+            let damaged = #expect(throws: ModelArchiveError.self) { try store.load(manifest, instances: instances) }
+            #expect(damaged?.description.contains("SHA-256") == true)
+            try Data(bytes.prefix(10)).write(to: model)
+            let truncated = #expect(throws: ModelArchiveError.self) { try store.load(manifest, instances: instances) }
+            #expect(truncated?.description.contains(manifest.instances[0].file.name) == true)
+        }
     }
 
     @Test func bytesThatPassTheChecksumButNotTheFormatThrowInsteadOfCrashing() throws {

@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A short schemathesis run in CI: every operation of the document, a few generated requests
 /// each, against the release server that `swift test -c release` shares with the binary.
 @Suite struct FuzzTests {
-    @Test(.timeLimit(.minutes(4))) func aShortFuzzRunFindsNoServerErrorAndNoAnswerTheDocumentDoesNotAllow() throws {
+    @Test(.timeLimit(.minutes(4))) func aShortFuzzRunFindsNoServerErrorAndNoAnswerTheDocumentDoesNotAllow() async throws {
         let environment = ProcessInfo.processInfo.environment
         let schemathesis = environment["SCHEMATHESIS"] ?? repositoryFile(".venv/bin/schemathesis")
         try #require(
@@ -24,8 +25,12 @@ import Testing
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        // The run takes tens of seconds: waited for on a thread of its own, never a pool thread.
+        let log = try await onOwnThread {
+            let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return log
+        }
         #expect(process.terminationStatus == 0, "scripts/fuzz.sh failed:\n\(log.suffix(6000))")
     }
 }

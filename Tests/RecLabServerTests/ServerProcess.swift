@@ -39,8 +39,11 @@ final class ServerProcess: @unchecked Sendable {
         process.executableURL = try reclabExecutable()
         process.arguments = ["serve"]
         process.currentDirectoryURL = URL(fileURLWithPath: repositoryFile(""))
+        // One BLAS thread: suites run side by side on few cores, and OpenBLAS's threads spin
+        // while they wait, starving every other process's (the timing tests' included).
         process.environment = ProcessInfo.processInfo.environment.merging([
             "HOST": "127.0.0.1", "PORT": "\(port)", "DATABASE_URL": database, "EVALUATION_CONFIG": "none", "LOG_LEVEL": "warning",
+            "OPENBLAS_NUM_THREADS": "1",
         ].merging(environment) { $1 }) { $1 }
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
@@ -112,8 +115,12 @@ enum TemplateDatabase {
         importer.standardOutput = FileHandle.nullDevice
         importer.standardError = FileHandle.nullDevice
         try importer.run()
-        importer.waitUntilExit()
-        guard importer.terminationStatus == 0 else { throw TestFailure("reclab import failed (\(importer.terminationStatus))") }
+        // Waited for on a thread of its own: seconds of import must not hold a pool thread.
+        let status = try await onOwnThread {
+            importer.waitUntilExit()
+            return importer.terminationStatus
+        }
+        guard status == 0 else { throw TestFailure("reclab import failed (\(status))") }
         return path
     }
 

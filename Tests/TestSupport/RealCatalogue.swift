@@ -7,10 +7,13 @@ import RecLabStore
 /// process and shared by every test that only reads it.
 public enum RealCatalogue {
     private static let loading = Task { () throws -> SQLiteStore in
-        let folder = try makeTemporaryDirectory("reclab-real-catalogue")
-        let store = try SQLiteStore(path: folder.appending(path: "catalogue.sqlite").path)
-        _ = try await CatalogueImport.run(paths: [SharedFolder.datasets()], into: store)
-        return store
+        // Seconds of parsing, off the pool the timing-sensitive tests beside it need.
+        try await offThePool {
+            let folder = try makeTemporaryDirectory("reclab-real-catalogue")
+            let store = try SQLiteStore(path: folder.appending(path: "catalogue.sqlite").path)
+            _ = try await CatalogueImport.run(paths: [SharedFolder.datasets()], into: store)
+            return store
+        }
     }
 
     private static let training = Task { () throws -> TrainingData in
