@@ -41,8 +41,10 @@ let package = Package(
         .target(name: "RecLabSearch", dependencies: ["RecLabCore"]),
         // Synthetic data sets in MovieLens's layout, for measuring at scale.
         .target(name: "RecLabSynth", dependencies: ["LinearAlgebra"]),
-        .target(name: "RecLabExperiments", dependencies: ["RecLabCore", "RecLabStore", "RecLabEvaluation", .product(name: "Yams", package: "Yams")]),
-        .target(name: "RecLabEvaluation", dependencies: ["RecLabCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "RecLabExperiments", dependencies: ["RecLabCore", "RecLabStore", "RecLabEvaluation", "RecLabStatistics", .product(name: "Yams", package: "Yams")]),
+        .target(name: "RecLabEvaluation", dependencies: ["RecLabCore", "RecLabStatistics", .product(name: "Yams", package: "Yams")]),
+        // The statistics offline reports and experiments share: distributions, the bootstrap.
+        .target(name: "RecLabStatistics", dependencies: ["LinearAlgebra"]),
 
         // Strategies: one target each, knowing only the core (and the BLAS layer).
         .target(name: "ContentStrategy", dependencies: ["RecLabCore", "LinearAlgebra"], path: "Strategies/Content"),
@@ -154,8 +156,9 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "RecLabSynthTests", dependencies: ["RecLabSynth", "RecLabStore", "TestSupport"]),
         .testTarget(name: "RecLabCoreTests", dependencies: ["RecLabCore"]),
-        .testTarget(name: "RecLabExperimentsTests", dependencies: ["RecLabExperiments", "PopularityStrategy", "PersonalizedStrategy", "TestSupport"]),
-        .testTarget(name: "RecLabEvaluationTests", dependencies: ["RecLabEvaluation", "PopularityStrategy", "TestSupport"]),
+        .testTarget(name: "RecLabExperimentsTests", dependencies: ["RecLabExperiments", "RecLabStatistics", "PopularityStrategy", "PersonalizedStrategy", "TestSupport"]),
+        .testTarget(name: "RecLabStatisticsTests", dependencies: ["RecLabStatistics"]),
+        .testTarget(name: "RecLabEvaluationTests", dependencies: ["RecLabEvaluation", "RecLabStatistics", "PopularityStrategy", "TestSupport"]),
         .testTarget(name: "ContentStrategyTests", dependencies: ["ContentStrategy", "TestSupport"]),
         .testTarget(name: "GenreStrategyTests", dependencies: ["GenreStrategy", "TestSupport"]),
         .testTarget(name: "PopularityStrategyTests", dependencies: ["PopularityStrategy", "TestSupport"]),

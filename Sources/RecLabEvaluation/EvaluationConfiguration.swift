@@ -21,6 +21,14 @@ public struct EvaluationConfiguration: Sendable {
         let datasets: String
         let ratings: String
         let strategies: [Entry]
+        let bootstrap: Bootstrap?
+
+        /// Every setting optional, over `BootstrapSettings`' defaults.
+        struct Bootstrap: Decodable {
+            let resamples: Int?
+            let seed: UInt64?
+            let confidence: Double?
+        }
     }
 
     /// Reads the config; relative paths are relative to the working directory (the
@@ -41,10 +49,22 @@ public struct EvaluationConfiguration: Sendable {
             throw ConfigurationError("\(path): not a valid evaluation config: \(error)")
         }
         guard !file.strategies.isEmpty else { throw ConfigurationError("\(path): strategies: nothing to evaluate") }
+        var bootstrap = BootstrapSettings()
+        if let given = file.bootstrap {
+            bootstrap.resamples = given.resamples ?? bootstrap.resamples
+            bootstrap.seed = given.seed ?? bootstrap.seed
+            bootstrap.confidence = given.confidence ?? bootstrap.confidence
+        }
+        do {
+            try bootstrap.validate()
+        } catch let error as ConfigurationError {
+            throw ConfigurationError("\(path): \(error.description)")
+        }
         return EvaluationConfiguration(
             datasets: file.datasets, ratings: file.ratings,
-            plan: EvaluationPlan(name: file.name, entries: file.strategies.map {
-                .init(name: $0.name, strategy: $0.strategy, parameters: $0.parameters, grid: $0.grid)
-            }))
+            plan: EvaluationPlan(
+                name: file.name,
+                entries: file.strategies.map { .init(name: $0.name, strategy: $0.strategy, parameters: $0.parameters, grid: $0.grid) },
+                bootstrap: bootstrap))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RecLabCore
+import RecLabStatistics
 
 /// The result of one `reclab evaluate` run: what data, which protocol, and every figure of
 /// every strategy, enough to render the report and to compare runs number for number.
@@ -12,8 +13,16 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
     public var strategies: [StrategyResult]
     /// Wall-clock seconds of the whole run, grids included.
     public var totalSeconds: Double
+    /// The strategy best on test ndcg@10 when no other is statistically tied with it; null
+    /// when one is (or in a report from before intervals were computed).
+    @Nullable public var winner: String?
+    /// How the intervals and comparisons were computed; nil in reports from before them.
+    public var bootstrap: BootstrapSettings?
 
-    public init(id: String, name: String, protocolVersion: String, createdAt: Date, data: DataDescription, strategies: [StrategyResult], totalSeconds: Double) {
+    public init(
+        id: String, name: String, protocolVersion: String, createdAt: Date, data: DataDescription, strategies: [StrategyResult], totalSeconds: Double,
+        winner: String? = nil, bootstrap: BootstrapSettings? = nil
+    ) {
         self.id = id
         self.name = name
         self.protocolVersion = protocolVersion
@@ -21,13 +30,50 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
         self.data = data
         self.strategies = strategies
         self.totalSeconds = totalSeconds
+        self.winner = winner
+        self.bootstrap = bootstrap
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, data, strategies
+        case id, name, data, strategies, winner, bootstrap
         case protocolVersion = "protocol_version"
         case createdAt = "created_at"
         case totalSeconds = "total_seconds"
+    }
+
+    /// The strategy with the best test ndcg@10, the first on ties: the one every other is
+    /// compared with.
+    public var best: StrategyResult? {
+        strategies.bestIndex.map { strategies[$0] }
+    }
+}
+
+extension [StrategyResult] {
+    /// Where the best test ndcg@10 is, the first on ties.
+    var bestIndex: Int? {
+        indices.filter { self[$0].metrics.ndcg.isFinite }.reduce(nil) { best, index in
+            best.map { self[$0].metrics.ndcg >= self[index].metrics.ndcg ? $0 : index } ?? index
+        }
+    }
+}
+
+/// The bootstrap behind a report's intervals: resamples of the scored users, the generator's
+/// seed, and the confidence level. Configurable per evaluation config (`bootstrap:`).
+public struct BootstrapSettings: Codable, Sendable, Equatable {
+    public var resamples: Int
+    public var seed: UInt64
+    public var confidence: Double
+
+    public init(resamples: Int = 1_000, seed: UInt64 = 1, confidence: Double = 0.95) {
+        self.resamples = resamples
+        self.seed = seed
+        self.confidence = confidence
+    }
+
+    /// Throws `ConfigurationError` naming the setting out of range.
+    public func validate() throws {
+        guard (100...1_000_000).contains(resamples) else { throw ConfigurationError("bootstrap.resamples: must be 100 to 1,000,000, got \(resamples)") }
+        guard confidence >= 0.5 && confidence < 1 else { throw ConfigurationError("bootstrap.confidence: must be in [0.5, 1), got \(confidence)") }
     }
 }
 
@@ -131,15 +177,19 @@ public struct GridPoint: Codable, Sendable, Equatable {
     /// ndcg@10 on the validation split (fit on fit rows).
     public var validationNDCG: Double
     public var fitSeconds: Double
+    /// The interval of `validationNDCG`, bootstrapped over the validation users; nil in
+    /// reports from before intervals.
+    public var interval: Interval?
 
-    public init(parameters: ParameterValue, validationNDCG: Double, fitSeconds: Double) {
+    public init(parameters: ParameterValue, validationNDCG: Double, fitSeconds: Double, interval: Interval? = nil) {
         self.parameters = parameters
         self.validationNDCG = validationNDCG
         self.fitSeconds = fitSeconds
+        self.interval = interval
     }
 
     enum CodingKeys: String, CodingKey {
-        case parameters
+        case parameters, interval
         case validationNDCG = "validation_ndcg@10"
         case fitSeconds = "fit_seconds"
     }
@@ -165,9 +215,16 @@ public struct StrategyResult: Codable, Sendable, Equatable {
     public var fitSeconds: Double
     /// Seconds to produce every scored user's top 10 on test.
     public var recommendSeconds: Double
+    /// Each metric's interval, keyed as `metrics` is ("ndcg@10"…); nil in reports from before
+    /// intervals.
+    public var intervals: [String: Interval]?
+    /// Paired comparison with the best strategy on per-user ndcg@10 (this one − the best);
+    /// null for the best itself.
+    @Nullable public var versusBest: PairedDifference?
 
     public init(name: String, strategy: String, parameters: ParameterValue, selection: String, grid: [GridPoint], metrics: RankingMetrics,
-                rating: RatingMetrics?, curves: [String: [Double]], perUserNDCG: [Double], fitSeconds: Double, recommendSeconds: Double) {
+                rating: RatingMetrics?, curves: [String: [Double]], perUserNDCG: [Double], fitSeconds: Double, recommendSeconds: Double,
+                intervals: [String: Interval]? = nil, versusBest: PairedDifference? = nil) {
         self.name = name
         self.strategy = strategy
         self.parameters = parameters
@@ -179,11 +236,14 @@ public struct StrategyResult: Codable, Sendable, Equatable {
         self.perUserNDCG = perUserNDCG
         self.fitSeconds = fitSeconds
         self.recommendSeconds = recommendSeconds
+        self.intervals = intervals
+        self.versusBest = versusBest
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, strategy, parameters, selection, grid, metrics, rating, curves
+        case name, strategy, parameters, selection, grid, metrics, rating, curves, intervals
         case perUserNDCG = "per_user_ndcg@10"
+        case versusBest = "versus_best"
         case fitSeconds = "fit_seconds"
         case recommendSeconds = "recommend_seconds"
     }

@@ -12,8 +12,19 @@ public enum HTMLReport {
             sections += [
                 HTMLPage.card("Results on test", lede: "Every metric at K = 10 on the test split; best value per metric in bold (lowest for rmse and mae).",
                      body: HTMLPage.table(ReportTable.results(report))),
+            ]
+            if let comparison = ReportTable.comparison(report), let intervals = ReportTable.intervals(report), let settings = report.bootstrap {
+                let level = ReportFormat.level(settings.confidence)
+                sections.append(HTMLPage.pair([
+                    HTMLPage.card("Compared with the best", lede: "ndcg@10 against the best's over the same users (paired bootstrap, \(ReportFormat.count(settings.resamples)) resamples); tied when the \(level) interval of the difference holds 0.",
+                         body: HTMLPage.table(comparison)),
+                    HTMLPage.card("\(level) intervals", lede: "Every metric's percentile interval over the same resamples of the users (coverage's moved by the resamples' bias).",
+                         body: HTMLPage.table(intervals)),
+                ]))
+            }
+            sections += [
                 HTMLPage.pair([
-                    HTMLPage.card("Accuracy", lede: "ndcg@10 (solid) and recall@10 (hatched) on test; longer is better.", body: bars.markup, chart: "ranking"),
+                    HTMLPage.card("Accuracy", lede: "ndcg@10 (solid) and recall@10 (hatched) on test, whiskers spanning each interval; longer is better.", body: bars.markup, chart: "ranking"),
                     HTMLPage.card("Accuracy against coverage", lede: "Up is more accurate, right recommends more of the catalogue.",
                          body: ReportCharts.coverageScatter(strategies, height: max(bars.height, 340)).markup, chart: "coverage"),
                 ]),
@@ -38,16 +49,8 @@ public enum HTMLReport {
         return HTMLPage.render(
             title: "RecLab evaluation: \(report.name)", kicker: "RecLab offline evaluation · protocol \(report.protocolVersion)", heading: report.name,
             metaHTML: "run <code>\(ReportFormat.html(report.id))</code> · \(ReportFormat.date(report.createdAt)) · \(strategies.count) \(strategies.count == 1 ? "strategy" : "strategies") · \(ReportFormat.decimal(report.totalSeconds)) s in all",
-            leaderHTML: leader(strategies), sections: sections,
+            leaderHTML: ReportTable.headline(report).map { "<p class=\"leader\">\(ReportFormat.html($0))</p>" } ?? "", sections: sections,
             footer: "Rendered by RecLab from the run's JSON report; hover a bar, line or point for its exact value.")
-    }
-
-    /// The headline a reader looks for first: who wins on ndcg@10, and by how much over the runner-up.
-    private static func leader(_ strategies: [StrategyResult]) -> String {
-        let ranked = strategies.filter(\.metrics.ndcg.isFinite).sorted { $0.metrics.ndcg > $1.metrics.ndcg }
-        guard let best = ranked.first, ReportMetric.ndcg.best(among: strategies) != nil else { return "" }
-        let margin = ranked.count > 1 ? " · \(ReportFormat.decimal(best.metrics.ndcg - ranked[1].metrics.ndcg)) ahead of \(ReportFormat.html(ranked[1].name))" : ""
-        return "<p class=\"leader\">Best ndcg@10 on test: <strong>\(ReportFormat.html(best.name))</strong> \(ReportFormat.decimal(best.metrics.ndcg))\(margin)</p>"
     }
 
     private static func facts(_ data: DataDescription) -> String {

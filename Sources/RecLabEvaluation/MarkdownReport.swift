@@ -28,8 +28,22 @@ public enum MarkdownReport {
             "",
         ]
         guard !report.strategies.isEmpty else { return (lines + ["No strategy was evaluated.", ""]).joined(separator: "\n") }
+        if let headline = ReportTable.headline(report) { lines += ["**\(ReportFormat.markdown(headline))**", ""] }
         lines += table(ReportTable.results(report))
-        lines += ["", "Best value per metric in **bold** (lowest for rmse and mae); seconds are wall-clock.", "", "## Parameters", ""]
+        lines += ["", "Best value per metric in **bold** (lowest for rmse and mae); seconds are wall-clock."]
+        if let comparison = ReportTable.comparison(report), let intervals = ReportTable.intervals(report), let settings = report.bootstrap {
+            let level = ReportFormat.level(settings.confidence)
+            lines += ["", "## Compared with the best", "",
+                      "Each strategy's ndcg@10 against the best's over the same \(ReportFormat.count(report.data.usersScored)) users (a paired bootstrap, "
+                        + "\(ReportFormat.count(settings.resamples)) resamples of the users, seed \(settings.seed)). A strategy is **tied with the best** "
+                        + "when the \(level) interval of the difference holds 0: the data cannot tell them apart.", ""]
+            lines += table(comparison)
+            lines += ["", "### \(level) intervals of every metric", "",
+                      "Percentile intervals over the same resamples; coverage's are moved by the resamples' bias (a resample holds fewer distinct users, "
+                        + "so it covers fewer movies).", ""]
+            lines += table(intervals)
+        }
+        lines += ["", "## Parameters", ""]
         lines += table(ReportTable.parameters(report))
         let grids = GridSummary.all(report)
         if !grids.isEmpty { lines += ["", "## Validation grids"] }

@@ -1,5 +1,6 @@
 import Foundation
 import RecLabCore
+import RecLabStatistics
 
 /// What to evaluate: strategy instances with fixed parameters, or a grid to choose from on
 /// the validation split.
@@ -23,10 +24,13 @@ public struct EvaluationPlan: Sendable {
 
     public var name: String
     public var entries: [Entry]
+    /// The bootstrap behind every interval and comparison of the report.
+    public var bootstrap: BootstrapSettings
 
-    public init(name: String, entries: [Entry]) {
+    public init(name: String, entries: [Entry], bootstrap: BootstrapSettings = BootstrapSettings()) {
         self.name = name
         self.entries = entries
+        self.bootstrap = bootstrap
     }
 }
 
@@ -67,6 +71,10 @@ public struct OfflineEvaluation: Sendable {
         // blend's grid sees its chosen components); then every chosen instance fitted on train
         // and scored on test.
         let needsValidationModels = plan.entries.contains { $0.grid != nil }
+        // Drawn once per split and shared by every strategy: comparisons are paired.
+        let settings = plan.bootstrap
+        let validationBootstrap = validation.scoredUsers.isEmpty
+            ? nil : Bootstrap(units: validation.scoredUsers.count, resamples: settings.resamples, seed: settings.seed, confidence: settings.confidence)
         var fitModels: [String: any FittedModel] = [:]
         var choices: [(strategy: ConfiguredStrategy, grid: [GridPoint])] = []
         for entry in plan.entries {
@@ -83,7 +91,9 @@ public struct OfflineEvaluation: Sendable {
                     let fitSeconds = (ContinuousClock.now - clock).seconds
                     let rankings = try validation.rank(model) { progress?(entry.name, "validation \(index + 1)/\(points.count)", $0, $1) }
                     let score = RankingMetrics(rankings, k: Self.cutoff, catalogueSize: validation.candidates.count).ndcg
-                    grid.append(GridPoint(parameters: candidate.parameters, validationNDCG: score, fitSeconds: fitSeconds))
+                    grid.append(GridPoint(
+                        parameters: candidate.parameters, validationNDCG: score, fitSeconds: fitSeconds,
+                        interval: validationBootstrap?.intervalOfMean(rankings.map { $0.ndcg(at: Self.cutoff) })))
                     if best == nil || score > best!.score { best = (score, model, candidate) }
                 }
                 chosen = best!.strategy
@@ -95,6 +105,8 @@ public struct OfflineEvaluation: Sendable {
         }
 
         var results: [StrategyResult] = []
+        let testBootstrap = test.scoredUsers.isEmpty
+            ? nil : Bootstrap(units: test.scoredUsers.count, resamples: settings.resamples, seed: settings.seed, confidence: settings.confidence)
         _ = try await choices.map(\.strategy).fitInOrder(on: test.fitData) { chosen, model, fitDuration in
             let (entry, grid) = (plan.entries[results.count], choices[results.count].grid)
             let recommending = ContinuousClock.now
@@ -106,8 +118,10 @@ public struct OfflineEvaluation: Sendable {
                 selection: grid.isEmpty ? "fixed in the configuration" : "best validation ndcg@10 of \(grid.count) grid points, refitted on train",
                 grid: grid, metrics: RankingMetrics(rankings, k: Self.cutoff, catalogueSize: catalogueSize), rating: nil,
                 curves: Self.curves(rankings, catalogueSize: catalogueSize),
-                perUserNDCG: rankings.map { $0.ndcg(at: Self.cutoff) }, fitSeconds: fitDuration.seconds, recommendSeconds: recommendSeconds))
+                perUserNDCG: rankings.map { $0.ndcg(at: Self.cutoff) }, fitSeconds: fitDuration.seconds, recommendSeconds: recommendSeconds,
+                intervals: testBootstrap.map { RankingMetrics.intervals(rankings, k: Self.cutoff, catalogueSize: catalogueSize, bootstrap: $0) }))
         }
+        let winner = testBootstrap.flatMap { Self.compareWithBest(&results, bootstrap: $0) }
 
         let description = DataDescription(
             file: ratingsFile, sha256: sha256, users: Set(data.interactions.map(\.user)).count, ratings: data.interactions.count,
@@ -117,7 +131,18 @@ public struct OfflineEvaluation: Sendable {
         let stamp = Self.stamp(createdAt)
         return EvaluationReport(
             id: "\(stamp)-\(plan.name)", name: plan.name, protocolVersion: Self.protocolVersion, createdAt: createdAt,
-            data: description, strategies: results, totalSeconds: (ContinuousClock.now - started).seconds)
+            data: description, strategies: results, totalSeconds: (ContinuousClock.now - started).seconds, winner: winner,
+            bootstrap: testBootstrap == nil ? nil : settings)
+    }
+
+    /// Compares every strategy with the best on test ndcg@10, user by user, and returns the
+    /// best's name when none is statistically tied with it (nil when one is).
+    static func compareWithBest(_ results: inout [StrategyResult], bootstrap: Bootstrap) -> String? {
+        guard let best = results.bestIndex else { return nil }
+        for index in results.indices where index != best && results[index].metrics.ndcg.isFinite {
+            results[index].versusBest = bootstrap.compare(results[index].perUserNDCG, to: results[best].perUserNDCG)
+        }
+        return results.contains { $0.versusBest?.tied == true } ? nil : results[best].name
     }
 
     static func curves(_ rankings: [UserRanking], catalogueSize: Int) -> [String: [Double]] {

@@ -1,11 +1,13 @@
 import Foundation
+import RecLabStatistics
 
 /// The HTML report's five charts, each one inline `<svg>` sized for a 1280 px page.
 enum ReportCharts {
     static let fullWidth = 1150.0
     static let halfWidth = 546.0
 
-    /// Chart 1: ndcg@10 (solid) and recall@10 (hatched) side by side for each strategy.
+    /// Chart 1: ndcg@10 (solid) and recall@10 (hatched) side by side for each strategy, each
+    /// with its interval as a whisker.
     static func rankingBars(_ strategies: [StrategyResult], width: Double = halfWidth) -> SVGDrawing {
         var canvas = SVGCanvas(width: width)
         canvas.hatch(id: "rl-hatch-legend", colour: ChartInk.muted)
@@ -15,10 +17,13 @@ enum ReportCharts {
         let rows = strategies.enumerated().map { index, result in
             let colour = ReportPalette.colour(forStrategyAt: index)
             canvas.hatch(id: "rl-hatch-\(index)", colour: colour)
+            let ndcg = result.intervals?[ReportMetric.ndcg.title]
+            let recall = result.intervals?[ReportMetric.recall.title]
             return BarRow(label: result.name, bars: [
-                Bar(value: result.metrics.ndcg, fill: colour, title: "\(result.name): ndcg@10 \(ReportFormat.decimal(result.metrics.ndcg))"),
-                Bar(value: result.metrics.recall, fill: "url(#rl-hatch-\(index))", stroke: colour,
-                    title: "\(result.name): recall@10 \(ReportFormat.decimal(result.metrics.recall))"),
+                Bar(value: result.metrics.ndcg, fill: colour, interval: ndcg,
+                    title: "\(result.name): ndcg@10 \(ReportFormat.decimal(result.metrics.ndcg))\(ReportFormat.interval(ndcg))"),
+                Bar(value: result.metrics.recall, fill: "url(#rl-hatch-\(index))", stroke: colour, interval: recall,
+                    title: "\(result.name): recall@10 \(ReportFormat.decimal(result.metrics.recall))\(ReportFormat.interval(recall))"),
             ])
         }
         let bottom = horizontalBars(rows, on: &canvas, x: 16, top: legendBottom + 14, width: width - 32, barHeight: 13, axisTitle: "value on test")
@@ -167,7 +172,8 @@ enum ReportCharts {
                     let chosen = index == grid.chosenIndex
                     return BarRow(label: grid.label(of: point), bars: [
                         Bar(value: point.validationNDCG, fill: colour, opacity: chosen ? 1 : 0.45, note: chosen ? GridSummary.chosenMark : nil,
-                            title: "\(grid.label(of: point)): validation ndcg@10 \(ReportFormat.decimal(point.validationNDCG)), fit \(ReportFormat.decimal(point.fitSeconds)) s"),
+                            interval: point.interval,
+                            title: "\(grid.label(of: point)): validation ndcg@10 \(ReportFormat.decimal(point.validationNDCG))\(ReportFormat.interval(point.interval)), fit \(ReportFormat.decimal(point.fitSeconds)) s"),
                     ])
                 }
                 rowBottom = max(rowBottom, horizontalBars(bars, on: &canvas, x: left, top: rowTop + 50, width: panelWidth, barHeight: 14,
@@ -187,6 +193,8 @@ enum ReportCharts {
         var opacity = 1.0
         /// Bold words after the value label, e.g. "◀ chosen".
         var note: String?
+        /// Drawn as a whisker across the bar's end.
+        var interval: Interval?
         var title: String
     }
 
@@ -204,7 +212,7 @@ enum ReportCharts {
         let barsPerRow = Double(rows.map(\.bars.count).max() ?? 1)
         let rowHeight = barsPerRow * (barHeight + 3) + 9
         let area = PlotArea(x: x + labelWidth + 10, y: top, width: width - labelWidth - 10 - 50 - noteWidth, height: rowHeight * Double(rows.count))
-        let axis = NiceAxis(upTo: rows.flatMap(\.bars).map(\.value).filter(\.isFinite).max() ?? 0)
+        let axis = NiceAxis(upTo: rows.flatMap(\.bars).map { max($0.value, $0.interval?.high ?? 0) }.filter(\.isFinite).max() ?? 0)
         let scale = LinearScale(domain: 0...axis.maximum, range: (area.x, area.right))
         canvas.axis(axis, scale: scale, in: area, vertical: false, title: axisTitle)
         for (index, row) in rows.enumerated() {
@@ -215,10 +223,18 @@ enum ReportCharts {
                 let end = scale(bar.value)
                 canvas.rect(PlotArea(x: area.x, y: barTop, width: end - area.x, height: barHeight), fill: bar.fill, stroke: bar.stroke,
                             opacity: bar.opacity, title: bar.title)
+                var labelAt = end
+                if let interval = bar.interval, interval.low.isFinite, interval.high.isFinite {
+                    // The whisker: the interval's span at mid-bar, with end caps.
+                    let (low, high, middle) = (scale(interval.low), scale(interval.high), barTop + barHeight / 2)
+                    canvas.line(from: (low, middle), to: (high, middle), stroke: ChartInk.text, width: 1.5)
+                    for x in [low, high] { canvas.line(from: (x, barTop + 2), to: (x, barTop + barHeight - 2), stroke: ChartInk.text, width: 1.5) }
+                    labelAt = max(end, high)
+                }
                 let value = ReportFormat.decimal(bar.value)
-                canvas.text(value, x: end + 4, y: barTop + barHeight - 3, size: 11)
+                canvas.text(value, x: labelAt + 4, y: barTop + barHeight - 3, size: 11)
                 if let note = bar.note {
-                    canvas.text(note, x: end + 10 + SVGCanvas.textWidth(value, size: 11), y: barTop + barHeight - 3, size: 11, bold: true)
+                    canvas.text(note, x: labelAt + 10 + SVGCanvas.textWidth(value, size: 11), y: barTop + barHeight - 3, size: 11, bold: true)
                 }
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import RecLabCore
+import RecLabStatistics
 
 /// How the reports spell numbers, dates, parameters and escaped text, so Markdown and HTML
 /// agree to the character.
@@ -11,7 +12,31 @@ package enum ReportFormat {
         return text == "-0.0000" ? "0.0000" : text
     }
 
+    /// An interval after a value, as " [0.1180, 0.1420]"; empty for none.
+    package static func interval(_ interval: Interval?) -> String {
+        interval.map { " [\(decimal($0.low)), \(decimal($0.high))]" } ?? ""
+    }
+
+    /// A difference with its sign: "+0.0021", "−0.0015" (a true minus).
+    package static func signed(_ value: Double) -> String {
+        let text = decimal(abs(value))
+        return value < 0 && text != decimal(0) ? "−\(text)" : "+\(text)"
+    }
+
+    /// A p-value to three decimals, "< 0.001" below; at `floor` (the least a bootstrap of so
+    /// many resamples can give, none of them crossing 0) "≤" that, since it is only a bound.
+    package static func pValue(_ value: Double, floor: Double = 0) -> String {
+        if value <= floor * (1 + 1e-9) { return "≤ \(String(format: "%.3f", floor))" }
+        return value < 0.001 ? "< 0.001" : String(format: "%.3f", value)
+    }
+
     /// Counts with thousands separators, as the protocol writes them (100,836), whatever the locale.
+    /// "p = 0.083", "p ≤ 0.002", "p < 0.001", for a sentence.
+    package static func pStatement(_ value: Double, floor: Double = 0) -> String {
+        let text = pValue(value, floor: floor)
+        return text.hasPrefix("≤") || text.hasPrefix("<") ? "p \(text)" : "p = \(text)"
+    }
+
     package static func count(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var grouped = ""
@@ -24,6 +49,12 @@ package enum ReportFormat {
 
     package static func percent(_ share: Double) -> String {
         share.isFinite ? String(format: "%.1f%%", share * 100) : "n/a"
+    }
+
+    /// A confidence level as people say it: "95%", "99.5%".
+    package static func level(_ confidence: Double) -> String {
+        let percent = confidence * 100
+        return percent.rounded() == percent ? "\(Int(percent))%" : String(format: "%.1f%%", percent)
     }
 
     package static func date(_ date: Date) -> String {

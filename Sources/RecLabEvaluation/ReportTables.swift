@@ -112,6 +112,76 @@ package struct ReportTable {
         return ReportTable(columns: columns, rows: rows)
     }
 
+    /// Each strategy's ndcg@10 against the best's, user by user: the difference, its interval,
+    /// the p-value and the verdict. Nil for a report without intervals.
+    static func comparison(_ report: EvaluationReport) -> ReportTable? {
+        guard let settings = report.bootstrap, let best = report.best else { return nil }
+        let level = ReportFormat.level(settings.confidence)
+        let columns = [Column(title: "Strategy", numeric: false), Column(title: "ndcg@10", numeric: true),
+                       Column(title: "\(level) interval", numeric: true), Column(title: "− best", numeric: true),
+                       Column(title: "\(level) interval of the difference", numeric: true), Column(title: "p", numeric: true),
+                       Column(title: "verdict", numeric: false)]
+        let rows = report.strategies.enumerated().map { index, result in
+            let interval = result.intervals?[ReportMetric.ndcg.title]
+            let versus = result.versusBest
+            let verdict = result.name == best.name ? "best" : versus.map { $0.tied ? "tied with the best" : "below the best" } ?? "—"
+            return Row(cells: [
+                Cell(text: result.name, strategyIndex: index), Cell(text: ReportFormat.decimal(result.metrics.ndcg)),
+                Cell(text: interval.map { "\(ReportFormat.decimal($0.low)) – \(ReportFormat.decimal($0.high))" } ?? "—"),
+                Cell(text: versus.map { ReportFormat.signed($0.difference) } ?? "—"),
+                Cell(text: versus.map { "\(ReportFormat.signed($0.low)) – \(ReportFormat.signed($0.high))" } ?? "—"),
+                Cell(text: versus.map { ReportFormat.pValue($0.pValue, floor: 2 / Double(settings.resamples + 1)) } ?? "—"),
+                Cell(text: verdict, emphasised: result.name == best.name || versus?.tied == true),
+            ], highlighted: result.name == best.name)
+        }
+        return ReportTable(columns: columns, rows: rows)
+    }
+
+    /// Every metric's interval per strategy. Nil for a report without intervals.
+    static func intervals(_ report: EvaluationReport) -> ReportTable? {
+        guard report.bootstrap != nil else { return nil }
+        let metrics = ReportMetric.columns(for: report.strategies).filter(\.higherIsBetter)
+        let columns = [Column(title: "Strategy", numeric: false)] + metrics.map { Column(title: $0.title, numeric: true) }
+        let rows = report.strategies.enumerated().map { index, result in
+            Row(cells: [Cell(text: result.name, strategyIndex: index)] + metrics.map { metric in
+                Cell(text: result.intervals?[metric.title].map { "\(ReportFormat.decimal($0.low)) – \(ReportFormat.decimal($0.high))" } ?? "—")
+            })
+        }
+        return ReportTable(columns: columns, rows: rows)
+    }
+
+    /// The sentence a reader looks for first: who is best on ndcg@10 and whether that is told
+    /// apart from noise. Names a winner only when no strategy is statistically tied with the
+    /// best; reports from before intervals give the best and its margin, as they always did.
+    static func headline(_ report: EvaluationReport) -> String? {
+        let ranked = report.strategies.filter(\.metrics.ndcg.isFinite).sorted { $0.metrics.ndcg > $1.metrics.ndcg }
+        guard let best = report.best else { return nil }
+        let interval = best.intervals?[ReportMetric.ndcg.title]
+        guard let settings = report.bootstrap else {
+            // Without intervals, equal scores leave nothing to say.
+            guard ReportMetric.ndcg.best(among: report.strategies) != nil else { return nil }
+            let score = ReportFormat.decimal(best.metrics.ndcg)
+            let margin = ranked.count > 1 ? ", \(ReportFormat.decimal(best.metrics.ndcg - ranked[1].metrics.ndcg)) ahead of \(ranked[1].name)" : ""
+            return "Best ndcg@10 on test: \(best.name) \(score)\(margin)."
+        }
+        let level = ReportFormat.level(settings.confidence)
+        let score = ReportFormat.decimal(best.metrics.ndcg)
+            + (interval.map { " (\(level) interval \(ReportFormat.decimal($0.low)) to \(ReportFormat.decimal($0.high)))" } ?? "")
+        let tied = report.strategies.filter { $0.versusBest?.tied == true }
+        func against(_ result: StrategyResult) -> String {
+            guard let versus = result.versusBest else { return result.name }
+            return "\(result.name) (\(ReportFormat.signed(versus.difference)), \(level) interval \(ReportFormat.signed(versus.low)) to \(ReportFormat.signed(versus.high)), \(ReportFormat.pStatement(versus.pValue, floor: 2 / Double(settings.resamples + 1))))"
+        }
+        if tied.isEmpty {
+            let next = ranked.first { $0.name != best.name }
+            return "Winner on ndcg@10: \(best.name) \(score), better than every other strategy beyond the \(level) interval of the difference"
+                + (next.map { "; the next best is \(against($0))." } ?? ".")
+        }
+        return "No winner on ndcg@10: \(best.name) scores highest, \(score), but "
+            + (tied.count == 1 ? "\(against(tied[0])) is" : "\(tied.map(against).joined(separator: ", ")) are")
+            + " statistically tied with it (paired bootstrap over the \(ReportFormat.count(report.data.usersScored)) scored users)."
+    }
+
     static func parameters(_ report: EvaluationReport) -> ReportTable {
         let rows = report.strategies.enumerated().map { index, result in
             Row(cells: [
@@ -170,17 +240,20 @@ struct GridSummary {
 
     var table: ReportTable {
         let parameterColumns = varyingKeys.isEmpty ? ["parameters"] : varyingKeys
+        // Each point's interval, so a reader sees when the chosen point is no better than its neighbours.
+        let intervals = result.grid.contains { $0.interval != nil }
         let columns = parameterColumns.map { ReportTable.Column(title: $0, numeric: false) }
-            + [ReportTable.Column(title: "validation ndcg@10", numeric: true), ReportTable.Column(title: "fit s", numeric: true),
-               ReportTable.Column(title: "", numeric: false)]
+            + [ReportTable.Column(title: "validation ndcg@10", numeric: true)]
+            + (intervals ? [ReportTable.Column(title: "interval", numeric: true)] : [])
+            + [ReportTable.Column(title: "fit s", numeric: true), ReportTable.Column(title: "", numeric: false)]
         let rows = result.grid.enumerated().map { index, point in
             let chosen = index == chosenIndex
+            let interval = point.interval.map { "\(ReportFormat.decimal($0.low)) – \(ReportFormat.decimal($0.high))" } ?? "—"
             return ReportTable.Row(
-                cells: cells(of: point).map { ReportTable.Cell(text: $0) } + [
-                    ReportTable.Cell(text: ReportFormat.decimal(point.validationNDCG), emphasised: chosen),
-                    ReportTable.Cell(text: ReportFormat.decimal(point.fitSeconds)),
-                    ReportTable.Cell(text: chosen ? Self.chosenMark : ""),
-                ],
+                cells: cells(of: point).map { ReportTable.Cell(text: $0) }
+                    + [ReportTable.Cell(text: ReportFormat.decimal(point.validationNDCG), emphasised: chosen)]
+                    + (intervals ? [ReportTable.Cell(text: interval)] : [])
+                    + [ReportTable.Cell(text: ReportFormat.decimal(point.fitSeconds)), ReportTable.Cell(text: chosen ? Self.chosenMark : "")],
                 highlighted: chosen)
         }
         return ReportTable(columns: columns, rows: rows)

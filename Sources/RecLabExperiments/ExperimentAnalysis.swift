@@ -1,6 +1,7 @@
 import Foundation
 import RecLabCore
 import RecLabEvaluation
+import RecLabStatistics
 import RecLabStore
 
 /// Analyses an experiment the way GrowthBook's frequentist engine does: the user is the unit,

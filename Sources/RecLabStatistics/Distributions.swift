@@ -1,6 +1,6 @@
 import Foundation
 
-/// The distributions experiment analysis needs (Student's t, chi-square), computed from the
+/// The distributions RecLab's statistics need (Student's t, chi-square), computed from the
 /// regularised incomplete beta and gamma functions as in Numerical Recipes §6.2–6.4, so the
 /// p-values do not depend on a statistics package.
 public enum Distributions {

@@ -1,6 +1,7 @@
 import Foundation
 import RecLabCore
 import RecLabEvaluation
+import RecLabStatistics
 
 /// Hand-built evaluation reports: a realistic five-strategy run and the edge cases a renderer
 /// must survive (one strategy, ten, all zeros, NaN and missing series).
@@ -63,8 +64,31 @@ enum ReportFixtures {
         return report(name: "degenerate", strategies: [broken])
     }()
 
+    /// The sample as a run with intervals reports it: every metric ± 0.01, every grid point
+    /// ± 0.005, ease best, als statistically tied with it, the rest below.
+    static let sampleWithIntervals: EvaluationReport = {
+        var report = sample
+        report.bootstrap = BootstrapSettings()
+        for index in report.strategies.indices {
+            let metrics = try! JSONSerialization.jsonObject(with: JSONEncoder().encode(report.strategies[index].metrics)) as! [String: Double]
+            report.strategies[index].intervals = metrics.mapValues { Interval(low: $0 - 0.01, high: $0 + 0.01) }
+            report.strategies[index].grid = report.strategies[index].grid.map { point in
+                var point = point
+                point.interval = Interval(low: point.validationNDCG - 0.005, high: point.validationNDCG + 0.005)
+                return point
+            }
+            let difference = report.strategies[index].metrics.ndcg - 0.1876
+            switch report.strategies[index].name {
+            case "ease": break
+            case "als": report.strategies[index].versusBest = PairedDifference(difference: difference, low: difference - 0.03, high: 0.0021, pValue: 0.0834)
+            default: report.strategies[index].versusBest = PairedDifference(difference: difference, low: difference - 0.02, high: difference + 0.02, pValue: 0.0004)
+            }
+        }
+        return report
+    }()
+
     /// By name, for parameterized tests whose logs should name a fixture, not print it.
-    static let byName = ["sample": sample, "allZero": allZero, "ten": ten, "degenerate": degenerate]
+    static let byName = ["sample": sample, "sampleWithIntervals": sampleWithIntervals, "allZero": allZero, "ten": ten, "degenerate": degenerate]
 
     static func report(name: String, strategies: [StrategyResult]) -> EvaluationReport {
         EvaluationReport(id: "2025-11-25T10-00-00Z-3f9c", name: name, protocolVersion: "v1", createdAt: Date(timeIntervalSince1970: 1_764_064_800),

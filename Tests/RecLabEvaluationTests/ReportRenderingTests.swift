@@ -1,6 +1,7 @@
 import Foundation
 import RecLabCore
 import RecLabEvaluation
+import RecLabStatistics
 import Testing
 
 @Suite struct ReportRenderingTests {
@@ -57,6 +58,37 @@ import Testing
         #expect(!markdown.contains("<b>"))
     }
 
+    @Test func aReportWithIntervalsNamesNoWinnerWhileAStrategyIsTiedWithTheBest() throws {
+        let markdown = MarkdownReport.render(ReportFixtures.sampleWithIntervals)
+        #expect(markdown.contains("**No winner on ndcg@10: ease scores highest, 0.1876 (95% interval 0.1776 to 0.1976), but als (−0.0443, 95% interval −0.0743 to +0.0021, p = 0.083) is statistically tied with it"))
+        #expect(markdown.contains("## Compared with the best"))
+        #expect(markdown.contains("| als | 0.1433 | 0.1333 – 0.1533 | −0.0443 | −0.0743 – +0.0021 | 0.083 | **tied with the best** |"))
+        #expect(markdown.contains("| popularity | 0.1012 | 0.0912 – 0.1112 | −0.0864 | −0.1064 – −0.0664 | ≤ 0.002 | below the best |"))
+        #expect(markdown.contains("| ease | 0.1876 | 0.1776 – 0.1976 | — | — | — | **best** |"))
+        #expect(markdown.contains("### 95% intervals of every metric"))
+        // Each grid point's interval, beside its score.
+        #expect(markdown.contains("| 500 | **0.1734** | 0.1684 – 0.1784 |"))
+
+        var decided = ReportFixtures.sampleWithIntervals
+        decided.strategies[4].versusBest = PairedDifference(difference: -0.0443, low: -0.0743, high: -0.0143, pValue: 0.004)
+        decided.winner = "ease"
+        #expect(MarkdownReport.render(decided).contains("**Winner on ndcg@10: ease 0.1876 (95% interval 0.1776 to 0.1976), better than every other strategy beyond the 95% interval of the difference; the next best is als (−0.0443, 95% interval −0.0743 to −0.0143, p = 0.004).**"))
+
+        let html = HTMLReport.render(ReportFixtures.sampleWithIntervals)
+        #expect(html.contains("No winner on ndcg@10: ease scores highest"))
+        #expect(html.contains("Compared with the best"))
+        // Whiskers: the bar's title names its interval, and a line spans it.
+        #expect(html.contains("<title>als: ndcg@10 0.1433 [0.1333, 0.1533]</title>"))
+        #expect(html.contains("<title>lambda=500: validation ndcg@10 0.1734 [0.1684, 0.1784], fit 2.3456 s</title>"))
+    }
+
+    @Test func aReportFromBeforeIntervalsKeepsItsOldHeadlineAndNoComparison() {
+        let markdown = MarkdownReport.render(ReportFixtures.sample)
+        #expect(markdown.contains("**Best ndcg@10 on test: ease 0.1876, 0.0443 ahead of als.**"))
+        #expect(!markdown.contains("Compared with the best"))
+        #expect(!HTMLReport.render(ReportFixtures.sample).contains("Compared with the best"))
+    }
+
     @Test func htmlIsOneSelfContainedPage() {
         let html = HTMLReport.render(ReportFixtures.sample)
         #expect(html.hasPrefix("<!DOCTYPE html>"))
@@ -99,7 +131,7 @@ import Testing
         #expect(html.contains("note=&lt;/td&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"))
     }
 
-    @Test(arguments: ["sample", "allZero", "ten", "degenerate"])
+    @Test(arguments: ["sample", "sampleWithIntervals", "allZero", "ten", "degenerate"])
     func htmlHasOnlyFiniteNumbers(_ fixture: String) throws {
         let report = try #require(ReportFixtures.byName[fixture])
         let html = HTMLReport.render(report)
