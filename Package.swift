@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "RecLabSearch", dependencies: ["RecLabCore"]),
         // Synthetic data sets in MovieLens's layout, for measuring at scale.
         .target(name: "RecLabSynth", dependencies: ["LinearAlgebra"]),
-        .target(name: "RecLabExperiments", dependencies: ["RecLabCore", "RecLabStore", "RecLabEvaluation", "RecLabStatistics", .product(name: "Yams", package: "Yams")]),
+        .target(name: "RecLabExperiments", dependencies: ["RecLabCore", "RecLabStore", "RecLabEvaluation", "RecLabStatistics", "LinearAlgebra", .product(name: "Yams", package: "Yams")]),
         .target(name: "RecLabEvaluation", dependencies: ["RecLabCore", "RecLabStatistics", .product(name: "Yams", package: "Yams")]),
         // The statistics offline reports and experiments share: distributions, the bootstrap.
         .target(name: "RecLabStatistics", dependencies: ["LinearAlgebra"]),

@@ -40,6 +40,24 @@ public struct Experiment: Sendable, Equatable {
         }
     }
 
+    /// How reports of the experiment compute intervals and p-values.
+    public enum Analysis: Sendable, Equatable {
+        /// For one look at a planned sample size (Welch's t-test): read every day, it finds
+        /// differences that are not there far more often than its 5%.
+        case fixed
+        /// Valid at every look at once: a confidence sequence, tightest at `tuning` users in
+        /// all (`ConfidenceSequence`).
+        case sequential(tuning: Double)
+
+        /// As experiment files and reports spell it.
+        public var name: String {
+            switch self {
+            case .fixed: "fixed"
+            case .sequential: "sequential"
+            }
+        }
+    }
+
     /// One arm of the experiment.
     public struct Variant: Sendable, Equatable {
         public var name: String
@@ -68,10 +86,11 @@ public struct Experiment: Sendable, Equatable {
     public var namespace: Namespace?
     public var targeting: Targeting
     public var variants: [Variant]
+    public var analysis: Analysis
 
     public init(
         id: String, description: String, status: Status, surface: Surface, salt: String, coverage: Double, namespace: Namespace?,
-        targeting: Targeting, variants: [Variant]
+        targeting: Targeting, variants: [Variant], analysis: Analysis = .fixed
     ) {
         self.id = id
         self.description = description
@@ -82,6 +101,7 @@ public struct Experiment: Sendable, Equatable {
         self.namespace = namespace
         self.targeting = targeting
         self.variants = variants
+        self.analysis = analysis
     }
 
     public var control: Variant { variants.first(where: \.isControl)! }

@@ -6,8 +6,9 @@ import RecLabStore
 
 /// Analyses an experiment the way GrowthBook's frequentist engine does: the user is the unit,
 /// CTR and watch rate are ratio metrics (events per impression) whose variance comes from the
-/// delta method over per-user sums, variants are compared on relative lift with Welch's t-test,
-/// and a chi-square on users per variant guards the split (sample-ratio mismatch).
+/// delta method over per-user sums, variants are compared on relative lift with Welch's t-test
+/// (`analysis: fixed`) or an always-valid confidence sequence (`analysis: sequential`), and a
+/// chi-square on users per variant guards the split (sample-ratio mismatch).
 public enum ExperimentAnalysis {
     /// GrowthBook's and Eppo's SRM threshold: below it the split is called broken.
     public static let sampleRatioThreshold = 0.001
@@ -35,8 +36,8 @@ public enum ExperimentAnalysis {
                 parameters: variant.parameters, users: sample.users, exposures: sample.exposures, impressions: sample.impressions,
                 clicks: sample.clicks.sumY, watches: sample.watches.sumY,
                 ctr: sample.clicks.estimate, watchRate: sample.watches.estimate,
-                ctrLift: isControl ? nil : compare(sample.clicks, against: samples[control].clicks),
-                watchRateLift: isControl ? nil : compare(sample.watches, against: samples[control].watches),
+                ctrLift: isControl ? nil : compare(sample.clicks, against: samples[control].clicks, analysis: experiment.analysis),
+                watchRateLift: isControl ? nil : compare(sample.watches, against: samples[control].watches, analysis: experiment.analysis),
                 offline: offline[variant.name])
         }
         let sampleRatio = sampleRatioCheck(users: samples.map(\.users), weights: experiment.variants.map(\.weight))
@@ -63,7 +64,7 @@ public enum ExperimentAnalysis {
         let (winner, conclusion) = decide(variants, control: control, sampleRatio: sampleRatio)
         return ExperimentReport(
             experiment: experiment.id, description: experiment.description, status: experiment.status.rawValue,
-            surface: experiment.surface.rawValue, generatedAt: generatedAt, variants: variants, sampleRatio: sampleRatio,
+            surface: experiment.surface.rawValue, analysis: experiment.analysis.name, generatedAt: generatedAt, variants: variants, sampleRatio: sampleRatio,
             usersInSeveralVariants: crossed.count, unattributedEvents: unattributedEvents, winner: winner, conclusion: conclusion, warnings: warnings)
     }
 
@@ -85,8 +86,10 @@ public enum ExperimentAnalysis {
     }
 
     /// Relative lift of `treatment` over `control` with the delta-method variance
-    /// Var(t/c − 1) ≈ Var(t)/c² + t²·Var(c)/c⁴, tested with Welch–Satterthwaite degrees of freedom.
-    static func compare(_ treatment: RatioSample, against control: RatioSample) -> ExperimentReport.Comparison {
+    /// Var(t/c − 1) ≈ Var(t)/c² + t²·Var(c)/c⁴, tested with Welch–Satterthwaite degrees of
+    /// freedom, or, for a sequential analysis, bounded by the confidence sequence over all the
+    /// users of both (no degrees of freedom).
+    static func compare(_ treatment: RatioSample, against control: RatioSample, analysis: Experiment.Analysis = .fixed) -> ExperimentReport.Comparison {
         let missing = ExperimentReport.Comparison(relativeLift: nil, low: nil, high: nil, pValue: nil, degreesOfFreedom: nil, verdict: .notEnoughData)
         guard let t = treatment.ratio, let c = control.ratio, c > 0,
               let vt = treatment.varianceOfRatio, let vc = control.varianceOfRatio else { return missing }
@@ -97,11 +100,23 @@ public enum ExperimentAnalysis {
         guard variance > 0 else {
             return .init(relativeLift: lift, low: nil, high: nil, pValue: nil, degreesOfFreedom: nil, verdict: .notEnoughData)
         }
-        let df = variance * variance
-            / (fromTreatment * fromTreatment / Double(treatment.n - 1) + fromControl * fromControl / Double(control.n - 1))
-        let error = variance.squareRoot()
-        let p = Distributions.twoSidedPValue(t: lift / error, degreesOfFreedom: df)
-        let margin = Distributions.studentTQuantile(1 - alpha / 2, degreesOfFreedom: df) * error
+        let p: Double
+        let margin: Double
+        var df: Double?
+        switch analysis {
+        case .fixed:
+            let degrees = variance * variance
+                / (fromTreatment * fromTreatment / Double(treatment.n - 1) + fromControl * fromControl / Double(control.n - 1))
+            let error = variance.squareRoot()
+            p = Distributions.twoSidedPValue(t: lift / error, degreesOfFreedom: degrees)
+            margin = Distributions.studentTQuantile(1 - alpha / 2, degreesOfFreedom: degrees) * error
+            df = degrees
+        case .sequential(let tuning):
+            let sequence = ConfidenceSequence(alpha: alpha, tuning: tuning)
+            let users = treatment.n + control.n
+            p = sequence.pValue(estimate: lift, estimateVariance: variance, units: users)
+            margin = sequence.halfWidth(estimateVariance: variance, units: users)
+        }
         let verdict: ExperimentReport.Comparison.Verdict = p < alpha ? (lift > 0 ? .better : .worse) : .inconclusive
         return .init(relativeLift: lift, low: lift - margin, high: lift + margin, pValue: p, degreesOfFreedom: df, verdict: verdict)
     }

@@ -34,6 +34,13 @@ public enum ExperimentFile {
         let namespace: Namespace?
         let targeting: Targeting?
         let variants: [Variant]
+        let analysis: String?
+        let sequentialTuning: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case id, description, status, surface, salt, coverage, namespace, targeting, variants, analysis
+            case sequentialTuning = "sequential_tuning"
+        }
     }
 
     /// Parses one file and checks it on its own (the registry builds every variant, so an
@@ -85,13 +92,26 @@ public enum ExperimentFile {
             namespace = .init(name: given.name, range: given.range[0]..<given.range[1])
         }
         if let minimum = decoded.targeting?.minRatings, minimum < 0 { throw fail("targeting.min_ratings", "must be >= 0, got \(minimum)") }
+        let analysis: Experiment.Analysis
+        switch decoded.analysis ?? "fixed" {
+        case "fixed":
+            guard decoded.sequentialTuning == nil else { throw fail("sequential_tuning", "applies to analysis: sequential only") }
+            analysis = .fixed
+        case "sequential":
+            // GrowthBook's default: the sequence is tightest at 5,000 users in all.
+            let tuning = decoded.sequentialTuning ?? 5_000
+            guard tuning >= 1 else { throw fail("sequential_tuning", "must be >= 1 (users in all), got \(tuning)") }
+            analysis = .sequential(tuning: tuning)
+        case let other:
+            throw fail("analysis", "unknown analysis '\(other)' (known: fixed, sequential)")
+        }
         return Experiment(
             id: decoded.id, description: decoded.description ?? "", status: decoded.status, surface: surface,
             salt: decoded.salt, coverage: coverage, namespace: namespace,
             targeting: .init(minimumInteractions: decoded.targeting?.minRatings, newUsersOnly: decoded.targeting?.newUsers ?? false),
             variants: decoded.variants.map {
                 .init(name: $0.name, weight: $0.weight, isControl: $0.control == true, strategy: $0.strategy, parameters: $0.parameters)
-            })
+            }, analysis: analysis)
     }
 
     /// Checks a set of experiments together: ids are unique, and two running experiments on

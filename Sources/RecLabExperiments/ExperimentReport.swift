@@ -110,6 +110,8 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
     public var description: String
     public var status: String
     public var surface: String
+    /// "fixed" or "sequential": how the intervals and p-values were computed (the file's `analysis`).
+    public var analysis: String
     public var generatedAt: Date
     public var variants: [Variant]
     @Nullable public var sampleRatio: SampleRatio? = nil
@@ -126,7 +128,7 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
     public var warnings: [String]
 
     enum CodingKeys: String, CodingKey {
-        case experiment, description, status, surface, variants, winner, conclusion, warnings
+        case experiment, description, status, surface, analysis, variants, winner, conclusion, warnings
         case generatedAt = "generated_at"
         case sampleRatio = "sample_ratio"
         case usersInSeveralVariants = "users_in_several_variants"

@@ -3,6 +3,7 @@ import RecLabCore
 import RecLabExperiments
 import RecLabStatistics
 import RecLabStore
+import TestSupport
 import Testing
 
 @Suite struct ExperimentAnalysisTests {
@@ -114,5 +115,40 @@ import Testing
         #expect(html.components(separatedBy: "<svg class=\"chart\"").count - 1 == 4)
         #expect(html.contains("class=\"warning\"") && html.contains("Sample ratio mismatch"))
         #expect(!html.contains("NaN") && !html.contains("inf"))
+    }
+
+    /// The peeking problem, simulated: 400 A/A experiments read at 10 looks of 200 more users
+    /// each. Fixed analysis calls a difference far more often than 5%; sequential stays under.
+    @Test func readingAnAAExperimentAtEveryLookInflatesFixedFalsePositivesButNotSequentialOnes() async {
+        let simulation = PeekingSimulation(experiments: 400, looks: 10, usersPerLook: 200, seed: 1)
+        let (fixed, sequential) = await offThePool {
+            (simulation.falsePositiveRates(.fixed), simulation.falsePositiveRates(.sequential(tuning: 5_000)))
+        }
+        // One look is what a fixed analysis is for: about 5% there, far more once read at every look.
+        #expect(abs(fixed[0] - 0.05) < 0.035, "fixed analysis at one look: \(fixed[0])")
+        #expect(fixed[9] > 0.1, "fixed analysis read at 10 looks: \(fixed[9])")
+        #expect(sequential[9] <= 0.05, "sequential analysis read at 10 looks: \(sequential[9])")
+        #expect(zip(fixed, fixed.dropFirst()).allSatisfy { $0 <= $1 })
+    }
+
+    @Test func anExperimentFileChoosesItsAnalysisAndRefusesAnUnknownOne() throws {
+        func parse(_ lines: String) throws -> Experiment {
+            try ExperimentFile.parse("""
+                id: e
+                status: draft
+                surface: personalized
+                salt: e
+                \(lines)
+                variants:
+                  - { name: control, weight: 0.5, control: true, strategy: popularity }
+                  - { name: treatment, weight: 0.5, strategy: popularity }
+                """, file: "e.yaml", registry: ExperimentFileTests.registry)
+        }
+        #expect(try parse("").analysis == .fixed)
+        #expect(try parse("analysis: sequential").analysis == .sequential(tuning: 5_000))
+        #expect(try parse("analysis: sequential\nsequential_tuning: 20000").analysis == .sequential(tuning: 20_000))
+        let unknown = #expect(throws: ConfigurationError.self) { try parse("analysis: bayesian") }
+        #expect(unknown?.description == "e.yaml: analysis: unknown analysis 'bayesian' (known: fixed, sequential)")
+        #expect(throws: ConfigurationError.self) { try parse("sequential_tuning: 100") }
     }
 }

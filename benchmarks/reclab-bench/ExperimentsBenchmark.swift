@@ -29,6 +29,24 @@ struct ExperimentsBenchmark: AsyncParsableCommand {
         print("Release build, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(Date().formatted(.iso8601)). Regenerate with `swift run -c release reclab-bench experiments > benchmarks/experiments.md`.\n")
         try assignment()
         try await events()
+        peeking()
+    }
+
+    /// The peeking problem: the share of A/A experiments that some look up to k calls
+    /// significant, for the fixed and the sequential analysis, on the same simulated users.
+    func peeking() {
+        let simulation = PeekingSimulation(experiments: 2_000, looks: 20, usersPerLook: 200, seed: 7)
+        let fixed = simulation.falsePositiveRates(.fixed)
+        let sequential = simulation.falsePositiveRates(.sequential(tuning: 5_000))
+        print("## Reading A/A experiments at every look (false positives)\n")
+        print("\(simulation.experiments) A/A experiments (two identical arms, \(simulation.impressionsPerUser) impressions a user, \(Int(simulation.clickRate * 100))% CTR), each read at \(simulation.looks) looks of \(simulation.usersPerLook) more users, \(simulation.looks * simulation.usersPerLook) in all (`PeekingSimulation`, seed \(simulation.seed)). A cell is the share of experiments that some look up to that one called a CTR difference at p < 0.05: every one is a false positive. Sequential: `analysis: sequential`, tuning 5,000.\n")
+        let shown = [1, 2, 5, 10, 20].filter { $0 <= simulation.looks }
+        print("| analysis | " + shown.map { "\($0) \($0 == 1 ? "look" : "looks")" }.joined(separator: " | ") + " |")
+        print("| --- |" + String(repeating: " ---: |", count: shown.count))
+        for (name, rates) in [("fixed", fixed), ("sequential", sequential)] {
+            print("| \(name) | " + shown.map { String(format: "%.1f%%", rates[$0 - 1] * 100) }.joined(separator: " | ") + " |")
+        }
+        print("")
     }
 
     /// Nanoseconds per call over `users` distinct user ids (built beforehand, so only the
