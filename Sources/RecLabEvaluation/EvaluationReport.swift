@@ -70,6 +70,10 @@ public struct BootstrapSettings: Codable, Sendable, Equatable {
         self.confidence = confidence
     }
 
+    /// The least p-value `Bootstrap.compare` can give with these resamples, 2 / (resamples + 1):
+    /// reports print it as a bound ("≤ 0.002"), not a value.
+    public var pValueFloor: Double { 2 / Double(resamples + 1) }
+
     /// Throws `ConfigurationError` naming the setting out of range.
     public func validate() throws {
         guard (100...1_000_000).contains(resamples) else { throw ConfigurationError("bootstrap.resamples: must be 100 to 1,000,000, got \(resamples)") }

@@ -17,6 +17,11 @@ package enum ReportFormat {
         interval.map { " [\(decimal($0.low)), \(decimal($0.high))]" } ?? ""
     }
 
+    /// An interval as a table cell, "0.1180 – 0.1420"; "—" for none.
+    package static func range(_ interval: Interval?) -> String {
+        interval.map { "\(decimal($0.low)) – \(decimal($0.high))" } ?? "—"
+    }
+
     /// A difference with its sign: "+0.0021", "−0.0015" (a true minus).
     package static func signed(_ value: Double) -> String {
         let text = decimal(abs(value))

@@ -127,10 +127,10 @@ package struct ReportTable {
             let verdict = result.name == best.name ? "best" : versus.map { $0.tied ? "tied with the best" : "below the best" } ?? "—"
             return Row(cells: [
                 Cell(text: result.name, strategyIndex: index), Cell(text: ReportFormat.decimal(result.metrics.ndcg)),
-                Cell(text: interval.map { "\(ReportFormat.decimal($0.low)) – \(ReportFormat.decimal($0.high))" } ?? "—"),
+                Cell(text: ReportFormat.range(interval)),
                 Cell(text: versus.map { ReportFormat.signed($0.difference) } ?? "—"),
                 Cell(text: versus.map { "\(ReportFormat.signed($0.low)) – \(ReportFormat.signed($0.high))" } ?? "—"),
-                Cell(text: versus.map { ReportFormat.pValue($0.pValue, floor: 2 / Double(settings.resamples + 1)) } ?? "—"),
+                Cell(text: versus.map { ReportFormat.pValue($0.pValue, floor: settings.pValueFloor) } ?? "—"),
                 Cell(text: verdict, emphasised: result.name == best.name || versus?.tied == true),
             ], highlighted: result.name == best.name)
         }
@@ -144,7 +144,7 @@ package struct ReportTable {
         let columns = [Column(title: "Strategy", numeric: false)] + metrics.map { Column(title: $0.title, numeric: true) }
         let rows = report.strategies.enumerated().map { index, result in
             Row(cells: [Cell(text: result.name, strategyIndex: index)] + metrics.map { metric in
-                Cell(text: result.intervals?[metric.title].map { "\(ReportFormat.decimal($0.low)) – \(ReportFormat.decimal($0.high))" } ?? "—")
+                Cell(text: ReportFormat.range(result.intervals?[metric.title]))
             })
         }
         return ReportTable(columns: columns, rows: rows)
@@ -170,7 +170,7 @@ package struct ReportTable {
         let tied = report.strategies.filter { $0.versusBest?.tied == true }
         func against(_ result: StrategyResult) -> String {
             guard let versus = result.versusBest else { return result.name }
-            return "\(result.name) (\(ReportFormat.signed(versus.difference)), \(level) interval \(ReportFormat.signed(versus.low)) to \(ReportFormat.signed(versus.high)), \(ReportFormat.pStatement(versus.pValue, floor: 2 / Double(settings.resamples + 1))))"
+            return "\(result.name) (\(ReportFormat.signed(versus.difference)), \(level) interval \(ReportFormat.signed(versus.low)) to \(ReportFormat.signed(versus.high)), \(ReportFormat.pStatement(versus.pValue, floor: settings.pValueFloor)))"
         }
         if tied.isEmpty {
             let next = ranked.first { $0.name != best.name }
@@ -248,7 +248,7 @@ struct GridSummary {
             + [ReportTable.Column(title: "fit s", numeric: true), ReportTable.Column(title: "", numeric: false)]
         let rows = result.grid.enumerated().map { index, point in
             let chosen = index == chosenIndex
-            let interval = point.interval.map { "\(ReportFormat.decimal($0.low)) – \(ReportFormat.decimal($0.high))" } ?? "—"
+            let interval = ReportFormat.range(point.interval)
             return ReportTable.Row(
                 cells: cells(of: point).map { ReportTable.Cell(text: $0) }
                     + [ReportTable.Cell(text: ReportFormat.decimal(point.validationNDCG), emphasised: chosen)]
