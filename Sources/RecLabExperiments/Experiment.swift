@@ -58,6 +58,33 @@ public struct Experiment: Sendable, Equatable {
         }
     }
 
+    /// How users see the variants.
+    public enum Kind: String, Sendable, Equatable {
+        /// Each enrolled user is served one variant (their assignment), as today's files do.
+        case ab
+        /// Each enrolled user is served one list merged from every variant's by team draft
+        /// (`TeamDraft`), and a click credits the variant that put the clicked movie there.
+        case interleaving
+    }
+
+    /// A metric a treatment must not harm by more than `maxDrop` (relative), whatever else it wins.
+    public struct Guardrail: Sendable, Equatable {
+        /// The metrics a guardrail can watch, as files and reports name them.
+        public enum Metric: String, Sendable, CaseIterable {
+            case ctr
+            case watchRate = "watch_rate"
+        }
+
+        public var metric: Metric
+        /// The largest relative drop against control that is still acceptable, e.g. 0.02 for 2%.
+        public var maxDrop: Double
+
+        public init(metric: Metric, maxDrop: Double) {
+            self.metric = metric
+            self.maxDrop = maxDrop
+        }
+    }
+
     /// One arm of the experiment.
     public struct Variant: Sendable, Equatable {
         public var name: String
@@ -87,10 +114,15 @@ public struct Experiment: Sendable, Equatable {
     public var targeting: Targeting
     public var variants: [Variant]
     public var analysis: Analysis
+    public var kind: Kind
+    public var guardrails: [Guardrail]
+    /// Whether reports adjust each metric for the users' activity before their first exposure.
+    public var cuped: Bool
 
     public init(
         id: String, description: String, status: Status, surface: Surface, salt: String, coverage: Double, namespace: Namespace?,
-        targeting: Targeting, variants: [Variant], analysis: Analysis = .fixed
+        targeting: Targeting, variants: [Variant], analysis: Analysis = .fixed, kind: Kind = .ab, guardrails: [Guardrail] = [],
+        cuped: Bool = false
     ) {
         self.id = id
         self.description = description
@@ -102,7 +134,14 @@ public struct Experiment: Sendable, Equatable {
         self.targeting = targeting
         self.variants = variants
         self.analysis = analysis
+        self.kind = kind
+        self.guardrails = guardrails
+        self.cuped = cuped
     }
+
+    /// The `variant` an interleaved answer and its exposure carry: each movie's team is the
+    /// variant credited for it.
+    public static let interleavedArm = "interleaved"
 
     public var control: Variant { variants.first(where: \.isControl)! }
 
@@ -126,18 +165,45 @@ public struct Assignment: Sendable, Equatable {
     public var bucket: Double
 }
 
+/// What an experiment serves an enrolled user: one variant's list, or every variant's
+/// interleaved.
+public enum Arm: Sendable, Equatable {
+    case variant(Experiment.Variant)
+    case interleaved([Experiment.Variant])
+}
+
 extension Experiment {
     /// GrowthBook's algorithm: outside the namespace slice, not targeted or not running means
     /// no assignment; otherwise hash v2 of (salt, user) picks the variant whose range, scaled
     /// by coverage, holds it.
+    /// An interleaving experiment assigns no variant (see `arm`).
     public func assign(userID: String, interactions: Int) -> Assignment? {
+        guard kind == .ab, let bucket = bucket(userID: userID, interactions: interactions) else { return nil }
+        let ranges = GrowthBookAssignment.bucketRanges(variations: variants.count, coverage: coverage, weights: variants.map(\.weight))
+        guard let index = GrowthBookAssignment.chooseVariation(bucket, ranges: ranges) else { return nil }
+        return Assignment(experiment: id, variant: variants[index], bucket: bucket)
+    }
+
+    /// What the experiment serves the user, nil when it does not enrol them. An interleaving
+    /// experiment enrols the `coverage` share of the eligible users, as GrowthBook's
+    /// `inExperiment` does.
+    public func arm(userID: String, interactions: Int) -> Arm? {
+        switch kind {
+        case .ab:
+            return assign(userID: userID, interactions: interactions).map { .variant($0.variant) }
+        case .interleaving:
+            guard let bucket = bucket(userID: userID, interactions: interactions), bucket < coverage else { return nil }
+            return .interleaved(variants)
+        }
+    }
+
+    /// The user's hash value when the experiment may enrol them at all (running, targeted, in
+    /// the namespace slice).
+    private func bucket(userID: String, interactions: Int) -> Double? {
         guard status == .running, targeting.admits(interactions: interactions) else { return nil }
         if let namespace, !GrowthBookAssignment.inNamespace(userID, namespace: namespace.name, range: namespace.range) {
             return nil
         }
-        guard let bucket = GrowthBookAssignment.hash(seed: salt, value: userID, version: 2) else { return nil }
-        let ranges = GrowthBookAssignment.bucketRanges(variations: variants.count, coverage: coverage, weights: variants.map(\.weight))
-        guard let index = GrowthBookAssignment.chooseVariation(bucket, ranges: ranges) else { return nil }
-        return Assignment(experiment: id, variant: variants[index], bucket: bucket)
+        return GrowthBookAssignment.hash(seed: salt, value: userID, version: 2)
     }
 }

@@ -20,7 +20,7 @@ public enum ExperimentFile {
         }
         struct Variant: Decodable {
             let name: String
-            let weight: Double
+            let weight: Double?
             let control: Bool?
             let strategy: String
             let parameters: ParameterValue?
@@ -34,11 +34,22 @@ public enum ExperimentFile {
         let namespace: Namespace?
         let targeting: Targeting?
         let variants: [Variant]
+        struct Guardrail: Decodable {
+            let metric: String
+            let maxDrop: Double
+            enum CodingKeys: String, CodingKey {
+                case metric
+                case maxDrop = "max_drop"
+            }
+        }
+        let kind: String?
         let analysis: String?
         let sequentialTuning: Double?
+        let guardrails: [Guardrail]?
+        let cuped: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case id, description, status, surface, salt, coverage, namespace, targeting, variants, analysis
+            case id, description, status, surface, salt, coverage, namespace, targeting, variants, analysis, kind, guardrails, cuped
             case sequentialTuning = "sequential_tuning"
         }
     }
@@ -69,13 +80,33 @@ public enum ExperimentFile {
         }
         let coverage = decoded.coverage ?? 1
         guard (0...1).contains(coverage) else { throw fail("coverage", "must be between 0 and 1, got \(coverage)") }
+        guard let kind = Experiment.Kind(rawValue: decoded.kind ?? "ab") else {
+            throw fail("kind", "unknown kind '\(decoded.kind ?? "")' (known: ab, interleaving)")
+        }
         guard decoded.variants.count >= 2 else { throw fail("variants", "an experiment needs at least two variants") }
-        let total = decoded.variants.map(\.weight).reduce(0, +)
-        guard abs(total - 1) <= 0.001 else { throw fail("variants", "weights sum to \(total), not 1") }
+        // An interleaving experiment shows every variant to every user: there is no split to weigh.
+        let weights: [Double]
+        switch kind {
+        case .ab:
+            weights = try decoded.variants.enumerated().map { index, variant in
+                guard let weight = variant.weight else { throw fail("variants[\(index)].weight", "missing") }
+                guard weight > 0 else { throw fail("variants[\(index)].weight", "must be > 0, got \(weight)") }
+                return weight
+            }
+            let total = weights.reduce(0, +)
+            guard abs(total - 1) <= 0.001 else { throw fail("variants", "weights sum to \(total), not 1") }
+        case .interleaving:
+            if let index = decoded.variants.firstIndex(where: { $0.weight != nil }) {
+                throw fail("variants[\(index)].weight", "applies to kind: ab only (an interleaving experiment shows every variant to every user)")
+            }
+            if let index = decoded.variants.firstIndex(where: { $0.name == Experiment.interleavedArm }) {
+                throw fail("variants[\(index)].name", "'\(Experiment.interleavedArm)' names the interleaved list itself; choose another name")
+            }
+            weights = decoded.variants.map { _ in 1 / Double(decoded.variants.count) }
+        }
         var names = Set<String>()
         for (index, variant) in decoded.variants.enumerated() {
             guard names.insert(variant.name).inserted else { throw fail("variants[\(index)].name", "'\(variant.name)' is used twice") }
-            guard variant.weight > 0 else { throw fail("variants[\(index)].weight", "must be > 0, got \(variant.weight)") }
             do {
                 _ = try registry.make(name: Experiment.modelName(experiment: decoded.id, variant: variant.name), strategy: variant.strategy, parameters: variant.parameters)
             } catch let error as ConfigurationError {
@@ -105,13 +136,28 @@ public enum ExperimentFile {
         case let other:
             throw fail("analysis", "unknown analysis '\(other)' (known: fixed, sequential)")
         }
+        let guardrails = try (decoded.guardrails ?? []).enumerated().map { index, given in
+            guard let metric = Experiment.Guardrail.Metric(rawValue: given.metric) else {
+                throw fail("guardrails[\(index)].metric", "unknown metric '\(given.metric)' (known: \(Experiment.Guardrail.Metric.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard given.maxDrop > 0, given.maxDrop < 1 else {
+                throw fail("guardrails[\(index)].max_drop", "must be a share between 0 and 1 (0.02 for 2%), got \(given.maxDrop)")
+            }
+            return Experiment.Guardrail(metric: metric, maxDrop: given.maxDrop)
+        }
+        if kind == .interleaving {
+            // Interleaving compares clicks within one list; the A/B statistics do not apply.
+            if decoded.analysis != nil { throw fail("analysis", "applies to kind: ab only") }
+            if !guardrails.isEmpty { throw fail("guardrails", "apply to kind: ab only") }
+            if decoded.cuped != nil { throw fail("cuped", "applies to kind: ab only") }
+        }
         return Experiment(
             id: decoded.id, description: decoded.description ?? "", status: decoded.status, surface: surface,
             salt: decoded.salt, coverage: coverage, namespace: namespace,
             targeting: .init(minimumInteractions: decoded.targeting?.minRatings, newUsersOnly: decoded.targeting?.newUsers ?? false),
-            variants: decoded.variants.map {
-                .init(name: $0.name, weight: $0.weight, isControl: $0.control == true, strategy: $0.strategy, parameters: $0.parameters)
-            }, analysis: analysis)
+            variants: zip(decoded.variants, weights).map { variant, weight in
+                .init(name: variant.name, weight: weight, isControl: variant.control == true, strategy: variant.strategy, parameters: variant.parameters)
+            }, analysis: analysis, kind: kind, guardrails: guardrails, cuped: decoded.cuped ?? false)
     }
 
     /// Checks a set of experiments together: ids are unique, and two running experiments on

@@ -8,25 +8,42 @@ public enum ExperimentHTMLReport {
     public static func render(_ report: ExperimentReport) -> String {
         var sections = [facts(report)]
         sections += report.warnings.map { "<div class=\"warning\"><strong>Warning.</strong> \(ReportFormat.html($0))</div>" }
-        sections.append(HTMLPage.card(
-            "Results by variant", lede: "Users are the unit. CTR and watch rate are distinct clicked or watched movies per impression, with 95% intervals (delta method); lifts are relative to control, tested with Welch's t-test.",
-            body: HTMLPage.table(resultsTable(report, watches: false)) + HTMLPage.table(resultsTable(report, watches: true))))
-        sections.append(HTMLPage.pair([
-            HTMLPage.card("CTR", lede: "Clicks per impression; the whisker is the 95% interval.", body: rateChart(report, metric: \.ctr, name: "CTR").markup, chart: "ctr"),
-            HTMLPage.card("Watch rate", lede: "Watches per impression; the whisker is the 95% interval.",
-                          body: rateChart(report, metric: \.watchRate, name: "watch rate").markup, chart: "watch"),
-        ]))
-        sections.append(HTMLPage.pair([
-            HTMLPage.card("Lift against control", lede: "Relative lift with its 95% interval; an interval clear of zero is significant at 5%.",
-                          body: liftChart(report).markup, chart: "lift"),
-            HTMLPage.card("Traffic split", lede: "Share of users per variant (bar) against the configured weight (black tick).",
-                          body: splitChart(report).markup, chart: "split"),
-        ]))
-        sections.append(HTMLPage.card(
+        let offline = HTMLPage.card(
             "Offline and online", lede: "Each variant's strategy as scored offline (protocol v1, top 10 on the temporal test split) beside what users did with it.",
-            body: HTMLPage.table(offlineTable(report))))
+            body: HTMLPage.table(offlineTable(report)))
+        if let preferences = report.preferences {
+            sections.append(HTMLPage.card(
+                "Preferences", lede: "Each user saw one list merged by team draft from every ranker's; a click credits the ranker that placed the movie. A user favours the ranker credited with more of their clicks; the share favouring the first of a pair has an exact 95% interval, and the sign test asks whether it differs from half.",
+                body: HTMLPage.table(preferenceTable(preferences))))
+            sections.append(HTMLPage.card(
+                "Clicks by ranker", lede: "Impressions, clicks and CTR of the movies each ranker placed in the interleaved lists.",
+                body: HTMLPage.table(resultsTable(report, watches: false))))
+            sections.append(offline)
+        } else {
+            sections.append(HTMLPage.card(
+                "Results by variant", lede: "Users are the unit. CTR and watch rate are distinct clicked or watched movies per impression, with 95% intervals (delta method); \(method(report)).",
+                body: HTMLPage.table(resultsTable(report, watches: false)) + HTMLPage.table(resultsTable(report, watches: true))))
+            if report.variants.contains(where: { !$0.guardrails.isEmpty }) {
+                sections.append(HTMLPage.card(
+                    "Guardrails", lede: "A guardrail passes when the 95% interval of the lift rules out a drop larger than allowed, and fails on a significant drop beyond it; a variant failing one cannot win.",
+                    body: HTMLPage.table(guardrailTable(report))))
+            }
+            sections.append(HTMLPage.pair([
+                HTMLPage.card("CTR", lede: "Clicks per impression; the whisker is the 95% interval.", body: rateChart(report, metric: \.ctr, name: "CTR").markup, chart: "ctr"),
+                HTMLPage.card("Watch rate", lede: "Watches per impression; the whisker is the 95% interval.",
+                              body: rateChart(report, metric: \.watchRate, name: "watch rate").markup, chart: "watch"),
+            ]))
+            sections.append(HTMLPage.pair([
+                HTMLPage.card("Lift against control", lede: "Relative lift with its 95% interval; an interval clear of zero is significant at 5%.",
+                              body: liftChart(report).markup, chart: "lift"),
+                HTMLPage.card("Traffic split", lede: "Share of users per variant (bar) against the configured weight (black tick).",
+                              body: splitChart(report).markup, chart: "split"),
+            ]))
+            sections.append(offline)
+        }
         return HTMLPage.render(
-            title: "RecLab experiment: \(report.experiment)", kicker: "RecLab A/B experiment · \(report.status) on \(report.surface)",
+            title: "RecLab experiment: \(report.experiment)",
+            kicker: "RecLab \(report.kind == "interleaving" ? "interleaving" : "A/B") experiment · \(report.status) on \(report.surface)",
             heading: report.experiment,
             metaHTML: "\(ReportFormat.html(report.description)) · generated \(ReportFormat.date(report.generatedAt))",
             leaderHTML: "<p class=\"leader\">\(ReportFormat.html(report.conclusion))</p>", sections: sections,
@@ -35,7 +52,8 @@ public enum ExperimentHTMLReport {
 
     private static func facts(_ report: ExperimentReport) -> String {
         let fact = HTMLPage.fact
-        let users = report.variants.map(\.users).reduce(0, +)
+        // Every user of an interleaving experiment saw every ranker.
+        let users = report.preferences == nil ? report.variants.map(\.users).reduce(0, +) : report.variants.first?.users ?? 0
         let impressions = report.variants.map(\.impressions).reduce(0, +)
         let split = report.sampleRatio.map { ratio in
             ratio.mismatch
@@ -43,8 +61,11 @@ public enum ExperimentHTMLReport {
                 : fact("Sample ratio", "ok", "χ² \(String(format: "%.2f", ratio.chiSquare)), p = \(ExperimentAnalysis.pValue(ratio.pValue))")
         } ?? fact("Sample ratio", "n/a", "no users yet")
         return "<section class=\"facts\">"
-            + fact("Winner on CTR", ReportFormat.html(report.winner ?? "none yet"), report.winner == nil ? "no significant difference" : "p &lt; 0.05 against control")
-            + fact("Users", ReportFormat.count(users), "in \(report.variants.count) variants · \(ReportFormat.count(report.variants.map(\.exposures).reduce(0, +))) exposures")
+            + fact(report.preferences == nil ? "Winner on CTR" : "Preferred", ReportFormat.html(report.winner ?? "none yet"),
+                   report.winner == nil ? "no significant difference" : "p &lt; 0.05 against control")
+            + fact("Users", ReportFormat.count(users), report.preferences == nil
+                ? "in \(report.variants.count) variants · \(ReportFormat.count(report.variants.map(\.exposures).reduce(0, +))) exposures"
+                : "each shown \(report.variants.count) rankers interleaved · \(ReportFormat.count(report.variants.first?.exposures ?? 0)) exposures")
             + fact("Impressions", ReportFormat.count(impressions), "\(ReportFormat.count(report.variants.map(\.clicks).reduce(0, +))) clicks · \(ReportFormat.count(report.variants.map(\.watches).reduce(0, +))) watches")
             + split
             + "</section>"
@@ -67,6 +88,48 @@ public enum ExperimentHTMLReport {
                     ReportTable.Cell(text: text, emphasised: position == cells.count - 2 && comparison?.verdict == .better, strategyIndex: position == 0 ? index : nil)
                 },
                 highlighted: !watches && report.winner == variant.name)
+        }
+        return ReportTable(columns: columns, rows: rows)
+    }
+
+    /// How the lifts were tested, in words.
+    private static func method(_ report: ExperimentReport) -> String {
+        var text = report.analysis == "sequential"
+            ? "lifts are relative to control, with always-valid intervals and p-values (a confidence sequence: read them at any time)"
+            : "lifts are relative to control, tested with Welch's t-test (valid at one planned look)"
+        if report.cuped { text += ", adjusted by CUPED for each user's activity before exposure" }
+        return text
+    }
+
+    private static func preferenceTable(_ preferences: [ExperimentReport.Preference]) -> ReportTable {
+        let columns = ["Pair", "Users", "Clicked", "Favour first", "Favour second", "Tied", "Share favouring first (95% CI)", "p", "Preferred"]
+            .enumerated().map { ReportTable.Column(title: $1, numeric: (1...7).contains($0)) }
+        let rows = preferences.map { preference in
+            let share = preference.shareFavouringA.map { share in
+                "\(ReportFormat.percent(share)) (\(ReportFormat.percent(preference.low ?? share))–\(ReportFormat.percent(preference.high ?? share)))"
+            } ?? "n/a"
+            let texts = [
+                "\(preference.a) vs \(preference.b)", ReportFormat.count(preference.users), ReportFormat.count(preference.usersWithClicks),
+                ReportFormat.count(preference.favourA), ReportFormat.count(preference.favourB), ReportFormat.count(preference.tied), share,
+                preference.pValue.map(ExperimentAnalysis.pValue) ?? "—", preference.preferred ?? "no preference yet",
+            ]
+            return ReportTable.Row(cells: texts.enumerated().map { ReportTable.Cell(text: $1, emphasised: $0 == 8 && preference.preferred != nil) })
+        }
+        return ReportTable(columns: columns, rows: rows)
+    }
+
+    private static func guardrailTable(_ report: ExperimentReport) -> ReportTable {
+        let columns = ["Variant", "Metric", "Largest drop allowed", "Lift (95% CI)", "Status"]
+            .enumerated().map { ReportTable.Column(title: $1, numeric: $0 == 2 || $0 == 3) }
+        let rows = report.variants.enumerated().flatMap { index, variant in
+            variant.guardrails.map { check in
+                let comparison = ExperimentReport.Comparison(
+                    relativeLift: check.relativeLift, low: check.low, high: check.high, pValue: nil, degreesOfFreedom: nil, verdict: .inconclusive)
+                let texts = [variant.name, check.metric, ReportFormat.percent(check.maxDrop), lift(comparison), check.status.rawValue.replacingOccurrences(of: "_", with: " ")]
+                return ReportTable.Row(cells: texts.enumerated().map {
+                    ReportTable.Cell(text: $1, emphasised: $0 == 4 && check.status == .failed, strategyIndex: $0 == 0 ? index : nil)
+                })
+            }
         }
         return ReportTable(columns: columns, rows: rows)
     }

@@ -30,12 +30,75 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
         @Nullable public var pValue: Double? = nil
         @Nullable public var degreesOfFreedom: Double? = nil
         public var verdict: Verdict
+        /// With CUPED, the share of the lift's variance that the pre-exposure covariate
+        /// removed (0.3: the interval is √0.7 ≈ 84% as wide); null without CUPED.
+        @Nullable public var varianceReduction: Double? = nil
 
         enum CodingKeys: String, CodingKey {
             case low, high, verdict
             case relativeLift = "relative_lift"
             case pValue = "p_value"
             case degreesOfFreedom = "degrees_of_freedom"
+            case varianceReduction = "variance_reduction"
+        }
+    }
+
+    /// A treatment's lift on a guardrail metric against the drop the experiment allows.
+    public struct GuardrailCheck: Codable, Sendable, Equatable {
+        public enum Status: String, Codable, Sendable {
+            /// The interval rules out a drop larger than allowed.
+            case passed
+            /// A significant drop, larger than allowed: the variant cannot win.
+            case failed
+            /// Neither yet.
+            case inconclusive
+            case notEnoughData = "not_enough_data"
+        }
+
+        public var metric: String
+        public var maxDrop: Double
+        @Nullable public var relativeLift: Double? = nil
+        @Nullable public var low: Double? = nil
+        @Nullable public var high: Double? = nil
+        public var status: Status
+
+        enum CodingKeys: String, CodingKey {
+            case metric, low, high, status
+            case maxDrop = "max_drop"
+            case relativeLift = "relative_lift"
+        }
+    }
+
+    /// Two rankers of an interleaving experiment: how many users' clicks favoured each, and
+    /// whether that is more than chance (an exact sign test over the users who preferred one).
+    public struct Preference: Codable, Sendable, Equatable {
+        public var a: String
+        public var b: String
+        /// Users served interleaved lists.
+        public var users: Int
+        /// Users who clicked a movie either ranker put in their lists.
+        public var usersWithClicks: Int
+        /// Users whose clicks credited `a` more often than `b`, and the other way round.
+        public var favourA: Int
+        public var favourB: Int
+        /// Users who clicked, as often on `a`'s movies as on `b`'s.
+        public var tied: Int
+        /// favour_a / (favour_a + favour_b), with its exact (Clopper–Pearson) 95% interval.
+        @Nullable public var shareFavouringA: Double? = nil
+        @Nullable public var low: Double? = nil
+        @Nullable public var high: Double? = nil
+        /// The exact binomial test of an even split of favour_a + favour_b users.
+        @Nullable public var pValue: Double? = nil
+        /// The ranker preferred at p < 0.05; null for "no preference yet".
+        @Nullable public var preferred: String? = nil
+
+        enum CodingKeys: String, CodingKey {
+            case a, b, users, tied, low, high, preferred
+            case usersWithClicks = "users_with_clicks"
+            case favourA = "favour_a"
+            case favourB = "favour_b"
+            case shareFavouringA = "share_favouring_a"
+            case pValue = "p_value"
         }
     }
 
@@ -76,9 +139,11 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
         @Nullable public var ctrLift: Comparison? = nil
         @Nullable public var watchRateLift: Comparison? = nil
         @Nullable public var offline: OfflineScores? = nil
+        /// The experiment's guardrails checked on this variant; empty for the control.
+        public var guardrails: [GuardrailCheck] = []
 
         enum CodingKeys: String, CodingKey {
-            case name, control, weight, strategy, parameters, users, exposures, impressions, clicks, watches, ctr, offline
+            case name, control, weight, strategy, parameters, users, exposures, impressions, clicks, watches, ctr, offline, guardrails
             case watchRate = "watch_rate"
             case ctrLift = "ctr_lift"
             case watchRateLift = "watch_rate_lift"
@@ -110,8 +175,12 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
     public var description: String
     public var status: String
     public var surface: String
+    /// "ab" or "interleaving" (the file's `kind`).
+    public var kind: String
     /// "fixed" or "sequential": how the intervals and p-values were computed (the file's `analysis`).
     public var analysis: String
+    /// Whether lifts are adjusted for each user's activity before their first exposure.
+    public var cuped: Bool
     public var generatedAt: Date
     public var variants: [Variant]
     @Nullable public var sampleRatio: SampleRatio? = nil
@@ -126,9 +195,11 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
     /// One sentence for the reader: the decision and why.
     public var conclusion: String
     public var warnings: [String]
+    /// Interleaving only: every pair of rankers, the control's pairs first.
+    @Nullable public var preferences: [Preference]? = nil
 
     enum CodingKeys: String, CodingKey {
-        case experiment, description, status, surface, analysis, variants, winner, conclusion, warnings
+        case experiment, description, status, surface, kind, analysis, cuped, variants, winner, conclusion, warnings, preferences
         case generatedAt = "generated_at"
         case sampleRatio = "sample_ratio"
         case usersInSeveralVariants = "users_in_several_variants"

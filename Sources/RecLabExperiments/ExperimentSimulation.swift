@@ -12,6 +12,10 @@ import RecLabStore
 /// movie they rated ≥ 4 in the held-out part and "watches" one they rated at all. Exposures
 /// and events go through the same repositories the server writes, and the report is built
 /// by the same analysis, beside the offline scores of the same variants on the same split.
+/// An interleaving experiment shows each user the team-draft merge of every variant's list.
+///
+/// Every user's clicks on every variant's list, and on interleaved lists, are also kept, so
+/// that A/B and interleaving can be compared on the same traffic (`PowerCurve`).
 public struct ExperimentSimulation: Sendable {
     /// What a run produced.
     public struct Outcome: Sendable {
@@ -19,6 +23,8 @@ public struct ExperimentSimulation: Sendable {
         public let evaluation: EvaluationReport
         public let exposures: Int
         public let events: Int
+        /// Each challenger against the control: the users A/B and interleaving need.
+        public let power: [PowerCurve]
     }
 
     public static let limit = 10
@@ -53,35 +59,61 @@ public struct ExperimentSimulation: Sendable {
         }
         var exposures: [Exposure] = []
         var events: [FeedbackEvent] = []
+        var traffic: [PowerCurve.User] = []
+        var covariates: [String: Double] = [:]
         let users = heldOut.keys.sorted { $0.localizedStandardCompare($1) == .orderedAscending }
+        let liked = { (user: String, movie: MovieID) in (heldOut[user]?[movie]?.rating ?? 0) >= Interaction.likedThreshold }
         for (index, user) in users.enumerated() {
             defer { if index % 50 == 49 || index == users.count - 1 { progress?(experiment.id, "simulated users", index + 1, users.count) } }
             let past = history[user] ?? []
             // As the server serves them, but only the movies of train are candidates.
-            guard let (_, variant) = try ServingRules.variant(
-                for: user, on: experiment.surface, interactions: past.count, forced: nil, among: [experiment]) else { continue }
             let request = ServingRules.request(limit: Self.limit, user: user, history: past, excluding: nonCandidates)
-            let shown: [Recommendation]
-            do {
-                shown = try models[experiment.modelName(of: variant)]!.recommend(request)
-            } catch is RecommendationError {
-                shown = []
+            let lists = try experiment.variants.map { variant -> [Recommendation] in
+                do {
+                    return try models[experiment.modelName(of: variant)]!.recommend(request)
+                } catch is RecommendationError {
+                    return []
+                }
             }
+            let rankings = lists.map { $0.map(\.movie) }
+            traffic.append(PowerCurve.User(
+                clicksPerVariant: rankings.map { $0.filter { liked(user, $0) }.count }, shownPerVariant: rankings.map(\.count),
+                interleavedClicks: (0..<PowerCurve.deals).map { deal in
+                    var coins = TeamDraft.generator(salt: "\(experiment.salt)#\(deal)", user: user, historySize: past.count)
+                    var clicks = [Int](repeating: 0, count: rankings.count)
+                    for pick in TeamDraft.interleave(rankings, limit: Self.limit, using: &coins) where liked(user, pick.item) { clicks[pick.team] += 1 }
+                    return clicks
+                }))
+            guard let (_, arm) = try ServingRules.arm(
+                for: user, on: experiment.surface, interactions: past.count, forced: nil, among: [experiment]) else { continue }
+            let shown: [(movie: MovieID, team: String?)]
+            let variant: String
+            switch arm {
+            case .variant(let served):
+                variant = served.name
+                shown = lists[experiment.variants.firstIndex(of: served)!].map { ($0.movie, nil) }
+            case .interleaved(let teams):
+                variant = Experiment.interleavedArm
+                var coins = TeamDraft.generator(salt: experiment.salt, user: user, historySize: past.count)
+                shown = TeamDraft.interleave(rankings, limit: Self.limit, using: &coins).map { ($0.item, teams[$0.team].name) }
+            }
+            let withTMDBID = shown.compactMap { movie, team in data.catalogue.item(movie)?.tmdbID.map { ($0, movie, team) } }
             let requestID = "sim-\(experiment.id)-\(user)"
             let servedAt = Date(timeIntervalSince1970: TimeInterval(past.map(\.timestamp).max() ?? 0))
+            // Every train rating precedes the answer: CUPED's pre-exposure activity.
+            covariates[user] = ExperimentAnalysis.preExposureCovariate(activityCount: past.count)
             exposures.append(Exposure(
-                requestID: requestID, experiment: experiment.id, variant: variant.name, userID: user,
-                surface: experiment.surface.rawValue, exposedAt: servedAt,
-                movies: shown.compactMap { data.catalogue.item($0.movie)?.tmdbID }))
-            for recommendation in shown {
-                guard let tmdbID = data.catalogue.item(recommendation.movie)?.tmdbID else { continue }
+                requestID: requestID, experiment: experiment.id, variant: variant, userID: user,
+                surface: experiment.surface.rawValue, exposedAt: servedAt, movies: withTMDBID.map(\.0),
+                teams: experiment.kind == .interleaving ? withTMDBID.map { $0.2 ?? "" } : nil))
+            for (tmdbID, movie, _) in withTMDBID {
                 func event(_ kind: FeedbackEvent.Kind, at date: Date) -> FeedbackEvent {
                     FeedbackEvent(
                         eventID: "\(requestID)-\(tmdbID)-\(kind.rawValue)", kind: kind, userID: user, tmdbID: tmdbID, requestID: requestID,
                         rating: nil, occurredAt: date)
                 }
                 events.append(event(.impression, at: servedAt))
-                guard let rating = heldOut[user]?[recommendation.movie] else { continue }
+                guard let rating = heldOut[user]?[movie] else { continue }
                 let watchedAt = Date(timeIntervalSince1970: TimeInterval(rating.timestamp))
                 events.append(event(.watch, at: watchedAt))
                 if rating.rating >= Interaction.likedThreshold { events.append(event(.click, at: watchedAt)) }
@@ -99,8 +131,13 @@ public struct ExperimentSimulation: Sendable {
         let offline = ExperimentAnalysis.offlineScores(for: experiment, evaluations: [evaluation], registry: registry)
         // A replay's clock is the data's (watches come months after the answer): no window.
         let activity = try await store.activity(experiment: experiment.id, attributionWindow: nil)
-        let report = ExperimentAnalysis.report(
-            experiment: experiment, activity: activity.users, unattributedEvents: activity.unattributedEvents, offline: offline)
-        return Outcome(report: report, evaluation: evaluation, exposures: exposures.count, events: events.count)
+        let report = ExperimentAnalysis.report(experiment: experiment, activity: activity, covariates: covariates, offline: offline)
+        let control = experiment.variants.firstIndex(where: \.isControl)!
+        let power = experiment.variants.indices.filter { $0 != control }.map { challenger in
+            PowerCurve(
+                control: experiment.variants[control].name, challenger: experiment.variants[challenger].name, traffic: traffic,
+                controlIndex: control, challengerIndex: challenger, seed: 1)
+        }
+        return Outcome(report: report, evaluation: evaluation, exposures: exposures.count, events: events.count, power: power)
     }
 }

@@ -17,20 +17,20 @@ public enum ServingError: Error, Equatable {
 /// is served as a real one would be: which variant answers a user on a surface, and what an
 /// answer leaves out.
 public enum ServingRules {
-    /// The running experiment on `surface` that enrols the user, and its variant for them (or
-    /// the `forced` one); nil when the surface's own instance serves them.
-    public static func variant(
+    /// The running experiment on `surface` that enrols the user, and what it serves them (or
+    /// the `forced` variant alone); nil when the surface's own instance serves them.
+    public static func arm(
         for user: String, on surface: Surface, interactions: Int, forced: String?, among experiments: [Experiment]
-    ) throws(ServingError) -> (experiment: Experiment, variant: Experiment.Variant)? {
+    ) throws(ServingError) -> (experiment: Experiment, arm: Arm)? {
         for experiment in experiments where experiment.status == .running && experiment.surface == surface {
             if let forced {
                 guard let variant = experiment.variants.first(where: { $0.name == forced }) else {
                     throw .unknownVariant(experiment: experiment.id, variant: forced, known: experiment.variants.map(\.name))
                 }
-                return (experiment, variant)
+                return (experiment, .variant(variant))
             }
-            if let assignment = experiment.assign(userID: user, interactions: interactions) {
-                return (experiment, assignment.variant)
+            if let arm = experiment.arm(userID: user, interactions: interactions) {
+                return (experiment, arm)
             }
         }
         return nil

@@ -71,6 +71,13 @@ extension PostgresStore: ExposureRepository {
                 }) {
                 try await connection.execute(sql, arguments, logger: logger)
             }
+            let picks = exposures.flatMap { exposure in exposure.picks.map { (exposure.requestID, $0.movie, $0.team) } }
+            guard !picks.isEmpty else { return }
+            for (sql, arguments) in PostgresStatements.batched(
+                "INSERT INTO exposure_teams (request_id, movie_id, team) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                rows: picks.map { [.text($0.0), .integer(Int64($0.1)), .text($0.2)] }) {
+                try await connection.execute(sql, arguments, logger: logger)
+            }
         }
     }
 
@@ -95,12 +102,21 @@ extension PostgresStore: ExposureRepository {
             ).map { row in
                 VariantUserActivity(
                     variant: try row.get("variant"), userID: try row.get("user_id"), exposures: try row.get("exposures"),
-                    impressions: try row.get("impressions"), clicks: try row.get("clicks"), watches: try row.get("watches"))
+                    impressions: try row.get("impressions"), clicks: try row.get("clicks"), watches: try row.get("watches"),
+                    firstExposedAt: try row.get("first_exposed_at"))
+            }
+            let teams = try await rows(
+                PostgresQuery(unsafeSQL: ActivityQueries.perTeam(credited: Self.credited, experiment: "$1", bytewise: #"COLLATE "C""#), binds: bindings),
+                on: connection
+            ).map { row in
+                TeamUserActivity(
+                    userID: try row.get("user_id"), team: try row.get("team"), impressions: try row.get("impressions"),
+                    clicks: try row.get("clicks"), watches: try row.get("watches"))
             }
             let unattributed = try await rows(
                 PostgresQuery(unsafeSQL: ActivityQueries.unattributed(credited: Self.credited, experiment: "$1"), binds: bindings), on: connection
             )[0].get("events", as: Int.self)
-            return ExperimentActivity(users: users, unattributedEvents: unattributed)
+            return ExperimentActivity(users: users, unattributedEvents: unattributed, teams: teams)
         }
     }
 

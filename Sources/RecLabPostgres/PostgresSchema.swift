@@ -171,6 +171,15 @@ enum PostgresSchema {
             -- The processes serving from this database, for their share of the rate limits.
             CREATE TABLE replicas (process TEXT PRIMARY KEY, seen_at TIMESTAMPTZ NOT NULL);
             """),
+        ("v6-exposure-teams", """
+            -- The team of each movie of an interleaved answer: the variant a click on it credits.
+            CREATE TABLE exposure_teams (
+                request_id TEXT NOT NULL REFERENCES exposures(request_id) ON DELETE CASCADE,
+                movie_id BIGINT NOT NULL,                 -- TMDB id
+                team TEXT NOT NULL,
+                PRIMARY KEY (request_id, movie_id)
+            );
+            """),
     ]
 
     /// Applies the migrations not applied yet, all in one transaction, one process at a time

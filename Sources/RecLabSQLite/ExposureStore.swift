@@ -10,11 +10,15 @@ extension SQLiteStore: ExposureRepository {
                 INSERT OR IGNORE INTO exposures (request_id, experiment, variant, user_id, surface, exposed_at, movie_ids)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
+            let team = try db.cachedStatement(sql: "INSERT OR IGNORE INTO exposure_teams (request_id, movie_id, team) VALUES (?, ?, ?)")
             for exposure in exposures {
                 try insert.execute(arguments: [
                     exposure.requestID, exposure.experiment, exposure.variant, exposure.userID, exposure.surface, exposure.exposedAt,
                     "," + exposure.movies.map(String.init).joined(separator: ",") + ",",
                 ])
+                for pick in exposure.picks {
+                    try team.execute(arguments: [exposure.requestID, pick.movie, pick.team])
+                }
             }
         }
     }
@@ -33,13 +37,18 @@ extension SQLiteStore: ExposureRepository {
         return try await pool.read { db in
             let rows = try Row.fetchAll(db, sql: ActivityQueries.perUser(credited: Self.credited, experiment: ":experiment", bytewise: ""), arguments: arguments)
             let unattributed = try Int.fetchOne(db, sql: ActivityQueries.unattributed(credited: Self.credited, experiment: ":experiment"), arguments: arguments) ?? 0
+            let teams = try Row.fetchAll(db, sql: ActivityQueries.perTeam(credited: Self.credited, experiment: ":experiment", bytewise: ""), arguments: arguments)
             return ExperimentActivity(
                 users: rows.map { row in
                     VariantUserActivity(
                         variant: row["variant"], userID: row["user_id"], exposures: row["exposures"], impressions: row["impressions"],
-                        clicks: row["clicks"], watches: row["watches"])
+                        clicks: row["clicks"], watches: row["watches"], firstExposedAt: row["first_exposed_at"])
                 },
-                unattributedEvents: unattributed)
+                unattributedEvents: unattributed,
+                teams: teams.map { row in
+                    TeamUserActivity(
+                        userID: row["user_id"], team: row["team"], impressions: row["impressions"], clicks: row["clicks"], watches: row["watches"])
+                })
         }
     }
 

@@ -261,6 +261,17 @@ enum Schema {
             // The processes serving from this file, for their share of the rate limits.
             try db.execute(sql: "CREATE TABLE replicas (process TEXT PRIMARY KEY, seen_at REAL NOT NULL)")
         }
+        migrator.registerMigration("v11-exposure-teams") { db in
+            // The team of each movie of an interleaved answer: the variant a click on it credits.
+            try db.execute(sql: """
+                CREATE TABLE exposure_teams (
+                    request_id TEXT NOT NULL REFERENCES exposures(request_id) ON DELETE CASCADE,
+                    movie_id INTEGER NOT NULL,                -- TMDB id
+                    team TEXT NOT NULL,
+                    PRIMARY KEY (request_id, movie_id)
+                ) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 }

@@ -167,7 +167,8 @@ public func buildRouter(
     AdminRoutes(gate: adminGate, refits: services.refits, experiments: services.experimentReloader).register(on: router)
     EvaluationRoutes(evaluations: store, startup: services.startupEvaluation).register(on: router)
     ExperimentRoutes(
-        models: services.models, exposures: services.exposures, store: store, reports: services.reports, attributionWindow: configuration.attributionWindow).register(on: router)
+        models: services.models, exposures: services.exposures, store: store, interactions: store, reports: services.reports,
+        attributionWindow: configuration.attributionWindow).register(on: router)
     EventRoutes(
         events: store,
         quota: configuration.eventQuotaPerMinute.map { RateLimiter(RateLimitPolicy(name: "events", limit: $0, window: .seconds(60)), capacity: configuration.maxTrackedClients) },

@@ -64,7 +64,7 @@ final class StoreGauges: Sendable {
         for experiment in models.generation?.experiments ?? [] where experiment.status == .running {
             // The report's own check (users in two variants left out), so alert and report agree.
             let activity = try await store.activity(experiment: experiment.id, attributionWindow: attributionWindow)
-            let report = ExperimentAnalysis.report(experiment: experiment, activity: activity.users)
+            let report = ExperimentAnalysis.report(experiment: experiment, activity: activity)
             // No users yet is no evidence of a mismatch: p = 1, so the series exists from the start.
             let p = report.sampleRatio?.pValue ?? 1
             Gauge(label: Metric.experimentSampleRatioPValue.name, dimensions: [("experiment", experiment.id)]).record(p)

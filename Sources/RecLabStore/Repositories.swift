@@ -332,10 +332,13 @@ public struct ExperimentActivity: Sendable, Equatable {
     /// Events naming one of the experiment's answers that were not credited to it: another
     /// user's, about a movie it did not show, or outside the attribution window.
     public var unattributedEvents: Int
+    /// For interleaved answers: what each user did with the movies each team put in their lists.
+    public var teams: [TeamUserActivity]
 
-    public init(users: [VariantUserActivity], unattributedEvents: Int) {
+    public init(users: [VariantUserActivity], unattributedEvents: Int, teams: [TeamUserActivity] = []) {
         self.users = users
         self.unattributedEvents = unattributedEvents
+        self.teams = teams
     }
 }
 
@@ -349,7 +352,7 @@ public enum ActivityQueries {
     public static func perUser(credited: String, experiment: String, bytewise: String) -> String {
         """
         SELECT x.variant, x.user_id,
-               COUNT(DISTINCT x.request_id) AS exposures,
+               COUNT(DISTINCT x.request_id) AS exposures, MIN(x.exposed_at) AS first_exposed_at,
                COUNT(DISTINCT CASE WHEN e.type = 'impression' THEN e.request_id || ':' || e.movie_id END) AS impressions,
                COUNT(DISTINCT CASE WHEN e.type = 'click' THEN e.request_id || ':' || e.movie_id END) AS clicks,
                COUNT(DISTINCT CASE WHEN e.type = 'watch' THEN e.request_id || ':' || e.movie_id END) AS watches
@@ -358,6 +361,23 @@ public enum ActivityQueries {
         WHERE x.experiment = \(experiment)
         GROUP BY x.variant, x.user_id
         ORDER BY x.variant \(bytewise), x.user_id \(bytewise)
+        """
+    }
+
+    /// Per user and team of interleaved answers: the distinct impressions, clicks and watches
+    /// of the movies that team picked, credited as `perUser` credits them.
+    public static func perTeam(credited: String, experiment: String, bytewise: String) -> String {
+        """
+        SELECT x.user_id, t.team,
+               COUNT(DISTINCT CASE WHEN e.type = 'impression' THEN e.request_id || ':' || e.movie_id END) AS impressions,
+               COUNT(DISTINCT CASE WHEN e.type = 'click' THEN e.request_id || ':' || e.movie_id END) AS clicks,
+               COUNT(DISTINCT CASE WHEN e.type = 'watch' THEN e.request_id || ':' || e.movie_id END) AS watches
+        FROM exposures x
+        JOIN exposure_teams t ON t.request_id = x.request_id
+        LEFT JOIN events e ON e.request_id = x.request_id AND e.movie_id = t.movie_id AND \(credited)
+        WHERE x.experiment = \(experiment)
+        GROUP BY x.user_id, t.team
+        ORDER BY x.user_id \(bytewise), t.team \(bytewise)
         """
     }
 
@@ -380,8 +400,14 @@ public struct Exposure: Sendable, Equatable {
     public var exposedAt: Date
     /// The TMDB ids the answer showed: events about other movies are not credited to it.
     public var movies: [Int]
+    /// An interleaved answer's team for each of `movies`: the variant a click on it credits.
+    public var teams: [String]?
 
-    public init(requestID: String, experiment: String, variant: String, userID: String, surface: String, exposedAt: Date, movies: [Int]) {
+    public init(
+        requestID: String, experiment: String, variant: String, userID: String, surface: String, exposedAt: Date, movies: [Int],
+        teams: [String]? = nil
+    ) {
+        precondition(teams == nil || teams?.count == movies.count, "an interleaved exposure names one team per movie")
         self.requestID = requestID
         self.experiment = experiment
         self.variant = variant
@@ -389,6 +415,30 @@ public struct Exposure: Sendable, Equatable {
         self.surface = surface
         self.exposedAt = exposedAt
         self.movies = movies
+        self.teams = teams
+    }
+
+    /// (movie, team) for every movie of an interleaved answer.
+    public var picks: [(movie: Int, team: String)] {
+        guard let teams else { return [] }
+        return zip(movies, teams).map { ($0, $1) }
+    }
+}
+
+/// What one user did with the movies one team put in their interleaved lists.
+public struct TeamUserActivity: Sendable, Equatable {
+    public var userID: String
+    public var team: String
+    public var impressions: Int
+    public var clicks: Int
+    public var watches: Int
+
+    public init(userID: String, team: String, impressions: Int, clicks: Int, watches: Int) {
+        self.userID = userID
+        self.team = team
+        self.impressions = impressions
+        self.clicks = clicks
+        self.watches = watches
     }
 }
 
@@ -401,13 +451,17 @@ public struct VariantUserActivity: Sendable, Equatable {
     public var impressions: Int
     public var clicks: Int
     public var watches: Int
+    /// When the experiment first served the user: activity before it is unaffected by the
+    /// variant (CUPED's covariate).
+    public var firstExposedAt: Date?
 
-    public init(variant: String, userID: String, exposures: Int, impressions: Int, clicks: Int, watches: Int) {
+    public init(variant: String, userID: String, exposures: Int, impressions: Int, clicks: Int, watches: Int, firstExposedAt: Date? = nil) {
         self.variant = variant
         self.userID = userID
         self.exposures = exposures
         self.impressions = impressions
         self.clicks = clicks
         self.watches = watches
+        self.firstExposedAt = firstExposedAt
     }
 }

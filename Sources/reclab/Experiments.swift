@@ -5,6 +5,14 @@ import RecLabEvaluation
 import RecLabExperiments
 import RecLabServer
 
+/// Prints rows under a header, each column as wide as its widest cell.
+private func printTable(_ header: [String], _ rows: [[String]]) {
+    let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
+    for row in [header] + rows {
+        print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+    }
+}
+
 struct Experiments: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Work with A/B experiment files.",
@@ -31,8 +39,12 @@ struct Experiments: AsyncParsableCommand {
                 throw ValidationError(error.description)
             }
             for experiment in experiments {
-                let variants = experiment.variants.map { "\($0.name) \(Int(($0.weight * 100).rounded()))%\($0.isControl ? " (control)" : "")" }
-                print("ok  \(experiment.id) [\(experiment.status.rawValue)] on \(experiment.surface): \(variants.joined(separator: ", "))")
+                let variants = experiment.variants.map { variant in
+                    let share = experiment.kind == .ab ? " \(Int((variant.weight * 100).rounded()))%" : ""
+                    return "\(variant.name)\(share)\(variant.isControl ? " (control)" : "")"
+                }
+                let kind = experiment.kind == .ab ? "" : " \(experiment.kind.rawValue) of"
+                print("ok  \(experiment.id) [\(experiment.status.rawValue)] on \(experiment.surface):\(kind) \(variants.joined(separator: ", "))")
             }
             print("\(experiments.count) experiment\(experiments.count == 1 ? "" : "s") valid")
         }
@@ -95,6 +107,7 @@ struct Experiments: AsyncParsableCommand {
             try EvaluationJob.reportEncoder.encode(report).write(to: folder.appending(path: "report.json"))
             try Data(ExperimentHTMLReport.render(report).utf8).write(to: folder.appending(path: "report.html"))
             try Data(HTMLReport.render(outcome.evaluation).utf8).write(to: folder.appending(path: "offline.html"))
+            try EvaluationJob.reportEncoder.encode(outcome.power).write(to: folder.appending(path: "power.json"))
 
             print("\(report.experiment): \(outcome.exposures) simulated users, \(outcome.events) events")
             let header = ["variant", "users", "impr.", "clicks", "CTR (95% CI)", "lift (95% CI)", "p", "ndcg@10"]
@@ -109,13 +122,24 @@ struct Experiments: AsyncParsableCommand {
                     variant.offline.map { String(format: "%.4f", $0.ndcg) } ?? "n/a",
                 ]
             }
-            let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
-            for row in [header] + rows {
-                print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
-            }
+            printTable(header, rows)
             print("* control")
+            for preference in report.preferences ?? [] {
+                print("\(preference.a) vs \(preference.b): \(preference.usersWithClicks) of \(preference.users) users clicked; "
+                    + "\(preference.favourA) favour \(preference.a), \(preference.favourB) favour \(preference.b), \(preference.tied) tied"
+                    + (preference.pValue.map { String(format: ", p = %.2g", $0) } ?? ""))
+            }
             for warning in report.warnings { print("warning: \(warning)") }
             print(report.conclusion)
+            for curve in outcome.power {
+                print("\nUsers needed to tell \(curve.challenger) from \(curve.control) (share of \(PowerCurve.experiments) simulated experiments finding p < 0.05):")
+                printTable(["users", "A/B", "interleaving"], curve.points.map { point in
+                    ["\(point.users)", String(format: "%.0f%%", point.abPower * 100), String(format: "%.0f%%", point.interleavingPower * 100)]
+                })
+                let needed = { (users: Int?) in users.map { "\($0) users" } ?? "more than \(PowerCurve.userCounts.last!) users" }
+                print("80% power: A/B \(needed(curve.abUsersNeeded)), interleaving \(needed(curve.interleavingUsersNeeded)).")
+            }
+            print("Simulated clicks are held-out ratings, so these compare the designs' sensitivity, not live traffic needs.")
             print("report in \(folder.path)")
         }
     }

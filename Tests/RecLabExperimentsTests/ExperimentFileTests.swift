@@ -25,6 +25,21 @@ import Testing
         "id: \(id)\nstatus: \(status)\nsurface: \(surface)\nsalt: s-\(id)\ncoverage: \(coverage)\n\(namespace)variants:\n\(variants)\n"
     }
 
+    static let unweighted = """
+          - { name: a, control: true, strategy: popularity, parameters: { ranking: popular } }
+          - { name: b, strategy: popularity, parameters: { ranking: top-rated } }
+        """
+
+    @Test func anInterleavingFileNeedsNoWeightsAndAnABFileMayAddGuardrailsAndCUPED() throws {
+        let interleaving = try parse(Self.yaml(namespace: "kind: interleaving\n", variants: Self.unweighted))
+        #expect(interleaving.kind == .interleaving)
+        #expect(interleaving.variants.map(\.weight) == [0.5, 0.5])
+        let ab = try parse(Self.yaml(namespace: "cuped: true\nguardrails:\n  - { metric: watch_rate, max_drop: 0.02 }\n"))
+        #expect(ab.kind == .ab && ab.cuped)
+        #expect(ab.guardrails == [.init(metric: .watchRate, maxDrop: 0.02)])
+        #expect(try parse(Self.yaml()).cuped == false, "off unless asked")
+    }
+
     func parse(_ yaml: String) throws -> Experiment {
         try ExperimentFile.parse(yaml, file: "exp.yaml", registry: Self.registry, surfaces: Self.surfaces)
     }
@@ -37,7 +52,13 @@ import Testing
     }
 
     @Test func theCommittedExamplesAreValid() throws {
-        #expect(try Self.committed().map(\.id) == ["personalized-ease-tuning", "popular-vs-ease"])
+        let committed = try Self.committed()
+        #expect(committed.map(\.id) == ["personalized-ease-interleaving", "personalized-ease-tuning", "popular-vs-ease"])
+        #expect(committed[0].kind == .interleaving)
+        // Both halves of the personalized surface can run at once.
+        var running = committed
+        for index in running.indices { running[index].status = .running }
+        try ExperimentFile.checkTogether(running.filter { $0.id != "popular-vs-ease" }.map { ("\($0.id).yaml", $0) })
     }
 
     @Test(arguments: [
@@ -52,6 +73,17 @@ import Testing
         (yaml(surface: "homepage"), "exp.yaml: surface: unknown surface 'homepage' (known: hybrid, personalized, similar)"),
         (yaml(coverage: "1.5"), "exp.yaml: coverage: must be between 0 and 1, got 1.5"),
         (yaml(status: "paused"), "exp.yaml: status: Cannot initialize Status from invalid String value paused"),
+        (yaml(namespace: "kind: multileave\n"), "exp.yaml: kind: unknown kind 'multileave' (known: ab, interleaving)"),
+        (yaml(namespace: "kind: interleaving\n"),
+         "exp.yaml: variants[0].weight: applies to kind: ab only (an interleaving experiment shows every variant to every user)"),
+        (yaml(namespace: "kind: interleaving\nanalysis: sequential\n", variants: Self.unweighted), "exp.yaml: analysis: applies to kind: ab only"),
+        (yaml(namespace: "kind: interleaving\ncuped: true\n", variants: Self.unweighted), "exp.yaml: cuped: applies to kind: ab only"),
+        (yaml(variants: "  - { name: a, control: true, strategy: popularity }\n  - { name: b, weight: 0.5, strategy: popularity }"),
+         "exp.yaml: variants[0].weight: missing"),
+        (yaml(namespace: "guardrails: [{ metric: revenue, max_drop: 0.1 }]\n"),
+         "exp.yaml: guardrails[0].metric: unknown metric 'revenue' (known: ctr, watch_rate)"),
+        (yaml(namespace: "guardrails: [{ metric: ctr, max_drop: 5 }]\n"),
+         "exp.yaml: guardrails[0].max_drop: must be a share between 0 and 1 (0.02 for 2%), got 5.0"),
     ])
     func aBadFileIsRefusedNamingTheFileAndTheField(yaml: String, message: String) {
         do {

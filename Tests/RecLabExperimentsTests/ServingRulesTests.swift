@@ -20,14 +20,28 @@ import Testing
     }
 
     @Test func anExperimentServesOnlyItsOwnSurface() throws {
-        #expect(try ServingRules.variant(for: "u", on: .hybrid, interactions: 0, forced: nil, among: [Self.experiment]) == nil)
-        let served = try #require(try ServingRules.variant(for: "u", on: .personalized, interactions: 0, forced: nil, among: [Self.experiment]))
-        #expect(served.variant == Self.experiment.assign(userID: "u", interactions: 0)?.variant)
+        #expect(try ServingRules.arm(for: "u", on: .hybrid, interactions: 0, forced: nil, among: [Self.experiment]) == nil)
+        let served = try #require(try ServingRules.arm(for: "u", on: .personalized, interactions: 0, forced: nil, among: [Self.experiment]))
+        #expect(served.arm == Self.experiment.assign(userID: "u", interactions: 0).map { .variant($0.variant) })
     }
 
     @Test func aForcedVariantTheExperimentLacksIsRefusedNamingTheVariants() {
         #expect(throws: ServingError.unknownVariant(experiment: "exp", variant: "c", known: ["a", "b"])) {
-            try ServingRules.variant(for: "u", on: .personalized, interactions: 0, forced: "c", among: [Self.experiment])
+            try ServingRules.arm(for: "u", on: .personalized, interactions: 0, forced: "c", among: [Self.experiment])
         }
+    }
+
+    @Test func anInterleavingExperimentServesEveryVariantToTheCoveredShareAndAssignsNone() throws {
+        var experiment = Self.experiment
+        experiment.kind = .interleaving
+        experiment.coverage = 0.5
+        let arms = (0..<2_000).map { experiment.arm(userID: "u\($0)", interactions: 0) }
+        #expect(arms.allSatisfy { $0 == nil || $0 == .interleaved(experiment.variants) })
+        let enrolled = arms.filter { $0 != nil }.count
+        #expect((900...1_100).contains(enrolled))
+        #expect((0..<100).allSatisfy { experiment.assign(userID: "u\($0)", interactions: 0) == nil })
+        // A forced variant is that variant's own list, for QA.
+        let forced = try #require(try ServingRules.arm(for: "u", on: .personalized, interactions: 0, forced: "b", among: [experiment]))
+        #expect(forced.arm == .variant(experiment.variants[1]))
     }
 }

@@ -155,6 +155,56 @@ struct ExperimentServer {
         """
     }
 
+    @Test func anInterleavedAnswerMergesBothVariantsListsCreditsATeamPerMovieAndTheReportTestsThePreference() async throws {
+        let id = "mix-\(UUID().uuidString.prefix(8).lowercased())"
+        let server = try await ExperimentServer.start(experiment: """
+            id: \(id)
+            kind: interleaving
+            status: running
+            surface: personalized
+            salt: \(id)
+            variants:
+              - { name: tuned, control: true, strategy: personalized, parameters: { algorithm: ease, lambda: 300, rating_offset: 3 } }
+              - { name: plain, strategy: personalized, parameters: { algorithm: ease, lambda: 12000 } }
+            """)
+        try await server.run { client in
+            let listing = try await client.execute(uri: "/experiments", method: .get).json()
+            #expect((listing["experiments"] as? [[String: Any]])?.first?["kind"] as? String == "interleaving")
+            var events: [String] = []
+            for user in 1...24 {
+                let answer = try await client.execute(uri: "/recommendations/ab-test/\(user)?limit=10", method: .get).json()
+                #expect(answer["experiment"] as? String == id)
+                #expect(answer["variant"] as? String == "interleaved")
+                let items = try #require(answer["recommendations"] as? [[String: Any]])
+                let teams = items.compactMap { $0["team"] as? String }
+                #expect(items.count == 10 && teams.count == 10, "a team for every movie")
+                #expect(abs(teams.filter { $0 == "tuned" }.count - teams.filter { $0 == "plain" }.count) <= 1)
+                // Each team's movies come in the order of that variant's own list (QA's forced look).
+                for team in ["tuned", "plain"] {
+                    let own = try await client.execute(uri: "/recommendations/ab-test/\(user)?limit=10&force_variant=\(team)", method: .get, headers: ExperimentAPITests.admin).json()
+                    let ranking = try #require(own["recommendations"] as? [[String: Any]]).compactMap { $0["movie_id"] as? Int }
+                    #expect(own["recommendations"].map { ($0 as? [[String: Any]])?.allSatisfy { $0["team"] == nil } } == true)
+                    let picked = items.filter { $0["team"] as? String == team }.compactMap { $0["movie_id"] as? Int }
+                    #expect(picked == ranking.filter(picked.contains), "user \(user), \(team)")
+                }
+                // The user clicks the first movie plain placed: plain should be preferred.
+                let requestID = try #require(answer["request_id"] as? String)
+                let clicked = try #require(items.first { $0["team"] as? String == "plain" }?["movie_id"] as? Int)
+                events.append(#"{"event_id": "\#(requestID)-click", "type": "click", "user_id": "\#(user)", "movie_id": \#(clicked), "request_id": "\#(requestID)", "timestamp": "2026-11-30T10:00:00Z"}"#)
+            }
+            #expect(try await client.post("/events", json: #"{"events": [\#(events.joined(separator: ","))]}"#).status == .ok)
+            let report = try await client.execute(uri: "/experiments/\(id)/report", method: .get).json()
+            #expect(report["kind"] as? String == "interleaving")
+            let preference = try #require((report["preferences"] as? [[String: Any]])?.first)
+            #expect(preference["users"] as? Int == 24)
+            #expect(preference["favour_b"] as? Int == 24 && preference["favour_a"] as? Int == 0)
+            #expect(preference["preferred"] as? String == "plain")
+            #expect(report["winner"] as? String == "plain")
+            let variants = try #require(report["variants"] as? [[String: Any]])
+            #expect(variants.map { $0["clicks"] as? Int } == [0, 24])
+        }
+    }
+
     @Test func theConfiguredWeightsHoldEndToEndOverAThousandUsers() async throws {
         let id = "split-\(UUID().uuidString.prefix(8).lowercased())"
         // A fixed salt and fixed user ids: the chi-square below is the same every run, not a

@@ -11,6 +11,8 @@ struct ExperimentRoutes {
     let models: ModelHost
     let exposures: ExposureLog
     let store: any ExposureRepository
+    /// Whose histories give CUPED its covariate.
+    let interactions: any InteractionRepository
     let reports: EvaluationReports
     let attributionWindow: Duration
 
@@ -26,6 +28,8 @@ struct ExperimentRoutes {
             let id: String
             let description: String
             let status: String
+            /// "ab" or "interleaving".
+            let kind: String
             let surface: String
             let coverage: Double
             let namespace: String?
@@ -41,7 +45,7 @@ struct ExperimentRoutes {
             Listing(experiments: (models.generation?.experiments ?? []).map { experiment in
                 .init(
                     id: experiment.id, description: experiment.description, status: experiment.status.rawValue,
-                    surface: experiment.surface.rawValue, coverage: experiment.coverage,
+                    kind: experiment.kind.rawValue, surface: experiment.surface.rawValue, coverage: experiment.coverage,
                     namespace: experiment.namespace.map { "\($0.name) [\($0.range.lowerBound), \($0.range.upperBound))" },
                     variants: experiment.variants.map { .init(name: $0.name, weight: $0.weight, control: $0.isControl, strategy: $0.strategy) },
                     links: ["report": "/experiments/\(experiment.id)/report", "page": "/experiments/\(experiment.id)/report?format=html"])
@@ -70,7 +74,21 @@ struct ExperimentRoutes {
         try await exposures.flush()
         let activity = try await store.activity(experiment: id, attributionWindow: attributionWindow)
         let offline = ExperimentAnalysis.offlineScores(for: experiment, evaluations: try await reports.newestFirst(), registry: models.registry)
-        return ExperimentAnalysis.report(experiment: experiment, activity: activity.users, unattributedEvents: activity.unattributedEvents, offline: offline)
+        let covariates = experiment.cuped ? try await preExposureActivity(activity.users) : [:]
+        return ExperimentAnalysis.report(experiment: experiment, activity: activity, covariates: covariates, offline: offline)
+    }
+
+    /// CUPED's covariate: from how many ratings and preferences each user had before the
+    /// experiment first served them. A user with none is a 0, which is what they did.
+    private func preExposureActivity(_ users: [VariantUserActivity]) async throws -> [String: Double] {
+        var covariates: [String: Double] = [:]
+        for user in users {
+            guard let first = user.firstExposedAt, covariates[user.userID] == nil else { continue }
+            let before = Int64(first.timeIntervalSince1970)
+            covariates[user.userID] = ExperimentAnalysis.preExposureCovariate(
+                activityCount: try await interactions.history(of: user.userID).count { $0.timestamp < before })
+        }
+        return covariates
     }
 
     /// `?format=html` or `json` decides; otherwise a browser (Accept: text/html) gets the page.

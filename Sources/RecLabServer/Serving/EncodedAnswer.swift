@@ -17,6 +17,8 @@ struct EncodedAnswer: Sendable {
         let userID: String?
         /// The TMDB ids shown, for the exposure (a movie without one is shown but not listed).
         let movies: [Int]
+        /// An interleaved answer's team for each of `movies`.
+        let teams: [String]?
         let isEmpty: Bool
     }
 
@@ -42,7 +44,9 @@ struct EncodedAnswer: Sendable {
         split = range.upperBound - 1 - encoded.startIndex
         summary = Summary(
             surface: answer.type, strategy: answer.strategy, experiment: answer.experiment, variant: answer.variant, userID: answer.userID,
-            movies: answer.recommendations.compactMap(\.movieID), isEmpty: answer.recommendations.isEmpty)
+            movies: answer.recommendations.compactMap(\.movieID),
+            teams: answer.recommendations.contains { $0.team != nil } ? answer.recommendations.filter { $0.movieID != nil }.map { $0.team ?? "" } : nil,
+            isEmpty: answer.recommendations.isEmpty)
     }
 }
 

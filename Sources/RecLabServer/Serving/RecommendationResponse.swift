@@ -13,9 +13,11 @@ struct RecommendationResponse: Encodable, Sendable {
         @Nullable var posterURL: String? = nil
         @Nullable var releaseDate: String? = nil
         @Nullable var voteAverage: Double? = nil
+        /// In an interleaved answer, the variant credited for this movie; absent otherwise.
+        var team: String? = nil
 
         enum CodingKeys: String, CodingKey {
-            case title, score, reason
+            case title, score, reason, team
             case movieID = "movie_id"
             case posterPath = "poster_path"
             case posterURL = "poster_url"

@@ -54,17 +54,26 @@ struct Recommender: Sendable {
         var strategyID = host.configuration.instances.first { $0.name == name }!.strategyID
         var history: [Interaction] = []
         var served: (experiment: String, variant: String)?
+        var interleaving: (experiment: Experiment, variants: [Experiment.Variant])?
         if let user = question.user {
             if let known = question.history {
                 history = known
             } else {
                 history = try await interactions.history(of: user)
             }
-            if let (experiment, variant) = try ServingRules.variant(
+            if let (experiment, arm) = try ServingRules.arm(
                 for: user, on: question.surface, interactions: history.count, forced: question.forcedVariant, among: generation.experiments) {
-                served = (experiment.id, variant.name)
-                name = experiment.modelName(of: variant)
-                strategyID = variant.strategy
+                switch arm {
+                case .variant(let variant):
+                    served = (experiment.id, variant.name)
+                    name = experiment.modelName(of: variant)
+                    strategyID = variant.strategy
+                case .interleaved(let variants):
+                    served = (experiment.id, Experiment.interleavedArm)
+                    interleaving = (experiment, variants)
+                    name = experiment.id
+                    strategyID = Experiment.Kind.interleaving.rawValue
+                }
             }
         }
         var seed: MovieID?
@@ -74,20 +83,36 @@ struct Recommender: Sendable {
         }
         let request = ServingRules.request(
             limit: question.limit, user: question.user, history: history, seed: seed, genre: question.genre, timeWindow: question.timeWindow)
-        let recommendations: [Recommendation]
-        do {
-            let started = ContinuousClock.now
-            recommendations = try generation.models[name]!.recommend(request)
-            metrics.durations(strategyID).recordNanoseconds((ContinuousClock.now - started).nanoseconds)
-        } catch let error as RecommendationError {
-            throw ServingError.cannotRecommend(strategy: strategyID, error)
+        func recommend(_ model: String, strategy: String) throws -> [Recommendation] {
+            do {
+                let started = ContinuousClock.now
+                defer { metrics.durations(strategy).recordNanoseconds((ContinuousClock.now - started).nanoseconds) }
+                return try generation.models[model]!.recommend(request)
+            } catch let error as RecommendationError {
+                throw ServingError.cannotRecommend(strategy: strategy, error)
+            }
         }
-        let items = recommendations.compactMap { recommendation -> RecommendationResponse.Item? in
+        var recommendations: [(recommendation: Recommendation, team: String?)]
+        if let (experiment, variants) = interleaving {
+            let lists = try variants.map { try recommend(experiment.modelName(of: $0), strategy: $0.strategy) }
+            var coins = TeamDraft.generator(salt: experiment.salt, user: question.user ?? "", historySize: history.count)
+            let picks = TeamDraft.interleave(lists.map { $0.map(\.movie) }, limit: question.limit, using: &coins)
+            // The rankers' scores are not on one scale, so a merged list is scored by position
+            // (1 for the first, down to 1/n), as TMDB's trending list is; reasons stay the team's.
+            recommendations = picks.enumerated().map { rank, pick in
+                let own = lists[pick.team].first { $0.movie == pick.item }!
+                let score = Double(picks.count - rank) / Double(picks.count)
+                return (Recommendation(movie: pick.item, score: score, reason: own.reason), variants[pick.team].name)
+            }
+        } else {
+            recommendations = try recommend(name, strategy: strategyID).map { ($0, nil) }
+        }
+        let items = recommendations.compactMap { recommendation, team -> RecommendationResponse.Item? in
             guard let item = generation.catalogue.item(recommendation.movie) else { return nil }
             return .init(
                 movieID: item.tmdbID, title: item.title, score: (recommendation.score * 10_000).rounded() / 10_000,
                 reason: recommendation.reason, posterPath: item.posterPath, posterURL: images.url(item.posterPath),
-                releaseDate: item.releaseDate ?? item.year.map(String.init), voteAverage: item.shownRating?.average)
+                releaseDate: item.releaseDate ?? item.year.map(String.init), voteAverage: item.shownRating?.average, team: team)
         }
         let response = RecommendationResponse(
             type: question.surface.rawValue, strategy: strategyID, strategyInstance: name,
@@ -131,7 +156,7 @@ struct Recommender: Sendable {
             // Shown now: a cached answer was generated earlier, but the window runs from now.
             exposures.record(Exposure(
                 requestID: requestID, experiment: experiment, variant: variant, userID: user, surface: answer.surface,
-                exposedAt: Date(), movies: answer.movies))
+                exposedAt: Date(), movies: answer.movies, teams: answer.teams))
         }
         return IssuedAnswer(requestID: requestID, encoded: encoded)
     }
@@ -142,7 +167,7 @@ struct Recommender: Sendable {
         let history = try await interactions.history(of: user)
         let running = (host.generation?.experiments ?? []).filter { $0.status == .running }
         for surface in [Surface.personalized, .hybrid] {
-            if running.contains(where: { $0.surface == surface && (forced || $0.assign(userID: user, interactions: history.count) != nil) }) {
+            if running.contains(where: { $0.surface == surface && (forced || $0.arm(userID: user, interactions: history.count) != nil) }) {
                 return (surface, history)
             }
         }
