@@ -52,10 +52,11 @@ let package = Package(
         .target(name: "PopularityStrategy", dependencies: ["RecLabCore"], path: "Strategies/Popularity"),
         .target(name: "PersonalizedStrategy", dependencies: ["RecLabCore", "LinearAlgebra"], path: "Strategies/Personalized"),
         .target(name: "HybridStrategy", dependencies: ["RecLabCore"], path: "Strategies/Hybrid"),
+        .target(name: "SequentialStrategy", dependencies: ["RecLabCore"], path: "Strategies/Sequential"),
         // The one list of registration lines; only the executables and tests depend on it.
         .target(
             name: "RecLabStrategies",
-            dependencies: ["RecLabCore", "ContentStrategy", "GenreStrategy", "PopularityStrategy", "PersonalizedStrategy", "HybridStrategy"]
+            dependencies: ["RecLabCore", "ContentStrategy", "GenreStrategy", "PopularityStrategy", "PersonalizedStrategy", "HybridStrategy", "SequentialStrategy"]
         ),
 
         .target(
@@ -156,7 +157,7 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "RecLabSynthTests", dependencies: ["RecLabSynth", "RecLabStore", "TestSupport"]),
         .testTarget(name: "RecLabCoreTests", dependencies: ["RecLabCore"]),
-        .testTarget(name: "RecLabExperimentsTests", dependencies: ["RecLabExperiments", "RecLabStatistics", "PopularityStrategy", "PersonalizedStrategy", "TestSupport"]),
+        .testTarget(name: "RecLabExperimentsTests", dependencies: ["RecLabExperiments", "RecLabStatistics", "PopularityStrategy", "PersonalizedStrategy", "HybridStrategy", "TestSupport"]),
         .testTarget(name: "RecLabStatisticsTests", dependencies: ["RecLabStatistics"]),
         .testTarget(name: "RecLabEvaluationTests", dependencies: ["RecLabEvaluation", "RecLabStatistics", "PopularityStrategy", "TestSupport"]),
         .testTarget(name: "ContentStrategyTests", dependencies: ["ContentStrategy", "TestSupport"]),
@@ -164,6 +165,7 @@ let package = Package(
         .testTarget(name: "PopularityStrategyTests", dependencies: ["PopularityStrategy", "TestSupport"]),
         .testTarget(name: "PersonalizedStrategyTests", dependencies: ["PersonalizedStrategy", "RecLabCore", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "HybridStrategyTests", dependencies: ["HybridStrategy", "PopularityStrategy", "TestSupport"]),
+        .testTarget(name: "SequentialStrategyTests", dependencies: ["SequentialStrategy", "TestSupport"]),
         .testTarget(name: "RecLabSearchTests", dependencies: ["RecLabSearch", "RecLabStore", "TestSupport"]),
         .testTarget(name: "RecLabStoreTests", dependencies: ["RecLabStore", "TestSupport"]),
         .testTarget(name: "RecLabModelStoreTests", dependencies: ["RecLabModelStore", "RecLabStrategies", "TestSupport"]),

@@ -4,6 +4,7 @@ import HybridStrategy
 import PersonalizedStrategy
 import PopularityStrategy
 import RecLabCore
+import SequentialStrategy
 
 extension StrategyRegistry {
     /// Every strategy RecLab ships. A new strategy is one line here; the executables build
@@ -15,6 +16,7 @@ extension StrategyRegistry {
         registry.register(PopularityStrategy.self)
         registry.register(PersonalizedStrategy.self)
         registry.register(HybridStrategy.self)
+        registry.register(SequentialStrategy.self)
         return registry
     }
 }

@@ -1,21 +1,51 @@
 import Foundation
 import RecLabCore
 
-/// A weighted blend of other strategies' answers: each component's scores min-max normalised
-/// within its answer, weighted, summed per movie, reasons of the strongest contributors kept.
+/// A weighted blend of other strategies' answers: each component's scores scaled within its
+/// answer for this user (`scaling`), weighted, summed per movie, reasons of the strongest
+/// contributors kept.
 public struct HybridStrategy: RecommendationStrategy {
     public static let id = "hybrid"
+
+    /// How a component's answer for one user is scaled to [0, 1].
+    public enum Scaling: String, Codable, Sendable, CaseIterable {
+        /// (s − min) / (max − min) over the answer: its last candidate counts 0, like a movie
+        /// the component did not name. The default, and what blends of unlike scales need.
+        case minMax = "min-max"
+        /// s / max: keeps how far below the best each candidate is, so a component whose
+        /// scores fall off fast (transitions) is not flattened; for non-negative scores.
+        case max
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            let raw = try container.decode(String.self)
+            guard let scaling = Scaling(rawValue: raw) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "unknown scaling '\(raw)' (known: \(Scaling.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            self = scaling
+        }
+
+        func scale(_ score: Double, low: Double, high: Double) -> Double {
+            switch self {
+            case .minMax: high > low ? (score - low) / (high - low) : 1
+            case .max: high > 0 ? Swift.max(score, 0) / high : 1
+            }
+        }
+    }
 
     public struct Parameters: StrategyParameters {
         /// Instance names of the blended strategies (defined before this one) and their weights.
         public var components: [String: Double] = ["personalized": 0.7, "content": 0.2, "popular": 0.1]
         /// How many candidates each component contributes, as a multiple of the limit.
         public var candidateFactor: Int = 3
+        /// How each component's scores are brought to one range for this user before weighing.
+        public var scaling: Scaling = .minMax
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case components
+            case components, scaling
             case candidateFactor = "candidate_factor"
         }
 
@@ -41,7 +71,7 @@ public struct HybridStrategy: RecommendationStrategy {
             }
             return HybridModel.Component(name: name, weight: weight, model: model)
         }
-        return HybridModel(components: components, candidateFactor: parameters.candidateFactor)
+        return HybridModel(components: components, candidateFactor: parameters.candidateFactor, scaling: parameters.scaling)
     }
 
     /// The components are the generation's models read before this one, as a fit finds them.
@@ -53,7 +83,7 @@ public struct HybridStrategy: RecommendationStrategy {
             guard let model = context.models[name] else { throw ModelArchiveError("hybrid component '\(name)' is not in the generation") }
             return HybridModel.Component(name: name, weight: weight, model: model)
         }
-        return HybridModel(components: components, candidateFactor: try reader.read(Int.self))
+        return HybridModel(components: components, candidateFactor: try reader.read(Int.self), scaling: parameters.scaling)
     }
 }
 
@@ -68,6 +98,7 @@ struct HybridModel: FittedModel {
 
     let components: [Component]
     let candidateFactor: Int
+    let scaling: HybridStrategy.Scaling
 
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
         var wide = request
@@ -85,7 +116,7 @@ struct HybridModel: FittedModel {
             guard let high = answer.map(\.score).max(), let low = answer.map(\.score).min() else { continue }
             answered += 1
             for recommendation in answer {
-                let normalised = high > low ? (recommendation.score - low) / (high - low) : 1
+                let normalised = scaling.scale(recommendation.score, low: low, high: high)
                 let contribution = component.weight * normalised
                 totals[recommendation.movie, default: 0] += contribution
                 reasons[recommendation.movie, default: []].append((contribution, recommendation.reason))

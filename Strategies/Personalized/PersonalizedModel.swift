@@ -17,6 +17,8 @@ struct PersonalizedModel: FittedModel {
     let interactionCounts: [Int]
     let catalogue: Catalogue
     let summary: ModelSummary
+    /// EASE^R's answer-time weighting of the history by recency, nil when off.
+    let historyWeighting: HistoryWeighting?
     /// Catalogue entries by position; nil for a movie the catalogue lacks, which is never recommended.
     private let catalogueItems: [CatalogueItem?]
     /// Whether `catalogueItems` has the movie, read in the scoring loops without copying an entry.
@@ -29,7 +31,11 @@ struct PersonalizedModel: FittedModel {
 
     private static let coldStartSuffix = " — rate a few movies for personal picks"
 
-    init(engine: Engine, movies: [MovieID], positions: [MovieID: Int], interactionCounts: [Int], catalogue: Catalogue, summary: ModelSummary) {
+    init(
+        engine: Engine, movies: [MovieID], positions: [MovieID: Int], interactionCounts: [Int], catalogue: Catalogue, summary: ModelSummary,
+        historyWeighting: HistoryWeighting? = nil
+    ) {
+        self.historyWeighting = historyWeighting
         self.engine = engine
         self.movies = movies
         self.positions = positions
@@ -106,7 +112,7 @@ struct PersonalizedModel: FittedModel {
 
         let scores: [Float]
         /// The history as the engine reads it, entry for entry with `known`.
-        let engineInput: [(item: Int, value: Float)]
+        var engineInput: [(item: Int, value: Float)]
         let explain: ([(item: Int, value: Float)], [Int]) throws -> Matrix
         switch engine {
         case .ease(let weights, let input):
@@ -122,6 +128,9 @@ struct PersonalizedModel: FittedModel {
                 guard engineInput.contains(where: { $0.value != 0 }) else {
                     return coldStart(history: request.history, request: request, inHistory: inHistory)
                 }
+            }
+            if let historyWeighting {
+                engineInput = historyWeighting.apply(to: engineInput, times: knownTimes, history: request.history)
             }
             scores = weights.scores(for: engineInput)
             explain = { entries, targets in weights.contributions(of: entries, to: targets) }

@@ -57,6 +57,13 @@ public struct PersonalizedStrategy: RecommendationStrategy {
         /// grows with the square of the items it holds; the movies left out are never
         /// recommended by this model, and a history made only of them gets the cold-start answer.
         public var maxItems: Int = 0
+        /// EASE^R, at answer time only: how much a history item's weight depends on how recent
+        /// it is in the user's own sequence, β in w = (1 − β) + β · 2^(−position / h), position
+        /// 0 for the newest (ratings of one second share a position). 0 turns it off; the fit
+        /// is unchanged either way.
+        public var historyRecencyWeight: Double = 0
+        /// EASE^R, at answer time: h above, the half-life counted in items, not days.
+        public var historyHalfLifeItems: Double = 10
 
         public init() {}
 
@@ -65,6 +72,8 @@ public struct PersonalizedStrategy: RecommendationStrategy {
             case ratingOffset = "rating_offset"
             case recencyHalfLifeDays = "recency_half_life_days"
             case maxItems = "max_items"
+            case historyRecencyWeight = "history_recency_weight"
+            case historyHalfLifeItems = "history_half_life_items"
         }
 
         public func validate() throws {
@@ -79,10 +88,21 @@ public struct PersonalizedStrategy: RecommendationStrategy {
                 throw ParameterError(field: "rating_offset", problem: "must be a number in [0, 5) (ratings run from 0.5 to 5), got \(ratingOffset)")
             }
             guard maxItems >= 0 else { throw ParameterError(field: "max_items", problem: "must be >= 0 (0 keeps every movie), got \(maxItems)") }
+            guard historyRecencyWeight >= 0, historyRecencyWeight <= 1 else {
+                throw ParameterError(field: "history_recency_weight", problem: "must be in [0, 1] (0 turns it off), got \(historyRecencyWeight)")
+            }
+            guard historyHalfLifeItems > 0, historyHalfLifeItems.isFinite else {
+                throw ParameterError(field: "history_half_life_items", problem: "must be a finite number > 0 (in items), got \(historyHalfLifeItems)")
+            }
             guard recencyHalfLifeDays >= 0, recencyHalfLifeDays.isFinite else {
                 throw ParameterError(
                     field: "recency_half_life_days", problem: "must be a finite number >= 0 (0 turns recency weighting off), got \(recencyHalfLifeDays)")
             }
+        }
+
+        /// The answer-time weighting of the history by position, nil when off.
+        var historyWeighting: HistoryWeighting? {
+            historyRecencyWeight > 0 ? HistoryWeighting(weight: Float(historyRecencyWeight), halfLife: historyHalfLifeItems) : nil
         }
 
         /// What EASE^R's X holds for an interaction under these parameters.
@@ -121,6 +141,9 @@ public struct PersonalizedStrategy: RecommendationStrategy {
             var detail = "EASE lambda=\(plain(parameters.lambda)) input=\(parameters.input.rawValue)"
             if parameters.ratingOffset != 0 { detail += " rating_offset=\(plain(parameters.ratingOffset))" }
             if parameters.recencyHalfLifeDays != 0 { detail += " recency_half_life_days=\(plain(parameters.recencyHalfLifeDays))" }
+            if parameters.historyRecencyWeight != 0 {
+                detail += " history_recency_weight=\(plain(parameters.historyRecencyWeight)) history_half_life_items=\(plain(parameters.historyHalfLifeItems))"
+            }
             summary = ModelSummary(items: matrix.columns, users: matrix.rows, detail: detail + " form=\(weights.form.rawValue)")
         case .als:
             // Both factor matrices and one sweep's per-row systems.
@@ -141,7 +164,7 @@ public struct PersonalizedStrategy: RecommendationStrategy {
         }
         return PersonalizedModel(
             engine: engine, movies: indexed.movies, positions: indexed.positions, interactionCounts: matrix.columnCounts,
-            catalogue: data.catalogue, summary: summary)
+            catalogue: data.catalogue, summary: summary, historyWeighting: parameters.historyWeighting)
     }
 }
 
@@ -169,7 +192,7 @@ extension PersonalizedStrategy {
         for (position, movie) in movies.enumerated() { positions[movie] = position }
         return PersonalizedModel(
             engine: engine, movies: movies, positions: positions, interactionCounts: interactionCounts, catalogue: context.catalogue,
-            summary: try ModelSummary(from: &reader))
+            summary: try ModelSummary(from: &reader), historyWeighting: parameters.historyWeighting)
     }
 
     /// The interactions with the `count` movies most interacted with (ties by id, so the cut

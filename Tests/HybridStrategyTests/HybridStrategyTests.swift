@@ -32,6 +32,24 @@ struct RefusingModel: FittedModel {
         return try await HybridStrategy(parameters: parameters).fit(FitContext(data: TinyCatalogue.data, models: models))
     }
 
+    @Test func maxScalingKeepsHowFarBelowTheBestEachCandidateIsWhereMinMaxFlattensIt() async throws {
+        let models: [String: any FittedModel] = [
+            "a": FixedModel(scores: [(1, 100), (2, 50), (3, 0)], reason: "from a"),
+            "b": FixedModel(scores: [(3, 9), (2, 6)], reason: "from b"),
+        ]
+        var parameters = HybridStrategy.Parameters()
+        parameters.components = ["a": 0.5, "b": 0.5]
+        let minMax = try await HybridStrategy(parameters: parameters).fit(FitContext(data: TinyCatalogue.data, models: models))
+        // min-max: b's 6 is its lowest, so it counts 0: 1 and 3 tie at 0.5, 2 has 0.25.
+        #expect(try minMax.recommend(RecommendationRequest(limit: 3)).map(\.movie) == [1, 3, 2])
+        parameters.scaling = .max
+        let byMax = try await HybridStrategy(parameters: parameters).fit(FitContext(data: TinyCatalogue.data, models: models))
+        // max: b's 6 is 2/3 of its best, so 2 has 0.25 + 0.33 and leads.
+        let answer = try byMax.recommend(RecommendationRequest(limit: 3))
+        #expect(answer.map(\.movie) == [2, 1, 3])
+        #expect(abs(answer[0].score - (0.25 + 1.0 / 3)) < 1e-12)
+    }
+
     @Test func scoresAreNormalisedPerComponentThenWeighted() async throws {
         let model = try await hybrid(["a": 0.75, "b": 0.25], models: [
             "a": FixedModel(scores: [(1, 100), (2, 50), (3, 0)], reason: "from a"),

@@ -208,4 +208,28 @@ import Testing
             ((error as? ConfigurationError)?.description ?? "").contains("'rating_offset'")
         }
     }
+
+    /// `history_recency_weight`: at answer time only, each history item weighs
+    /// (1 − β) + β · 2^(−position / h), position 0 the newest; the fit is the same.
+    @Test func historyRecencyWeightingWeighsTheNewestItemsMostAtAnswerTimeOnly() async throws {
+        let data = Self.spreadOverTime()
+        let plain = try await PersonalizedStrategy(parameters: Self.ease()).fit(FitContext(data: data))
+        var weighted = Self.ease()
+        weighted.historyRecencyWeight = 0.5
+        weighted.historyHalfLifeItems = 1
+        let model = try await PersonalizedStrategy(parameters: weighted).fit(FitContext(data: data))
+        let history = [1, 2, 3].map { Interaction(user: "q", movie: MovieID($0), rating: 4, timestamp: Int64($0) * Self.day) }
+        // Newest (3) weighs 1, then 0.75, then 0.625: the same as rating them 4, 3 and 2.5 unweighted.
+        let byHand = [(3, 4.0), (2, 3.0), (1, 2.5)].map { Interaction(user: "q", movie: MovieID($0.0), rating: Float($0.1), timestamp: 5) }
+        let asked = try model.recommend(RecommendationRequest(userID: "q", history: history, limit: 9))
+        let expected = try plain.recommend(RecommendationRequest(userID: "q", history: byHand, limit: 9))
+        #expect(asked.map(\.movie) == expected.map(\.movie))
+        for (a, b) in zip(asked, expected) { #expect(abs(a.score - b.score) < 1e-5) }
+        // Ratings of one second share position 0: no weighting at all, whatever the list order.
+        let sameSecond = history.map { Interaction(user: "q", movie: $0.movie, rating: 4, timestamp: 7) }
+        let tied = try model.recommend(RecommendationRequest(userID: "q", history: sameSecond, limit: 9))
+        let unweighted = try plain.recommend(RecommendationRequest(userID: "q", history: sameSecond, limit: 9))
+        #expect(tied.map(\.movie) == unweighted.map(\.movie))
+        for (a, b) in zip(tied, unweighted) { #expect(abs(a.score - b.score) < 1e-5) }
+    }
 }

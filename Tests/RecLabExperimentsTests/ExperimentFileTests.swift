@@ -1,4 +1,5 @@
 import Foundation
+import HybridStrategy
 import PersonalizedStrategy
 import PopularityStrategy
 import RecLabCore
@@ -12,6 +13,7 @@ import Testing
         var registry = StrategyRegistry()
         registry.register(PopularityStrategy.self)
         registry.register(PersonalizedStrategy.self)
+        registry.register(HybridStrategy.self)
         return registry
     }
 
@@ -53,17 +55,17 @@ import Testing
 
     @Test func theCommittedExamplesAreValid() throws {
         let committed = try Self.committed()
-        #expect(committed.map(\.id) == ["personalized-ease-interleaving", "personalized-ease-tuning", "popular-vs-ease"])
+        #expect(committed.map(\.id) == ["personalized-ease-interleaving", "personalized-ease-tuning", "popular-vs-ease", "sequential-vs-personalized"])
         #expect(committed[0].kind == .interleaving)
         // Both halves of the personalized surface can run at once.
         var running = committed
         for index in running.indices { running[index].status = .running }
-        try ExperimentFile.checkTogether(running.filter { $0.id != "popular-vs-ease" }.map { ("\($0.id).yaml", $0) })
+        try ExperimentFile.checkTogether(running.filter { $0.id.hasPrefix("personalized-ease") }.map { ("\($0.id).yaml", $0) })
     }
 
     @Test(arguments: [
         (yaml(variants: "  - { name: a, control: true, weight: 0.5, strategy: nope }\n  - { name: b, weight: 0.5, strategy: popularity }"),
-         "exp.yaml: variants[0]: strategy 'exp/a': unknown strategy id 'nope' (registered: personalized, popularity)"),
+         "exp.yaml: variants[0]: strategy 'exp/a': unknown strategy id 'nope' (registered: hybrid, personalized, popularity)"),
         (yaml(variants: "  - { name: a, control: true, weight: 0.6, strategy: popularity }\n  - { name: b, weight: 0.6, strategy: popularity }"),
          "exp.yaml: variants: weights sum to 1.2, not 1"),
         (yaml(variants: "  - { name: a, weight: 0.5, strategy: popularity }\n  - { name: b, weight: 0.5, strategy: popularity }"),

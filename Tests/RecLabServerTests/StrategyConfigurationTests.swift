@@ -8,13 +8,13 @@ import Testing
 
     @Test func theCommittedFileBuildsEveryStrategyAndServesEverySurface() throws {
         let configuration = try StrategyConfiguration.load(path: repositoryFile("experiments/strategies.yaml"), registry: testStrategies)
-        #expect(Set(configuration.instances.map(\.strategyID)) == ["content", "genre", "popularity", "personalized", "hybrid"])
+        #expect(Set(configuration.instances.map(\.strategyID)) == ["content", "genre", "popularity", "personalized", "sequential", "hybrid"])
         #expect(configuration.surfaces.count == Surface.allCases.count)
     }
 
     @Test(arguments: [
         ("strategies:\n  - { name: p, strategy: nope }\n\(surfaces)",
-         "strategy 'p': unknown strategy id 'nope' (registered: content, genre, hybrid, personalized, popularity)"),
+         "strategy 'p': unknown strategy id 'nope' (registered: content, genre, hybrid, personalized, popularity, sequential)"),
         ("strategies:\n  - { name: p, strategy: popularity, parameters: { ranking: popular, minimum_vote: 3 } }\n\(surfaces)",
          "strategy 'p' (popularity): parameter 'minimum_vote': unknown parameter (known: default_window, minimum_votes, ranking)"),
         ("strategies:\n  - { name: p, strategy: personalized, parameters: { lambda: -1 } }\n\(surfaces)",
