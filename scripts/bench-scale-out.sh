@@ -115,6 +115,7 @@ for line in open(source).read().split("\n"):
         lines.append(line)
 open(target, "w").write("\n".join(lines))
 PY
+  cp deploy/nginx/proxy.conf "$work/nginx/"   # reclab.conf includes it from its own folder
   chmod 1777 "$work/nginx/tmp"
   nginx -p "$work/nginx" -c "$work/nginx/reclab.conf"
   for _ in $(seq 1 50); do curl -fs -o /dev/null "http://127.0.0.1:$nginx_port/health" && break; sleep 0.1; done

@@ -60,6 +60,15 @@ public struct CatalogueItem: Sendable, Hashable {
     }
 }
 
+extension Dictionary where Value == Int {
+    /// Each of `keys` (distinct) mapped to its index: a model's lookup from movie id to its
+    /// row or column.
+    public init(positionsOf keys: [Key]) {
+        self.init(minimumCapacity: keys.count)
+        for (position, key) in keys.enumerated() { self[key] = position }
+    }
+}
+
 /// The movies strategies work on, with constant-time lookup by id.
 public struct Catalogue: Sendable {
     public let items: [CatalogueItem]

@@ -137,6 +137,18 @@ public struct ModelReader: Sendable {
         guard condition else { throw ModelArchiveError(problem()) }
     }
 
+    /// Throws unless `offsets` lay out `rows` rows over `entries` entries (n + 1 ascending
+    /// starts from 0 to `entries`) and every one of `indices` is in 0..<`bound`: what a
+    /// sparse layout (rows of positions) must hold before a lookup may trust it.
+    public func expectSparse<Index: BinaryInteger>(
+        _ what: String, offsets: [Int], rows: Int, entries: Int, indices: [Index], below bound: Int
+    ) throws(ModelArchiveError) {
+        try expect(offsets.count == rows + 1 && offsets.first == 0 && offsets.last == entries && indices.count == entries,
+                   "\(what): offsets do not lay out \(rows) rows of \(entries) entries")
+        try expect(zip(offsets, offsets.dropFirst()).allSatisfy { $0 <= $1 }, "\(what): offsets go backwards")
+        try expect(indices.allSatisfy { $0 >= 0 && $0 < bound }, "\(what): an index outside 0..<\(bound)")
+    }
+
     /// Throws unless every byte was read: a model that leaves bytes unread misread them.
     public func finish() throws(ModelArchiveError) {
         guard offset == bytes.count else { throw ModelArchiveError("\(bytes.count - offset) bytes left unread") }

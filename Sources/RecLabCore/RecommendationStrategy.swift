@@ -219,3 +219,15 @@ public struct ParameterError: Error, Equatable, CustomStringConvertible {
 
     public var description: String { "parameter '\(field)': \(problem)" }
 }
+
+/// Decodes a parameter's choice (an enum of named options) by its raw value, naming the
+/// options when the value is none of them, for a strategy's `init(from:)`.
+public func decodeChoice<Choice: RawRepresentable<String> & CaseIterable>(from decoder: any Decoder, what: String) throws -> Choice {
+    let container = try decoder.singleValueContainer()
+    let raw = try container.decode(String.self)
+    guard let choice = Choice(rawValue: raw) else {
+        let known = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+        throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown \(what) '\(raw)' (known: \(known))")
+    }
+    return choice
+}

@@ -72,7 +72,7 @@ public struct BootstrapSettings: Codable, Sendable, Equatable {
 
     /// The least p-value `Bootstrap.compare` can give with these resamples, 2 / (resamples + 1):
     /// reports print it as a bound ("≤ 0.002"), not a value.
-    public var pValueFloor: Double { 2 / Double(resamples + 1) }
+    public var pValueFloor: Double { Bootstrap.pValueFloor(resamples: resamples) }
 
     /// Throws `ConfigurationError` naming the setting out of range.
     public func validate() throws {

@@ -73,8 +73,12 @@ public struct OfflineEvaluation: Sendable {
         let needsValidationModels = plan.entries.contains { $0.grid != nil }
         // Drawn once per split and shared by every strategy: comparisons are paired.
         let settings = plan.bootstrap
-        let validationBootstrap = validation.scoredUsers.isEmpty
-            ? nil : Bootstrap(units: validation.scoredUsers.count, resamples: settings.resamples, seed: settings.seed, confidence: settings.confidence)
+        func bootstrap(_ task: RankingTask) -> Bootstrap? {
+            task.scoredUsers.isEmpty
+                ? nil : Bootstrap(units: task.scoredUsers.count, resamples: settings.resamples, seed: settings.seed, confidence: settings.confidence)
+        }
+        // Only grid points read the validation split's intervals.
+        let validationBootstrap = needsValidationModels ? bootstrap(validation) : nil
         var fitModels: [String: any FittedModel] = [:]
         var choices: [(strategy: ConfiguredStrategy, grid: [GridPoint])] = []
         for entry in plan.entries {
@@ -105,8 +109,7 @@ public struct OfflineEvaluation: Sendable {
         }
 
         var results: [StrategyResult] = []
-        let testBootstrap = test.scoredUsers.isEmpty
-            ? nil : Bootstrap(units: test.scoredUsers.count, resamples: settings.resamples, seed: settings.seed, confidence: settings.confidence)
+        let testBootstrap = bootstrap(test)
         _ = try await choices.map(\.strategy).fitInOrder(on: test.fitData) { chosen, model, fitDuration in
             let (entry, grid) = (plan.entries[results.count], choices[results.count].grid)
             let recommending = ContinuousClock.now

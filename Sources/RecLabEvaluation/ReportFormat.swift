@@ -30,18 +30,18 @@ package enum ReportFormat {
 
     /// A p-value to three decimals, "< 0.001" below; at `floor` (the least a bootstrap of so
     /// many resamples can give, none of them crossing 0) "≤" that, since it is only a bound.
-    package static func pValue(_ value: Double, floor: Double = 0) -> String {
+    package static func pValue(_ value: Double, floor: Double) -> String {
         if value <= floor * (1 + 1e-9) { return "≤ \(String(format: "%.3f", floor))" }
         return value < 0.001 ? "< 0.001" : String(format: "%.3f", value)
     }
 
-    /// Counts with thousands separators, as the protocol writes them (100,836), whatever the locale.
     /// "p = 0.083", "p ≤ 0.002", "p < 0.001", for a sentence.
-    package static func pStatement(_ value: Double, floor: Double = 0) -> String {
+    package static func pStatement(_ value: Double, floor: Double) -> String {
         let text = pValue(value, floor: floor)
         return text.hasPrefix("≤") || text.hasPrefix("<") ? "p \(text)" : "p = \(text)"
     }
 
+    /// Counts with thousands separators, as the protocol writes them (100,836), whatever the locale.
     package static func count(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var grouped = ""

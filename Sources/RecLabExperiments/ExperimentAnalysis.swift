@@ -235,7 +235,7 @@ public enum ExperimentAnalysis {
     }
 
     static func describe(_ check: ExperimentReport.GuardrailCheck) -> String {
-        describe(.init(relativeLift: check.relativeLift, low: check.low, high: check.high, pValue: nil, degreesOfFreedom: nil, verdict: .inconclusive))
+        describe(check.lift)
     }
 
     static func signedPercent(_ value: Double) -> String { String(format: "%+.1f%%", value * 100) }
@@ -359,13 +359,17 @@ struct RatioSamples {
 
     init(_ rows: [VariantUserActivity], covariates: [String: Double] = [:]) {
         for row in rows {
-            let z = covariates[row.userID] ?? 0
-            users += 1
             exposures += row.exposures
-            impressions += row.impressions
-            clicks.add(impressions: row.impressions, events: row.clicks, covariate: z)
-            watches.add(impressions: row.impressions, events: row.watches, covariate: z)
+            add(impressions: row.impressions, clicks: row.clicks, watches: row.watches, covariate: covariates[row.userID] ?? 0)
         }
+    }
+
+    /// One user's impressions and the clicks and watches among them.
+    mutating func add(impressions shown: Int, clicks clicked: Int, watches watched: Int, covariate z: Double = 0) {
+        users += 1
+        impressions += shown
+        clicks.add(impressions: shown, events: clicked, covariate: z)
+        watches.add(impressions: shown, events: watched, covariate: z)
     }
 }
 

@@ -123,9 +123,7 @@ public enum ExperimentHTMLReport {
             .enumerated().map { ReportTable.Column(title: $1, numeric: $0 == 2 || $0 == 3) }
         let rows = report.variants.enumerated().flatMap { index, variant in
             variant.guardrails.map { check in
-                let comparison = ExperimentReport.Comparison(
-                    relativeLift: check.relativeLift, low: check.low, high: check.high, pValue: nil, degreesOfFreedom: nil, verdict: .inconclusive)
-                let texts = [variant.name, check.metric, ReportFormat.percent(check.maxDrop), lift(comparison), check.status.rawValue.replacingOccurrences(of: "_", with: " ")]
+                let texts = [variant.name, check.metric, ReportFormat.percent(check.maxDrop), lift(check.lift), check.status.rawValue.replacingOccurrences(of: "_", with: " ")]
                 return ReportTable.Row(cells: texts.enumerated().map {
                     ReportTable.Cell(text: $1, emphasised: $0 == 4 && check.status == .failed, strategyIndex: $0 == 0 ? index : nil)
                 })

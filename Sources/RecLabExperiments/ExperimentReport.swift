@@ -67,6 +67,11 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
             case maxDrop = "max_drop"
             case relativeLift = "relative_lift"
         }
+
+        /// The lift checked, to describe as any lift is.
+        var lift: Comparison {
+            Comparison(relativeLift: relativeLift, low: low, high: high, pValue: nil, degreesOfFreedom: nil, verdict: .inconclusive)
+        }
     }
 
     /// Two rankers of an interleaving experiment: how many users' clicks favoured each, and

@@ -20,11 +20,7 @@ public enum InterleavingAnalysis {
         let variants = experiment.variants.map { variant in
             // Per user, the impressions and events of the movies this ranker placed.
             var sample = RatioSamples([])
-            for row in byTeam[variant.name] ?? [] {
-                sample.clicks.add(impressions: row.impressions, events: row.clicks)
-                sample.watches.add(impressions: row.impressions, events: row.watches)
-                sample.impressions += row.impressions
-            }
+            for row in byTeam[variant.name] ?? [] { sample.add(impressions: row.impressions, clicks: row.clicks, watches: row.watches) }
             return ExperimentReport.Variant(
                 name: variant.name, control: variant.isControl, weight: variant.weight, strategy: variant.strategy, parameters: variant.parameters,
                 users: served.count, exposures: served.map(\.exposures).reduce(0, +), impressions: sample.impressions,

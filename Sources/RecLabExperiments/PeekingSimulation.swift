@@ -20,30 +20,34 @@ public struct PeekingSimulation: Sendable {
         self.seed = seed
     }
 
-    /// For each k in 1…looks, the share of experiments in which one of the first k looks had
-    /// p < 0.05 under `analysis`. The same seed gives every analysis the same users.
-    public func falsePositiveRates(_ analysis: Experiment.Analysis) -> [Double] {
+    /// For each analysis, and each k in 1…looks, the share of experiments in which one of the
+    /// first k looks had p < 0.05. Every analysis reads the same simulated users.
+    public func falsePositiveRates(_ analyses: [Experiment.Analysis]) -> [[Double]] {
         var generator = SeededGenerator(seed: seed)
-        var firstFalsePositive = [Int](repeating: 0, count: looks + 1)
+        var firstFalsePositive = [[Int]](repeating: [Int](repeating: 0, count: looks), count: analyses.count)
         for _ in 0..<experiments {
             var arms = [RatioSample(), RatioSample()]
-            var called = false
+            var called = [Bool](repeating: false, count: analyses.count)
             for look in 0..<looks {
                 for user in 0..<usersPerLook {
                     var clicks = 0
                     for _ in 0..<impressionsPerUser where Double.random(in: 0..<1, using: &generator) < clickRate { clicks += 1 }
                     arms[user % 2].add(impressions: impressionsPerUser, events: clicks)
                 }
-                if !called, let p = ExperimentAnalysis.compare(arms[1], against: arms[0], analysis: analysis).pValue, p < ExperimentAnalysis.alpha {
-                    called = true
-                    firstFalsePositive[look] += 1
+                for (index, analysis) in analyses.enumerated() where !called[index] {
+                    if let p = ExperimentAnalysis.compare(arms[1], against: arms[0], analysis: analysis).pValue, p < ExperimentAnalysis.alpha {
+                        called[index] = true
+                        firstFalsePositive[index][look] += 1
+                    }
                 }
             }
         }
-        var cumulative = 0
-        return (0..<looks).map { look in
-            cumulative += firstFalsePositive[look]
-            return Double(cumulative) / Double(experiments)
+        return firstFalsePositive.map { counts in
+            var cumulative = 0
+            return counts.map { count in
+                cumulative += count
+                return Double(cumulative) / Double(experiments)
+            }
         }
     }
 }

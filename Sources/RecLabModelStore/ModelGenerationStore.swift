@@ -247,18 +247,35 @@ public struct ModelGenerationStore: Sendable {
         }
         // On disk before the rename makes the generation visible.
         guard fsync(descriptor) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
-        var hash = SHA256()
-        bytes.withUnsafeBytes { hash.update($0) }
-        return Manifest.File(name: name, bytes: bytes.count, sha256: hash.finalize())
+        return Manifest.File(name: name, bytes: bytes.count, sha256: digest(bytes))
     }
 
+    /// The file read straight into the array the model reader takes: one copy of it in
+    /// memory, not a `Data` and an array (a dense EASE^R file is 1.5 GB at 10^6 ratings).
     private static func read(_ file: Manifest.File, in directory: URL) throws -> [UInt8] {
-        let bytes = try [UInt8](Data(contentsOf: directory.appending(path: file.name)))
+        let path = directory.appending(path: file.name).path
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ModelArchiveError("\(file.name): cannot be opened (errno \(errno))") }
+        defer { close(descriptor) }
+        // One byte more than the manifest's size, so a longer file shows as one.
+        let bytes = try [UInt8](unsafeUninitializedCapacity: file.bytes + 1) { buffer, count in
+            while count < buffer.count {
+                let got = Glibc.read(descriptor, buffer.baseAddress! + count, buffer.count - count)
+                if got < 0, errno == EINTR { continue }
+                guard got >= 0 else { throw ModelArchiveError("\(file.name): cannot be read (errno \(errno))") }
+                if got == 0 { break }
+                count += got
+            }
+        }
         guard bytes.count == file.bytes else { throw ModelArchiveError("\(file.name): \(bytes.count) bytes, the manifest says \(file.bytes)") }
+        guard digest(bytes) == file.sha256 else { throw ModelArchiveError("\(file.name): its SHA-256 differs from the manifest's") }
+        return bytes
+    }
+
+    private static func digest(_ bytes: [UInt8]) -> String {
         var hash = SHA256()
         bytes.withUnsafeBytes { hash.update($0) }
-        guard hash.finalize() == file.sha256 else { throw ModelArchiveError("\(file.name): its SHA-256 differs from the manifest's") }
-        return bytes
+        return hash.finalize()
     }
 
     /// fsync on a folder, so a rename or new entries in it survive a crash.

@@ -29,7 +29,7 @@ public struct PairedDifference: Codable, Sendable, Equatable {
         self.low = low
         self.high = high
         self.pValue = pValue
-        tied = low <= 0 && 0 <= high
+        tied = Interval(low: low, high: high).contains(0)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -97,6 +97,9 @@ public struct Bootstrap: Sendable {
 
     /// `values` against `reference`, unit by unit: the difference of means, the percentile
     /// interval of the resampled differences, and the two-sided p-value
+    /// The least p-value `compare` can give from `resamples` resamples, 2 / (resamples + 1).
+    public static func pValueFloor(resamples: Int) -> Double { 2 / Double(resamples + 1) }
+
     /// 2·(1 + the resamples on the far side of 0) / (1 + resamples), as Davison & Hinkley
     /// (1997, §4.4) count it, so it is never 0 from a finite number of resamples.
     public func compare(_ values: [Double], to reference: [Double]) -> PairedDifference {

@@ -87,9 +87,7 @@ struct NeighbourLists: Sendable {
         offsets = try reader.readArray()
         positions = try reader.readArray()
         similarities = try reader.readArray()
-        try reader.expect(offsets.count == items + 1 && offsets.first == 0 && offsets.last == positions.count, "neighbour offsets do not fit \(items) movies")
-        try reader.expect(zip(offsets, offsets.dropFirst()).allSatisfy { $0 <= $1 }, "neighbour offsets go backwards")
+        try reader.expectSparse("neighbour lists", offsets: offsets, rows: items, entries: positions.count, indices: positions, below: items)
         try reader.expect(similarities.count == positions.count, "\(positions.count) neighbours, \(similarities.count) similarities")
-        try reader.expect(positions.allSatisfy { $0 >= 0 && Int($0) < items }, "a neighbour outside the catalogue")
     }
 }

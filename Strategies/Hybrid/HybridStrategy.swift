@@ -17,13 +17,7 @@ public struct HybridStrategy: RecommendationStrategy {
         case max
 
         public init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            let raw = try container.decode(String.self)
-            guard let scaling = Scaling(rawValue: raw) else {
-                throw DecodingError.dataCorruptedError(
-                    in: container, debugDescription: "unknown scaling '\(raw)' (known: \(Scaling.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            self = scaling
+            self = try decodeChoice(from: decoder, what: "scaling")
         }
 
         func scale(_ score: Double, low: Double, high: Double) -> Double {

@@ -53,10 +53,7 @@ struct IndexedInteractions {
         let userRank = Self.rankOfSorted(users)
         let movieRank = Self.rankOfSorted(movieIDs)
         movies = movieIDs.sorted()
-        var positions: [MovieID: Int] = [:]
-        positions.reserveCapacity(movies.count)
-        for (position, movie) in movies.enumerated() { positions[movie] = position }
-        self.positions = positions
+        positions = Dictionary(positionsOf: movies)
         matrix = InteractionMatrix(
             rows: users.count, columns: movies.count, rowIndices: userOfInteraction.map { userRank[$0] },
             columnIndices: movieOfInteraction.map { movieRank[$0] }, values: values, precedence: timestamps)

@@ -150,11 +150,7 @@ extension InteractionMatrix {
         let rowStart = try reader.readArray(of: Int.self)
         let columnIndices = try reader.readArray(of: Int32.self)
         let values = try reader.readArray(of: Float.self)
-        try reader.expect(
-            rowStart.count == rows + 1 && rowStart.first == 0 && rowStart.last == values.count && columnIndices.count == values.count,
-            "a \(rows)x\(columns) sparse matrix's arrays do not match")
-        try reader.expect(zip(rowStart, rowStart.dropFirst()).allSatisfy { $0 <= $1 }, "row starts go backwards")
-        try reader.expect(columnIndices.allSatisfy { $0 >= 0 && Int($0) < columns }, "a column index outside \(columns) columns")
+        try reader.expectSparse("a \(rows)x\(columns) sparse matrix", offsets: rowStart, rows: rows, entries: values.count, indices: columnIndices, below: columns)
         self.init(rows: rows, columns: columns, rowStart: rowStart, columnIndices: columnIndices, values: values)
     }
 }

@@ -187,11 +187,8 @@ extension PersonalizedStrategy {
         let movies = try reader.readArray(of: MovieID.self)
         let interactionCounts = try reader.readArray(of: Int.self)
         try reader.expect(movies.count == items && interactionCounts.count == items, "\(movies.count) movies for a model of \(items)")
-        var positions: [MovieID: Int] = [:]
-        positions.reserveCapacity(movies.count)
-        for (position, movie) in movies.enumerated() { positions[movie] = position }
         return PersonalizedModel(
-            engine: engine, movies: movies, positions: positions, interactionCounts: interactionCounts, catalogue: context.catalogue,
+            engine: engine, movies: movies, positions: Dictionary(positionsOf: movies), interactionCounts: interactionCounts, catalogue: context.catalogue,
             summary: try ModelSummary(from: &reader), historyWeighting: parameters.historyWeighting)
     }
 
@@ -204,17 +201,6 @@ extension PersonalizedStrategy {
         let kept = Set(counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(count).map(\.key))
         return interactions.filter { kept.contains($0.movie) }
     }
-}
-
-/// Decodes a choice by its raw value, naming the choices when the value is none of them.
-private func decodeChoice<Choice: RawRepresentable<String> & CaseIterable>(from decoder: any Decoder, what: String) throws -> Choice {
-    let container = try decoder.singleValueContainer()
-    let raw = try container.decode(String.self)
-    guard let choice = Choice(rawValue: raw) else {
-        let known = Choice.allCases.map(\.rawValue).joined(separator: ", ")
-        throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown \(what) '\(raw)' (known: \(known))")
-    }
-    return choice
 }
 
 /// A number as configuration would write it: 12000, not 12000.0.

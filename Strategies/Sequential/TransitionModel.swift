@@ -70,13 +70,11 @@ struct TransitionModel: FittedModel {
         let known = history.filter { $0.rating >= minimum && transitions.positions[$0.movie] != nil }
             .sorted { $0.timestamp > $1.timestamp }
         var starts: [(row: Int, weight: Float)] = []
-        var step = 0
         var seen = Set<MovieID>()
-        for (index, interaction) in known.enumerated() {
-            if index > 0, interaction.timestamp != known[index - 1].timestamp { step += 1 }
+        for (interaction, step) in zip(known, Transitions.steps(known.map(\.timestamp))) {
             if step >= parameters.lastItems { break }
             guard seen.insert(interaction.movie).inserted else { continue }
-            starts.append((Int(transitions.positions[interaction.movie]!), Float(exp2(-Double(step) / parameters.historyHalfLife))))
+            starts.append((transitions.positions[interaction.movie]!, Float(exp2(-Double(step) / parameters.historyHalfLife))))
         }
         return starts
     }
@@ -84,7 +82,7 @@ struct TransitionModel: FittedModel {
     /// "Often watched after Inception and Memento": the two latest movies that lead to it most.
     private func reason(for movie: MovieID, from starts: [(row: Int, weight: Float)]) -> String {
         guard let column = transitions.positions[movie] else { return "Popular with RecLab users" }
-        let leading = starts.map { ($0.row, $0.weight * transitions.weight(from: $0.row, to: column)) }
+        let leading = starts.map { ($0.row, $0.weight * transitions.weight(from: $0.row, to: Int32(column))) }
             .filter { $0.1 > 0 }.sorted { $0.1 > $1.1 }.prefix(2)
             .compactMap { catalogue.item(transitions.movies[$0.0])?.title }
         return leading.isEmpty ? "Popular with RecLab users" : "Often watched after " + leading.joined(separator: " and ")

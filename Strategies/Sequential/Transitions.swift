@@ -13,7 +13,7 @@ import RecLabCore
 struct Transitions: Sendable {
     /// The model's movies, ids ascending; rows and columns index into it.
     let movies: [MovieID]
-    let positions: [MovieID: Int32]
+    let positions: [MovieID: Int]
     /// Row i's entries are columns[rowStart[i]..<rowStart[i + 1]], columns ascending.
     let rowStart: [Int]
     let columns: [Int32]
@@ -24,9 +24,7 @@ struct Transitions: Sendable {
     init(_ interactions: [Interaction], window: Int, distanceDecay: Float, backwardWeight: Float, minRating: Float) {
         let kept = minRating > 0 ? interactions.filter { $0.rating >= minRating } : interactions
         movies = Array(Set(kept.map(\.movie))).sorted()
-        var positions: [MovieID: Int32] = [:]
-        positions.reserveCapacity(movies.count)
-        for (index, movie) in movies.enumerated() { positions[movie] = Int32(index) }
+        let positions = Dictionary(positionsOf: movies)
         self.positions = positions
 
         var counts = [Int32](repeating: 0, count: movies.count)
@@ -39,15 +37,11 @@ struct Transitions: Sendable {
         let decays = (0...window).map { Float(pow(Double(distanceDecay), Double(max($0 - 1, 0)))) }
         for (_, history) in Dictionary(grouping: kept, by: \.user) {
             let ordered = history.sorted { $0.timestamp < $1.timestamp }
-            let items = ordered.map { positions[$0.movie]! }
+            let items = ordered.map { Int32(positions[$0.movie]!) }
             // The step of each rating, and how many ratings each step holds.
-            var steps = [Int](repeating: 0, count: ordered.count)
-            var stepSizes: [Int] = []
-            for index in ordered.indices {
-                if index > 0, ordered[index].timestamp != ordered[index - 1].timestamp { steps[index] = steps[index - 1] + 1 } else if index > 0 { steps[index] = steps[index - 1] }
-                if steps[index] == stepSizes.count { stepSizes.append(0) }
-                stepSizes[steps[index]] += 1
-            }
+            let steps = Self.steps(ordered.map(\.timestamp))
+            var stepSizes = [Int](repeating: 0, count: (steps.last ?? -1) + 1)
+            for step in steps { stepSizes[step] += 1 }
             for first in items.indices {
                 counts[Int(items[first])] += 1
                 for second in (first + 1)..<items.count {
@@ -95,6 +89,15 @@ struct Transitions: Sendable {
         self.weights = weights
     }
 
+    /// The step of each of `times` (sorted either way): ratings of one second share one.
+    static func steps(_ times: [Int64]) -> [Int] {
+        var steps = [Int](repeating: 0, count: times.count)
+        for index in times.indices.dropFirst() {
+            steps[index] = steps[index - 1] + (times[index] == times[index - 1] ? 0 : 1)
+        }
+        return steps
+    }
+
     /// Rebuilds what `write(to:)` wrote, checking every length and index.
     init(from reader: inout ModelReader) throws {
         movies = try reader.readArray(of: MovieID.self)
@@ -102,14 +105,9 @@ struct Transitions: Sendable {
         columns = try reader.readArray(of: Int32.self)
         weights = try reader.readArray(of: Float.self)
         counts = try reader.readArray(of: Int32.self)
-        try reader.expect(rowStart.count == movies.count + 1 && counts.count == movies.count, "\(rowStart.count) row starts for \(movies.count) movies")
-        try reader.expect(rowStart.first == 0 && rowStart.last == columns.count && columns.count == weights.count, "row starts do not span the entries")
-        try reader.expect(zip(rowStart, rowStart.dropFirst()).allSatisfy { $0 <= $1 }, "row starts go backwards")
-        let count = movies.count
-        try reader.expect(columns.allSatisfy { $0 >= 0 && Int($0) < count }, "a column outside the model's movies")
-        var positions: [MovieID: Int32] = [:]
-        for (index, movie) in movies.enumerated() { positions[movie] = Int32(index) }
-        self.positions = positions
+        try reader.expectSparse("transitions", offsets: rowStart, rows: movies.count, entries: weights.count, indices: columns, below: movies.count)
+        try reader.expect(counts.count == movies.count, "\(counts.count) rating counts for \(movies.count) movies")
+        positions = Dictionary(positionsOf: movies)
     }
 
     func write(to writer: inout ModelWriter) {

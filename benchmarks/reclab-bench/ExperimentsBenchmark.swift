@@ -36,8 +36,8 @@ struct ExperimentsBenchmark: AsyncParsableCommand {
     /// significant, for the fixed and the sequential analysis, on the same simulated users.
     func peeking() {
         let simulation = PeekingSimulation(experiments: 2_000, looks: 20, usersPerLook: 200, seed: 7)
-        let fixed = simulation.falsePositiveRates(.fixed)
-        let sequential = simulation.falsePositiveRates(.sequential(tuning: 5_000))
+        let rates = simulation.falsePositiveRates([.fixed, .sequential(tuning: 5_000)])
+        let (fixed, sequential) = (rates[0], rates[1])
         print("## Reading A/A experiments at every look (false positives)\n")
         print("\(simulation.experiments) A/A experiments (two identical arms, \(simulation.impressionsPerUser) impressions a user, \(Int(simulation.clickRate * 100))% CTR), each read at \(simulation.looks) looks of \(simulation.usersPerLook) more users, \(simulation.looks * simulation.usersPerLook) in all (`PeekingSimulation`, seed \(simulation.seed)). A cell is the share of experiments that some look up to that one called a CTR difference at p < 0.05: every one is a false positive. Sequential: `analysis: sequential`, tuning 5,000.\n")
         let shown = [1, 2, 5, 10, 20].filter { $0 <= simulation.looks }
