@@ -9,12 +9,19 @@ struct TransitionModel: FittedModel {
     let catalogue: Catalogue
     /// The most-rated movies first, for users the model knows nothing of.
     private let byCount: [Int]
+    /// By position: whether the catalogue has the movie, and whether it has a TMDB id, read in
+    /// the scoring loop instead of looking each candidate up.
+    private let inCatalogue: [Bool]
+    private let hasTMDBID: [Bool]
 
     init(transitions: Transitions, parameters: SequentialStrategy.Parameters, catalogue: Catalogue) {
         self.transitions = transitions
         self.parameters = parameters
         self.catalogue = catalogue
         byCount = transitions.movies.indices.sorted { (transitions.counts[$0], $1) > (transitions.counts[$1], $0) }
+        let items = transitions.movies.map { catalogue.item($0) }
+        inCatalogue = items.map { $0 != nil }
+        hasTMDBID = items.map { $0?.tmdbID != nil }
     }
 
     var summary: ModelSummary {
@@ -40,11 +47,13 @@ struct TransitionModel: FittedModel {
                 scores[column] += weight * transitions.weights[entry]
             }
         }
+        // What the request excludes scores NaN, which TopK passes over (`request.admits`).
+        for movie in request.excluded {
+            if let position = transitions.positions[movie] { scores[position] = .nan }
+        }
         var top = TopK(request.limit)
-        for column in touched {
-            let movie = transitions.movies[Int(column)]
-            guard let item = catalogue.item(movie), request.admits(item) else { continue }
-            top.insert(movie, score: Double(scores[Int(column)]))
+        for column in touched.lazy.map(Int.init) where inCatalogue[column] && (!request.requireTMDBID || hasTMDBID[column]) {
+            top.insert(transitions.movies[column], score: Double(scores[column]))
         }
         var picks = top.sorted().map { pick in
             Recommendation(movie: pick.id, score: pick.score, reason: reason(for: pick.id, from: starts))

@@ -85,6 +85,37 @@ struct StrategiesBenchmark: AsyncParsableCommand {
             }
             print(latencyRow("\(surface.rawValue) (\(configuration.surfaces[surface]!)), a MovieLens user's whole history", times))
         }
+        // Instances no surface serves alone (a blend's components) are timed on their own too.
+        let served = Set(configuration.surfaces.values)
+        for instance in configuration.instances where !served.contains(instance.name) {
+            let model = models[instance.name]!
+            let times = try timeRequests(requests) {
+                let (user, history) = histories[Int(generator.next() % UInt64(histories.count))]
+                _ = try model.recommend(RecommendationRequest(
+                    userID: user, history: history, limit: 10, excluded: Set(history.map(\.movie)), requireTMDBID: true))
+            }
+            print(latencyRow("\(instance.name) (\(instance.strategyID), in the hybrid), a MovieLens user's whole history", times))
+        }
+
+        print("\n## Transitions against ratings × window\n")
+        print("The `sequential` strategy on protocol v1's \(train.interactions.count) train rows: the sparse matrix's entries grow with ratings × window (forward, plus backward at weight 0.5), not with movies² (\(data.catalogue.count)² = \(format(Double(data.catalogue.count * data.catalogue.count) / 1e6, digits: 0)) M). Median of 3 fits.\n")
+        print("| window | fit s | entries | entries per rating × window | model |")
+        print("| ---: | ---: | ---: | ---: | --- |")
+        for window in [5, 10, 20, 40] {
+            let instance = try ReclabBench.strategies.make(
+                name: "sequential-\(window)", strategy: "sequential",
+                parameters: .object(["window": .number(Double(window)), "backward_weight": .number(0.5)]))
+            var times: [Double] = []
+            var model: (any FittedModel)?
+            for _ in 0..<3 {
+                let clock = ContinuousClock.now
+                model = try await instance.fit(FitContext(data: train))
+                times.append((ContinuousClock.now - clock).seconds)
+            }
+            let detail = model!.summary.detail
+            let entries = Int(detail.split(separator: " ").first { $0.hasPrefix("entries=") }?.dropFirst("entries=".count) ?? "") ?? 0
+            print("| \(window) | \(format(median(times), digits: 3)) | \(entries) | \(format(Double(entries) / Double(train.interactions.count * window), digits: 2)) | \(detail) |")
+        }
     }
 }
 
