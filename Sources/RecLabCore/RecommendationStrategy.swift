@@ -96,11 +96,30 @@ public protocol FittedModel: Sendable {
     /// model scores and explains, and leaves exclusions and the cut to the request's
     /// `firstAdmitted` or `bestAdmitted`.
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation]
+    /// Why each of `movies` (picks of `recommend(request)`) suits the request, for a caller
+    /// that asked for scores alone (`wantsReasons` false) and kept only these. The default
+    /// answers the request again with reasons; a model whose reasons cost more than its scores
+    /// explains just these.
+    func reasons(for movies: [MovieID], _ request: RecommendationRequest) throws -> [MovieID: String]
     /// Sizes worth reporting (items, factors, neighbours…).
     var summary: ModelSummary { get }
     /// Writes what answering needs (not the catalogue, which the generation stores once), for
     /// the strategy's `readModel(from:context:)`.
     func write(to writer: inout ModelWriter) throws
+}
+
+extension FittedModel {
+    public func reasons(for movies: [MovieID], _ request: RecommendationRequest) throws -> [MovieID: String] {
+        try reasonsAnsweringAgain(for: movies, request)
+    }
+
+    /// `reasons(for:_:)` by answering the request again, with reasons.
+    public func reasonsAnsweringAgain(for movies: [MovieID], _ request: RecommendationRequest) throws -> [MovieID: String] {
+        var explained = request
+        explained.wantsReasons = true
+        let wanted = Set(movies)
+        return Dictionary(try recommend(explained).filter { wanted.contains($0.movie) }.map { ($0.movie, $0.reason) }) { first, _ in first }
+    }
 }
 
 /// A fitted model's size, for health checks, metrics and benchmarks.
@@ -139,6 +158,10 @@ public struct RecommendationRequest: Sendable {
     public var excluded: Set<MovieID>
     /// Only movies with a TMDB id (the API's identity for movies) are eligible.
     public var requireTMDBID: Bool
+    /// Whether each recommendation must carry its reason. A blend asks its components for
+    /// scores alone, then for the reasons of the few movies it keeps (`reasons(for:_:)`); a
+    /// model may leave reasons empty when this is false (or give them anyway).
+    public var wantsReasons = true
 
     public init(
         userID: String? = nil, history: [Interaction] = [], seedMovie: MovieID? = nil, genre: Genre? = nil,

@@ -230,9 +230,10 @@ struct RankingTask {
         rankings.reserveCapacity(scoredUsers.count)
         for (index, user) in scoredUsers.enumerated() {
             let userHistory = history[user] ?? []
-            let request = RecommendationRequest(
+            var request = RecommendationRequest(
                 userID: user, history: userHistory, genre: favouriteGenre[user], limit: OfflineEvaluation.curveDepth,
                 excluded: nonCandidates)
+            request.wantsReasons = false  // metrics read the ranking alone
             let ranked: [MovieID]
             do {
                 ranked = try model.recommend(request).map(\.movie)

@@ -95,12 +95,16 @@ struct HybridModel: FittedModel {
     let scaling: HybridStrategy.Scaling
 
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
+        // Components give scores alone for their many candidates; reasons are asked for the
+        // few movies kept (most of an answer's cost, for a model that explains from the history).
         var wide = request
         wide.limit = request.limit * candidateFactor
+        wide.wantsReasons = false
         var totals: [MovieID: Double] = [:]
-        var reasons: [MovieID: [(contribution: Double, reason: String)]] = [:]
+        var contributors: [MovieID: [(contribution: Double, component: Int)]] = [:]
+        var reasons = [[MovieID: String]](repeating: [:], count: components.count)
         var answered = 0
-        for component in components {
+        for (index, component) in components.enumerated() {
             let answer: [Recommendation]
             do {
                 answer = try component.model.recommend(wide)
@@ -110,18 +114,28 @@ struct HybridModel: FittedModel {
             guard let high = answer.map(\.score).max(), let low = answer.map(\.score).min() else { continue }
             answered += 1
             for recommendation in answer {
-                let normalised = scaling.scale(recommendation.score, low: low, high: high)
-                let contribution = component.weight * normalised
+                let contribution = component.weight * scaling.scale(recommendation.score, low: low, high: high)
                 totals[recommendation.movie, default: 0] += contribution
-                reasons[recommendation.movie, default: []].append((contribution, recommendation.reason))
+                contributors[recommendation.movie, default: []].append((contribution, index))
+                reasons[index][recommendation.movie] = recommendation.reason
             }
         }
         guard answered > 0 else { throw RecommendationError.missingInput("an input one of its components can answer") }
         var top = TopK(request.limit)
         for (movie, score) in totals { top.insert(movie, score: score) }
-        return top.sorted().map { entry in
-            let strongest = reasons[entry.id]!.sorted { $0.contribution > $1.contribution }.prefix(2).map(\.reason)
-            return Recommendation(movie: entry.id, score: entry.score, reason: strongest.joined(separator: "; "))
+        let picks = top.sorted()
+        // Each pick's reasons are its two strongest contributors'.
+        let strongest = picks.map { pick in contributors[pick.id]!.sorted { $0.contribution > $1.contribution }.prefix(2).map(\.component) }
+        if request.wantsReasons {
+            for index in components.indices {
+                let unexplained = zip(picks, strongest).filter { $1.contains(index) && reasons[index][$0.id]!.isEmpty }.map(\.0.id)
+                guard !unexplained.isEmpty else { continue }
+                reasons[index].merge(try components[index].model.reasons(for: unexplained, wide)) { _, asked in asked }
+            }
+        }
+        return zip(picks, strongest).map { pick, from in
+            let reason = from.compactMap { reasons[$0][pick.id] }.filter { !$0.isEmpty }.joined(separator: "; ")
+            return Recommendation(movie: pick.id, score: pick.score, reason: reason)
         }
     }
 

@@ -10,19 +10,12 @@ struct HistoryWeighting: Sendable, Equatable {
     /// In items.
     let halfLife: Double
 
-    /// `entries` with their values weighted; `times` are theirs, entry for entry. An item's
-    /// position is how many of the history's interactions are strictly newer, so ratings of
-    /// one second share a position and no order is made up.
+    /// `entries` with their values weighted; `times` are theirs, entry for entry, and each
+    /// position counts every interaction of the history (`RecencyPositions`).
     func apply(to entries: [(item: Int, value: Float)], times: [Int64], history: [Interaction]) -> [(item: Int, value: Float)] {
-        let newestFirst = history.map(\.timestamp).sorted(by: >)
+        let positions = RecencyPositions(history)
         return zip(entries, times).map { entry, time in
-            var low = 0
-            var high = newestFirst.count
-            while low < high {
-                let middle = (low + high) / 2
-                if newestFirst[middle] > time { low = middle + 1 } else { high = middle }
-            }
-            let recency = Float(exp2(-Double(low) / halfLife))
+            let recency = Float(exp2(-Double(positions.position(of: time)) / halfLife))
             return (entry.item, entry.value * ((1 - weight) + weight * recency))
         }
     }

@@ -81,8 +81,44 @@ struct PersonalizedModel: FittedModel {
         summary.write(to: &writer)
     }
 
+    /// The request's history as the engine reads it: what scoring and explaining share.
+    private enum Query {
+        /// Nothing the model knows (or no taste above the rating offset): `coldStart`.
+        case coldStart(history: [Interaction], inHistory: [Bool])
+        /// `known` holds the ratings (which say what was liked), `engineInput` the same entries
+        /// as the engine reads them (which say how much each added).
+        case taste(
+            known: [(item: Int, value: Float)], engineInput: [(item: Int, value: Float)], inHistory: [Bool],
+            scores: () -> [Float], explain: ([(item: Int, value: Float)], [Int]) throws -> Matrix)
+    }
+
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
         guard request.limit > 0 else { return [] }
+        switch try query(request) {
+        case .coldStart(let history, let inHistory):
+            return coldStart(history: history, request: request, inHistory: inHistory)
+        case .taste(let known, let engineInput, let inHistory, let scores, let explain):
+            let top = select(scores(), request: request, inHistory: inHistory)
+            let reasons = request.wantsReasons
+                ? try explainPicks(top.map(\.position), known: known, engineInput: engineInput, explain: explain)
+                : Array(repeating: "", count: top.count)
+            return zip(top, reasons).map { pick, reason in
+                Recommendation(movie: movies[pick.position], score: pick.score, reason: reason)
+            }
+        }
+    }
+
+    /// Explains the picks from the history alone, without scoring the catalogue again.
+    func reasons(for picked: [MovieID], _ request: RecommendationRequest) throws -> [MovieID: String] {
+        guard case .taste(let known, let engineInput, _, _, let explain) = try query(request) else {
+            return try reasonsAnsweringAgain(for: picked, request)
+        }
+        let pickedPositions = picked.compactMap { positions[$0] }
+        let reasons = try explainPicks(pickedPositions, known: known, engineInput: engineInput, explain: explain)
+        return Dictionary(zip(pickedPositions.map { movies[$0] }, reasons)) { first, _ in first }
+    }
+
+    private func query(_ request: RecommendationRequest) throws -> Query {
         // One interaction per movie, the latest (the later one in the list on equal times).
         var slots = [Int32](repeating: -1, count: movies.count)
         var known: [(item: Int, value: Float)] = []
@@ -108,14 +144,11 @@ struct PersonalizedModel: FittedModel {
             }
         }
         let inHistory = slots.map { $0 >= 0 }
-        guard !known.isEmpty else { return coldStart(history: unknown, request: request, inHistory: inHistory) }
+        guard !known.isEmpty else { return .coldStart(history: unknown, inHistory: inHistory) }
 
-        let scores: [Float]
-        /// The history as the engine reads it, entry for entry with `known`.
-        var engineInput: [(item: Int, value: Float)]
-        let explain: ([(item: Int, value: Float)], [Int]) throws -> Matrix
         switch engine {
         case .ease(let weights, let input):
+            var engineInput: [(item: Int, value: Float)]
             if input == .plain(binary: false) {
                 engineInput = known
             } else {
@@ -125,33 +158,26 @@ struct PersonalizedModel: FittedModel {
                     (known[index].item, input.value(rating: known[index].value, timestamp: knownTimes[index], latest: latest))
                 }
                 // Nothing above the rating offset (or all weighted away): no taste to go on.
-                guard engineInput.contains(where: { $0.value != 0 }) else {
-                    return coldStart(history: request.history, request: request, inHistory: inHistory)
-                }
+                guard engineInput.contains(where: { $0.value != 0 }) else { return .coldStart(history: request.history, inHistory: inHistory) }
             }
             if let historyWeighting {
                 engineInput = historyWeighting.apply(to: engineInput, times: knownTimes, history: request.history)
             }
-            scores = weights.scores(for: engineInput)
-            explain = { entries, targets in weights.contributions(of: entries, to: targets) }
+            let read = engineInput
+            return .taste(
+                known: known, engineInput: engineInput, inHistory: inHistory, scores: { weights.scores(for: read) },
+                explain: { entries, targets in weights.contributions(of: entries, to: targets) })
         case .als(let model):
-            engineInput = known
             let (vector, system) = try model.foldIn(known)
-            scores = model.scores(for: vector)
-            explain = { entries, targets in try model.contributions(of: entries, to: targets, system: system) }
-        }
-        let top = select(scores, request: request, inHistory: inHistory)
-        let reasons = try explainPicks(top.map(\.position), known: known, engineInput: engineInput, explain: explain)
-        return zip(top, reasons).map { pick, reason in
-            Recommendation(movie: movies[pick.position], score: pick.score, reason: reason)
+            return .taste(
+                known: known, engineInput: known, inHistory: inHistory, scores: { model.scores(for: vector) },
+                explain: { entries, targets in try model.contributions(of: entries, to: targets, system: system) })
         }
     }
 
     /// For each pick, the liked history movies that added most to its score — or, when no liked
     /// movie added anything, the rated ones that did. Contributions of the other ratings are
-    /// computed only for the picks that need them, which keeps long histories cheap. `known`
-    /// holds the ratings (which say what was liked), `engineInput` the same entries as the
-    /// engine reads them (which say how much each added).
+    /// computed only for the picks that need them, which keeps long histories cheap.
     private func explainPicks(
         _ picks: [Int], known: [(item: Int, value: Float)], engineInput: [(item: Int, value: Float)],
         explain: ([(item: Int, value: Float)], [Int]) throws -> Matrix

@@ -16,9 +16,9 @@ public struct SequentialStrategy: RecommendationStrategy {
         /// Weight of the backward transition (the earlier movie after the later one), 0 for
         /// forward only: people who watched B after A also like A when they start from B.
         public var backwardWeight: Double = 0
-        /// How many of the user's latest movies the answer starts from.
+        /// How many of the user's latest ratings the answer starts from.
         public var lastItems: Int = 10
-        /// Half-life, in steps back from the user's newest movie, of its transitions' weight.
+        /// Half-life, in ratings back from the user's newest, of a movie's transitions' weight.
         public var historyHalfLife: Double = 3
         /// Only ratings at or above this count as watched-and-liked steps (0: every rating).
         public var minRating: Double = 0
@@ -44,7 +44,7 @@ public struct SequentialStrategy: RecommendationStrategy {
             }
             guard (1...1_000).contains(lastItems) else { throw ParameterError(field: "last_items", problem: "must be between 1 and 1000, got \(lastItems)") }
             guard historyHalfLife > 0, historyHalfLife.isFinite else {
-                throw ParameterError(field: "history_half_life", problem: "must be a finite number > 0 (in steps), got \(historyHalfLife)")
+                throw ParameterError(field: "history_half_life", problem: "must be a finite number > 0 (in ratings), got \(historyHalfLife)")
             }
             guard minRating >= 0, minRating <= 5 else { throw ParameterError(field: "min_rating", problem: "must be in [0, 5], got \(minRating)") }
         }

@@ -1,8 +1,9 @@
 import Foundation
 import RecLabCore
 
-/// Answers from the transitions of the user's latest movies: score(j) = Σ over the last
-/// `last_items` steps k (0 the newest) of 2^(−k / history_half_life) · T[i_k][j].
+/// Answers from the transitions of the user's latest movies: score(j) = Σ over the movies i at
+/// positions k < `last_items` of 2^(−k / history_half_life) · T[i][j], k counting the user's
+/// ratings strictly newer than i (`RecencyPositions`).
 struct TransitionModel: FittedModel {
     let transitions: Transitions
     let parameters: SequentialStrategy.Parameters
@@ -37,7 +38,7 @@ struct TransitionModel: FittedModel {
 
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
         guard request.limit > 0 else { return [] }
-        let starts = latestSteps(request.history)
+        let starts = latestMovies(request.history)
         var scores = [Float](repeating: 0, count: transitions.movies.count)
         var touched: [Int32] = []
         for (row, weight) in starts {
@@ -56,7 +57,7 @@ struct TransitionModel: FittedModel {
             top.insert(transitions.movies[column], score: Double(scores[column]))
         }
         var picks = top.sorted().map { pick in
-            Recommendation(movie: pick.id, score: pick.score, reason: reason(for: pick.id, from: starts))
+            Recommendation(movie: pick.id, score: pick.score, reason: request.wantsReasons ? reason(for: pick.id, from: starts) : "")
         }
         // Too few followers (or no known history): the most-rated movies fill the rest, below them.
         if picks.count < request.limit {
@@ -72,18 +73,28 @@ struct TransitionModel: FittedModel {
         return picks
     }
 
-    /// The user's movies the model knows in their last `last_items` steps, newest first, each
-    /// with its weight. Ratings of one second are one step, so no order is made up.
-    func latestSteps(_ history: [Interaction]) -> [(row: Int, weight: Float)] {
+    func reasons(for movies: [MovieID], _ request: RecommendationRequest) throws -> [MovieID: String] {
+        let starts = latestMovies(request.history)
+        return Dictionary(movies.map { ($0, reason(for: $0, from: starts)) }) { first, _ in first }
+    }
+
+    /// The user's movies the model knows among their last `last_items` ratings, each with its
+    /// weight. Position counts every rating kept (known to the model or not): a newer movie
+    /// nobody else rated still makes the older ones less recent. Counting items, not seconds,
+    /// keeps a bulk of ratings from one second from outweighing the single movies after it.
+    func latestMovies(_ history: [Interaction]) -> [(row: Int, weight: Float)] {
         let minimum = Float(parameters.minRating)
-        let known = history.filter { $0.rating >= minimum && transitions.positions[$0.movie] != nil }
-            .sorted { $0.timestamp > $1.timestamp }
+        let kept = history.filter { $0.rating >= minimum }
+        let positions = RecencyPositions(kept)
         var starts: [(row: Int, weight: Float)] = []
         var seen = Set<MovieID>()
-        for (interaction, step) in zip(known, Transitions.steps(known.map(\.timestamp))) {
-            if step >= parameters.lastItems { break }
-            guard seen.insert(interaction.movie).inserted else { continue }
-            starts.append((transitions.positions[interaction.movie]!, Float(exp2(-Double(step) / parameters.historyHalfLife))))
+        // Newest first, so a movie rated again counts where it was rated last.
+        for interaction in kept.sorted(by: { $0.timestamp > $1.timestamp }) {
+            let position = positions.position(of: interaction.timestamp)
+            guard position < parameters.lastItems, let row = transitions.positions[interaction.movie],
+                seen.insert(interaction.movie).inserted
+            else { continue }
+            starts.append((row, Float(exp2(-Double(position) / parameters.historyHalfLife))))
         }
         return starts
     }

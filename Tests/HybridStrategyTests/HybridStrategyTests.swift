@@ -19,6 +19,20 @@ struct FixedModel: FittedModel {
     }
 }
 
+/// A model whose reasons are dear: it leaves them out when not wanted, and says how many
+/// movies it was asked to explain.
+struct ExplainingModel: FittedModel {
+    let scores: [(MovieID, Double)]
+    func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
+        scores.prefix(request.limit).map { Recommendation(movie: $0.0, score: $0.1, reason: request.wantsReasons ? "answered" : "") }
+    }
+    func reasons(for movies: [MovieID], _ request: RecommendationRequest) throws -> [MovieID: String] {
+        Dictionary(uniqueKeysWithValues: movies.map { ($0, "explained \($0) of \(movies.count)") })
+    }
+    var summary: ModelSummary { ModelSummary(items: scores.count) }
+    func write(to writer: inout ModelWriter) {}
+}
+
 struct RefusingModel: FittedModel {
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation] { throw RecommendationError.missingInput("a genre") }
     var summary: ModelSummary { ModelSummary(items: 0) }
@@ -70,6 +84,20 @@ struct RefusingModel: FittedModel {
         #expect(answer.count == 2)
         #expect(answer.map(\.score) == [0.5, 0.5])
         #expect(answer[0].reason == "liked by people like you; similar content")
+    }
+
+    @Test func componentsGiveScoresAloneAndExplainOnlyThePicks() async throws {
+        let model = try await hybrid(["a": 0.5, "b": 0.5], models: [
+            "a": ExplainingModel(scores: [(1, 4), (2, 3), (3, 2), (4, 1)]),
+            "b": FixedModel(scores: [(5, 1)], reason: "from b"),
+        ])
+        let answer = try model.recommend(RecommendationRequest(limit: 2))
+        // 1 and 5 lead (each the best of its component); a explains 1 alone.
+        #expect(answer.map(\.movie) == [1, 5])
+        #expect(answer.map(\.reason) == ["explained 1 of 1", "from b"])
+        var bare = RecommendationRequest(limit: 2)
+        bare.wantsReasons = false
+        #expect(try model.recommend(bare).map(\.reason) == ["", "from b"])
     }
 
     @Test func aComponentThatCannotAnswerIsSkipped() async throws {

@@ -102,6 +102,20 @@ import Testing
         #expect(["Because you liked Toy Story and Up", "Because you liked Up and Toy Story"].contains(answer.first?.reason))
     }
 
+    @Test(arguments: algorithms)
+    func scoresAloneRankTheSameAndReasonsAskedForAfterwardsAreTheAnswersOwn(algorithm: PersonalizedStrategy.Algorithm) async throws {
+        let model = try await fit(twoAudiences(), parameters(algorithm))
+        for history in [[rating(1, 5), rating(2, 4), rating(11, 2, at: 1)], [rating(99, 5)]] {  // known movies; a cold start
+            var request = RecommendationRequest(history: history, limit: 4)
+            let full = try model.recommend(request)
+            request.wantsReasons = false
+            let bare = try model.recommend(request)
+            #expect(bare.map(\.movie) == full.map(\.movie) && bare.map(\.score) == full.map(\.score))
+            let asked = try model.reasons(for: full.map(\.movie), request)
+            #expect(full.allSatisfy { asked[$0.movie] == $0.reason && !$0.reason.isEmpty }, "\(asked) against \(full)")
+        }
+    }
+
     @Test func reasonsFallBackToRatedMoviesWhenNoLikedMovieContributes() async throws {
         let model = try await fit(twoAudiences(), parameters(.ease))
         let answer = try model.recommend(RecommendationRequest(history: [rating(11, 2), rating(12, 3)], limit: 1))

@@ -67,6 +67,35 @@ import Testing
         #expect(after.first?.movie == 2)
     }
 
+    @Test func recencyCountsRatingsNotSecondsAndMoviesTheModelDoesNotKnow() async throws {
+        // 1 leads to 2 and 4 to 5. The user rated 1, then 4 and 3 in one second, then 6; the
+        // model knows neither 3 nor 6. Positions: 6 is 0, 4 and 3 are 1 (one second, no order),
+        // 1 is 3 (three ratings are newer), not 2 as a count of seconds would have it.
+        let training = [Self.rating("a", 1, at: 1), Self.rating("a", 2, at: 2), Self.rating("b", 4, at: 1), Self.rating("b", 5, at: 2)]
+        let user = [Self.rating("u", 1, at: 50), Self.rating("u", 4, at: 100), Self.rating("u", 3, at: 100), Self.rating("u", 6, at: 200)]
+        func scores(lastItems: Int) async throws -> [MovieID: Double] {
+            let model = try await Self.fit(training) { $0.window = 1; $0.historyHalfLife = 1; $0.lastItems = lastItems }
+            let answer = try model.recommend(RecommendationRequest(userID: "u", history: user, limit: 4))
+            return Dictionary(uniqueKeysWithValues: answer.filter { $0.score > 0.001 }.map { ($0.movie, $0.score) })
+        }
+        #expect(try await scores(lastItems: 3) == [5: 0.5], "1 is beyond the last three ratings")
+        let four = try await scores(lastItems: 4)
+        #expect(four.keys.sorted() == [2, 5])
+        #expect(abs(four[5]! / four[2]! - 4) < 1e-6, "2^-1 against 2^-3")
+    }
+
+    @Test func scoresAloneRankTheSameAndReasonsAskedForAfterwardsAreTheAnswersOwn() async throws {
+        let model = try await Self.fit(TinyCatalogue.interactions) { $0.window = 2 }
+        var request = RecommendationRequest(userID: "q", history: [Self.rating("q", 1, at: 1), Self.rating("q", 2, at: 2)], limit: 4)
+        let full = try model.recommend(request)
+        request.wantsReasons = false
+        let bare = try model.recommend(request)
+        #expect(bare.map(\.movie) == full.map(\.movie) && bare.map(\.score) == full.map(\.score))
+        #expect(bare.contains { $0.reason.isEmpty }, "the transitions' picks come without reasons")
+        let asked = try model.reasons(for: full.map(\.movie), request)
+        #expect(full.allSatisfy { asked[$0.movie] == $0.reason }, "\(asked) against \(full)")
+    }
+
     @Test func aUserTheModelKnowsNothingOfGetsTheMostRatedMovies() async throws {
         let model = try await Self.fit(TinyCatalogue.interactions)
         let answer = try model.recommend(RecommendationRequest(userID: "new", limit: 3))

@@ -85,16 +85,23 @@ struct StrategiesBenchmark: AsyncParsableCommand {
             }
             print(latencyRow("\(surface.rawValue) (\(configuration.surfaces[surface]!)), a MovieLens user's whole history", times))
         }
-        // Instances no surface serves alone (a blend's components) are timed on their own too.
-        let served = Set(configuration.surfaces.values)
-        for instance in configuration.instances where !served.contains(instance.name) {
-            let model = models[instance.name]!
+        // The blend's components answer limit × candidate_factor candidates each, without
+        // reasons (the blend asks for those of its picks alone): timed so.
+        guard let blend = configuration.instances.first(where: { $0.name == configuration.surfaces[.hybrid] }),
+            case .object(let blendParameters) = blend.parameters, case .object(let components)? = blendParameters["components"]
+        else { return }
+        let candidates: Int
+        if case .number(let factor)? = blendParameters["candidate_factor"] { candidates = 10 * Int(factor) } else { candidates = 30 }
+        for name in components.keys.sorted() {
+            let model = models[name]!
             let times = try timeRequests(requests) {
                 let (user, history) = histories[Int(generator.next() % UInt64(histories.count))]
-                _ = try model.recommend(RecommendationRequest(
-                    userID: user, history: history, limit: 10, excluded: Set(history.map(\.movie)), requireTMDBID: true))
+                var request = RecommendationRequest(
+                    userID: user, history: history, limit: candidates, excluded: Set(history.map(\.movie)), requireTMDBID: true)
+                request.wantsReasons = false
+                _ = try model.recommend(request)
             }
-            print(latencyRow("\(instance.name) (\(instance.strategyID), in the hybrid), a MovieLens user's whole history", times))
+            print(latencyRow("\(name) in the hybrid: limit \(candidates), scores alone, a MovieLens user's whole history", times))
         }
 
         print("\n## Transitions against ratings × window\n")
