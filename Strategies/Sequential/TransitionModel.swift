@@ -88,12 +88,12 @@ struct TransitionModel: FittedModel {
         let positions = RecencyPositions(kept)
         var starts: [(row: Int, weight: Float)] = []
         var seen = Set<MovieID>()
-        // Newest first, so a movie rated again counts where it was rated last.
+        // Newest first, so a movie rated again counts where it was rated last, and positions
+        // only grow: the first one past `last_items` ends the walk.
         for interaction in kept.sorted(by: { $0.timestamp > $1.timestamp }) {
             let position = positions.position(of: interaction.timestamp)
-            guard position < parameters.lastItems, let row = transitions.positions[interaction.movie],
-                seen.insert(interaction.movie).inserted
-            else { continue }
+            if position >= parameters.lastItems { break }
+            guard let row = transitions.positions[interaction.movie], seen.insert(interaction.movie).inserted else { continue }
             starts.append((row, Float(exp2(-Double(position) / parameters.historyHalfLife))))
         }
         return starts
