@@ -9,7 +9,9 @@ import Testing
 /// The TMDB client against a fake TMDB over real HTTP: shapes, retries, waits, refusals,
 /// deadlines, shared requests, its pace and its metrics.
 @Suite struct TMDBClientTests {
-    static func client(_ fake: FakeTMDB, credential: TMDBConfiguration.Credential = .apiKey(FakeTMDB.apiKey), timeout: Duration = .seconds(10),
+    // The default deadline is far above a real call's so that a test machine loaded by the other
+    // suites does not time out tests that are not about deadlines; those set their own.
+    static func client(_ fake: FakeTMDB, credential: TMDBConfiguration.Credential = .apiKey(FakeTMDB.apiKey), timeout: Duration = .seconds(60),
                        requestsPerSecond: Double = 1000, coolDown: Duration = .seconds(1)) -> TMDBClient {
         TMDBClient(
             configuration: TMDBConfiguration(credential: credential, baseURL: fake.baseURL, timeout: timeout, requestsPerSecond: requestsPerSecond,
@@ -104,14 +106,14 @@ import Testing
         try await Self.with { fake in
             fake.behave(.status(500, code: 11, message: "Internal error: Something went wrong, contact TMDb."))
             // Long enough that a loaded machine still asks again within it, as the test needs.
-            let tmdb = Self.client(fake, coolDown: .seconds(5))
+            let tmdb = Self.client(fake, coolDown: .seconds(10))
             await #expect(throws: TMDBError.self) { try await tmdb.genres() }
             let asked = fake.received.count
             #expect(asked == tmdb.configuration.maxAttempts)
             fake.behave(.normal)
             await #expect(throws: TMDBError.self, "cooling down: TMDB is not asked") { try await tmdb.movie(id: 27205) }
             #expect(fake.received.count == asked)
-            try await Task.sleep(for: .milliseconds(5_100))
+            try await Task.sleep(for: .milliseconds(10_100))
             #expect(try await tmdb.movie(id: 27205).title == "Inception")
             #expect(tmdb.health == .ok)
             #expect(try await tmdb.movie(id: 155).title == "The Dark Knight", "an answer ended the cool-down")
