@@ -2,8 +2,8 @@ import Foundation
 import RecLabCore
 
 /// A weighted blend of other strategies' answers: each component's scores scaled within its
-/// answer for this user (`scaling`), weighted, summed per movie, reasons of the strongest
-/// contributors kept.
+/// answer for this user (`scaling`), weighted (by the user's history length, when configured),
+/// summed per movie, reasons of the strongest contributors kept.
 public struct HybridStrategy: RecommendationStrategy {
     public static let id = "hybrid"
 
@@ -28,6 +28,24 @@ public struct HybridStrategy: RecommendationStrategy {
         }
     }
 
+    /// Other weights for the same components, for users whose history is short.
+    public struct ShortHistory: Codable, Sendable, Equatable {
+        /// Histories of at most this many interactions are short.
+        public var upTo: Int
+        /// The weights a short history is blended with, one per component.
+        public var components: [String: Double]
+
+        public init(upTo: Int, components: [String: Double]) {
+            self.upTo = upTo
+            self.components = components
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case components
+            case upTo = "up_to"
+        }
+    }
+
     public struct Parameters: StrategyParameters {
         /// Instance names of the blended strategies (defined before this one) and their weights.
         public var components: [String: Double] = ["personalized": 0.7, "content": 0.2, "popular": 0.1]
@@ -35,20 +53,52 @@ public struct HybridStrategy: RecommendationStrategy {
         public var candidateFactor: Int = 3
         /// How each component's scores are brought to one range for this user before weighing.
         public var scaling: Scaling = .minMax
+        /// Weights for short histories, when they need others than `components` (none by
+        /// default: every user is blended alike). A user with few ratings has few next ones,
+        /// which what-comes-next predicts; a long history's future is more its lasting taste.
+        public var shortHistory: ShortHistory?
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
             case components, scaling
             case candidateFactor = "candidate_factor"
+            case shortHistory = "short_history"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(components, forKey: .components)
+            try container.encode(candidateFactor, forKey: .candidateFactor)
+            try container.encode(scaling, forKey: .scaling)
+            // Null when absent, not left out: configuration knows a parameter by the defaults' encoding.
+            try container.encode(shortHistory, forKey: .shortHistory)
         }
 
         public func validate() throws {
             guard !components.isEmpty else { throw ParameterError(field: "components", problem: "must name at least one strategy") }
-            for (name, weight) in components where !(weight > 0) {
-                throw ParameterError(field: "components.\(name)", problem: "weight must be > 0, got \(weight)")
-            }
+            try Self.validate(weights: components, field: "components")
             guard candidateFactor >= 1 else { throw ParameterError(field: "candidate_factor", problem: "must be >= 1, got \(candidateFactor)") }
+            if let shortHistory {
+                guard shortHistory.upTo >= 1 else {
+                    throw ParameterError(field: "short_history.up_to", problem: "must be >= 1, got \(shortHistory.upTo)")
+                }
+                guard Set(shortHistory.components.keys) == Set(components.keys) else {
+                    throw ParameterError(field: "short_history.components", problem: "must weigh the same strategies as components")
+                }
+                try Self.validate(weights: shortHistory.components, field: "short_history.components")
+            }
+        }
+
+        private static func validate(weights: [String: Double], field: String) throws {
+            for (name, weight) in weights where !(weight > 0) {
+                throw ParameterError(field: "\(field).\(name)", problem: "weight must be > 0, got \(weight)")
+            }
+        }
+
+        /// The short-history weights in the order of `names`, the blend's components.
+        func shortTier(names: [String]) -> HybridModel.ShortTier? {
+            shortHistory.map { short in HybridModel.ShortTier(upTo: short.upTo, weights: names.map { short.components[$0] ?? 0 }) }
         }
     }
 
@@ -65,7 +115,9 @@ public struct HybridStrategy: RecommendationStrategy {
             }
             return HybridModel.Component(name: name, weight: weight, model: model)
         }
-        return HybridModel(components: components, candidateFactor: parameters.candidateFactor, scaling: parameters.scaling)
+        return HybridModel(
+            components: components, candidateFactor: parameters.candidateFactor, scaling: parameters.scaling,
+            shortTier: parameters.shortTier(names: components.map(\.name)))
     }
 
     /// The components are the generation's models read before this one, as a fit finds them.
@@ -77,7 +129,9 @@ public struct HybridStrategy: RecommendationStrategy {
             guard let model = context.models[name] else { throw ModelArchiveError("hybrid component '\(name)' is not in the generation") }
             return HybridModel.Component(name: name, weight: weight, model: model)
         }
-        return HybridModel(components: components, candidateFactor: try reader.read(Int.self), scaling: parameters.scaling)
+        return HybridModel(
+            components: components, candidateFactor: try reader.read(Int.self), scaling: parameters.scaling,
+            shortTier: parameters.shortTier(names: names))
     }
 }
 
@@ -90,9 +144,16 @@ struct HybridModel: FittedModel {
         let model: any FittedModel
     }
 
+    /// The weights, one per component, of histories of at most `upTo` interactions.
+    struct ShortTier: Sendable {
+        let upTo: Int
+        let weights: [Double]
+    }
+
     let components: [Component]
     let candidateFactor: Int
     let scaling: HybridStrategy.Scaling
+    let shortTier: ShortTier?
 
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
         // Components give scores alone for their many candidates; reasons are asked for the
@@ -104,6 +165,7 @@ struct HybridModel: FittedModel {
         var contributors: [MovieID: [(contribution: Double, component: Int)]] = [:]
         var reasons = [[MovieID: String]](repeating: [:], count: components.count)
         var answered = 0
+        let weights = shortTier.flatMap { request.history.count <= $0.upTo ? $0.weights : nil } ?? components.map(\.weight)
         for (index, component) in components.enumerated() {
             let answer: [Recommendation]
             do {
@@ -114,7 +176,7 @@ struct HybridModel: FittedModel {
             guard let high = answer.map(\.score).max(), let low = answer.map(\.score).min() else { continue }
             answered += 1
             for recommendation in answer {
-                let contribution = component.weight * scaling.scale(recommendation.score, low: low, high: high)
+                let contribution = weights[index] * scaling.scale(recommendation.score, low: low, high: high)
                 totals[recommendation.movie, default: 0] += contribution
                 contributors[recommendation.movie, default: []].append((contribution, index))
                 reasons[index][recommendation.movie] = recommendation.reason
@@ -140,8 +202,11 @@ struct HybridModel: FittedModel {
     }
 
     var summary: ModelSummary {
-        ModelSummary(items: components.map(\.model.summary.items).max() ?? 0,
-                     detail: components.map { "\($0.name)×\($0.weight)" }.joined(separator: " + "))
+        let blend = components.map { "\($0.name)×\($0.weight)" }.joined(separator: " + ")
+        let short = shortTier.map { tier in
+            "; up to \(tier.upTo) interactions " + zip(components, tier.weights).map { "\($0.name)×\($1)" }.joined(separator: " + ")
+        }
+        return ModelSummary(items: components.map(\.model.summary.items).max() ?? 0, detail: blend + (short ?? ""))
     }
 
     func write(to writer: inout ModelWriter) {

@@ -100,6 +100,34 @@ struct RefusingModel: FittedModel {
         #expect(try model.recommend(bare).map(\.reason) == ["", "from b"])
     }
 
+    @Test func aShortHistoryIsBlendedWithItsOwnWeightsALongOneWithTheComponents() async throws {
+        var parameters = HybridStrategy.Parameters()
+        parameters.components = ["taste": 0.9, "next": 0.1]
+        parameters.shortHistory = HybridStrategy.ShortHistory(upTo: 2, components: ["taste": 0.1, "next": 0.9])
+        let model = try await HybridStrategy(parameters: parameters).fit(FitContext(data: TinyCatalogue.data, models: [
+            "taste": FixedModel(scores: [(1, 2), (2, 1)], reason: "taste"),
+            "next": FixedModel(scores: [(2, 2), (1, 1)], reason: "next"),
+        ]))
+        func answer(historyLength: Int) throws -> [MovieID] {
+            let history = (0..<historyLength).map { Interaction(user: "u", movie: MovieID(100 + $0), rating: 4, timestamp: Int64($0)) }
+            return try model.recommend(RecommendationRequest(history: history, limit: 2)).map(\.movie)
+        }
+        #expect(try answer(historyLength: 2) == [2, 1], "two interactions are short: what comes next leads")
+        #expect(try answer(historyLength: 3) == [1, 2], "three are not: lasting taste leads")
+        #expect(model.summary.detail.hasSuffix("up to 2 interactions next×0.9 + taste×0.1"))
+    }
+
+    @Test func shortHistoryWeightsMustWeighTheSameComponents() {
+        var parameters = HybridStrategy.Parameters()
+        parameters.components = ["taste": 0.9, "next": 0.1]
+        parameters.shortHistory = HybridStrategy.ShortHistory(upTo: 30, components: ["taste": 0.5, "other": 0.5])
+        #expect(throws: ParameterError(field: "short_history.components", problem: "must weigh the same strategies as components")) {
+            try parameters.validate()
+        }
+        parameters.shortHistory = HybridStrategy.ShortHistory(upTo: 0, components: ["taste": 0.5, "next": 0.5])
+        #expect(throws: ParameterError(field: "short_history.up_to", problem: "must be >= 1, got 0")) { try parameters.validate() }
+    }
+
     @Test func aComponentThatCannotAnswerIsSkipped() async throws {
         let model = try await hybrid(["a": 1, "genre": 1], models: ["a": FixedModel(scores: [(4, 1)], reason: "a"), "genre": RefusingModel()])
         #expect(try model.recommend(RecommendationRequest(limit: 5)).map(\.movie) == [4])
