@@ -76,14 +76,16 @@ struct StrategiesBenchmark: AsyncParsableCommand {
         }
         print(latencyRow("similar (\(configuration.surfaces[.similar]!))", similarTimes))
         let histories = data.interactionsByUser()
-        for surface in [Surface.personalized, .hybrid] {
+        for (surface, reasons) in [(Surface.personalized, true), (.hybrid, true), (.hybrid, false)] {
             let model = models[configuration.surfaces[surface]!]!
             let times = try timeRequests(requests) {
                 let (user, history) = histories[Int(generator.next() % UInt64(histories.count))]
-                _ = try model.recommend(RecommendationRequest(
-                    userID: user, history: history, limit: 10, excluded: Set(history.map(\.movie)), requireTMDBID: true))
+                var request = RecommendationRequest(
+                    userID: user, history: history, limit: 10, excluded: Set(history.map(\.movie)), requireTMDBID: true)
+                request.wantsReasons = reasons
+                _ = try model.recommend(request)
             }
-            print(latencyRow("\(surface.rawValue) (\(configuration.surfaces[surface]!)), a MovieLens user's whole history", times))
+            print(latencyRow("\(surface.rawValue) (\(configuration.surfaces[surface]!)), a MovieLens user's whole history\(reasons ? "" : ", scores alone")", times))
         }
         // The blend's components answer limit × candidate_factor candidates each, without
         // reasons (the blend asks for those of its picks alone): timed so.
