@@ -115,8 +115,11 @@ public struct ModelGenerationStore: Sendable {
                     name: instance.name, strategy: instance.strategyID, file: try Self.store(writer.bytes, named: name, in: incoming),
                     fitSeconds: fitSeconds[instance.name] ?? 0))
             }
+            // The time as the file keeps it (to the millisecond), so that the replica that
+            // wrote the generation and those that load it show the same time.
+            let createdAt = Self.timestamp().date(from: Self.timestamp().string(from: now)) ?? now
             let manifest = Manifest(
-                format: Self.format, id: id, createdAt: now, configuration: try Self.configurationHash(instances), dataPosition: dataPosition,
+                format: Self.format, id: id, createdAt: createdAt, configuration: try Self.configurationHash(instances), dataPosition: dataPosition,
                 interactions: interactions, catalogue: catalogueFile, instances: stored)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

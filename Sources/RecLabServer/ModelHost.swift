@@ -262,14 +262,14 @@ public final class ModelHost: Sendable {
                 "summary": "\(model.summary.detail)",
             ])
         }
-        var sharedID: String?
+        var shared: ModelGenerationStore.Manifest?
         if let sharing, let position {
             do {
                 let manifest = try sharing.store.write(
                     models: models, instances: strategies, catalogue: data.catalogue, dataPosition: position, interactions: data.interactions.count,
                     fitSeconds: seconds, now: fittedAt)
                 sharing.store.prune(keeping: sharing.keep)
-                sharedID = manifest.id
+                shared = manifest
                 Counter(label: Metric.modelGenerations.name, dimensions: [("outcome", "written")]).increment()
                 logger.info("wrote a shared model generation", metadata: ["generation": "\(manifest.id)", "folder": "\(sharing.store.folder.path)"])
             } catch {
@@ -277,8 +277,8 @@ public final class ModelHost: Sendable {
             }
         }
         return Generation(
-            models: models, catalogue: data.catalogue, fittedAt: fittedAt, fitSeconds: seconds, experiments: experiments, strategies: strategies,
-            sharedID: sharedID)
+            models: models, catalogue: data.catalogue, fittedAt: shared?.createdAt ?? fittedAt, fitSeconds: seconds, experiments: experiments,
+            strategies: strategies, sharedID: shared?.id)
     }
 }
 

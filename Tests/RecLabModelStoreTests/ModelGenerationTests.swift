@@ -133,6 +133,23 @@ import Testing
         }
     }
 
+    @Test func theWritersManifestHasTheTimeItsReadersRead() async throws {
+        try await offThePool {
+            let folder = try makeTemporaryDirectory("reclab-generations")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let store = try ModelGenerationStore(folder: folder)
+            let popular = try [registry.make(name: "popular", strategy: "popularity", parameters: nil)]
+            // Within a millisecond of the next second: the file keeps milliseconds, and the
+            // replica that wrote it showed the second before while its readers showed the next.
+            let written = try store.write(
+                models: try await popular.fitInOrder(on: TinyCatalogue.data), instances: popular, catalogue: TinyCatalogue.data.catalogue,
+                dataPosition: 1, interactions: 13, fitSeconds: [:], now: Date(timeIntervalSince1970: 1_796_139_919.9996))
+            let read = try #require(store.manifests().first)
+            #expect(read.createdAt == written.createdAt)
+            #expect(read.createdAt.formatted(.iso8601) == written.createdAt.formatted(.iso8601))
+        }
+    }
+
     @Test func aDamagedOrTruncatedFileIsRefusedNamingIt() async throws {
         try await offThePool {
             let folder = try makeTemporaryDirectory("reclab-generations")
