@@ -117,7 +117,8 @@ public struct ModelGenerationStore: Sendable {
             }
             // The time as the file keeps it (to the millisecond), so that the replica that
             // wrote the generation and those that load it show the same time.
-            let createdAt = Self.timestamp().date(from: Self.timestamp().string(from: now)) ?? now
+            let formatter = Self.timestamp()
+            let createdAt = formatter.date(from: formatter.string(from: now)) ?? now
             let manifest = Manifest(
                 format: Self.format, id: id, createdAt: createdAt, configuration: try Self.configurationHash(instances), dataPosition: dataPosition,
                 interactions: interactions, catalogue: catalogueFile, instances: stored)
