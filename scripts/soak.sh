@@ -14,7 +14,7 @@ work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 HOST=127.0.0.1 PORT=$port DATABASE_URL="$work/soak.sqlite" RECLAB_DATA_DIR="$shared/datasets" EVALUATION_CONFIG=none \
-  LOG_LEVEL=warning RATE_LIMIT_REQUESTS=1000000 RATE_LIMIT_SEARCH=1000000 RATE_LIMIT_RECOMMENDATIONS=1000000 \
+  LOG_LEVEL=warning RATE_LIMIT_REQUESTS=1000000 RATE_LIMIT_SEARCH=1000000 RATE_LIMIT_RECOMMENDATIONS=1000000 TRUSTED_PROXIES=127.0.0.1 \
   .build/release/reclab serve >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 1; done
@@ -42,7 +42,7 @@ verdict=$(awk -v a="$first" -v b="$last" 'BEGIN { if (b <= a * 1.10) print "hold
   echo "Release build, 2 cores, $(date -u +%Y-%m-%dT%H:%M:%SZ). Regenerate with \`scripts/soak.sh\` (\`SOAK_SECONDS\`, default 600)."
   echo
   echo "$seconds s of mixed traffic from \`wrk -t1 -c16\` (scripts/soak/mixed.lua): 100,000 distinct users,"
-  echo "API keys and search queries over personalized recommendations, search, details, similar,"
+  echo "client addresses (X-Forwarded-For through a trusted proxy) and search queries over personalized recommendations, search, details, similar,"
   echo "popular, preference writes and event writes, against \`reclab serve\` on the three data sets, with"
   echo "rate limits configured (high) so the per-client tables fill. Every 10 s: resident memory,"
   echo "the allocator's heap (jemalloc: bytes in use, and bytes resident beyond them: fragmentation"

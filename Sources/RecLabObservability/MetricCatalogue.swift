@@ -61,7 +61,16 @@ public enum Metric {
         "recommendation_cache_bytes", .gauge, help: "Estimated bytes the recommendation cache holds (bounded by RECOMMENDATION_CACHE_MAX_BYTES).")
     public static let requestsShed = MetricFamily(
         "requests_shed", .counter, labels: ["reason"],
-        help: "Requests the server refused or cut short to protect itself: overloaded (503, past MAX_CONCURRENT_REQUESTS and its queue), timeout (504, past REQUEST_TIMEOUT) or client_gone (the client closed its connection first; logged as 499).")
+        help: "Requests the server refused or cut short to protect itself: overloaded (503, past MAX_CONCURRENT_REQUESTS and its queue), timeout (504, past REQUEST_TIMEOUT), client_gone (the client closed its connection first; logged as 499), client_busy (429, the client past MAX_CLIENT_REQUESTS in flight) or slow_body (408, a body below MIN_REQUEST_BODY_RATE).")
+    public static let requestStages = MetricFamily(
+        "requests_in_stage", .gauge, labels: ["stage"],
+        help: "Requests now in each stage: receiving_body (headers in, body arriving; holds no slot), waiting (for one of MAX_CONCURRENT_REQUESTS slots) and in_work (holding one).")
+    public static let connectionsRefused = MetricFamily(
+        "connections_refused", .counter, labels: ["reason"],
+        help: "Connections closed as soon as they opened: client_connections (the address already held MAX_CLIENT_CONNECTIONS).")
+    public static let authenticationFailures = MetricFamily(
+        "authentication_failures", .counter, labels: ["scope", "outcome"],
+        help: "Wrong keys, by scope (api: API_KEY_HEADER with authentication on; admin: ADMIN_API_KEY) and outcome (refused: 401 or 403; locked_out: 429, the client past AUTH_FAILURE_LIMIT).")
     public static let rateLimited = MetricFamily(
         "rate_limited_requests", .counter, labels: ["policy"],
         help: "Requests refused with 429 because the client had spent its quota, by policy (default, search, recommendations).")
@@ -138,7 +147,7 @@ public enum Metric {
         "process_start_time", .gauge, unit: "seconds", help: "When the server process started, in seconds since 1970.")
 
     public static let all: [MetricFamily] = [
-        httpRequests, httpRequestDuration, httpRequestsInFlight, requestsShed, rateLimited, memoryTableEntries, recommendationCacheBytes,
+        httpRequests, httpRequestDuration, httpRequestsInFlight, requestsShed, requestStages, connectionsRefused, authenticationFailures, rateLimited, memoryTableEntries, recommendationCacheBytes,
         recommendationsServed, recommendDuration, recommendationsEmpty, cacheRequests, tmdbRequests, tmdbRequestDuration,
         modelFitDuration, modelLastFit, modelGenerations, modelItems, modelFactors, catalogueMovies, ratings, usersWithPreferences,
         experimentAssignments, eventsIngested, experimentSampleRatioPValue,

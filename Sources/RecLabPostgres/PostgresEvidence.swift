@@ -44,7 +44,7 @@ extension PostgresStore: EventRepository {
             var stored: [PostgresRandomAccessRow] = []
             for (sql, arguments) in PostgresStatements.batched("""
                 INSERT INTO events (event_id, type, user_id, movie_id, request_id, rating, occurred_at)
-                VALUES (?, ?, ?, ?, ?, ?, to_timestamp(?)) ON CONFLICT (event_id) DO NOTHING RETURNING type
+                VALUES (?, ?, ?, ?, ?, ?, to_timestamp(?)) ON CONFLICT (user_id, event_id) DO NOTHING RETURNING type
                 """, rows: events.map { event in
                     [.text(event.eventID), .text(event.kind.rawValue), .text(event.userID), SQLValue(event.tmdbID), SQLValue(event.requestID),
                      SQLValue(event.rating), .real(event.occurredAt.timeIntervalSince1970)]
@@ -81,15 +81,17 @@ extension PostgresStore: ExposureRepository {
         }
     }
 
-    /// When an event counts for the exposure it names (`e` and `x`, `$2` the window in
+    /// When the event `e` (an alias) counts for the exposure `x` it names (`$2` the window in
     /// seconds or NULL). The window runs on the server's clocks (`received_at`, `exposed_at`),
     /// never on the client's `timestamp`, which a client could set to anything.
-    static let credited = """
-        e.user_id = x.user_id
-        AND e.movie_id = ANY(x.movie_ids)
-        AND ($2::double precision IS NULL OR e.received_at BETWEEN x.exposed_at - interval '1 second'
-                                                               AND x.exposed_at + $2::double precision * interval '1 second')
+    static func credited(_ e: String) -> String {
         """
+        \(e).user_id = x.user_id
+        AND \(e).movie_id = ANY(x.movie_ids)
+        AND ($2::double precision IS NULL OR \(e).received_at BETWEEN x.exposed_at - interval '1 second'
+                                                                  AND x.exposed_at + $2::double precision * interval '1 second')
+        """
+    }
 
     public func activity(experiment: String, attributionWindow: Duration?) async throws -> ExperimentActivity {
         var bindings = PostgresBindings()

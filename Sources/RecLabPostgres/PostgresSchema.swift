@@ -180,6 +180,12 @@ enum PostgresSchema {
                 PRIMARY KEY (request_id, movie_id)
             );
             """),
+        ("v7-event-ids-per-user", """
+            -- An event_id names one event of its user: another user's event with the same id is
+            -- stored (it was dropped as a duplicate).
+            ALTER TABLE events DROP CONSTRAINT events_event_id_key;
+            ALTER TABLE events ADD CONSTRAINT events_user_event_key UNIQUE (user_id, event_id);
+            """),
     ]
 
     /// Applies the migrations not applied yet, all in one transaction, one process at a time

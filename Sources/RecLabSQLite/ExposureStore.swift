@@ -23,14 +23,16 @@ extension SQLiteStore: ExposureRepository {
         }
     }
 
-    /// When an event counts for the exposure it names (`e` and `x`, `:window` in days or NULL).
-    /// The window runs on the server's clocks (`received_at`, `exposed_at`), never on the
-    /// client's `timestamp`, which a client could set to anything.
-    static let credited = """
-        e.user_id = x.user_id
-        AND (x.movie_ids IS NULL OR instr(x.movie_ids, ',' || e.movie_id || ',') > 0)
-        AND (:window IS NULL OR julianday(e.received_at) BETWEEN julianday(x.exposed_at) - 1.0 / 86400 AND julianday(x.exposed_at) + :window)
+    /// When the event `e` (an alias) counts for the exposure `x` it names (`:window` in days
+    /// or NULL). The window runs on the server's clocks (`received_at`, `exposed_at`), never on
+    /// the client's `timestamp`, which a client could set to anything.
+    static func credited(_ e: String) -> String {
         """
+        \(e).user_id = x.user_id
+        AND (x.movie_ids IS NULL OR instr(x.movie_ids, ',' || \(e).movie_id || ',') > 0)
+        AND (:window IS NULL OR julianday(\(e).received_at) BETWEEN julianday(x.exposed_at) - 1.0 / 86400 AND julianday(x.exposed_at) + :window)
+        """
+    }
 
     public func activity(experiment: String, attributionWindow: Duration?) async throws -> ExperimentActivity {
         let arguments: StatementArguments = ["experiment": experiment, "window": attributionWindow.map { Double($0.components.seconds) / 86_400 }]

@@ -272,6 +272,32 @@ enum Schema {
                 ) WITHOUT ROWID
                 """)
         }
+        migrator.registerMigration("v12-event-ids-per-user") { db in
+            // An event_id names one event of its user: another user's event with the same id
+            // is stored (it was dropped as a duplicate). SQLite cannot change a UNIQUE in
+            // place: the table is rebuilt.
+            try db.execute(sql: """
+                CREATE TABLE events_next (
+                    id INTEGER PRIMARY KEY,
+                    event_id TEXT NOT NULL,                   -- the client's id: posting twice stores once
+                    type TEXT NOT NULL CHECK (type IN ('impression', 'click', 'watch', 'rating', 'add_to_watchlist')),
+                    user_id TEXT NOT NULL,
+                    movie_id INTEGER NOT NULL,                -- TMDB id, as the API names movies
+                    request_id TEXT,                          -- the recommendation answer that showed the movie
+                    rating REAL CHECK (rating IS NULL OR (rating >= 0.5 AND rating <= 5.0)),
+                    occurred_at TIMESTAMP NOT NULL,
+                    received_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                    UNIQUE (user_id, event_id)
+                );
+                INSERT INTO events_next (id, event_id, type, user_id, movie_id, request_id, rating, occurred_at, received_at)
+                    SELECT id, event_id, type, user_id, movie_id, request_id, rating, occurred_at, received_at FROM events;
+                DROP TABLE events;
+                ALTER TABLE events_next RENAME TO events;
+                CREATE INDEX events_request ON events(request_id);
+                CREATE INDEX events_user ON events(user_id, occurred_at);
+                CREATE INDEX events_received ON events(received_at);
+                """)
+        }
         return migrator
     }
 }

@@ -51,13 +51,17 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 
 /// Turns every error a handler throws into a JSON `APIError` answer, so clients never see
 /// Hummingbird's plain-text or empty error bodies; unexpected errors are logged and become a
-/// 500 that reveals nothing internal.
+/// 500 that reveals nothing internal. Work cancelled from outside the request (the server
+/// stopping past `SHUTDOWN_TIMEOUT`) is a 503, not the server's failure.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch is CancellationError {
+            throw APIError(.serviceUnavailable, code: "shutting_down", message: "the server stopped before this request was answered; retry")
+                .retrying(after: 1)
         } catch let error as HTTPResponseError {
             let code = error.status == .notFound ? "not_found" : error.status.code == 400 ? "bad_request" : "http_\(error.status.code)"
             let message: String

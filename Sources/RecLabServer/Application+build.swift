@@ -93,13 +93,15 @@ public struct RecLabServices: Sendable {
 /// Assembles the HTTP application: one place where every route group is registered, used by
 /// `reclab serve` and by the tests alike. The refit service and the change follower run
 /// inside it, so refits asked for over HTTP and other replicas' writes reach wherever the
-/// routes are served, and end when the server stops.
+/// routes are served, and end when the server stops. `extend` adds routes beside the API's
+/// (the tests add one whose work they control).
 public func buildApplication(
     configuration: ServerConfiguration,
     services: RecLabServices,
     logger: Logger,
     apiKeys: APIKeyFile? = nil,
     instrumented: Bool = true,
+    extend: (Router<RecLabRequestContext>) -> Void = { _ in },
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let rateLimits = RateLimits(configuration: configuration)
@@ -108,10 +110,14 @@ public func buildApplication(
     if case .postgres = configuration.database, !rateLimits.all.isEmpty {
         background.append(ReplicaCheckIn(registry: services.store, process: services.process, limits: rateLimits, interval: .seconds(5), logger: logger))
     }
+    let router = buildRouter(configuration: configuration, services: services, rateLimits: rateLimits, apiKeys: apiKeys, instrumented: instrumented)
+    extend(router)
+    let connections = ConnectionLedger(configuration: configuration)
     return Application(
-        router: buildRouter(configuration: configuration, services: services, rateLimits: rateLimits, apiKeys: apiKeys, instrumented: instrumented),
+        router: router,
         server: .http1(configuration: .init(
-            additionalChannelHandlers: [ClientDepartureHandler(), MalformedRequestAnswer()], idleTimeout: .seconds(Int64(configuration.idleTimeout)))),
+            additionalChannelHandlers: connections.handlers() + [ClientDepartureHandler(), MalformedRequestAnswer()],
+            idleTimeout: .seconds(Int64(configuration.idleTimeout)))),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "RecLab",
             availableConnectionsDelegate: .maximum(configuration.maxConnections, logger: logger)),
@@ -121,7 +127,7 @@ public func buildApplication(
 }
 
 /// The router with every middleware and route of the API, in order; public so the contract
-/// test can compare its routes with the OpenAPI document.
+/// test can compare its routes with the OpenAPI document. HEAD is served wherever GET is.
 public func buildRouter(
     configuration: ServerConfiguration,
     services: RecLabServices,
@@ -129,7 +135,7 @@ public func buildRouter(
     apiKeys: APIKeyFile? = nil,
     instrumented: Bool = true
 ) -> Router<RecLabRequestContext> {
-    let router = Router(context: RecLabRequestContext.self)
+    let router = Router(context: RecLabRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Off only for the overhead benchmark's baseline: no request ids, counters or log lines.
     if instrumented { router.add(middleware: ObservabilityMiddleware()) }
     // Outside the JSON errors, so they add their headers to error answers already in JSON.
@@ -140,31 +146,38 @@ public func buildRouter(
         router.add(middleware: OriginPolicyMiddleware(origins: configuration.corsOrigins, apiKeyHeader: configuration.apiKeyHeader))
     }
     router.add(middleware: JSONErrorMiddleware())
-    // Before authentication and rate limits: under overload, shedding must cost the least.
-    router.add(middleware: RequestLifecycleMiddleware(
-        gate: ConcurrencyGate(limit: configuration.maxConcurrentRequests, queueLimit: configuration.maxConcurrentRequests), timeout: .seconds(configuration.requestTimeout), exempt: ["/health", "/health/ready", "/metrics"]))
+    router.add(middleware: EmptySegmentMiddleware())
+    // Then what refuses a request before its body is read, cheapest first: the client's
+    // requests in flight, its key, its quota. A refused body is never read.
+    let probes: Set<String> = ["/health", "/health/ready", "/metrics"]
+    router.add(middleware: ClientLoadMiddleware(limit: configuration.maxClientRequests, trustedProxies: configuration.trustedProxies, exempt: probes))
+    let failures = FailedAttempts(limit: configuration.authFailureLimit, window: configuration.authLockout, capacity: configuration.maxTrackedClients)
     // Without a keys file only the admin key gets in: authentication fails closed.
-    if configuration.authenticationEnabled {
-        router.add(middleware: AuthenticationMiddleware(
-            configuration: configuration, keys: apiKeys ?? APIKeyFile(path: configuration.apiKeysFile, entries: [])))
+    let keys = configuration.authenticationEnabled
+        ? APIKeyRing(file: apiKeys ?? APIKeyFile(path: configuration.apiKeysFile, entries: []), adminKey: configuration.adminAPIKey) : nil
+    if let keys {
+        router.add(middleware: AuthenticationMiddleware(configuration: configuration, keys: keys, failures: failures))
     }
-    let rateLimits = RateLimitMiddleware(configuration: configuration, limits: rateLimits ?? RateLimits(configuration: configuration))
+    let rateLimits = RateLimitMiddleware(configuration: configuration, limits: rateLimits ?? RateLimits(configuration: configuration), exempt: probes)
     if rateLimits.isEnabled { router.add(middleware: rateLimits) }
-    router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxRequestBodyBytes))
+    // The body is read before the request asks for a slot in work, so a slow sender holds none.
+    router.add(middleware: BodyIntakeMiddleware(maxBytes: configuration.maxRequestBodyBytes))
+    let gate = ConcurrencyGate(limit: configuration.maxConcurrentRequests, queueLimit: configuration.maxConcurrentRequests)
+    router.add(middleware: RequestLifecycleMiddleware(gate: gate, timeout: .seconds(configuration.requestTimeout), exempt: probes))
     let cacheControl = CacheControlHeader(maxAge: configuration.cacheTTL)
     let store = services.store
     HealthRoutes(
         preferences: store, catalogue: services.catalogue, models: services.models, cache: services.cache, served: services.served, gauges: services.gauges,
-        tmdb: services.tmdb
+        tmdb: services.tmdb, gate: gate
     ).register(on: router)
     MovieRoutes(catalogue: services.catalogue, tmdb: services.tmdbCatalogue, cacheControl: cacheControl).register(on: router)
     GenreRoutes(catalogue: services.catalogue, cacheControl: cacheControl).register(on: router)
     let recommender = Recommender(host: services.models, interactions: store, cache: services.cache, exposures: services.exposures, served: services.served,
         metrics: services.recommendationMetrics, trending: services.trending, images: services.catalogue.images)
-    let adminGate = AdminGate(adminKey: configuration.adminAPIKey, trustedProxies: configuration.trustedProxies, maxClients: configuration.maxTrackedClients)
+    let adminGate = AdminGate(adminKey: configuration.adminAPIKey, trustedProxies: configuration.trustedProxies, failures: failures)
     RecommendationRoutes(recommender: recommender, maxRecommendations: configuration.maxRecommendations, adminGate: adminGate).register(on: router)
     UserRoutes(preferences: store, cache: services.cache, exposures: services.exposures).register(on: router)
-    AdminRoutes(gate: adminGate, refits: services.refits, experiments: services.experimentReloader).register(on: router)
+    AdminRoutes(gate: adminGate, refits: services.refits, experiments: services.experimentReloader, keys: keys).register(on: router)
     EvaluationRoutes(evaluations: store, startup: services.startupEvaluation).register(on: router)
     ExperimentRoutes(
         models: services.models, exposures: services.exposures, store: store, interactions: store, reports: services.reports,

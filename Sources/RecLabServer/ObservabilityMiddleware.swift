@@ -38,11 +38,21 @@ struct ObservabilityMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - started
         requests([request.method.rawValue, route, String(response.status.code)]).increment()
         durations(route).recordNanoseconds(elapsed.nanoseconds)
-        context.logger.log(level: response.status.code >= 500 ? .error : .info, "request", metadata: [
+        context.logger.log(level: Self.level(of: response.status), "request", metadata: [
             "method": .string(request.method.rawValue), "route": .string(route), "path": .string(request.uri.path),
             "status": .stringConvertible(response.status.code), "duration_ms": .string(String((elapsed.seconds * 1_000_000).rounded() / 1000)),
         ])
         return response
+    }
+
+    /// Errors for the server's own failures; a warning for what it refused to protect itself
+    /// (503 shed or shutting down, 504 past its deadline).
+    static func level(of status: HTTPResponse.Status) -> Logger.Level {
+        switch status.code {
+        case 503, 504: .warning
+        case 500...: .error
+        default: .info
+        }
     }
 
     /// The client's id when it is 1–128 ASCII letters, digits and `._:-`; else a new one.

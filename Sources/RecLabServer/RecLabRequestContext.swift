@@ -8,8 +8,12 @@ public struct RecLabRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Names the request in logs and in the `X-Request-ID` header (set by `ObservabilityMiddleware`).
     public var requestID = ""
-    /// The largest body `decodeJSON` reads (set by `BodyLimitMiddleware`).
+    /// The largest body `decodeJSON` reads (set by `BodyIntakeMiddleware`).
     public var maxBodyBytes = 1 << 20
+    /// The client as its verified API key names it (`key:NAME`, or `admin`), set by
+    /// `AuthenticationMiddleware`; nil when no key was verified. Only a verified key may stand
+    /// for a client in its quotas: any other header value is the client's to mint.
+    public var verifiedClient: String?
     /// The client's connection: its address, and whether it is still there.
     let channel: any Channel
 
@@ -41,25 +45,27 @@ public struct RecLabRequestContext: RequestContext {
 /// Typed access to query parameters and bodies, answering 400 with a message that says what
 /// was wrong.
 extension Request {
-    /// The JSON body decoded, or a 400 naming the missing or mistyped field (413 past the
-    /// context's body limit).
+    /// The JSON body decoded, or a 400 naming the missing or mistyped field; 415 unless the
+    /// body says it is JSON, so that a page on another site cannot post here without a CORS
+    /// preflight (a form or `text/plain` post needs none). `BodyIntakeMiddleware` has read
+    /// the body already, within its limit.
     func decodeJSON<T: Decodable>(_ type: T.Type, context: RecLabRequestContext) async throws -> T {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await body.collect(upTo: context.maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError(.contentTooLarge, code: "body_too_large", message: "request body is over the limit of \(context.maxBodyBytes) bytes")
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            // The client stopped sending (it left, or a proxy cut it off): its fault, not ours.
-            throw APIError(.badRequest, code: "incomplete_body", message: "the request body ended before its Content-Length")
+        guard let mediaType = headers[.contentType], Self.isJSON(mediaType) else {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type",
+                           message: "the body must be JSON, sent with Content-Type: application/json (got \(headers[.contentType].map { "'\($0)'" } ?? "none"))")
         }
+        let buffer = try await body.collect(upTo: context.maxBodyBytes)
         do {
             return try RecLabRequestContext.decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
             throw APIError(.badRequest, code: "malformed_body", message: "request body is not valid: \(Self.describe(error))")
         }
+    }
+
+    /// `application/json` or a `+json` type, parameters (`; charset=utf-8`) aside.
+    static func isJSON(_ contentType: String) -> Bool {
+        let mediaType = contentType.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces).lowercased()
+        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
     }
 
     private static func describe(_ error: DecodingError) -> String {

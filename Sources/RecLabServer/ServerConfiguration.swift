@@ -69,6 +69,18 @@ public struct ServerConfiguration: Sendable {
     public var maxTrackedClients: Int
     /// Requests in work at once (as many more may wait a second for a turn; 503 beyond).
     public var maxConcurrentRequests: Int
+    /// Connections one client address may hold open at once (trusted proxies are not limited).
+    public var maxClientConnections: Int
+    /// Requests one client may have in flight at once, from headers to answer (429 beyond).
+    public var maxClientRequests: Int
+    /// Bytes a second a request body must arrive at, on average, once its grace period is over; 0: no minimum.
+    public var minRequestBodyRate: Int
+    /// Seconds a request body may take before its rate is checked.
+    public var requestBodyGracePeriod: Int
+    /// Wrong keys (API or admin) one client may send within `authLockout` before it is locked out.
+    public var authFailureLimit: Int
+    /// How long failures are remembered, and how long a client that reached the limit is locked out.
+    public var authLockout: Duration
     /// Seconds a request may take before it is answered 504 and its work cancelled.
     public var requestTimeout: Int
     /// Seconds a connection may stay silent (between requests, or mid-header or mid-body) before it is closed.
@@ -131,7 +143,7 @@ public struct ServerConfiguration: Sendable {
         Variable(name: "RATE_LIMIT_WINDOW", defaultValue: "60", meaning: "seconds of the rate-limit window, 1–86400"),
         Variable(name: "TRUSTED_PROXIES", defaultValue: "(unset)", meaning: "comma-separated proxy addresses whose X-Forwarded-For names the client"),
         Variable(name: "CORS_ORIGINS", defaultValue: "(unset)", meaning: "comma-separated origins whose browsers may call the API"),
-        Variable(name: "API_KEY_HEADER", defaultValue: "X-API-Key", meaning: "header a client's API key comes in (rate limits count per key)"),
+        Variable(name: "API_KEY_HEADER", defaultValue: "X-API-Key", meaning: "header a client's API key comes in (rate limits count per verified key)"),
         Variable(name: "MAX_REQUEST_BODY_BYTES", defaultValue: "1048576", meaning: "largest request body accepted, 1 KiB–64 MiB; 413 beyond"),
         Variable(name: "ENABLE_AUTHENTICATION", defaultValue: "false", meaning: "true: every request needs a key of API_KEYS_FILE in API_KEY_HEADER"),
         Variable(name: "API_KEYS_FILE", defaultValue: "api_keys.txt", meaning: "hashed client keys, managed by `reclab keys add|list|revoke`"),
@@ -139,9 +151,15 @@ public struct ServerConfiguration: Sendable {
         Variable(name: "RECOMMENDATION_CACHE_MAX_BYTES", defaultValue: "67108864", meaning: "memory the answer cache may use; the oldest answers go first"),
         Variable(name: "MODEL_MEMORY_LIMIT", defaultValue: "(3/4 of RAM or of the cgroup limit)", meaning: "bytes one strategy's fit may use; a fit that would need more refuses, saying what to change; 0: no limit"),
         Variable(name: "MODELS_DIR", defaultValue: "(unset)", meaning: "folder replicas share fitted model generations through: one fits and writes, the others load; unset: each process fits its own"),
-        Variable(name: "RATE_LIMIT_MAX_CLIENTS", defaultValue: "100000", meaning: "clients each rate-limit, quota or admin-failure table tracks at most"),
+        Variable(name: "RATE_LIMIT_MAX_CLIENTS", defaultValue: "100000", meaning: "clients each rate-limit, quota or failed-key table tracks at most"),
         Variable(name: "MAX_CONCURRENT_REQUESTS", defaultValue: "128", meaning: "requests in work at once; as many may queue a second, 503 beyond"),
-        Variable(name: "REQUEST_TIMEOUT", defaultValue: "30", meaning: "seconds a request may take: 504 and its work cancelled after"),
+        Variable(name: "MAX_CLIENT_CONNECTIONS", defaultValue: "128", meaning: "connections one client address may hold open; more are closed at once (TRUSTED_PROXIES exempt)"),
+        Variable(name: "MAX_CLIENT_REQUESTS", defaultValue: "64", meaning: "requests one client may have in flight, body being received included; 429 beyond"),
+        Variable(name: "MIN_REQUEST_BODY_RATE", defaultValue: "240", meaning: "bytes a second a request body must average once its grace period is over: 408 and the connection closed below; 0: no minimum"),
+        Variable(name: "REQUEST_BODY_GRACE_PERIOD", defaultValue: "5", meaning: "seconds a request body may take before MIN_REQUEST_BODY_RATE applies"),
+        Variable(name: "REQUEST_TIMEOUT", defaultValue: "30", meaning: "seconds a request may work once its body is in: 504 and its work cancelled after"),
+        Variable(name: "AUTH_FAILURE_LIMIT", defaultValue: "10", meaning: "wrong API or admin keys one client may send within AUTH_LOCKOUT_SECONDS; then 429 until the lock-out ends"),
+        Variable(name: "AUTH_LOCKOUT_SECONDS", defaultValue: "300", meaning: "seconds wrong keys are remembered, and a client that reached AUTH_FAILURE_LIMIT is locked out"),
         Variable(name: "IDLE_TIMEOUT", defaultValue: "30", meaning: "seconds a connection may stay silent (idle, mid-header, mid-body)"),
         Variable(name: "MAX_CONNECTIONS", defaultValue: "open-file limit - 256", meaning: "open connections at most; beyond, new ones wait to be accepted"),
         Variable(name: "SHUTDOWN_TIMEOUT", defaultValue: "10", meaning: "seconds SIGTERM waits for requests in work before cancelling them"),
@@ -263,7 +281,13 @@ public struct ServerConfiguration: Sendable {
         modelsDirectory = value("MODELS_DIR").flatMap { $0.isEmpty ? nil : $0 }
         maxTrackedClients = try integer("RATE_LIMIT_MAX_CLIENTS", default: 100_000, in: 100...100_000_000)
         maxConcurrentRequests = try integer("MAX_CONCURRENT_REQUESTS", default: 128, in: 1...100_000)
+        maxClientConnections = try integer("MAX_CLIENT_CONNECTIONS", default: 128, in: 1...1_000_000)
+        maxClientRequests = try integer("MAX_CLIENT_REQUESTS", default: 64, in: 1...100_000)
+        minRequestBodyRate = try integer("MIN_REQUEST_BODY_RATE", default: 240, in: 0...1_000_000_000)
+        requestBodyGracePeriod = try integer("REQUEST_BODY_GRACE_PERIOD", default: 5, in: 1...3600)
         requestTimeout = try integer("REQUEST_TIMEOUT", default: 30, in: 1...3600)
+        authFailureLimit = try integer("AUTH_FAILURE_LIMIT", default: 10, in: 1...1_000_000)
+        authLockout = .seconds(try integer("AUTH_LOCKOUT_SECONDS", default: 300, in: 1...86_400 * 30))
         idleTimeout = try integer("IDLE_TIMEOUT", default: 30, in: 1...3600)
         let descriptors = Self.openFileLimit()
         // Room for the database, logs and data files besides the sockets.

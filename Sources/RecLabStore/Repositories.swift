@@ -254,8 +254,10 @@ public struct StoredEvaluation: Sendable, Equatable {
 
 /// Users' feedback on what they were shown: the raw material of experiment reports.
 public protocol EventRepository: Sendable {
-    /// Stores the batch in one transaction, skipping events whose `eventID` is already
-    /// stored. Throws `StoreError.unknownMovies` (storing nothing) when a movie is unknown.
+    /// Stores the batch in one transaction, skipping events whose user has an event of that
+    /// `eventID` stored already: an id names one event of its user, and another user's event
+    /// with the same id is another event. Throws `StoreError.unknownMovies` (storing nothing)
+    /// when a movie is unknown.
     func record(_ events: [FeedbackEvent]) async throws -> EventReceipt
 }
 
@@ -320,7 +322,8 @@ public protocol ExposureRepository: Sendable {
     ///
     /// An event is credited to an answer only when it is the same user's, about a movie that
     /// answer showed, and received within `attributionWindow` after it was shown (nil: no time
-    /// limit, for replays whose clock is the data's).
+    /// limit, for replays whose clock is the data's); a click or watch only when the same
+    /// (answer, movie) has a credited impression too (`ActivityQueries`).
     func activity(experiment: String, attributionWindow: Duration?) async throws -> ExperimentActivity
     /// Deletes events received and exposures shown before `cutoff`; how many of each.
     func deleteEvidence(before cutoff: Date) async throws -> (events: Int, exposures: Int)
@@ -343,49 +346,70 @@ public struct ExperimentActivity: Sendable, Equatable {
 }
 
 /// The SQL both backends compute an experiment's activity with, around the backend's own
-/// condition for crediting an event (`e`) to an exposure (`x`) and its placeholder for the
-/// experiment's name.
+/// condition for crediting an event to an exposure `x` (`credited(alias)`, for the event of
+/// that alias) and its placeholder for the experiment's name.
+///
+/// A click or a watch counts only for a movie the same answer's user was shown: an
+/// impression of that (answer, movie) credited too, in whichever order the two arrived. So
+/// clicks are a subset of impressions, and CTR can never pass 1 however events are sent.
 public enum ActivityQueries {
-    /// Per variant and user: exposures, and distinct request:movie pairs seen, clicked and
-    /// watched, so a repeated click or a re-sent impression counts once and CTR stays a share
-    /// of what was shown. Users sort bytewise, whatever the database's collation.
-    public static func perUser(credited: String, experiment: String, bytewise: String) -> String {
+    /// Per variant and user: exposures, and distinct (answer, movie) pairs seen, and of those
+    /// clicked and watched, so a repeated click or a re-sent impression counts once. Users
+    /// sort bytewise, whatever the database's collation.
+    public static func perUser(credited: (String) -> String, experiment: String, bytewise: String) -> String {
         """
         SELECT x.variant, x.user_id,
                COUNT(DISTINCT x.request_id) AS exposures, MIN(x.exposed_at) AS first_exposed_at,
-               COUNT(DISTINCT CASE WHEN e.type = 'impression' THEN e.request_id || ':' || e.movie_id END) AS impressions,
-               COUNT(DISTINCT CASE WHEN e.type = 'click' THEN e.request_id || ':' || e.movie_id END) AS clicks,
-               COUNT(DISTINCT CASE WHEN e.type = 'watch' THEN e.request_id || ':' || e.movie_id END) AS watches
+               COALESCE(SUM(p.shown), 0) AS impressions,
+               COALESCE(SUM(p.shown * p.clicked), 0) AS clicks,
+               COALESCE(SUM(p.shown * p.watched), 0) AS watches
         FROM exposures x
-        LEFT JOIN events e ON e.request_id = x.request_id AND \(credited)
+        LEFT JOIN (\(pairs(credited: credited, experiment: experiment))) p ON p.request_id = x.request_id
         WHERE x.experiment = \(experiment)
         GROUP BY x.variant, x.user_id
         ORDER BY x.variant \(bytewise), x.user_id \(bytewise)
         """
     }
 
-    /// Per user and team of interleaved answers: the distinct impressions, clicks and watches
-    /// of the movies that team picked, credited as `perUser` credits them.
-    public static func perTeam(credited: String, experiment: String, bytewise: String) -> String {
+    /// Per user and team of interleaved answers: the impressions, clicks and watches of the
+    /// movies that team picked, counted as `perUser` counts them.
+    public static func perTeam(credited: (String) -> String, experiment: String, bytewise: String) -> String {
         """
         SELECT x.user_id, t.team,
-               COUNT(DISTINCT CASE WHEN e.type = 'impression' THEN e.request_id || ':' || e.movie_id END) AS impressions,
-               COUNT(DISTINCT CASE WHEN e.type = 'click' THEN e.request_id || ':' || e.movie_id END) AS clicks,
-               COUNT(DISTINCT CASE WHEN e.type = 'watch' THEN e.request_id || ':' || e.movie_id END) AS watches
+               COALESCE(SUM(p.shown), 0) AS impressions,
+               COALESCE(SUM(p.shown * p.clicked), 0) AS clicks,
+               COALESCE(SUM(p.shown * p.watched), 0) AS watches
         FROM exposures x
         JOIN exposure_teams t ON t.request_id = x.request_id
-        LEFT JOIN events e ON e.request_id = x.request_id AND e.movie_id = t.movie_id AND \(credited)
+        LEFT JOIN (\(pairs(credited: credited, experiment: experiment))) p ON p.request_id = x.request_id AND p.movie_id = t.movie_id
         WHERE x.experiment = \(experiment)
         GROUP BY x.user_id, t.team
         ORDER BY x.user_id \(bytewise), t.team \(bytewise)
         """
     }
 
-    /// Events naming one of the experiment's answers that were not credited to it (`events`).
-    public static func unattributed(credited: String, experiment: String) -> String {
+    /// Events naming one of the experiment's answers that were not credited to it, or are a
+    /// click or watch without a credited impression of their movie (`events`).
+    public static func unattributed(credited: (String) -> String, experiment: String) -> String {
         """
         SELECT COUNT(*) AS events FROM events e JOIN exposures x ON x.request_id = e.request_id
-        WHERE x.experiment = \(experiment) AND NOT (\(credited))
+        WHERE x.experiment = \(experiment) AND (NOT (\(credited("e"))) OR (e.type IN ('click', 'watch') AND NOT EXISTS (
+            SELECT 1 FROM events i
+            WHERE i.request_id = e.request_id AND i.movie_id = e.movie_id AND i.type = 'impression' AND \(credited("i")))))
+        """
+    }
+
+    /// Each (answer, movie) of the experiment that credited events name: whether it was
+    /// shown (an impression), clicked and watched, as 1 or 0.
+    static func pairs(credited: (String) -> String, experiment: String) -> String {
+        """
+        SELECT e.request_id, e.movie_id,
+               MAX(CASE WHEN e.type = 'impression' THEN 1 ELSE 0 END) AS shown,
+               MAX(CASE WHEN e.type = 'click' THEN 1 ELSE 0 END) AS clicked,
+               MAX(CASE WHEN e.type = 'watch' THEN 1 ELSE 0 END) AS watched
+        FROM exposures x JOIN events e ON e.request_id = x.request_id AND \(credited("e"))
+        WHERE x.experiment = \(experiment)
+        GROUP BY e.request_id, e.movie_id
         """
     }
 }

@@ -26,6 +26,29 @@ import Testing
         }
     }
 
+    @Test func anEventIDNamesOneEventOfItsUserSoAnotherUsersEventWithTheSameIDIsStored() async throws {
+        let id = "shared-\(UUID().uuidString.prefix(8))"
+        @Sendable func event(_ user: String) -> String {
+            #"{"events": [{"event_id": "\#(id)", "type": "click", "user_id": "\#(user)", "movie_id": 862, "timestamp": "2026-11-25T10:00:00Z"}]}"#
+        }
+        try await withLiveServer { client in
+            #expect(try await client.post("/events", json: event("\(id)-x")).json()["stored"] as? Int == 1)
+            #expect(try await client.post("/events", json: event("\(id)-y")).json()["stored"] as? Int == 1, "another user's event")
+            let again = try await client.post("/events", json: event("\(id)-x")).json()
+            #expect(again["stored"] as? Int == 0 && again["duplicates"] as? Int == 1, "the same user's again")
+        }
+    }
+
+    @Test func anEventTimeUpToADayAheadOfTheServersClockIsAccepted() async throws {
+        let prefix = "skewed-\(UUID().uuidString.prefix(8))"
+        try await withLiveServer { client in
+            let hourAhead = String(Int(Date().timeIntervalSince1970) + 3600)
+            let body = Self.batch(prefix, count: 1).replacingOccurrences(of: #""2026-11-25T10:00:00Z""#, with: hourAhead)
+            let receipt = try await client.post("/events", json: body).json()
+            #expect(receipt["stored"] as? Int == 1, "a device's clock an hour fast")
+        }
+    }
+
     @Test func everyKindOfEventIsAccepted() async throws {
         let prefix = "kinds-\(UUID().uuidString.prefix(8))"
         try await withLiveServer { client in
@@ -48,6 +71,13 @@ import Testing
          "events[0].user_id: must be 1–64 ASCII letters, digits, '_', '-', '.' or '@'; nothing was stored"),
         (batch("long-request").replacingOccurrences(of: "rec_x", with: String(repeating: "r", count: 65)),
          "events[0].request_id: must be 1–64 bytes; nothing was stored"),
+        // A sign lost would store the year 29720.
+        (batch("negative-time", count: 1).replacingOccurrences(of: #""2026-11-25T10:00:00Z""#, with: "-1000000000000"),
+         "events[0].timestamp: must be from 1995-01-01T00:00:00Z to a day past the server's clock, got -1000000000000; nothing was stored"),
+        (batch("before-1995", count: 1).replacingOccurrences(of: "2026-11-25T10:00:00Z", with: "1994-12-31T23:59:59Z"),
+         "events[0].timestamp: must be from 1995-01-01T00:00:00Z to a day past the server's clock, got '1994-12-31T23:59:59Z'; nothing was stored"),
+        (batch("far-future", count: 1).replacingOccurrences(of: #""2026-11-25T10:00:00Z""#, with: String(Int(Date().timeIntervalSince1970) + 2 * 86_400)),
+         "events[0].timestamp: must be from 1995-01-01T00:00:00Z to a day past the server's clock, got \(Int(Date().timeIntervalSince1970) + 2 * 86_400); nothing was stored"),
     ])
     func aBadBatchIsRefusedWholeWithTheEventNamed(body: String, message: String) async throws {
         try await withLiveServer { client in
@@ -60,14 +90,14 @@ import Testing
 
     @Test func aClientPastItsEventQuotaGets429AndOthersGoOn() async throws {
         let prefix = "quota-\(UUID().uuidString.prefix(8))"
-        try await withLiveServer(environment: ["EVENT_QUOTA_PER_MINUTE": "50"]) { client in
+        try await withLiveServer(environment: ["EVENT_QUOTA_PER_MINUTE": "50", "TRUSTED_PROXIES": "127.0.0.1"]) { client in
             #expect(try await client.post("/events", json: Self.batch("\(prefix)-a", count: 30)).status == .ok)
             let over = try await client.post("/events", json: Self.batch("\(prefix)-b", count: 30))
             #expect(over.status == .tooManyRequests)
             #expect(over.headers[.retryAfter].flatMap(Int.init).map { (1...60).contains($0) } == true)
             #expect((try over.json()["error"] as? [String: String])?["code"] == "event_quota")
             // Nothing of the refused batch was stored, and another client has its own quota.
-            let other = try await client.post("/events", json: Self.batch("\(prefix)-b", count: 30), headers: [HTTPField.Name("X-API-Key")!: "other-client"])
+            let other = try await client.post("/events", json: Self.batch("\(prefix)-b", count: 30), headers: forwarded(for: "203.0.113.8"))
             #expect(try other.json()["stored"] as? Int == 30)
         }
     }

@@ -16,14 +16,16 @@ import Testing
                      exposedAt: now.addingTimeInterval(-daysAgo * 86_400), movies: [27205])
         }
         try await store.record([exposure("old", daysAgo: 200), exposure("recent", daysAgo: 10)])
-        _ = try await store.record([FeedbackEvent(
-            eventID: "retention-event", kind: .click, userID: "u", tmdbID: 27205, requestID: "recent", rating: nil, occurredAt: now)])
+        _ = try await store.record([
+            FeedbackEvent(eventID: "retention-impression", kind: .impression, userID: "u", tmdbID: 27205, requestID: "recent", rating: nil, occurredAt: now),
+            FeedbackEvent(eventID: "retention-event", kind: .click, userID: "u", tmdbID: 27205, requestID: "recent", rating: nil, occurredAt: now),
+        ])
 
         let retention = EvidenceRetention(store: store, days: 180, logger: testLogger)
         try await retention.purge(now: now)
         let kept = try await store.activity(experiment: "retention", attributionWindow: nil).users
         #expect(kept.map(\.exposures) == [1], "the 200-day-old exposure went, the 10-day-old one stayed")
-        #expect(kept.first?.clicks == 1, "the event received just now stayed")
+        #expect(kept.first?.clicks == 1, "the events received just now stayed")
 
         // Half a year on, everything recorded today is past retention.
         try await retention.purge(now: now.addingTimeInterval(181 * 86_400))

@@ -190,6 +190,9 @@ struct ExperimentServer {
                 // The user clicks the first movie plain placed: plain should be preferred.
                 let requestID = try #require(answer["request_id"] as? String)
                 let clicked = try #require(items.first { $0["team"] as? String == "plain" }?["movie_id"] as? Int)
+                for movie in items.compactMap({ $0["movie_id"] as? Int }) {
+                    events.append(#"{"event_id": "\#(requestID)-\#(movie)-seen", "type": "impression", "user_id": "\#(user)", "movie_id": \#(movie), "request_id": "\#(requestID)", "timestamp": "2026-11-30T10:00:00Z"}"#)
+                }
                 events.append(#"{"event_id": "\#(requestID)-click", "type": "click", "user_id": "\#(user)", "movie_id": \#(clicked), "request_id": "\#(requestID)", "timestamp": "2026-11-30T10:00:00Z"}"#)
             }
             #expect(try await client.post("/events", json: #"{"events": [\#(events.joined(separator: ","))]}"#).status == .ok)
@@ -275,6 +278,30 @@ struct ExperimentServer {
             #expect(variants.map { $0["clicks"] as? Int ?? -1 }.reduce(0, +) == 1, "only the user's own click on a shown movie")
             #expect(report["unattributed_events"] as? Int == 3)
             #expect((report["warnings"] as? [String])?.contains { $0.hasPrefix("3 events named this experiment's answers but were not credited") } == true)
+        }
+    }
+
+    @Test func clicksWithoutAnImpressionOfTheirMovieAreNotCreditedSoCTRCannotPassOne() async throws {
+        let id = "shown-\(UUID().uuidString.prefix(8).lowercased())"
+        let server = try await ExperimentServer.start(experiment: Self.experiment(id))
+        try await server.run { client in
+            let user = "\(id)-user"
+            let answer = try await client.execute(uri: "/users/\(user)/recommendations/personalized?limit=5", method: .get).json()
+            let requestID = try #require(answer["request_id"] as? String)
+            let shown = try #require(answer["recommendations"] as? [[String: Any]]).compactMap { $0["movie_id"] as? Int }
+            func event(_ name: String, _ type: String, _ movie: Int) -> String {
+                #"{"event_id": "\#(id)-\#(name)", "type": "\#(type)", "user_id": "\#(user)", "movie_id": \#(movie), "request_id": "\#(requestID)", "timestamp": "2026-11-30T10:00:00Z"}"#
+            }
+            // One movie shown and clicked six times; the others clicked without ever being shown.
+            let events = (1...6).map { event("click-\($0)", "click", shown[0]) } + [event("seen", "impression", shown[0])]
+                + shown.dropFirst().map { event("unseen-\($0)", "click", $0) }
+            #expect(try await client.post("/events", json: #"{"events": [\#(events.joined(separator: ","))]}"#).status == .ok)
+            let report = try await client.execute(uri: "/experiments/\(id)/report", method: .get).json()
+            let variants = try #require(report["variants"] as? [[String: Any]])
+            #expect(variants.map { $0["impressions"] as? Int ?? -1 }.reduce(0, +) == 1)
+            #expect(variants.map { $0["clicks"] as? Int ?? -1 }.reduce(0, +) == 1, "six clicks on one shown movie are one")
+            #expect(variants.compactMap { ($0["ctr"] as? [String: Any])?["value"] as? Double }.max() == 1.0)
+            #expect(report["unattributed_events"] as? Int == shown.count - 1, "the clicks on movies never shown")
         }
     }
 

@@ -107,6 +107,7 @@ import Testing
             .init(method: .post, uri: "/events", body: #"{"events": [\#(event)]}"#, status: 200),
             .init(method: .post, uri: "/events", body: #"{"events": [\#(event)]}"#, status: 200),
             .init(method: .post, uri: "/events", body: #"{"events": []}"#, status: 422),
+            .init(method: .post, uri: "/events", headers: [.contentType: "text/plain"], body: #"{"events": [\#(event)]}"#, status: 415),
             .init(method: .post, uri: "/events", body: String(repeating: " ", count: 2 << 20), status: 413),
             .init(uri: "/experiments", status: 200),
             .init(uri: "/experiments/tuning/report", status: 200),
@@ -149,13 +150,15 @@ import Testing
             try await Self.check(exchanges, client, answered: answered)
         }
         // Where keys and rate limits are on.
-        let guarded = try Self.configuration(["ENABLE_AUTHENTICATION": "true", "RATE_LIMIT_SEARCH": "1"])
+        let keys = try makeTemporaryDirectory("contract-keys").appending(path: "keys").path
+        let guarded = try Self.configuration(["ENABLE_AUTHENTICATION": "true", "RATE_LIMIT_SEARCH": "1", "API_KEYS_FILE": keys])
         try await buildApplication(configuration: guarded, services: server.services, logger: testLogger).test(.live) { client in
             try await Self.check([
                 Exchange(uri: "/genres", status: 401),
                 Exchange(uri: "/health", status: 200),
                 Exchange(uri: "/movies/search?query=love", headers: Self.admin, status: 200),
                 Exchange(uri: "/movies/search?query=love", headers: Self.admin, status: 429),
+                Exchange(method: .post, uri: "/admin/keys/reload", headers: Self.admin, status: 200),
             ], client, answered: answered)
         }
         try await server.run { client in
@@ -194,7 +197,7 @@ import Testing
         let server = try await Self.server.value
         try await server.run { client in
             let validator = JSONSchemaValidator(document: try await Self.document(client))
-            for (method, uri, allow) in [(HTTPRequest.Method.delete, "/genres", "GET"), (.put, "/movies/1", "GET"), (.get, "/admin/refit", "POST")] {
+            for (method, uri, allow) in [(HTTPRequest.Method.delete, "/genres", "GET, HEAD"), (.put, "/movies/1", "GET, HEAD"), (.get, "/admin/refit", "POST")] {
                 let answer = try await client.execute(uri: uri, method: method)
                 #expect(answer.status == .methodNotAllowed)
                 #expect(answer.headers[.allow] == allow)
@@ -206,7 +209,7 @@ import Testing
 
     static func record(_ exchange: Exchange, _ client: some TestClientProtocol) async throws -> Recorded {
         var headers = exchange.headers
-        if exchange.body != nil { headers[.contentType] = "application/json" }
+        if exchange.body != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
         let response = try await client.execute(
             uri: exchange.uri, method: exchange.method, headers: headers, body: exchange.body.map { ByteBuffer(string: $0) })
         return Recorded(exchange: exchange, status: Int(response.status.code), headers: response.headers, body: Data(buffer: response.body))

@@ -68,6 +68,14 @@ func withLiveServer(
     environment: [String: String] = [:], logger: Logger = testLogger, apiKeys: APIKeyFile? = nil,
     _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
+    try await withLiveServer(extendedBy: { _ in }, environment: environment, logger: logger, apiKeys: apiKeys, test)
+}
+
+/// The same, with routes of the test's beside the API's (`extend`).
+func withLiveServer(
+    extendedBy extend: (Router<RecLabRequestContext>) -> Void, environment: [String: String] = [:], logger: Logger = testLogger,
+    apiKeys: APIKeyFile? = nil, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+) async throws {
     var configuration = LiveServices.configuration
     if !environment.isEmpty {
         configuration = try ServerConfiguration { name in
@@ -75,8 +83,15 @@ func withLiveServer(
             environment[name] ?? ["HOST": "127.0.0.1", "PORT": "0", "ADMIN_API_KEY": "test-admin-key", "IDLE_TIMEOUT": "600"][name]
         }
     }
-    let app = buildApplication(configuration: configuration, services: try await LiveServices.shared(), logger: logger, apiKeys: apiKeys)
+    let app = buildApplication(configuration: configuration, services: try await LiveServices.shared(), logger: logger, apiKeys: apiKeys, extend: extend)
     try await app.test(.live) { client in try await test(client) }
+}
+
+/// Headers that make a request come from the client at `address` by way of a trusted proxy
+/// (the test's own 127.0.0.1; the server needs `TRUSTED_PROXIES=127.0.0.1`): another client
+/// for quotas without another socket address.
+func forwarded(for address: String) -> HTTPFields {
+    [HTTPField.Name("X-Forwarded-For")!: address]
 }
 
 extension TestResponse {

@@ -18,7 +18,8 @@ request = function()
   -- thread from its own start: every user, client and query recurs, so memory must plateau.
   local n = (counter * 7919 + thread_id * 50021) % 100000 + 1
   local user = "soak-" .. n
-  local headers = {["X-API-Key"] = "soak-client-" .. n}
+  -- Each user its own client address through the trusted proxy (an unverified API key names no client).
+  local headers = {["X-Forwarded-For"] = string.format("10.%d.%d.%d", math.floor(n / 65536), math.floor(n / 256) % 256, n % 256)}
   local r = math.random(0, 19)
   if r < 7 then
     return wrk.format("GET", "/users/" .. user .. "/recommendations/personalized?limit=10", headers)

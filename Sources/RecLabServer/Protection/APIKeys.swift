@@ -1,6 +1,8 @@
 import Foundation
+import Logging
 import RecLabCore
 import RecLabDatasets
+import Synchronization
 
 /// The clients allowed in when `ENABLE_AUTHENTICATION=true`: `API_KEYS_FILE`, one line per key,
 /// `name sha256-of-the-key created-at`. Only hashes are stored, so the file leaks no key; a key
@@ -80,6 +82,88 @@ public struct APIKeyFile: Sendable {
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary)
         guard rename(temporary, path) == 0 else {
             throw ConfigurationError("cannot replace \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// The keys authentication accepts now: `API_KEYS_FILE`'s, read again whenever the file
+/// changes (looked at no more than once a second, by the request that comes) and on
+/// `POST /admin/keys/reload`, so a key revoked with `reclab keys revoke` stops working within
+/// a second, without a restart. A file that cannot be read keeps the keys there were.
+public final class APIKeyRing: Sendable {
+    private struct State {
+        var entries: [APIKeyFile.Entry]
+        var signature: FileSignature?
+        var checkedAt: ContinuousClock.Instant
+    }
+
+    /// What tells a changed file: a rename over it gives a new inode, an edit a new time or size.
+    private struct FileSignature: Equatable {
+        let inode: UInt64
+        let modified: timespec
+        let size: Int64
+
+        init?(path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            inode = UInt64(info.st_ino)
+            modified = info.st_mtim
+            size = Int64(info.st_size)
+        }
+
+        static func == (a: Self, b: Self) -> Bool {
+            a.inode == b.inode && a.size == b.size && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
+        }
+    }
+
+    public let path: String
+    /// The admin key's hash: it opens every door the client keys do.
+    private let adminHash: String?
+    private let state: Mutex<State>
+    static let checkInterval = Duration.seconds(1)
+
+    public init(file: APIKeyFile, adminKey: String?) {
+        path = file.path
+        adminHash = adminKey.map(APIKeyFile.hash)
+        state = Mutex(State(entries: file.entries, signature: FileSignature(path: file.path), checkedAt: .now))
+    }
+
+    /// The client a key names (`key:NAME`, or `admin`), nil for a key not known. Every stored
+    /// hash is compared in constant time, whichever matches.
+    func client(of key: String, logger: Logger) -> String? {
+        refreshIfChanged(logger: logger)
+        let given = APIKeyFile.hash(key)
+        var client: String?
+        for entry in state.withLock({ $0.entries }) where ConstantTime.equals(given, entry.hash) { client = "key:\(entry.name)" }
+        if let adminHash, ConstantTime.equals(given, adminHash) { client = "admin" }
+        return client
+    }
+
+    /// Reads the file now; the number of keys it holds. Throws (keeping the old keys) when
+    /// the file cannot be read.
+    @discardableResult
+    public func reload() throws -> Int {
+        let signature = FileSignature(path: path)
+        let file = try APIKeyFile(path: path)
+        state.withLock { $0 = State(entries: file.entries, signature: signature, checkedAt: .now) }
+        return file.entries.count
+    }
+
+    private func refreshIfChanged(logger: Logger) {
+        let now = ContinuousClock.now
+        let due = state.withLock { state in
+            guard now - state.checkedAt >= Self.checkInterval else { return nil as FileSignature?? }
+            state.checkedAt = now
+            return .some(state.signature)
+        }
+        guard let known = due, FileSignature(path: path) != known else { return }
+        do {
+            let count = try reload()
+            logger.notice("API keys file changed: reloaded", metadata: ["path": "\(path)", "keys": "\(count)"])
+        } catch {
+            logger.error("API keys file changed but cannot be read; the keys loaded before stay", metadata: ["path": "\(path)", "error": "\(error)"])
+            // Not again until the file changes again.
+            state.withLock { $0.signature = FileSignature(path: path) }
         }
     }
 }

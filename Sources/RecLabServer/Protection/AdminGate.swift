@@ -1,30 +1,36 @@
 import HTTPTypes
 import Hummingbird
+import Metrics
+import RecLabObservability
 
-/// Checks the admin key (`ADMIN_API_KEY` in `X-API-Key`) in constant time, and refuses a
-/// client after `failureLimit` wrong keys in a minute with 429 until its quota refills, so the
-/// key cannot be guessed at request speed.
+/// Checks the admin key (`ADMIN_API_KEY` in `X-API-Key`) in constant time. Wrong keys count
+/// against the client's `FailedAttempts`, which API keys share: past `AUTH_FAILURE_LIMIT` the
+/// client gets 429 until its lock-out ends, so the key cannot be guessed at request speed.
 struct AdminGate: Sendable {
     let adminKey: String?
     let trustedProxies: Set<String>
-    let failures: RateLimiter
+    let failures: FailedAttempts
+    private let refused = Counter(label: Metric.authenticationFailures.name, dimensions: [("scope", "admin"), ("outcome", "refused")])
+    private let lockedOut = Counter(label: Metric.authenticationFailures.name, dimensions: [("scope", "admin"), ("outcome", "locked_out")])
 
-    init(adminKey: String?, trustedProxies: Set<String>, maxClients: Int, failureLimit: Int = 10) {
+    init(adminKey: String?, trustedProxies: Set<String>, failures: FailedAttempts) {
         self.adminKey = adminKey
         self.trustedProxies = trustedProxies
-        failures = RateLimiter(RateLimitPolicy(name: "admin-failures", limit: failureLimit, window: .seconds(60)), capacity: maxClients)
+        self.failures = failures
     }
 
-    /// Whether the request carries the admin key; throws 429 for a client that failed too often.
+    /// Whether the request carries the admin key; throws 429 for a client locked out.
     /// A request without the header is not an attempt and costs nothing.
     func admits(_ request: Request, context: RecLabRequestContext) throws -> Bool {
         guard let adminKey, let given = request.headers[.apiKey] else { return false }
         let client = clientAddress(of: request, context: context, trustedProxies: trustedProxies)
-        let standing = failures.standing(of: client)
-        guard standing.allowed else { throw Self.tooManyFailures(standing) }
+        if let seconds = failures.lockout(of: client) {
+            lockedOut.increment()
+            throw Self.lockedOut(seconds)
+        }
         if ConstantTime.equals(given, adminKey) { return true }
-        let failure = failures.admit(client)
-        guard failure.allowed else { throw Self.tooManyFailures(failure) }
+        refused.increment()
+        failures.fail(client)
         return false
     }
 
@@ -34,14 +40,24 @@ struct AdminGate: Sendable {
             throw APIError(.forbidden, code: "admin_disabled", message: "admin endpoints are disabled; set ADMIN_API_KEY to enable them")
         }
         guard try admits(request, context: context) else {
-            throw APIError(.unauthorized, code: "unauthorized", message: "missing or wrong X-API-Key header")
+            throw APIError.unauthorized("missing or wrong X-API-Key header: admin calls need ADMIN_API_KEY", header: "X-API-Key")
         }
     }
 
-    private static func tooManyFailures(_ decision: RateLimitDecision) -> APIError {
+    /// The 429 of a client locked out, as authentication sends it too.
+    static func lockedOut(_ seconds: Int) -> APIError {
         APIError(.tooManyRequests, code: "too_many_failed_attempts",
-                 message: "too many wrong admin keys from this client; retry in \(decision.retryAfterSeconds) s")
-            .retrying(after: decision.retryAfterSeconds)
+                 message: "too many wrong keys from this client; every key it sends is refused for \(seconds) s more")
+            .retrying(after: seconds)
+    }
+}
+
+extension APIError {
+    /// A 401 with the challenge RFC 9110 requires: which header the key goes in.
+    static func unauthorized(_ message: String, header: String) -> APIError {
+        var error = APIError(.unauthorized, code: "unauthorized", message: message)
+        error.headers[.wwwAuthenticate] = #"APIKey realm="RecLab", header="\#(header)""#
+        return error
     }
 }
 

@@ -3,15 +3,17 @@ import Hummingbird
 import NIOCore
 
 /// Tells a client that used the wrong method on a path the API serves: 405 with `Allow`
-/// rather than the router's 404. (`HEAD` is among the wrong ones: the router has matched no
-/// route by the time this runs, so it cannot answer a `HEAD` as the `GET`.)
+/// rather than the router's 404. `Allow` names HEAD wherever GET is, as the router serves it.
 struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Each route template with the methods it is served with.
     let routes: [(path: RouterPath, methods: Set<HTTPRequest.Method>)]
 
     init(routes: [Router<Context>.RouteDescription]) {
         var byPath: [String: (path: RouterPath, methods: Set<HTTPRequest.Method>)] = [:]
-        for route in routes { byPath[route.path.description, default: (route.path, [])].methods.insert(route.method) }
+        for route in routes {
+            byPath[route.path.description, default: (route.path, [])].methods.insert(route.method)
+            if route.method == .get { byPath[route.path.description]?.methods.insert(.head) }
+        }
         self.routes = byPath.values.sorted { $0.path.description < $1.path.description }
     }
 

@@ -11,8 +11,8 @@ import RecLabObservability
 /// in the IETF `RateLimit-Policy` and `RateLimit` headers (draft-ietf-httpapi-ratelimit-headers),
 /// a refusal also in `Retry-After`.
 ///
-/// A client is its API key when it sends one, else its address; `X-Forwarded-For` is believed
-/// only from `TRUSTED_PROXIES`.
+/// A client is its API key when authentication has verified it, else its address;
+/// `X-Forwarded-For` is believed only from `TRUSTED_PROXIES`.
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = RecLabRequestContext
 
@@ -23,8 +23,13 @@ struct RateLimitMiddleware: RouterMiddleware {
     let clients: ClientIdentity
     private let refusals = HandleCache<String, Counter> { Counter(label: Metric.rateLimited.name, dimensions: [("policy", $0)]) }
 
-    init(configuration: ServerConfiguration, limits: RateLimits) {
+    /// Probes and scrapes, which spend no quota: a load balancer that shares an address with
+    /// clients must not see the server down when they spend theirs.
+    let exempt: Set<String>
+
+    init(configuration: ServerConfiguration, limits: RateLimits, exempt: Set<String>) {
         self.limits = limits
+        self.exempt = exempt
         clients = ClientIdentity(configuration)
         // Each configured policy's refusals start at 0, so dashboards see 0 rather than no data.
         for limiter in limits.all { _ = refusals(limiter.policy.name) }
@@ -34,26 +39,34 @@ struct RateLimitMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
+        if exempt.contains(path) { return try await next(request, context) }
         let group = path == "/movies/search" ? search : Self.isRecommendation(path) ? recommendations : nil
         let limiters = [group, global].compactMap { $0 }
         guard !limiters.isEmpty else { return try await next(request, context) }
         let client = clients.of(request, context: context)
         let now = ContinuousClock.now
-        let decisions = limiters.map { $0.admit(client, at: now) }
-        // The decision that binds: a refusal, else the policy with the fewest requests left.
-        let binding = decisions.first { !$0.allowed } ?? decisions.min { $0.remaining < $1.remaining }!
-        guard binding.allowed else {
-            refusals(binding.policy.name).increment()
-            let body = APIError.Body(error: .init(
-                code: "rate_limited",
-                message: "too many requests: \(binding.policy.limit) per \(binding.policy.window.components.seconds) s on \(binding.policy.name) routes; retry in \(binding.retryAfterSeconds) s"))
-            var headers = Self.headers(binding)
-            headers[.retryAfter] = String(binding.retryAfterSeconds)
-            headers[.contentType] = "application/json; charset=utf-8"
-            return Response(
-                status: .tooManyRequests, headers: headers,
-                body: .init(byteBuffer: ByteBuffer(bytes: try RecLabRequestContext.encoder.encode(body))))
+        // Spent in order; a refusal gives back what the policies before it took, so a request
+        // refused by one policy costs the client nothing under the others.
+        var decisions: [RateLimitDecision] = []
+        for limiter in limiters {
+            let decision = limiter.admit(client, at: now)
+            guard decision.allowed else {
+                for (spent, earlier) in zip(limiters, decisions) where earlier.allowed { spent.refund(client, at: now) }
+                refusals(decision.policy.name).increment()
+                let body = APIError.Body(error: .init(
+                    code: "rate_limited",
+                    message: "too many requests: \(decision.policy.limit) per \(decision.policy.window.components.seconds) s on \(decision.policy.name) routes; retry in \(decision.retryAfterSeconds) s"))
+                var headers = Self.headers(decision)
+                headers[.retryAfter] = String(decision.retryAfterSeconds)
+                headers[.contentType] = "application/json; charset=utf-8"
+                return Response(
+                    status: .tooManyRequests, headers: headers,
+                    body: .init(byteBuffer: ByteBuffer(bytes: try RecLabRequestContext.encoder.encode(body))))
+            }
+            decisions.append(decision)
         }
+        // The policy that binds: the one with the fewest requests left.
+        let binding = decisions.min { $0.remaining < $1.remaining }!
         var response = try await next(request, context)
         response.headers.append(contentsOf: Self.headers(binding))
         return response
@@ -99,22 +112,18 @@ public final class RateLimits: Sendable {
     }
 }
 
-/// Who a client is, for quotas: its API key when it sends one, else its address.
+/// Who a client is, for quotas: its API key once authentication has verified it, else its
+/// address. A key nobody verified names nothing: any client could send a new one with every
+/// request and so mint itself a new quota each time.
 struct ClientIdentity: Sendable {
-    let apiKeyHeader: HTTPField.Name
     let trustedProxies: Set<String>
 
     init(_ configuration: ServerConfiguration) {
-        apiKeyHeader = HTTPField.Name(configuration.apiKeyHeader)!
         trustedProxies = configuration.trustedProxies
     }
 
     func of(_ request: Request, context: RecLabRequestContext) -> String {
-        if let key = request.headers[apiKeyHeader], !key.isEmpty {
-            // Keys are not kept in memory: their hash (seeded per process) names the client.
-            return "key:\(key.hashValue)"
-        }
-        return "ip:" + clientAddress(of: request, context: context, trustedProxies: trustedProxies)
+        context.verifiedClient ?? "ip:" + clientAddress(of: request, context: context, trustedProxies: trustedProxies)
     }
 }
 

@@ -54,12 +54,17 @@ final class RateLimiter: Sendable {
 
     /// Spends `cost` requests' worth of the client's quota if it has that much left.
     func admit(_ client: String, cost: Int = 1, at now: ContinuousClock.Instant = .now) -> RateLimitDecision {
-        decide(client, cost: cost, at: now, spending: true)
+        decide(client, cost: cost, at: now)
     }
 
-    /// Where `client` stands without spending anything: whether its next request would pass.
-    func standing(of client: String, at now: ContinuousClock.Instant = .now) -> RateLimitDecision {
-        decide(client, cost: 1, at: now, spending: false)
+    /// Gives back `cost` requests' worth that `admit` spent at `now`, for a request another
+    /// policy refused.
+    func refund(_ client: String, cost: Int = 1, at now: ContinuousClock.Instant = .now) {
+        let interval = effectivePolicy.window / effectivePolicy.limit
+        arrivals.withLock { arrivals in
+            guard let next = arrivals[client] else { return }
+            arrivals[client] = max(now, next - interval * cost)
+        }
     }
 
     /// Shares the policy among `count` replicas: each lets a client make its share, so a
@@ -73,7 +78,7 @@ final class RateLimiter: Sendable {
         RateLimitPolicy(name: policy.name, limit: max(1, policy.limit / replicas.load(ordering: .relaxed)), window: policy.window)
     }
 
-    private func decide(_ client: String, cost: Int, at now: ContinuousClock.Instant, spending: Bool) -> RateLimitDecision {
+    private func decide(_ client: String, cost: Int, at now: ContinuousClock.Instant) -> RateLimitDecision {
         let policy = effectivePolicy
         let interval = policy.window / policy.limit
         let (decision, size) = arrivals.withLock { arrivals -> (RateLimitDecision, Int?) in
@@ -82,11 +87,11 @@ final class RateLimiter: Sendable {
             let after = next + interval * cost
             // Allowed while the queue of spent quota fits in the window.
             let allowed = after - now <= policy.window
-            if allowed && spending {
+            if allowed {
                 if arrivals.count >= capacity, arrivals[client] == nil { Self.makeRoom(in: &arrivals, capacity: capacity, at: now) }
                 arrivals[client] = after
             }
-            let spent = allowed && spending ? after : next
+            let spent = allowed ? after : next
             let remaining = max(0, Int(((policy.window - (spent - now)) / interval).rounded(.down)))
             let decision = RateLimitDecision(
                 policy: policy, allowed: allowed, remaining: remaining, resetSeconds: Self.wholeSeconds(spent - now),
@@ -106,8 +111,13 @@ final class RateLimiter: Sendable {
         }
     }
 
-    private static func wholeSeconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
+    private static func wholeSeconds(_ duration: Duration) -> Int { duration.wholeSecondsUp }
+}
+
+extension Duration {
+    /// The duration in whole seconds, any fraction counted as a second (for `Retry-After`).
+    var wholeSecondsUp: Int {
+        let (seconds, attoseconds) = components
         return Int(seconds) + (attoseconds > 0 ? 1 : 0)
     }
 }

@@ -2,13 +2,15 @@ import HTTPTypes
 import Hummingbird
 import Metrics
 import NIOCore
+import RecLabCore
 import RecLabObservability
 import Synchronization
 
 /// Bounds the work requests make: at most `MAX_CONCURRENT_REQUESTS` in work and as many
 /// waiting (at most a second) for a turn, beyond which a request is shed with 503 and
 /// `Retry-After`; each request gets `REQUEST_TIMEOUT` (504 after it), and its work is cancelled
-/// as soon as its client has gone, so abandoned requests stop costing CPU.
+/// as soon as its client has gone, so abandoned requests stop costing CPU. A request comes
+/// here with its body read (`BodyIntakeMiddleware`): a slow sender never holds a slot.
 ///
 /// Probes and scrapes (`exempt`) skip the queue: an overloaded server must still say it lives.
 struct RequestLifecycleMiddleware: RouterMiddleware {
@@ -192,6 +194,11 @@ final class ConcurrencyGate: Sendable {
     }
 
     private let state = Mutex(State())
+    /// When a request was last shed, in nanoseconds of `ContinuousClock` since `created`.
+    private let lastShed = Atomic<Int64>(.min)
+    private let created = ContinuousClock.now
+    private let inWork = Meter(label: Metric.requestStages.name, dimensions: [("stage", "in_work")])
+    private let waiters = Meter(label: Metric.requestStages.name, dimensions: [("stage", "waiting")])
 
     init(limit: Int, queueLimit: Int, maxWait: Duration = .seconds(1)) {
         self.limit = limit
@@ -201,6 +208,12 @@ final class ConcurrencyGate: Sendable {
 
     /// Requests in work and waiting now, for the gauges.
     var load: (running: Int, waiting: Int) { state.withLock { ($0.running, $0.waiting.count) } }
+
+    /// Whether a request was shed within `interval` before now: the server is overloaded.
+    func shed(within interval: Duration) -> Bool {
+        let last = lastShed.load(ordering: .relaxed)
+        return last != .min && (ContinuousClock.now - created).nanoseconds - last <= interval.nanoseconds
+    }
 
     /// Waits for a turn: true once the caller holds one (it must `leave()`), false when shed.
     func enter() async -> Bool {
@@ -215,7 +228,24 @@ final class ConcurrencyGate: Sendable {
             state.joining.insert(state.nextTicket)
             return .queued(state.nextTicket)
         }
-        guard case .queued(let ticket) = entry else { if case .admitted = entry { return true } else { return false } }
+        switch entry {
+        case .admitted:
+            inWork.increment()
+            return true
+        case .shed:
+            noteShed()
+            return false
+        case .queued(let ticket):
+            waiters.increment()
+            defer { waiters.decrement() }
+            // A waiter given its turn takes over the slot of the request that left: in work stays as it is.
+            let admitted = await wait(ticket)
+            if !admitted { noteShed() }
+            return admitted
+        }
+    }
+
+    private func wait(_ ticket: Int) async -> Bool {
         let giveUp = Task { [maxWait] in
             try await Task.sleep(for: maxWait)
             self.withdraw(ticket)
@@ -245,7 +275,11 @@ final class ConcurrencyGate: Sendable {
             }
             return state.waiting.removeFirst().turn
         }
-        next?.resume(returning: true)
+        if let next { next.resume(returning: true) } else { inWork.decrement() }
+    }
+
+    private func noteShed() {
+        lastShed.store((ContinuousClock.now - created).nanoseconds, ordering: .relaxed)
     }
 
     /// A waiter that gave up (its wait ran out or its request was cancelled) leaves the queue.

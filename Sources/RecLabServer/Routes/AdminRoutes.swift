@@ -8,6 +8,13 @@ struct AdminRoutes {
     let gate: AdminGate
     let refits: RefitService
     let experiments: ExperimentReloader
+    /// The keys authentication accepts; nil while authentication is off.
+    let keys: APIKeyRing?
+
+    struct KeysReloaded: ResponseEncodable {
+        let status: String
+        let keys: Int
+    }
 
     struct Started: ResponseEncodable {
         let status: String
@@ -35,6 +42,18 @@ struct AdminRoutes {
                 throw APIError(.conflict, code: "refit_running", message: "a refit is running; reload again when it ends")
             }
             return EditedResponse(status: .accepted, response: Started(status: "reload started", experiments: loaded.map(\.id)))
+        }
+        // The file is also read again within a second of changing; this is for who cannot wait.
+        router.post("admin/keys/reload") { request, context in
+            try gate.authorise(request, context: context)
+            guard let keys else {
+                throw APIError(.conflict, code: "authentication_disabled", message: "authentication is off (ENABLE_AUTHENTICATION=false): no keys are in use")
+            }
+            do {
+                return KeysReloaded(status: "reloaded", keys: try keys.reload())
+            } catch {
+                throw APIError(.unprocessableContent, code: "invalid_keys_file", message: "\(error); the keys loaded before stay")
+            }
         }
     }
 }

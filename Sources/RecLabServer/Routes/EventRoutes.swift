@@ -5,13 +5,19 @@ import RecLabCore
 import RecLabObservability
 import RecLabStore
 
-/// `POST /events`: batches of feedback on recommended movies, stored durably, once each.
+/// `POST /events`: batches of feedback on recommended movies, stored durably, once each: an
+/// `event_id` names one event of its user, so another user's event with the same id is a
+/// different event.
 struct EventRoutes {
     let events: any EventRepository
     /// Events per client a minute (`EVENT_QUOTA_PER_MINUTE`), a batch costing its size; nil: none.
     let quota: RateLimiter?
     let clients: ClientIdentity
     static let maximumBatch = 1_000
+    /// The earliest event time taken: MovieLens's first ratings are from 1996.
+    static let earliest = Date(timeIntervalSince1970: 788_918_400)  // 1995-01-01T00:00:00Z
+    /// How far ahead of the server's clock an event may be (a device's clock may be wrong).
+    static let clockSkew: TimeInterval = 86_400
 
     /// One event as posted; `timestamp` is ISO 8601 or seconds since 1970.
     struct EventBody: Decodable {
@@ -32,16 +38,19 @@ struct EventRoutes {
         }
     }
 
-    /// An event time in either form clients send.
+    /// An event time in either form clients send, and as it was sent (for messages).
     struct Timestamp: Decodable {
         let date: Date
+        let text: String
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
             if let seconds = try? container.decode(Double.self) {
                 date = Date(timeIntervalSince1970: seconds)
+                text = seconds.formatted(.number.grouping(.never))
             } else if let text = try? container.decode(String.self), let parsed = ISO8601DateFormatter().date(from: text) {
                 date = parsed
+                self.text = "'\(text)'"
             } else {
                 throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected ISO 8601 or seconds since 1970")
             }
@@ -101,7 +110,9 @@ struct EventRoutes {
             } else if body.rating != nil {
                 throw fail("rating", "only rating events carry a rating")
             }
-            guard body.timestamp.date <= now.addingTimeInterval(300) else { throw fail("timestamp", "is in the future") }
+            guard body.timestamp.date >= Self.earliest, body.timestamp.date <= now.addingTimeInterval(Self.clockSkew) else {
+                throw fail("timestamp", "must be from 1995-01-01T00:00:00Z to a day past the server's clock, got \(body.timestamp.text)")
+            }
             return FeedbackEvent(
                 eventID: body.eventID, kind: kind, userID: body.userID, tmdbID: body.movieID, requestID: body.requestID,
                 rating: body.rating, occurredAt: body.timestamp.date)

@@ -7,8 +7,9 @@ import RecLabTMDB
 import Synchronization
 
 /// `/health` (liveness, with the catalogue being served, and no database read, so a load
-/// balancer probing it costs nothing), `/health/ready` (database reachable, catalogue loaded
-/// and models fitted, else 503), `/health/detailed` (the seed's shape) and `/metrics`.
+/// balancer probing it costs nothing), `/health/ready` (database reachable, catalogue loaded,
+/// models fitted and not shedding load, else 503), `/health/detailed` (the seed's shape) and
+/// `/metrics`.
 struct HealthRoutes {
     let preferences: any PreferenceRepository
     let catalogue: CatalogueHost
@@ -17,6 +18,10 @@ struct HealthRoutes {
     let served: ServingStats
     let gauges: StoreGauges
     let tmdb: TMDBClient?
+    /// The slots requests work in: a server that shed work lately is not ready for more.
+    let gate: ConcurrencyGate
+    /// How long after shedding a request the server still says it is overloaded.
+    static let overloadMemory = Duration.seconds(10)
 
     /// One dependency's state, as `/health/ready` and `/health/detailed` report it.
     struct Check: Codable {
@@ -89,10 +94,13 @@ struct HealthRoutes {
             let database = await databaseCheck()
             let fitted = modelsCheck()
             let loaded = catalogueCheck()
-            let ready = database.check.status == "ok" && fitted.status == "ok" && loaded.status == "ok"
+            let load = loadCheck()
+            let ready = [database.check, fitted, loaded, load].allSatisfy { $0.status == "ok" }
             let body = Readiness(
-                status: ready ? "ready" : "not_ready", checks: ["database": database.check, "ml_models": fitted, "catalogue": loaded])
-            return EditedResponse(status: ready ? .ok : .serviceUnavailable, response: body)
+                status: ready ? "ready" : load.status == "overloaded" ? "overloaded" : "not_ready",
+                checks: ["database": database.check, "ml_models": fitted, "catalogue": loaded, "load": load])
+            // An overloaded server asks its load balancer to send the next requests elsewhere.
+            return EditedResponse(status: ready ? .ok : .serviceUnavailable, headers: load.status == "ok" ? [:] : [.retryAfter: "1"], response: body)
         }
         router.get("health/detailed") { _, _ in
             let database = await databaseCheck()
@@ -134,6 +142,14 @@ struct HealthRoutes {
         } catch {
             return (Check(status: "error", latencyMS: (ContinuousClock.now - started).seconds * 1000, detail: "\(error)"), nil)
         }
+    }
+
+    /// Overloaded when requests were shed (503) in the last `overloadMemory`.
+    private func loadCheck() -> Check {
+        let (running, waiting) = gate.load
+        let detail = "\(running) of \(gate.limit) requests in work, \(waiting) waiting"
+        guard gate.shed(within: Self.overloadMemory) else { return Check(status: "ok", detail: detail) }
+        return Check(status: "overloaded", detail: "\(detail); requests were shed in the last \(Self.overloadMemory.components.seconds) s")
     }
 
     private func catalogueCheck() -> Check {
