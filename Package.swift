@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // OpenBLAS (CBLAS + LAPACK's Fortran symbols) from Debian's libopenblas-dev.
@@ -36,15 +37,15 @@ let package = Package(
         .target(name: "RecLabCore"),
         .target(name: "RecLabStore", dependencies: ["RecLabCore"]),
         // Fitted model generations in a shared folder: written once, loaded by every replica.
-        .target(name: "RecLabModelStore", dependencies: ["RecLabCore", "RecLabDatasets"]),
+        .target(name: "RecLabModelStore", dependencies: ["RecLabCore", "RecLabDatasets", .product(name: "Crypto", package: "swift-crypto")]),
         // In-memory full-text search over the catalogue.
         .target(name: "RecLabSearch", dependencies: ["RecLabCore"]),
         // Synthetic data sets in MovieLens's layout, for measuring at scale.
-        .target(name: "RecLabSynth", dependencies: ["LinearAlgebra"]),
-        .target(name: "RecLabExperiments", dependencies: ["RecLabCore", "RecLabStore", "RecLabEvaluation", "RecLabStatistics", "LinearAlgebra", .product(name: "Yams", package: "Yams")]),
+        .target(name: "RecLabSynth", dependencies: ["RecLabCore"]),
+        .target(name: "RecLabExperiments", dependencies: ["RecLabCore", "RecLabStore", "RecLabEvaluation", "RecLabStatistics", .product(name: "Yams", package: "Yams")]),
         .target(name: "RecLabEvaluation", dependencies: ["RecLabCore", "RecLabStatistics", .product(name: "Yams", package: "Yams")]),
         // The statistics offline reports and experiments share: distributions, the bootstrap.
-        .target(name: "RecLabStatistics", dependencies: ["LinearAlgebra"]),
+        .target(name: "RecLabStatistics", dependencies: ["RecLabCore"]),
 
         // Strategies: one target each, knowing only the core (and the BLAS layer).
         .target(name: "ContentStrategy", dependencies: ["RecLabCore", "LinearAlgebra"], path: "Strategies/Content"),
@@ -64,13 +65,13 @@ let package = Package(
             dependencies: [
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Metrics catalogue and Prometheus backend, process figures, JSON logs.
         .target(
             name: "RecLabObservability",
-            dependencies: [
-                .product(name: "Metrics", package: "swift-metrics"),
+            dependencies: [.product(name: "CoreMetrics", package: "swift-metrics"), 
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 "CJemalloc",
@@ -90,7 +91,7 @@ let package = Package(
         ),
         .target(
             name: "RecLabSQLite",
-            dependencies: [
+            dependencies: ["RecLabCore", 
                 "RecLabStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -98,7 +99,7 @@ let package = Package(
         // The PostgreSQL backend, for several replicas on one database.
         .target(
             name: "RecLabPostgres",
-            dependencies: [
+            dependencies: ["RecLabCore", 
                 "RecLabStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -111,6 +112,7 @@ let package = Package(
                 "RecLabTMDB",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -129,7 +131,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "reclab",
-            dependencies: [
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"), "RecLabStore", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), 
                 "RecLabServer", "RecLabCore", "RecLabEvaluation", "RecLabSQLite", "RecLabPostgres", "RecLabExperiments", "RecLabStrategies", "RecLabTMDB", "RecLabSynth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -137,7 +139,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "reclab-bench",
-            dependencies: [
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"), "RecLabCore", "RecLabExperiments", "RecLabStore", 
                 "RecLabServer", "RecLabModelStore", "RecLabStrategies", "RecLabSQLite", "RecLabSearch", "LinearAlgebra", "RecLabEvaluation",
                 "RecLabObservability", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -146,45 +148,45 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["RecLabSQLite", "RecLabPostgres", "RecLabDatasets", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["RecLabCore", "RecLabStore", "RecLabSQLite", "RecLabPostgres", "RecLabDatasets", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Tests/TestSupport"
         ),
         // A stand-in for TMDB v3 over HTTP, serving tmdb-5000, for the client's and the server's tests.
         .target(
             name: "FakeTMDB",
-            dependencies: ["RecLabStore", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), "RecLabStore", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Tests/FakeTMDB"
         ),
-        .testTarget(name: "RecLabTMDBTests", dependencies: ["RecLabTMDB", "FakeTMDB", "TestSupport", "RecLabObservability"]),
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "RecLabTMDBTests", dependencies: [.product(name: "Logging", package: "swift-log"), "RecLabCore", "RecLabStore", "RecLabTMDB", "FakeTMDB", "TestSupport", "RecLabObservability"]),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "RecLabCore"]),
         .testTarget(name: "RecLabSynthTests", dependencies: ["RecLabSynth", "RecLabStore", "TestSupport"]),
         .testTarget(name: "RecLabCoreTests", dependencies: ["RecLabCore"]),
-        .testTarget(name: "RecLabExperimentsTests", dependencies: ["RecLabExperiments", "RecLabStatistics", "PopularityStrategy", "PersonalizedStrategy", "HybridStrategy", "TestSupport"]),
-        .testTarget(name: "RecLabStatisticsTests", dependencies: ["RecLabStatistics"]),
-        .testTarget(name: "RecLabEvaluationTests", dependencies: ["RecLabEvaluation", "RecLabStatistics", "PopularityStrategy", "TestSupport"]),
-        .testTarget(name: "ContentStrategyTests", dependencies: ["ContentStrategy", "TestSupport"]),
-        .testTarget(name: "GenreStrategyTests", dependencies: ["GenreStrategy", "TestSupport"]),
-        .testTarget(name: "PopularityStrategyTests", dependencies: ["PopularityStrategy", "TestSupport"]),
+        .testTarget(name: "RecLabExperimentsTests", dependencies: ["RecLabCore", "RecLabStore", "RecLabExperiments", "RecLabStatistics", "PopularityStrategy", "PersonalizedStrategy", "HybridStrategy", "TestSupport"]),
+        .testTarget(name: "RecLabStatisticsTests", dependencies: ["RecLabCore", "RecLabStatistics"]),
+        .testTarget(name: "RecLabEvaluationTests", dependencies: ["RecLabCore", "RecLabEvaluation", "RecLabStatistics", "PopularityStrategy", "TestSupport"]),
+        .testTarget(name: "ContentStrategyTests", dependencies: ["RecLabCore", "ContentStrategy", "TestSupport"]),
+        .testTarget(name: "GenreStrategyTests", dependencies: ["RecLabCore", "GenreStrategy", "TestSupport"]),
+        .testTarget(name: "PopularityStrategyTests", dependencies: ["RecLabCore", "PopularityStrategy", "TestSupport"]),
         .testTarget(name: "PersonalizedStrategyTests", dependencies: ["PersonalizedStrategy", "RecLabCore", "LinearAlgebra", "TestSupport"]),
-        .testTarget(name: "HybridStrategyTests", dependencies: ["HybridStrategy", "PopularityStrategy", "TestSupport"]),
-        .testTarget(name: "SequentialStrategyTests", dependencies: ["SequentialStrategy", "TestSupport"]),
-        .testTarget(name: "RecLabSearchTests", dependencies: ["RecLabSearch", "RecLabStore", "TestSupport"]),
-        .testTarget(name: "RecLabStoreTests", dependencies: ["RecLabStore", "TestSupport"]),
-        .testTarget(name: "RecLabModelStoreTests", dependencies: ["RecLabModelStore", "RecLabStrategies", "TestSupport"]),
+        .testTarget(name: "HybridStrategyTests", dependencies: ["RecLabCore", "HybridStrategy", "PopularityStrategy", "TestSupport"]),
+        .testTarget(name: "SequentialStrategyTests", dependencies: ["RecLabCore", "SequentialStrategy", "TestSupport"]),
+        .testTarget(name: "RecLabSearchTests", dependencies: ["RecLabCore", "RecLabSearch", "RecLabStore", "TestSupport"]),
+        .testTarget(name: "RecLabStoreTests", dependencies: ["RecLabCore", "RecLabStore", "TestSupport"]),
+        .testTarget(name: "RecLabModelStoreTests", dependencies: ["RecLabCore", "RecLabModelStore", "RecLabStrategies", "TestSupport"]),
         .testTarget(
             name: "RecLabDatasetsTests",
-            dependencies: ["RecLabDatasets", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["RecLabDatasets", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "RecLabSQLiteTests", dependencies: ["RecLabSQLite", "TestSupport"]),
         // The repositories' behaviour, the same tests on every backend.
-        .testTarget(name: "RepositoryTests", dependencies: ["RecLabSQLite", "RecLabPostgres", "RecLabStore", "TestSupport"]),
+        .testTarget(name: "RepositoryTests", dependencies: ["RecLabCore", "RecLabSQLite", "RecLabPostgres", "RecLabStore", "TestSupport"]),
         .testTarget(
             name: "RecLabObservabilityTests",
-            dependencies: ["RecLabObservability", .product(name: "Prometheus", package: "swift-prometheus")]
+            dependencies: [.product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"), "RecLabObservability", .product(name: "Prometheus", package: "swift-prometheus")]
         ),
         .testTarget(
             name: "RecLabServerTests",
-            dependencies: [
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"), "RecLabCore", "RecLabEvaluation", "RecLabExperiments", "RecLabObservability", "RecLabStore", 
                 "RecLabServer", "RecLabModelStore", "RecLabStrategies", "RecLabSQLite", "RecLabPostgres", "RecLabTMDB", "TestSupport", "FakeTMDB",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import ZIPFoundation
@@ -139,7 +140,7 @@ public struct DatasetFetcher: Sendable {
             let crc: CRC32
             do {
                 crc = try archive.extract(entry) { chunk in
-                    hasher.update(chunk)
+                    hasher.update(data: chunk)
                     try cacheOperation(at: target) { try output.write(contentsOf: chunk) }
                 }
             } catch let error as DatasetError {
@@ -151,7 +152,7 @@ public struct DatasetFetcher: Sendable {
             guard crc == entry.checksum else {
                 throw DatasetError.corruptEntry(path: path, reason: "its CRC-32 does not match the archive's")
             }
-            let actual = hasher.finalize()
+            let actual = hasher.finalize().hex
             guard actual == file.sha256 else {
                 throw DatasetError.checksumMismatch(file: file.name, expected: file.sha256, actual: actual)
             }

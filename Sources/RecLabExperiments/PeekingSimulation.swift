@@ -1,4 +1,4 @@
-import LinearAlgebra
+import RecLabCore
 
 /// A/A experiments read at every look, as people read reports: both arms serve alike, so any
 /// look that calls a CTR difference is a false positive. Shows what peeking does to a fixed

@@ -1,4 +1,4 @@
-import LinearAlgebra
+import RecLabCore
 import RecLabStatistics
 
 /// How many users an A/B test and an interleaving experiment each need to tell two rankers

@@ -1,4 +1,4 @@
-import LinearAlgebra
+import RecLabCore
 
 /// Team-draft interleaving (Radlinski, Kurup and Joachims, CIKM 2008), extended to several
 /// rankers as team-draft multileaving (Schuth et al., CIKM 2014): in each round the teams pick

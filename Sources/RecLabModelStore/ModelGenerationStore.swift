@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import RecLabCore
 import RecLabDatasets
@@ -86,9 +87,7 @@ public struct ModelGenerationStore: Sendable {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        var hash = SHA256()
-        hash.update(try encoder.encode(instances.map { Entry(name: $0.name, strategy: $0.strategyID, parameters: $0.parameters) }))
-        return hash.finalize()
+        return SHA256.hash(data: try encoder.encode(instances.map { Entry(name: $0.name, strategy: $0.strategyID, parameters: $0.parameters) })).hex
     }
 
     /// Writes a generation of `models` (every instance of `instances`, fitted in that order)
@@ -277,9 +276,7 @@ public struct ModelGenerationStore: Sendable {
     }
 
     private static func digest(_ bytes: [UInt8]) -> String {
-        var hash = SHA256()
-        bytes.withUnsafeBytes { hash.update($0) }
-        return hash.finalize()
+        SHA256.hash(data: bytes).hex
     }
 
     /// fsync on a folder, so a rename or new entries in it survive a crash.

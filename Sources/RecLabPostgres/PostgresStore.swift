@@ -141,20 +141,87 @@ extension PostgresConnection {
 extension PostgresQuery {
     /// A query from SQL with `?` placeholders, which become `$1`, `$2`…, bound in order.
     init(placeholders sql: String, _ arguments: [SQLValue]) {
-        var text = ""
-        text.reserveCapacity(sql.utf8.count + arguments.count * 3)
-        var number = 0
-        for character in sql {
-            if character == "?" {
-                number += 1
-                text += "$\(number)"
-            } else {
-                text.append(character)
-            }
-        }
         var bindings = PostgresBindings(capacity: arguments.count)
         for argument in arguments { bindings.append(argument) }
-        self.init(unsafeSQL: text, binds: bindings)
+        self.init(unsafeSQL: PlaceholderSQL.numbered(sql), binds: bindings)
+    }
+}
+
+/// SQL text with SQLite's `?` placeholders, as both backends share it, in PostgreSQL's
+/// numbered form. A `?` inside a string literal (`'…'`, `E'…'`, `$tag$…$tag$`), a quoted
+/// identifier (`"…"`) or a comment (`-- …`, `/* … */`, nested) is text, not a placeholder;
+/// PostgreSQL's own `?` operators (jsonb) cannot be written in such SQL.
+public enum PlaceholderSQL {
+    public static func numbered(_ sql: String) -> String {
+        let bytes = Array(sql.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 16)
+        var number = 0
+        var i = 0
+        /// Copies up to and including the first `terminator` from `i` (to the end if none).
+        func copy(through terminator: [UInt8]) {
+            while i < bytes.count {
+                if bytes[i...].starts(with: terminator) {
+                    out += terminator
+                    i += terminator.count
+                    return
+                }
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        while i < bytes.count {
+            let byte = bytes[i]
+            switch byte {
+            case UInt8(ascii: "?"):
+                number += 1
+                out += Array("$\(number)".utf8)
+                i += 1
+            case UInt8(ascii: "'"), UInt8(ascii: "\""):
+                // A doubled quote inside is the quote itself: copying to each quote in turn keeps it.
+                out.append(byte)
+                i += 1
+                copy(through: [byte])
+            case UInt8(ascii: "-") where bytes[i...].starts(with: Array("--".utf8)):
+                copy(through: [UInt8(ascii: "\n")])
+            case UInt8(ascii: "/") where bytes[i...].starts(with: Array("/*".utf8)):
+                var depth = 0
+                while i < bytes.count {
+                    if bytes[i...].starts(with: Array("/*".utf8)) {
+                        depth += 1
+                        out += Array("/*".utf8)
+                        i += 2
+                    } else if bytes[i...].starts(with: Array("*/".utf8)) {
+                        depth -= 1
+                        out += Array("*/".utf8)
+                        i += 2
+                        if depth == 0 { break }
+                    } else {
+                        out.append(bytes[i])
+                        i += 1
+                    }
+                }
+            case UInt8(ascii: "$"):
+                // `$tag$ … $tag$` (the tag may be empty); `$1` is a parameter already.
+                var end = i + 1
+                while end < bytes.count, bytes[end] == UInt8(ascii: "_") || (bytes[end] | 0x20 >= UInt8(ascii: "a") && bytes[end] | 0x20 <= UInt8(ascii: "z")) {
+                    end += 1
+                }
+                if end < bytes.count, bytes[end] == UInt8(ascii: "$") {
+                    let tag = Array(bytes[i...end])
+                    out += tag
+                    i = end + 1
+                    copy(through: tag)
+                } else {
+                    out.append(byte)
+                    i += 1
+                }
+            default:
+                out.append(byte)
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -62,7 +62,7 @@ public enum EvaluationJob {
     ) async throws -> T {
         let sha256: String
         do {
-            sha256 = try SHA256.hexDigest(ofFile: URL(fileURLWithPath: configuration.ratings))
+            sha256 = try FileDigest.sha256(ofFile: URL(fileURLWithPath: configuration.ratings))
         } catch {
             throw ConfigurationError("ratings: cannot read \(configuration.ratings)")
         }

@@ -1,4 +1,4 @@
-import LinearAlgebra
+import RecLabCore
 
 /// Lower and upper bounds of a confidence interval.
 public struct Interval: Codable, Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import LinearAlgebra
+import RecLabCore
 
 /// A synthetic data set in MovieLens's layout (`movies.csv`, `links.csv`, `ratings.csv`), so
 /// import, fitting and serving can be measured far beyond ml-latest-small.

@@ -1,4 +1,5 @@
 import LinearAlgebra
+import RecLabCore
 import Testing
 
 @Suite struct BLASTests {

@@ -1,5 +1,4 @@
 import Foundation
-import LinearAlgebra
 import PersonalizedStrategy
 import RecLabCore
 import Testing

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import RecLabDatasets
 import TestSupport
@@ -104,9 +105,7 @@ struct DatasetFetcherTests {
         var files = try Fixtures.files()
         let index = try #require(files.firstIndex { $0.name == "ratings.csv" })
         files[index].contents[files[index].contents.startIndex + 1000] ^= 0x01
-        var hasher = SHA256()
-        hasher.update(files[index].contents)
-        let actual = hasher.finalize()
+        let actual = SHA256.hash(data: files[index].contents).hex
         let expected = "aa289ca83157595d0df6aea1be6a4ded676ddc4385472e8313a8ed9805352646"
 
         let (error, _) = try await fetchError(serving: .init(body: try Fixtures.zip(of: files)))
@@ -166,5 +165,19 @@ struct DatasetFetcherTests {
             #expect(server.requests == [zipPath])
             return (error, url)
         }
+    }
+}
+
+@Suite struct FileDigestTests {
+    @Test func aFilesDigestIsItsSHA256InLowerCaseHexReadInChunks() throws {
+        let folder = try makeTemporaryDirectory("digest")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let small = folder.appending(path: "abc")
+        try Data("abc".utf8).write(to: small)
+        #expect(try FileDigest.sha256(ofFile: small) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "FIPS 180-2's vector")
+        // Past one read of a megabyte: a million 'a's and more.
+        let large = folder.appending(path: "a")
+        try Data(repeating: UInt8(ascii: "a"), count: 1_000_000).write(to: large)
+        #expect(try FileDigest.sha256(ofFile: large) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import LinearAlgebra
 import RecLabCore
 import RecLabExperiments
 import RecLabStore

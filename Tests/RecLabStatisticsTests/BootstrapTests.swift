@@ -1,4 +1,4 @@
-import LinearAlgebra
+import RecLabCore
 import RecLabStatistics
 import Testing
 

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import LinearAlgebra
 import Logging
 import RecLabCore
 import RecLabSearch

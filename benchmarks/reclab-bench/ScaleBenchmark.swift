@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import LinearAlgebra
 import RecLabCore
 import RecLabModelStore
 import RecLabServer

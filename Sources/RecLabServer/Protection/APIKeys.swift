@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import RecLabCore
@@ -68,9 +69,7 @@ public struct APIKeyFile: Sendable {
 
     /// The SHA-256 of a key, as the file stores it.
     public static func hash(_ key: String) -> String {
-        var digest = SHA256()
-        digest.update(Array(key.utf8))
-        return digest.finalize()
+        SHA256.hash(data: Data(key.utf8)).hex
     }
 
     /// Writes the whole file to a temporary neighbour and renames it over the old one, owner-only.
@@ -92,9 +91,21 @@ public struct APIKeyFile: Sendable {
 /// a second, without a restart. A file that cannot be read keeps the keys there were.
 public final class APIKeyRing: Sendable {
     private struct State {
-        var entries: [APIKeyFile.Entry]
+        /// Each key's name and SHA-256, as bytes for swift-crypto's constant-time comparison.
+        var keys: [(name: String, digest: [UInt8])]
         var signature: FileSignature?
         var checkedAt: ContinuousClock.Instant
+
+        init(_ entries: [APIKeyFile.Entry], signature: FileSignature?) {
+            keys = entries.map { ($0.name, Self.bytes(hex: $0.hash)) }
+            self.signature = signature
+            checkedAt = .now
+        }
+
+        private static func bytes(hex: String) -> [UInt8] {
+            let digits = Array(hex.utf8)
+            return stride(from: 0, to: digits.count - 1, by: 2).map { UInt8(String(decoding: digits[$0...$0 + 1], as: UTF8.self), radix: 16) ?? 0 }
+        }
     }
 
     /// What tells a changed file: a rename over it gives a new inode, an edit a new time or size.
@@ -117,25 +128,25 @@ public final class APIKeyRing: Sendable {
     }
 
     public let path: String
-    /// The admin key's hash: it opens every door the client keys do.
-    private let adminHash: String?
+    /// The admin key's SHA-256: it opens every door the client keys do.
+    private let adminDigest: SHA256Digest?
     private let state: Mutex<State>
     static let checkInterval = Duration.seconds(1)
 
     public init(file: APIKeyFile, adminKey: String?) {
         path = file.path
-        adminHash = adminKey.map(APIKeyFile.hash)
-        state = Mutex(State(entries: file.entries, signature: FileSignature(path: file.path), checkedAt: .now))
+        adminDigest = adminKey.map { SHA256.hash(data: Data($0.utf8)) }
+        state = Mutex(State(file.entries, signature: FileSignature(path: file.path)))
     }
 
     /// The client a key names (`key:NAME`, or `admin`), nil for a key not known. Every stored
-    /// hash is compared in constant time, whichever matches.
+    /// digest is compared in constant time (swift-crypto's), whichever matches.
     func client(of key: String, logger: Logger) -> String? {
         refreshIfChanged(logger: logger)
-        let given = APIKeyFile.hash(key)
+        let given = SHA256.hash(data: Data(key.utf8))
         var client: String?
-        for entry in state.withLock({ $0.entries }) where ConstantTime.equals(given, entry.hash) { client = "key:\(entry.name)" }
-        if let adminHash, ConstantTime.equals(given, adminHash) { client = "admin" }
+        for entry in state.withLock({ $0.keys }) where given == entry.digest { client = "key:\(entry.name)" }
+        if let adminDigest, given == adminDigest { client = "admin" }
         return client
     }
 
@@ -145,7 +156,7 @@ public final class APIKeyRing: Sendable {
     public func reload() throws -> Int {
         let signature = FileSignature(path: path)
         let file = try APIKeyFile(path: path)
-        state.withLock { $0 = State(entries: file.entries, signature: signature, checkedAt: .now) }
+        state.withLock { $0 = State(file.entries, signature: signature) }
         return file.entries.count
     }
 

@@ -1,20 +1,24 @@
+import Crypto
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Metrics
 import RecLabObservability
 
-/// Checks the admin key (`ADMIN_API_KEY` in `X-API-Key`) in constant time. Wrong keys count
+/// Checks the admin key (`ADMIN_API_KEY` in `X-API-Key`) in constant time, comparing SHA-256
+/// digests with swift-crypto's constant-time equality (which also hides the key's length). Wrong keys count
 /// against the client's `FailedAttempts`, which API keys share: past `AUTH_FAILURE_LIMIT` the
 /// client gets 429 until its lock-out ends, so the key cannot be guessed at request speed.
 struct AdminGate: Sendable {
-    let adminKey: String?
+    /// The admin key's digest; nil while admin calls are disabled.
+    private let adminDigest: SHA256Digest?
     let trustedProxies: Set<String>
     let failures: FailedAttempts
     private let refused = Counter(label: Metric.authenticationFailures.name, dimensions: [("scope", "admin"), ("outcome", "refused")])
     private let lockedOut = Counter(label: Metric.authenticationFailures.name, dimensions: [("scope", "admin"), ("outcome", "locked_out")])
 
     init(adminKey: String?, trustedProxies: Set<String>, failures: FailedAttempts) {
-        self.adminKey = adminKey
+        adminDigest = adminKey.map { SHA256.hash(data: Data($0.utf8)) }
         self.trustedProxies = trustedProxies
         self.failures = failures
     }
@@ -22,13 +26,13 @@ struct AdminGate: Sendable {
     /// Whether the request carries the admin key; throws 429 for a client locked out.
     /// A request without the header is not an attempt and costs nothing.
     func admits(_ request: Request, context: RecLabRequestContext) throws -> Bool {
-        guard let adminKey, let given = request.headers[.apiKey] else { return false }
+        guard let adminDigest, let given = request.headers[.apiKey] else { return false }
         let client = clientAddress(of: request, context: context, trustedProxies: trustedProxies)
         if let seconds = failures.lockout(of: client) {
             lockedOut.increment()
             throw Self.lockedOut(seconds)
         }
-        if ConstantTime.equals(given, adminKey) { return true }
+        if SHA256.hash(data: Data(given.utf8)) == adminDigest { return true }
         refused.increment()
         failures.fail(client)
         return false
@@ -36,7 +40,7 @@ struct AdminGate: Sendable {
 
     /// `/admin` routes: 403 while admin is disabled, 401 without the right key.
     func authorise(_ request: Request, context: RecLabRequestContext) throws {
-        guard adminKey != nil else {
+        guard adminDigest != nil else {
             throw APIError(.forbidden, code: "admin_disabled", message: "admin endpoints are disabled; set ADMIN_API_KEY to enable them")
         }
         guard try admits(request, context: context) else {
