@@ -43,7 +43,8 @@ let package = Package(
         // Synthetic data sets in MovieLens's layout, for measuring at scale.
         .target(name: "RecLabSynth", dependencies: ["RecLabCore"]),
         .target(name: "RecLabExperiments", dependencies: ["RecLabCore", "RecLabStore", "RecLabEvaluation", "RecLabStatistics", .product(name: "Yams", package: "Yams")]),
-        .target(name: "RecLabEvaluation", dependencies: ["RecLabCore", "RecLabStatistics", .product(name: "Yams", package: "Yams")]),
+        // Offline evaluation: the protocol, metrics, reports, and the job that runs a config.
+        .target(name: "RecLabEvaluation", dependencies: ["RecLabCore", "RecLabStore", "RecLabDatasets", "RecLabStatistics", .product(name: "Yams", package: "Yams")]),
         // The statistics offline reports and experiments share: distributions, the bootstrap.
         .target(name: "RecLabStatistics", dependencies: ["RecLabCore"]),
 
@@ -105,10 +106,29 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The server's domain without HTTP: models fitted and refitted, the catalogue in memory,
+        // recommendations answered, cached and logged, and the background services that keep
+        // them current. Testable without a socket.
+        .target(
+            name: "RecLabServing",
+            dependencies: [
+                "RecLabCore", "RecLabStore", "RecLabModelStore", "RecLabSearch", "RecLabDatasets", "RecLabEvaluation", "RecLabExperiments", "RecLabObservability",
+                "RecLabTMDB",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The HTTP shell over the serving core: routes, middleware and protection, the request
+        // context, errors, the API documentation, the application builder.
         .target(
             name: "RecLabServer",
             dependencies: [
-                "RecLabCore", "RecLabStore", "RecLabModelStore", "RecLabSearch", "RecLabDatasets", "RecLabEvaluation", "RecLabExperiments", "RecLabObservability",
+                "RecLabServing", "RecLabCore", "RecLabStore", "RecLabDatasets", "RecLabEvaluation", "RecLabExperiments", "RecLabObservability",
                 "RecLabTMDB",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -119,10 +139,8 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             // The OpenAPI document and the documentation pages with their assets.
             // Copied as they are, not as a `Resources` folder: Foundation on Linux takes a
@@ -132,7 +150,7 @@ let package = Package(
         .executableTarget(
             name: "reclab",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"), "RecLabStore", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), 
-                "RecLabServer", "RecLabCore", "RecLabEvaluation", "RecLabSQLite", "RecLabPostgres", "RecLabExperiments", "RecLabStrategies", "RecLabTMDB", "RecLabSynth",
+                "RecLabServer", "RecLabServing", "RecLabCore", "RecLabEvaluation", "RecLabSQLite", "RecLabPostgres", "RecLabExperiments", "RecLabStrategies", "RecLabTMDB", "RecLabSynth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
@@ -140,7 +158,7 @@ let package = Package(
         .executableTarget(
             name: "reclab-bench",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"), "RecLabCore", "RecLabExperiments", "RecLabStore", 
-                "RecLabServer", "RecLabModelStore", "RecLabStrategies", "RecLabSQLite", "RecLabSearch", "LinearAlgebra", "RecLabEvaluation",
+                "RecLabServer", "RecLabServing", "RecLabModelStore", "RecLabStrategies", "RecLabSQLite", "RecLabSearch", "LinearAlgebra", "RecLabEvaluation",
                 "RecLabObservability", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -187,7 +205,7 @@ let package = Package(
         .testTarget(
             name: "RecLabServerTests",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"), "RecLabCore", "RecLabEvaluation", "RecLabExperiments", "RecLabObservability", "RecLabStore", 
-                "RecLabServer", "RecLabModelStore", "RecLabStrategies", "RecLabSQLite", "RecLabPostgres", "RecLabTMDB", "TestSupport", "FakeTMDB",
+                "RecLabServer", "RecLabServing", "RecLabModelStore", "RecLabStrategies", "RecLabSQLite", "RecLabPostgres", "RecLabTMDB", "TestSupport", "FakeTMDB",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -54,3 +54,20 @@ extension RecommendationRequest {
         }
     }
 }
+
+/// The rules every answer keeps, whichever model gives it: only movies the request admits
+/// (never excluded, the user's own or the seed; with a TMDB id when required), each once, in
+/// the model's order, at most `limit`. Models rank, and fill `limit` from what the request
+/// admits (`firstAdmitted`, `bestAdmitted`); every caller of a model answers through here, so
+/// a model that slips cannot show a user what they were promised not to see.
+public enum CandidateRules {
+    public static func answer(_ model: any FittedModel, _ request: RecommendationRequest, catalogue: Catalogue) throws -> [Recommendation] {
+        var seen = Set<MovieID>()
+        var answer: [Recommendation] = []
+        for recommendation in try model.recommend(request) where answer.count < request.limit {
+            guard let item = catalogue.item(recommendation.movie), request.admits(item), seen.insert(item.id).inserted else { continue }
+            answer.append(recommendation)
+        }
+        return answer
+    }
+}

@@ -92,9 +92,10 @@ public struct MemoryLimitExceeded: Error, Equatable, CustomStringConvertible {
 /// A fitted, immutable model. Answering never mutates it, so many requests share it while a
 /// refit builds its successor.
 public protocol FittedModel: Sendable {
-    /// Scored movies, best first, at most `request.limit`, each one `request.admits`: a
-    /// model scores and explains, and leaves exclusions and the cut to the request's
-    /// `firstAdmitted` or `bestAdmitted`.
+    /// Scored movies, best first, up to `request.limit` of those `request.admits` (filled from
+    /// them with `firstAdmitted` or `bestAdmitted`, so a list is full when enough are). Callers
+    /// answer through `CandidateRules`, which enforces the exclusions and the cut whatever a
+    /// model returns.
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation]
     /// Why each of `movies` (picks of `recommend(request)`) suits the request, for a caller
     /// that asked for scores alone (`wantsReasons` false) and kept only these. The default

@@ -236,7 +236,7 @@ struct RankingTask {
             request.wantsReasons = false  // metrics read the ranking alone
             let ranked: [MovieID]
             do {
-                ranked = try model.recommend(request).map(\.movie)
+                ranked = try CandidateRules.answer(model, request, catalogue: fitData.catalogue).map(\.movie)
             } catch is RecommendationError {
                 ranked = []
             }

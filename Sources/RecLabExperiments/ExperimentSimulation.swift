@@ -70,7 +70,7 @@ public struct ExperimentSimulation: Sendable {
             let request = ServingRules.request(limit: Self.limit, user: user, history: past, excluding: nonCandidates)
             let lists = try experiment.variants.map { variant -> [Recommendation] in
                 do {
-                    return try models[experiment.modelName(of: variant)]!.recommend(request)
+                    return try CandidateRules.answer(models[experiment.modelName(of: variant)]!, request, catalogue: data.catalogue)
                 } catch is RecommendationError {
                     return []
                 }

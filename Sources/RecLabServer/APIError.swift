@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import RecLabServing
 
 /// An error answer of the API: an HTTP status and a JSON body `{"error": {"code", "message"}}`
 /// whose message says what was wrong.
@@ -49,6 +50,21 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 }
 
+extension APIError {
+    /// The 503 of a catalogue that cannot answer yet.
+    init(_ unavailable: CatalogueUnavailable) {
+        switch unavailable {
+        case .loading:
+            self = APIError(.serviceUnavailable, code: "catalogue_loading", message: "the catalogue is still being loaded; try again shortly")
+        case .tmdbUnreachable(let tmdbID, let reason):
+            self = APIError(
+                .serviceUnavailable, code: "tmdb_unavailable",
+                message: "tmdb_id \(tmdbID) is not in the catalogue and TMDB could not be asked (\(reason)); try again later"
+            ).retrying(after: 10)
+        }
+    }
+}
+
 /// Turns every error a handler throws into a JSON `APIError` answer, so clients never see
 /// Hummingbird's plain-text or empty error bodies; unexpected errors are logged and become a
 /// 500 that reveals nothing internal. Work cancelled from outside the request (the server
@@ -59,6 +75,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as CatalogueUnavailable {
+            throw APIError(error)
         } catch is CancellationError {
             throw APIError(.serviceUnavailable, code: "shutting_down", message: "the server stopped before this request was answered; retry")
                 .retrying(after: 1)

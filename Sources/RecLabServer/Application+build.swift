@@ -1,94 +1,14 @@
 import Foundation
 import Hummingbird
-import ServiceLifecycle
 import Logging
 import NIOCore
 import RecLabCore
 import RecLabExperiments
 import RecLabObservability
+import RecLabServing
 import RecLabStore
 import RecLabTMDB
-
-/// What the HTTP application runs on: the store, the fitted models, the answer cache and
-/// the refit service.
-public struct RecLabServices: Sendable {
-    public let store: any Repositories
-    /// The catalogue the movie API answers from, in memory.
-    public let catalogue: CatalogueHost
-    public let models: ModelHost
-    public let refits: RefitService
-    /// Re-reads the experiment files for `POST /admin/experiments/reload` and SIGHUP.
-    public let experimentReloader: ExperimentReloader
-    /// Which variant served which answer, written in the background; run it as a service.
-    public let exposures: ExposureLog
-    /// The offline evaluation run when none is stored; `reclab serve` runs it as a service.
-    public let startupEvaluation = StartupEvaluation()
-    let cache: RecommendationCache
-    let served = ServingStats()
-    let recommendationMetrics: RecommendationMetrics
-    let reports: EvaluationReports
-    let gauges: StoreGauges
-    /// TMDB, when a key or token is configured.
-    public let tmdb: TMDBClient?
-    let trending: TMDBTrending?
-    /// Adds the movies TMDB knows and the catalogue lacks, when a key is configured.
-    let tmdbCatalogue: TMDBCatalogue?
-    /// Brings other processes' writes to the store into this one's caches; runs in the application.
-    let changes: ChangeFollower
-    /// How this process names itself to the others sharing the store (host, pid, a nonce).
-    let process: String
-
-    /// `metrics: false` leaves swift-metrics on its no-op backend (the overhead benchmark's
-    /// baseline); once any services have bootstrapped it, it stays for the process.
-    /// `sharing`: the models folder replicas share generations through (`MODELS_DIR`).
-    public init(
-        configuration: ServerConfiguration, store: any Repositories, registry: StrategyRegistry, strategies: StrategyConfiguration,
-        experiments: [Experiment] = [], sharing: ModelHost.Sharing? = nil, logger: Logger,
-        metrics: Bool = true
-    ) {
-        // Before any metric object exists: one made earlier would stay bound to the no-op backend.
-        if metrics { Observability.bootstrapMetrics() }
-        let cache = RecommendationCache(timeToLive: .seconds(configuration.recommendationCacheTTL), maxBytes: configuration.recommendationCacheMaxBytes)
-        self.store = store
-        self.cache = cache
-        catalogue = CatalogueHost(movies: store, imageBaseURL: configuration.tmdbImageBaseURL, logger: logger)
-        let recommendationMetrics = RecommendationMetrics()
-        self.recommendationMetrics = recommendationMetrics
-        models = ModelHost(
-            configuration: strategies, experiments: experiments, registry: registry, interactions: store, memoryLimit: configuration.modelMemoryLimit,
-            sharing: sharing, logger: logger
-        ) { generation in
-            cache.removeAll()
-            recommendationMetrics.prime(strategies, generation)
-        }
-        let process = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
-        let refits = RefitService(
-            catalogue: catalogue, host: models, interval: configuration.refitInterval.map { .seconds($0) },
-            announce: { try await store.announceRefit(by: process) }, logger: logger)
-        self.refits = refits
-        self.process = process
-        experimentReloader = ExperimentReloader(configuration: configuration, refits: refits, logger: logger)
-        exposures = ExposureLog(store: store, logger: logger)
-        reports = EvaluationReports(store: store)
-        gauges = StoreGauges(store: store, models: models, exposures: exposures, reports: reports, attributionWindow: configuration.attributionWindow)
-        let tmdb = configuration.tmdb.map { TMDBClient(configuration: $0, logger: logger) }
-        self.tmdb = tmdb
-        changes = ChangeFollower(
-            feed: store, cache: cache, catalogue: catalogue, process: process,
-            modelsChanged: { [models] in _ = refits.request(models.sharesModels ? .adopt : .refit(announce: false)) },
-            interval: .seconds(1), logger: logger)
-        let tmdbCatalogue = tmdb.map { [catalogue] in TMDBCatalogue(client: $0, store: store, catalogue: catalogue, logger: logger) }
-        self.tmdbCatalogue = tmdbCatalogue
-        trending = tmdb.map { TMDBTrending(client: $0, lifetime: .seconds(configuration.trendingCacheTTL), catalogue: tmdbCatalogue) }
-    }
-
-    /// Loads the catalogue and fits the models: what must be done before the server listens.
-    public func start() async throws {
-        try await catalogue.reload()
-        try await models.prepare()
-        if let tmdbCatalogue { Task { await tmdbCatalogue.checkImageBase() } }
-    }
-}
+import ServiceLifecycle
 
 /// Assembles the HTTP application: one place where every route group is registered, used by
 /// `reclab serve` and by the tests alike. The refit service and the change follower run
@@ -105,7 +25,7 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let rateLimits = RateLimits(configuration: configuration)
-    var background: [any Service] = [services.refits, services.changes]
+    var background = services.backgroundServices
     // Replicas sharing PostgreSQL split each limit between them; a SQLite file has one server.
     if case .postgres = configuration.database, !rateLimits.all.isEmpty {
         background.append(ReplicaCheckIn(registry: services.store, process: services.process, limits: rateLimits, interval: .seconds(5), logger: logger))
@@ -172,10 +92,8 @@ public func buildRouter(
     ).register(on: router)
     MovieRoutes(catalogue: services.catalogue, tmdb: services.tmdbCatalogue, cacheControl: cacheControl).register(on: router)
     GenreRoutes(catalogue: services.catalogue, cacheControl: cacheControl).register(on: router)
-    let recommender = Recommender(host: services.models, interactions: store, cache: services.cache, exposures: services.exposures, served: services.served,
-        metrics: services.recommendationMetrics, trending: services.trending, images: services.catalogue.images)
     let adminGate = AdminGate(adminKey: configuration.adminAPIKey, trustedProxies: configuration.trustedProxies, failures: failures)
-    RecommendationRoutes(recommender: recommender, maxRecommendations: configuration.maxRecommendations, adminGate: adminGate).register(on: router)
+    RecommendationRoutes(recommender: services.recommender, maxRecommendations: configuration.maxRecommendations, adminGate: adminGate).register(on: router)
     UserRoutes(preferences: store, cache: services.cache, exposures: services.exposures).register(on: router)
     AdminRoutes(gate: adminGate, refits: services.refits, experiments: services.experimentReloader, keys: keys).register(on: router)
     EvaluationRoutes(evaluations: store, startup: services.startupEvaluation).register(on: router)

@@ -5,6 +5,7 @@ import Logging
 import Metrics
 import RecLabCore
 import RecLabObservability
+import RecLabServing
 
 /// The outermost middleware: names each request (`X-Request-ID`, taken from the client when
 /// well-formed), counts and times it by route template (never the raw path), tracks requests

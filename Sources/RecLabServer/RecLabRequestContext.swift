@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import RecLabServing
 
 /// Per-request state of RecLab's router, with JSON coders that write snake_case seed fields
 /// and ISO 8601 dates.
@@ -28,18 +29,8 @@ public struct RecLabRequestContext: RequestContext {
     public var responseEncoder: JSONEncoder { Self.encoder }
     public var requestDecoder: JSONDecoder { Self.decoder }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }()
+    static var encoder: JSONEncoder { JSONCoding.encoder }
+    static var decoder: JSONDecoder { JSONCoding.decoder }
 }
 
 /// Typed access to query parameters and bodies, answering 400 with a message that says what

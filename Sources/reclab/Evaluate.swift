@@ -3,6 +3,7 @@ import Foundation
 import RecLabCore
 import RecLabEvaluation
 import RecLabServer
+import RecLabServing
 import RecLabSQLite
 import Synchronization
 

@@ -4,6 +4,7 @@ import RecLabCore
 import RecLabEvaluation
 import RecLabExperiments
 import RecLabServer
+import RecLabServing
 
 /// Prints rows under a header, each column as wide as its widest cell.
 private func printTable(_ header: [String], _ rows: [[String]]) {

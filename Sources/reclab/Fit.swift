@@ -4,6 +4,7 @@ import Logging
 import RecLabCore
 import RecLabExperiments
 import RecLabServer
+import RecLabServing
 
 /// `reclab fit`: the models fitted once, for every replica.
 struct Fit: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import RecLabCore
 import RecLabServer
+import RecLabServing
 
 /// `reclab keys`: the client keys `ENABLE_AUTHENTICATION=true` lets in, kept hashed in API_KEYS_FILE.
 struct Keys: AsyncParsableCommand {

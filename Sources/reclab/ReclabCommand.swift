@@ -4,7 +4,9 @@ import Hummingbird
 import Logging
 import RecLabCore
 import RecLabExperiments
+import RecLabEvaluation
 import RecLabServer
+import RecLabServing
 import PostgresNIO
 import RecLabPostgres
 import RecLabSQLite
@@ -134,29 +136,12 @@ struct Serve: AsyncParsableCommand {
         try await DefaultData.ensureCatalogue(store: store, configuration: configuration, logger: logger)
         let services = RecLabServices(
             configuration: configuration, store: store, registry: Reclab.strategies, strategies: strategies, experiments: experiments,
-            sharing: try ModelHost.Sharing.configured(configuration, feed: store), logger: logger)
+            sharing: try ModelHost.Sharing.configured(configuration, feed: store), scratch: Reclab.scratchStore, logger: logger)
         try await services.start()
+        // The application runs the serving core's background services beside the HTTP server,
+        // which stops first on SIGTERM; the exposure log writes its last batch last.
         let app = buildApplication(configuration: configuration, services: services, logger: logger, apiKeys: apiKeys)
-        var background: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let days = configuration.eventRetentionDays {
-            background.append(.init(service: EvidenceRetention(store: store, days: days, logger: logger)))
-        }
-        if let evaluationConfig = configuration.evaluationConfig {
-            // A one-off: its end, whatever it is, must not stop the server.
-            background.append(.init(
-                service: StartupEvaluationService(
-                    services.startupEvaluation, configPath: evaluationConfig, store: store, scratch: Reclab.scratchStore, registry: Reclab.strategies,
-                    logger: logger),
-                successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
-        }
-        var lifecycle = ServiceGroupConfiguration(
-            // Shut down in reverse: the HTTP server stops first, the exposure log flushes last.
-            services: [
-                .init(service: services.exposures),
-                .init(service: app),
-                .init(service: ExperimentReloadService(reloader: services.experimentReloader)),
-            ] + background,
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var lifecycle = ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // Stalled clients cannot hold a shutdown: past this, what is still running is cancelled.
         lifecycle.maximumGracefulShutdownDuration = .seconds(configuration.shutdownTimeout)
         lifecycle.maximumCancellationDuration = .seconds(5)

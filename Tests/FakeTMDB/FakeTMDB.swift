@@ -40,6 +40,8 @@ public final class FakeTMDB: Sendable {
     private struct State {
         var behaviour = Behaviour.normal
         var delay = Duration.zero
+        /// Paths answered only after a delay of their own.
+        var pathDelays: [(prefix: String, delay: Duration)] = []
         var received: [Received] = []
         var extra: [Int: [String: JSONValue]] = [:]
     }
@@ -50,6 +52,8 @@ public final class FakeTMDB: Sendable {
     public func behave(_ behaviour: Behaviour) { state.withLock { $0.behaviour = behaviour } }
     /// Answers only after `delay`, so concurrent callers overlap.
     public func delay(_ delay: Duration) { state.withLock { $0.delay = delay } }
+    /// Answers paths starting with `prefix` (`/movie/`) only after `delay`.
+    public func delay(_ delay: Duration, pathsStartingWith prefix: String) { state.withLock { $0.pathDelays.append((prefix, delay)) } }
 
     /// A movie only the fake knows, first on trending and found by search.
     public func add(id: Int, title: String, popularity: Double = 999, releaseDate: String = "2026-11-20") {
@@ -126,7 +130,7 @@ public final class FakeTMDB: Sendable {
             if case .failing(let count, let status) = behaviour {
                 state.behaviour = count > 1 ? .failing(count: count - 1, status: status) : .normal
             }
-            return (behaviour, state.delay)
+            return (behaviour, state.pathDelays.first { path.hasPrefix($0.prefix) }?.delay ?? state.delay)
         }
         if delay > .zero { try await Task.sleep(for: delay) }
         switch behaviour {

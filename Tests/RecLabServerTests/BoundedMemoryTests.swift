@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import RecLabServer
+import RecLabServing
 import TestSupport
 import Testing
 
@@ -12,10 +13,7 @@ import Testing
     }
 
     @Test func theAnswerCacheStaysWithinItsByteBudgetAndEveryTableIsAGauge() async throws {
-        let configuration = try ServerConfiguration {
-            ["HOST": "127.0.0.1", "PORT": "0", "IDLE_TIMEOUT": "600", "RECOMMENDATION_CACHE_MAX_BYTES": "1048576",
-             "RATE_LIMIT_SEARCH": "1000", "STRATEGIES_FILE": repositoryFile("experiments/strategies.yaml")][$0]
-        }
+        let configuration = try testConfiguration(["RECOMMENDATION_CACHE_MAX_BYTES": "1048576", "RATE_LIMIT_SEARCH": "1000"])
         let services = RecLabServices(
             configuration: configuration, store: try await RealCatalogue.store(), registry: testStrategies,
             strategies: try StrategyConfiguration.load(path: configuration.strategiesFile, registry: testStrategies), logger: testLogger)

@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import RecLabServer
+import RecLabServing
 import RecLabSQLite
 import RecLabStore
 import TestSupport

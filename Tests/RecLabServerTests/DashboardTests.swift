@@ -8,6 +8,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import RecLabServer
+import RecLabServing
 import TestSupport
 import Testing
 

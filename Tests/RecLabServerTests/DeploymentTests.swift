@@ -1,5 +1,6 @@
 import Foundation
 import RecLabServer
+import RecLabServing
 import TestSupport
 import Testing
 import Yams

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import RecLabEvaluation
 import RecLabServer
+import RecLabServing
 import RecLabSQLite
 import TestSupport
 import Testing

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import RecLabServer
+import RecLabServing
 import TestSupport
 import Testing
 
@@ -114,7 +115,7 @@ import Testing
 
     @Test func theCORSPreflightOffersExactlyTheMethodsTheAPIServes() async throws {
         let environment = ["CORS_ORIGINS": "https://app.example"]
-        let configuration = try ServerConfiguration { (environment.merging(["HOST": "127.0.0.1", "PORT": "0"]) { $1 })[$0] }
+        let configuration = try testConfiguration(environment)
         let served = Set(buildRouter(configuration: configuration, services: try await LiveServices.shared()).routes.map(\.method.rawValue))
         try await withLiveServer(environment: environment) { client in
             let preflight = try await client.execute(

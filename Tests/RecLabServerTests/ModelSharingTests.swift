@@ -1,6 +1,7 @@
 import Foundation
 import RecLabModelStore
 import RecLabServer
+import RecLabServing
 import RecLabSQLite
 import TestSupport
 import Testing

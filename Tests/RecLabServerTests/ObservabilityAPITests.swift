@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import RecLabObservability
 import RecLabServer
+import RecLabServing
 import Synchronization
 import TestSupport
 import Testing

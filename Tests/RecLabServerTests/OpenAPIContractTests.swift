@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import RecLabServer
+import RecLabServing
 import TestSupport
 import Testing
 
@@ -38,7 +39,7 @@ import Testing
     }
 
     static func configuration(_ extra: [String: String] = [:]) throws -> ServerConfiguration {
-        try ServerConfiguration { (extra.merging(["HOST": "127.0.0.1", "PORT": "0", "ADMIN_API_KEY": "test-admin-key"]) { first, _ in first })[$0] }
+        try testConfiguration(extra)
     }
 
     /// `GET /movies/{tmdb_id}` for each operation of the document.

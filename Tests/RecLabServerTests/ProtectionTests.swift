@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import RecLabCore
 import RecLabServer
+import RecLabServing
 import TestSupport
 import Testing
 

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import RecLabCore
 import RecLabServer
+import RecLabServing
 import Synchronization
 import TestSupport
 import Testing

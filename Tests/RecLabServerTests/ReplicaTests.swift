@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import HTTPTypes
 import RecLabServer
+import RecLabServing
 import RecLabModelStore
 import RecLabPostgres
 import RecLabSQLite
@@ -16,12 +17,7 @@ import Testing
     static func serve(
         _ store: any Repositories, environment: [String: String] = [:], _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
-        let configuration = try ServerConfiguration { name in
-            environment[name] ?? [
-                "HOST": "127.0.0.1", "PORT": "0", "IDLE_TIMEOUT": "600", "STRATEGIES_FILE": repositoryFile("experiments/strategies.yaml"),
-                "ADMIN_API_KEY": "test-admin-key",
-            ][name]
-        }
+        let configuration = try testConfiguration(environment)
         let services = RecLabServices(
             configuration: configuration, store: store, registry: testStrategies,
             strategies: try StrategyConfiguration.load(path: configuration.strategiesFile, registry: testStrategies),

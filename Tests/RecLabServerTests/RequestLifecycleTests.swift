@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import RecLabServer
+import RecLabServing
 import TestSupport
 import Testing
 

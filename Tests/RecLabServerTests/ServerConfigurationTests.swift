@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RecLabServer
+import RecLabServing
 import RecLabTMDB
 import Testing
 

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import RecLabCore
 import RecLabServer
+import RecLabServing
 import RecLabSQLite
 import RecLabStrategies
 import TestSupport
@@ -42,13 +43,24 @@ let testLogger: Logger = {
 /// The tests' composition root, as `reclab` has its own.
 let testStrategies = StrategyRegistry.standard
 
+/// What every test server is configured with unless a test says otherwise: loopback on a free
+/// port, the admin key, no idle cut (a test's one connection may wait long on a loaded
+/// machine), the repository's strategies, and no retention pass: the shared catalogue holds
+/// other tests' replayed evidence, years old by the data's clock.
+let testSettings: [String: String] = [
+    "HOST": "127.0.0.1", "PORT": "0", "ADMIN_API_KEY": "test-admin-key", "IDLE_TIMEOUT": "600", "EVENT_RETENTION_DAYS": "0",
+    "STRATEGIES_FILE": repositoryFile("experiments/strategies.yaml"),
+]
+
+/// A test server's configuration: `settings` over `testSettings`.
+func testConfiguration(_ settings: [String: String] = [:]) throws -> ServerConfiguration {
+    try ServerConfiguration { settings[$0] ?? testSettings[$0] }
+}
+
 /// Services over the shared real catalogue with every configured strategy fitted, built
 /// once per test process.
 enum LiveServices {
-    static let configuration = try! ServerConfiguration {
-        ["HOST": "127.0.0.1", "PORT": "0", "ADMIN_API_KEY": "test-admin-key", "IDLE_TIMEOUT": "600",
-         "STRATEGIES_FILE": repositoryFile("experiments/strategies.yaml")][$0]
-    }
+    static let configuration = try! testConfiguration()
 
     private static let fitting = Task { () throws -> RecLabServices in
         let strategies = try StrategyConfiguration.load(path: configuration.strategiesFile, registry: testStrategies)
@@ -76,13 +88,7 @@ func withLiveServer(
     extendedBy extend: (Router<RecLabRequestContext>) -> Void, environment: [String: String] = [:], logger: Logger = testLogger,
     apiKeys: APIKeyFile? = nil, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
-    var configuration = LiveServices.configuration
-    if !environment.isEmpty {
-        configuration = try ServerConfiguration { name in
-            // A test's one connection may wait long on a loaded machine: no idle cut unless asked.
-            environment[name] ?? ["HOST": "127.0.0.1", "PORT": "0", "ADMIN_API_KEY": "test-admin-key", "IDLE_TIMEOUT": "600"][name]
-        }
-    }
+    let configuration = environment.isEmpty ? LiveServices.configuration : try testConfiguration(environment)
     let app = buildApplication(configuration: configuration, services: try await LiveServices.shared(), logger: logger, apiKeys: apiKeys, extend: extend)
     try await app.test(.live) { client in try await test(client) }
 }

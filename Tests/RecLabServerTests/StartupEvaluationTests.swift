@@ -1,6 +1,8 @@
 import Foundation
 import HummingbirdTesting
+import RecLabEvaluation
 import RecLabServer
+import RecLabServing
 import RecLabSQLite
 import Synchronization
 import TestSupport

@@ -1,6 +1,7 @@
 import Foundation
 import RecLabCore
 import RecLabServer
+import RecLabServing
 import Testing
 
 @Suite struct StrategyConfigurationTests {

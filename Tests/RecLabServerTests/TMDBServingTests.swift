@@ -4,6 +4,8 @@ import HummingbirdTesting
 import Logging
 import RecLabObservability
 import RecLabServer
+import RecLabServing
+import RecLabSQLite
 import Synchronization
 import TestSupport
 import Testing
@@ -11,19 +13,17 @@ import Testing
 /// The server with TMDB configured, against a fake TMDB over HTTP: trending from TMDB, its
 /// fallbacks when TMDB fails or hangs, and TMDB's state in `/health/detailed`.
 @Suite struct TMDBServingTests {
-    /// A fitted server whose TMDB is `fake`.
+    /// A fitted server whose TMDB is `fake`, on `store` (a private copy of the real catalogue
+    /// unless given).
     static func withServer(
-        _ fake: FakeTMDB, key: String = FakeTMDB.apiKey, _ extra: [String: String] = [:], logger: Logger = testLogger,
+        _ fake: FakeTMDB, key: String = FakeTMDB.apiKey, _ extra: [String: String] = [:], logger: Logger = testLogger, store: SQLiteStore? = nil,
         _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
-        let settings = extra.merging([
-            "HOST": "127.0.0.1", "PORT": "0", "IDLE_TIMEOUT": "600", "TMDB_API_KEY": key, "TMDB_BASE_URL": fake.baseURL,
-            "STRATEGIES_FILE": repositoryFile("experiments/strategies.yaml"),
-        ]) { mine, _ in mine }
-        let configuration = try ServerConfiguration { settings[$0] }
+        let configuration = try testConfiguration(extra.merging(["TMDB_API_KEY": key, "TMDB_BASE_URL": fake.baseURL]) { mine, _ in mine })
+        // A copy: the movies TMDB adds must not reach other tests' catalogue.
+        let copy = if let store { store } else { try await RealCatalogue.privateCopy() }
         let services = RecLabServices(
-            // A copy: the movies TMDB adds must not reach other tests' catalogue.
-            configuration: configuration, store: try await RealCatalogue.privateCopy(), registry: testStrategies,
+            configuration: configuration, store: copy, registry: testStrategies,
             strategies: try StrategyConfiguration.load(path: configuration.strategiesFile, registry: testStrategies), logger: logger)
         try await services.start()
         try await buildApplication(configuration: configuration, services: services, logger: logger).test(.live) { client in try await test(client) }
@@ -197,6 +197,29 @@ import Testing
             #expect(found.contains(999_000_003))
             #expect(fake.received.contains { $0.path == "/movie/999000003" }, "its details were fetched without anyone asking for them")
         }
+    }
+
+    /// Background work is owned by the service group: once shutdown begins, a fetch under way
+    /// is cancelled and nothing it would have stored is written.
+    @Test func aBackgroundFetchUnderWayAtShutdownWritesNothingAfterShutdownBegins() async throws {
+        let fake = try await FakeTMDB.start()
+        defer { fake.stop() }
+        fake.add(id: 999_000_004, title: "Latefilm")
+        fake.delay(.seconds(3), pathsStartingWith: "/movie/")
+        let store = try await RealCatalogue.privateCopy()
+        let changesBefore = try await store.latestChange()
+        try await Self.withServer(fake, store: store) { client in
+            #expect(Self.ids(try await Self.trending(client)).first == 999_000_004)
+            // The details are being fetched in the background when the server stops.
+            for _ in 0..<50 where !fake.received.contains(where: { $0.path == "/movie/999000004" }) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(fake.received.contains { $0.path == "/movie/999000004" })
+        }
+        // Past the fetch's end, had it gone on: the movie was never stored, nor anything else.
+        try await Task.sleep(for: .seconds(4))
+        #expect(try await store.movie(tmdbID: 999_000_004) == nil)
+        #expect(try await store.latestChange() == changesBefore, "no write to the store after shutdown began")
     }
 
     @Test func aHangingTMDBWithNoListYetGetsALocalAnswerWithinTheRequestTimeout() async throws {

@@ -6,6 +6,7 @@ import Logging
 import RecLabCore
 import RecLabExperiments
 import RecLabServer
+import RecLabServing
 import RecLabSQLite
 import RecLabStore
 

@@ -7,6 +7,7 @@ import RecLabCore
 import RecLabSearch
 import RecLabSQLite
 import RecLabServer
+import RecLabServing
 import RecLabStore
 import RecLabStrategies
 

@@ -3,6 +3,7 @@ import Foundation
 import RecLabCore
 import RecLabModelStore
 import RecLabServer
+import RecLabServing
 import RecLabSQLite
 import RecLabStore
 

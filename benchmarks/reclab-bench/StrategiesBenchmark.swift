@@ -7,6 +7,7 @@ import Logging
 import RecLabCore
 import RecLabEvaluation
 import RecLabServer
+import RecLabServing
 import RecLabSQLite
 import RecLabStore
 

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import RecLabServing
 import Yams
 
 /// The API's hand-written OpenAPI document and the files of its documentation pages, read

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RecLabCore
 import RecLabDatasets
+import RecLabServing
 import Synchronization
 
 /// The clients allowed in when `ENABLE_AUTHENTICATION=true`: `API_KEYS_FILE`, one line per key,

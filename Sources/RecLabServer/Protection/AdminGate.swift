@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Metrics
 import RecLabObservability
+import RecLabServing
 
 /// Checks the admin key (`ADMIN_API_KEY` in `X-API-Key`) in constant time, comparing SHA-256
 /// digests with swift-crypto's constant-time equality (which also hides the key's length). Wrong keys count

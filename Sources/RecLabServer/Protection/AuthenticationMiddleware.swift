@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Metrics
 import RecLabObservability
+import RecLabServing
 
 /// With `ENABLE_AUTHENTICATION=true`, lets in only requests that carry a key of the
 /// `APIKeyRing` (or the admin key) in `API_KEY_HEADER`; the rest get 401 with a

@@ -4,6 +4,7 @@ import Metrics
 import NIOCore
 import NIOHTTP1
 import RecLabObservability
+import RecLabServing
 
 /// Reads a request's whole body before the request asks for a slot in work, so a client that
 /// sends its body slowly holds a connection, never a slot (`ConnectionGuard` cuts it once it

@@ -1,6 +1,7 @@
 import Hummingbird
 import Metrics
 import RecLabObservability
+import RecLabServing
 import Synchronization
 
 /// At most `MAX_CLIENT_REQUESTS` requests of one client (by address, `X-Forwarded-For` from

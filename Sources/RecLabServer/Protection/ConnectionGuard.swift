@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import RecLabObservability
+import RecLabServing
 
 /// What the connections of one server share: how many each client address holds open, and
 /// the limits a connection's request bodies must keep to.

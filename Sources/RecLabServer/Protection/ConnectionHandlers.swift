@@ -1,6 +1,7 @@
 import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
+import RecLabServing
 import Synchronization
 
 /// Connections whose client has closed its side: the answer to a request in work there will

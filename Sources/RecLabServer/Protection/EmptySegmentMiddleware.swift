@@ -1,4 +1,5 @@
 import Hummingbird
+import RecLabServing
 
 /// 404 for a path with an empty segment (`/users//preferences`): the router skips empty
 /// segments, and would read such a path as another route's (the user `preferences`).

@@ -1,5 +1,6 @@
 import Metrics
 import RecLabObservability
+import RecLabServing
 import Synchronization
 
 /// Wrong keys per client, and the lock-out they earn: `limit` failures within `window` lock

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import RecLabServing
 
 /// Tells a client that used the wrong method on a path the API serves: 405 with `Allow`
 /// rather than the router's 404. `Allow` names HEAD wherever GET is, as the router serves it.

@@ -1,4 +1,5 @@
 import Hummingbird
+import RecLabServing
 
 /// Cross-origin access for the browsers of `CORS_ORIGINS` and no one else: an allowed origin
 /// gets `Access-Control-Allow-Origin` naming it (never `*`), and its preflight (`OPTIONS` with

@@ -4,6 +4,7 @@ import Hummingbird
 import Metrics
 import NIOCore
 import RecLabObservability
+import RecLabServing
 
 /// Refuses a client's request with 429 once it has spent its quota: the global policy
 /// (`RATE_LIMIT_REQUESTS` per `RATE_LIMIT_WINDOW`) for every route, and the search or

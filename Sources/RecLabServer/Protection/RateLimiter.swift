@@ -1,5 +1,6 @@
 import Metrics
 import RecLabObservability
+import RecLabServing
 import Synchronization
 
 /// How many requests a client may make in a window, under one name (`RateLimit-Policy`).

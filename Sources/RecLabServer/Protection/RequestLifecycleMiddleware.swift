@@ -4,6 +4,7 @@ import Metrics
 import NIOCore
 import RecLabCore
 import RecLabObservability
+import RecLabServing
 import Synchronization
 
 /// Bounds the work requests make: at most `MAX_CONCURRENT_REQUESTS` in work and as many
@@ -246,12 +247,19 @@ final class ConcurrencyGate: Sendable {
     }
 
     private func wait(_ ticket: Int) async -> Bool {
-        let giveUp = Task { [maxWait] in
-            try await Task.sleep(for: maxWait)
-            self.withdraw(ticket)
+        await withTaskGroup(of: Void.self) { group in
+            // The wait's end: cancelled as soon as the turn comes.
+            group.addTask { [maxWait] in
+                guard (try? await Task.sleep(for: maxWait)) != nil else { return }
+                self.withdraw(ticket)
+            }
+            defer { group.cancelAll() }
+            return await turn(ticket)
         }
-        defer { giveUp.cancel() }
-        return await withTaskCancellationHandler {
+    }
+
+    private func turn(_ ticket: Int) async -> Bool {
+        await withTaskCancellationHandler {
             await withCheckedContinuation { turn in
                 let withdrawn = state.withLock { state in
                     state.joining.remove(ticket)

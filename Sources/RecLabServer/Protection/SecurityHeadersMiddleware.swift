@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import RecLabServing
 
 /// The standard hardening headers on every answer, error answers included: no MIME sniffing
 /// (a JSON answer is never run as a script), no framing (no clickjacking of the report

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import RecLabCore
 import RecLabExperiments
+import RecLabServing
 
 /// `/admin/…`: operations behind the `ADMIN_API_KEY`, sent in the `X-API-Key` header.
 struct AdminRoutes {

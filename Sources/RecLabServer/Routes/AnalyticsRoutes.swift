@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import RecLabCore
+import RecLabServing
 import RecLabStore
 
 /// `/analytics/user-behavior/{user_id}`: a user's tastes and habits from their ratings and

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import RecLabServing
 
 /// `/openapi.json`, `/openapi.yaml`, and the documentation pages `/docs` (Swagger UI) and
 /// `/redoc` (ReDoc) with their assets, all from the binary's resources: nothing is fetched

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import RecLabCore
 import RecLabEvaluation
+import RecLabServing
 import RecLabStore
 
 /// `/evaluations` and `/analytics/model-performance`: the stored offline evaluation reports.
@@ -115,7 +116,7 @@ struct EvaluationRoutes {
                         code: "no_evaluation")
                 }
             }
-            let report = try JSONDecoder.reports.decode(EvaluationReport.self, from: latest.json)
+            let report = try JSONCoding.decoder.decode(EvaluationReport.self, from: latest.json)
             return try ModelPerformance(
                 evaluationID: report.id, protocolVersion: report.protocolVersion, evaluatedAt: report.createdAt,
                 cutoff: OfflineEvaluation.cutoff, usersScored: report.data.usersScored,
@@ -135,15 +136,6 @@ struct EvaluationRoutes {
         }
         return stored
     }
-}
-
-extension JSONDecoder {
-    /// Decodes stored reports (ISO 8601 dates, as `EvaluationJob` writes them).
-    static let reports: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }()
 }
 
 extension Response {

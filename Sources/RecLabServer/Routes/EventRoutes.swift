@@ -3,6 +3,7 @@ import Hummingbird
 import Metrics
 import RecLabCore
 import RecLabObservability
+import RecLabServing
 import RecLabStore
 
 /// `POST /events`: batches of feedback on recommended movies, stored durably, once each: an

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import RecLabEvaluation
 import RecLabExperiments
+import RecLabServing
 import RecLabStore
 
 /// `/experiments`: the experiments the server is running, as configured, and each one's

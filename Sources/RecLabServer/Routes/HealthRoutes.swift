@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import RecLabCore
 import RecLabObservability
+import RecLabServing
 import RecLabStore
 import RecLabTMDB
 import Synchronization
@@ -164,9 +165,4 @@ struct HealthRoutes {
         let shared = generation.sharedID.map { ", shared generation \($0)" } ?? ""
         return Check(status: "ok", detail: "\(generation.models.count) models fitted at \(generation.fittedAt.formatted(.iso8601))\(shared)")
     }
-}
-
-/// Recommendation answers served since start, for `/health/detailed`.
-final class ServingStats: Sendable {
-    let answers = Atomic(0)
 }

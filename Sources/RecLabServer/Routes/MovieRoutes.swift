@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import RecLabCore
+import RecLabServing
 import RecLabStore
 
 /// `/movies`: search and details, answered from the catalogue in memory; with a TMDB key,

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import RecLabServing
 
 extension Parameters {
     /// A user id path parameter: 1–64 letters, digits, `_`, `-`, `.` or `@`.

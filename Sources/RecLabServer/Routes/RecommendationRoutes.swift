@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import RecLabCore
 import RecLabExperiments
+import RecLabServing
 
 /// `/recommendations/…` and `/users/{user_id}/recommendations/personalized`: each route turns
 /// HTTP into a `Recommender.Question` and the answer or `ServingError` back into HTTP.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import RecLabCore
+import RecLabServing
 import RecLabStore
 
 /// `/users/{user_id}/preferences`: a user's ratings, favourites, watchlist and watched movies;

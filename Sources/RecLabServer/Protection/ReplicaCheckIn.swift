@@ -1,4 +1,5 @@
 import Logging
+import RecLabServing
 import RecLabStore
 import ServiceLifecycle
 

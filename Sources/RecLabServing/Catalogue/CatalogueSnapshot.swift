@@ -7,16 +7,16 @@ import RecLabStore
 /// One generation of the catalogue as the read path serves it: every movie's JSON encoded
 /// once, the search index, the genre list and the counts, all built from one read of the
 /// store, so a request is a lookup and a write of bytes.
-final class CatalogueSnapshot: Sendable {
-    let counts: CatalogueCounts
-    let countsJSON: ByteBuffer
-    let loadedAt: Date
-    let search: SearchIndex
-    let genres: ByteBuffer
+public final class CatalogueSnapshot: Sendable {
+    public let counts: CatalogueCounts
+    public let countsJSON: ByteBuffer
+    public let loadedAt: Date
+    public let search: SearchIndex
+    public let genres: ByteBuffer
     /// Each movie's JSON, by position; the dictionaries below point into it.
     private let movieJSON: [ByteBuffer]
     private let positionByTMDBID: [Int: Int]
-    private let tmdbIDs: [Int?]
+    public let tmdbIDs: [Int?]
     private let positionByID: [MovieID: Int]
 
     init(_ contents: CatalogueContents, encoder: JSONEncoder, images: ImageURLs) throws {
@@ -43,13 +43,13 @@ final class CatalogueSnapshot: Sendable {
     }
 
     /// One page of search hits: each movie's JSON and TMDB id, and how many matched in all.
-    struct SearchHits {
-        var movies: [ByteBuffer]
-        var tmdbIDs: [Int?]
-        var total: Int
+    public struct SearchHits {
+        public var movies: [ByteBuffer]
+        public var tmdbIDs: [Int?]
+        public var total: Int
     }
 
-    func search(_ query: String, page: Int, pageSize: Int) -> SearchHits {
+    public func search(_ query: String, page: Int, pageSize: Int) -> SearchHits {
         let hits = search.search(query, offset: (page - 1) * pageSize, limit: pageSize)
         let positions = hits.ids.compactMap { positionByID[$0] }
         return SearchHits(movies: positions.map { movieJSON[$0] }, tmdbIDs: positions.map { tmdbIDs[$0] }, total: hits.total)
@@ -58,7 +58,7 @@ final class CatalogueSnapshot: Sendable {
     /// The seed's search answer for one page: `{"current_page", "movies", "total_pages",
     /// "total_results"}`, keys sorted as the API's encoder sorts them, movies spliced in as
     /// their stored bytes.
-    static func searchPage(_ hits: SearchHits, page: Int, pageSize: Int) -> ByteBuffer {
+    public static func searchPage(_ hits: SearchHits, page: Int, pageSize: Int) -> ByteBuffer {
         var body = ByteBuffer()
         body.reserveCapacity(hits.movies.reduce(96) { $0 + $1.readableBytes + 1 })
         body.writeString("{\"current_page\":\(page),\"movies\":[")

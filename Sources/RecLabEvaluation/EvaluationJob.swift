@@ -1,7 +1,6 @@
 import Foundation
 import RecLabCore
 import RecLabDatasets
-import RecLabEvaluation
 import RecLabStore
 
 /// `reclab evaluate` as a library: load the data a config names into a scratch database,

@@ -63,7 +63,7 @@ public final class ExposureLog: Service, Sendable {
 
     /// Drops the user's unwritten exposures and waits out the writes already under way, so
     /// that a deletion of the user's stored exposures which follows leaves none behind.
-    func forget(user: String) async {
+    public func forget(user: String) async {
         buffer.withLock { $0.removeAll { $0.userID == user } }
         let underWay = writing.withLock { $0.tickets }
         while !writing.withLock({ $0.tickets.isDisjoint(with: underWay) }) {

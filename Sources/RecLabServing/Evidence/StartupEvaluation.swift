@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RecLabCore
+import RecLabEvaluation
 import RecLabStore
 import ServiceLifecycle
 import Synchronization
@@ -9,7 +10,7 @@ import Synchronization
 /// `/analytics/model-performance` answers from the first start: pending, then the scores.
 public final class StartupEvaluation: Sendable {
     /// Where the run stands, as the model-performance route tells it.
-    enum State: Sendable {
+    public enum State: Sendable {
         case notStarted
         case running(config: String, since: Date)
         case failed(config: String, reason: String)
@@ -17,7 +18,7 @@ public final class StartupEvaluation: Sendable {
     }
 
     private let state = Mutex(State.notStarted)
-    var current: State { state.withLock { $0 } }
+    public var current: State { state.withLock { $0 } }
 
     public init() {}
 
@@ -53,7 +54,8 @@ public final class StartupEvaluation: Sendable {
 }
 
 /// `StartupEvaluation` as a service of `reclab serve`: it starts once the models are ready and
-/// is cancelled, between fits, when the server shuts down.
+/// is cancelled, between fits, when the server shuts down. Its end, whatever it is, leaves the
+/// server serving: the service then waits for shutdown.
 public struct StartupEvaluationService: Service {
     let body: @Sendable () async -> Void
 
@@ -64,5 +66,6 @@ public struct StartupEvaluationService: Service {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown { await body() }
+        try? await gracefulShutdown()
     }
 }

@@ -10,17 +10,24 @@ import Synchronization
 /// offline scores and each running experiment's sample-ratio p-value.
 ///
 /// They are refreshed when `/metrics` is scraped, at most every `interval`, so a scrape costs a
-/// few queries at most and a burst of scrapes costs one. A scrape that comes while a refresh is
-/// under way waits for it, so it never exports a half-refreshed set.
-final class StoreGauges: Sendable {
+/// few queries at most and a burst of scrapes costs one: the first scrape refreshes, and one
+/// that comes while that refresh is under way waits for it, so it never exports a
+/// half-refreshed set.
+public final class StoreGauges: Sendable {
     let store: any MovieRepository & PreferenceRepository & ExposureRepository
     let models: ModelHost
     let exposures: ExposureLog
     let reports: EvaluationReports
     let attributionWindow: Duration
     let interval: Duration
-    /// When the last refresh started, and the one under way.
-    private let refreshes = Mutex<(started: ContinuousClock.Instant?, running: Task<Void, any Error>?)>((nil, nil))
+    private struct Refreshes {
+        /// When the last refresh started.
+        var started: ContinuousClock.Instant?
+        /// Scrapes waiting for the refresh under way; nil when none is.
+        var waiting: [CheckedContinuation<Void, any Error>]?
+    }
+
+    private let refreshes = Mutex(Refreshes())
 
     init(store: any MovieRepository & PreferenceRepository & ExposureRepository, models: ModelHost, exposures: ExposureLog, reports: EvaluationReports, attributionWindow: Duration,
          interval: Duration = .seconds(15)) {
@@ -32,18 +39,44 @@ final class StoreGauges: Sendable {
         self.interval = interval
     }
 
-    func refreshIfStale() async throws {
+    public func refreshIfStale() async throws {
         let now = ContinuousClock.now
-        let refresh = refreshes.withLock { state -> Task<Void, any Error>? in
-            if let running = state.running { return running }
-            guard state.started.map({ now - $0 >= interval }) ?? true else { return nil }
+        enum Part { case none, refresh, wait }
+        let part = refreshes.withLock { state -> Part in
+            if state.waiting != nil { return .wait }
+            guard state.started.map({ now - $0 >= interval }) ?? true else { return .none }
             state.started = now
-            state.running = Task { try await self.refresh() }
-            return state.running
+            state.waiting = []
+            return .refresh
         }
-        guard let refresh else { return }
-        defer { refreshes.withLock { if $0.running == refresh { $0.running = nil } } }
-        try await refresh.value
+        switch part {
+        case .none:
+            return
+        case .wait:
+            try await withCheckedThrowingContinuation { waiter in
+                // The refresh may have ended meanwhile: then there is nothing to wait for.
+                let waiting = refreshes.withLock { state in
+                    guard state.waiting != nil else { return false }
+                    state.waiting?.append(waiter)
+                    return true
+                }
+                if !waiting { waiter.resume() }
+            }
+        case .refresh:
+            let outcome: Result<Void, any Error>
+            do {
+                try await refresh()
+                outcome = .success(())
+            } catch {
+                outcome = .failure(error)
+            }
+            let waiters = refreshes.withLock { state in
+                defer { state.waiting = nil }
+                return state.waiting ?? []
+            }
+            for waiter in waiters { waiter.resume(with: outcome) }
+            try outcome.get()
+        }
     }
 
     private func refresh() async throws {

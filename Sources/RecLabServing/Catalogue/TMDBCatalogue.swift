@@ -10,34 +10,34 @@ import Synchronization
 /// id asked for, results filling a short search page, trending movies not known yet (their
 /// details fetched in the background). Stored movies are answered at once and join the
 /// search index and, at the next refit, the models.
-final class TMDBCatalogue: Sendable {
+public final class TMDBCatalogue: Sendable {
     let client: TMDBClient
     let store: any MovieRepository & CatalogueImporting
     let catalogue: CatalogueHost
+    /// Where fetches nobody waits for run.
+    let work: BackgroundWork
     let logger: Logger
     /// Ids whose details a background fetch is getting, so none is fetched twice at once.
     private let fetching = Mutex<Set<Int>>([])
 
-    init(client: TMDBClient, store: any MovieRepository & CatalogueImporting, catalogue: CatalogueHost, logger: Logger) {
+    init(client: TMDBClient, store: any MovieRepository & CatalogueImporting, catalogue: CatalogueHost, work: BackgroundWork, logger: Logger) {
         self.client = client
         self.store = store
         self.catalogue = catalogue
+        self.work = work
         self.logger = logger
     }
 
     /// The movie's JSON, fetched from TMDB and stored; nil when TMDB has no such movie.
-    /// A 503 when TMDB cannot be asked: whether the movie exists is then unknown.
-    func details(tmdbID: Int) async throws -> ByteBuffer? {
+    /// `CatalogueUnavailable` when TMDB cannot be asked: whether the movie exists is then unknown.
+    public func details(tmdbID: Int) async throws -> ByteBuffer? {
         let details: TMDBMovieDetails
         do {
             details = try await client.movie(id: tmdbID)
         } catch TMDBError.notFound {
             return nil
         } catch {
-            throw APIError(
-                .serviceUnavailable, code: "tmdb_unavailable",
-                message: "tmdb_id \(tmdbID) is not in the catalogue and TMDB could not be asked (\(error)); try again later"
-            ).retrying(after: 10)
+            throw CatalogueUnavailable.tmdbUnreachable(tmdbID: tmdbID, reason: "\(error)")
         }
         try await store([SourceMovie(tmdb: details)])
         return try catalogue.details(tmdbID: tmdbID)
@@ -45,7 +45,7 @@ final class TMDBCatalogue: Sendable {
 
     /// Up to `limit` of TMDB's results for the query that are not among `shown`, as JSON;
     /// those the catalogue lacks are stored first. None when TMDB fails: the local page stands.
-    func search(_ query: String, excluding shown: Set<Int>, limit: Int) async -> [ByteBuffer] {
+    public func search(_ query: String, excluding shown: Set<Int>, limit: Int) async -> [ByteBuffer] {
         guard limit > 0, let page = try? await client.searchMovies(query) else { return [] }
         let wanted = page.results.filter { !shown.contains($0.id) }.prefix(limit)
         let unknown = wanted.filter { (try? catalogue.details(tmdbID: $0.id)) == nil }
@@ -69,13 +69,15 @@ final class TMDBCatalogue: Sendable {
     private func fetchDetails(_ ids: [Int]) {
         let claimed = fetching.withLock { fetching in ids.filter { fetching.insert($0).inserted } }
         guard !claimed.isEmpty else { return }
-        Task {
+        work.submit { [self] in
             defer { fetching.withLock { $0.subtract(claimed) } }
             var movies: [SourceMovie] = []
             for id in claimed {
                 // A failure was logged by the client; the movie is asked for again when listed again.
                 if let details = try? await client.movie(id: id) { movies.append(SourceMovie(tmdb: details)) }
             }
+            // Shutting down: nothing is written once shutdown has begun.
+            guard !Task.isCancelled else { return }
             do {
                 try await store(movies)
             } catch {
@@ -101,6 +103,7 @@ final class TMDBCatalogue: Sendable {
     /// every process following it (this one too) reloads its catalogue and indexes them.
     private func store(_ movies: [SourceMovie]) async throws {
         guard !movies.isEmpty else { return }
+        try Task.checkCancellation()
         let source = Dataset(kind: .tmdbAPI, location: URL(string: client.configuration.baseURL)!, movies: movies, rowsRead: movies.count)
         _ = try await store.importDatasets([source], progress: nil)
         var stored: [Movie] = []

@@ -8,7 +8,7 @@ import Synchronization
 /// A stored report never changes, and the experiment report and the offline-score gauges
 /// read them all (the gauges on every refresh): asking the store for the ids only and
 /// decoding just the new reports keeps that to one small query.
-final class EvaluationReports: Sendable {
+public final class EvaluationReports: Sendable {
     let store: any EvaluationRepository
     private let decoded = Mutex<[String: EvaluationReport]>([:])
 
@@ -17,12 +17,12 @@ final class EvaluationReports: Sendable {
     }
 
     /// Every stored report that decodes, newest first.
-    func newestFirst() async throws -> [EvaluationReport] {
+    public func newestFirst() async throws -> [EvaluationReport] {
         let ids = try await store.evaluationIDs()
         let known = decoded.withLock { Set($0.keys) }
         for id in ids where !known.contains(id) {
             guard let stored = try await store.evaluation(id: id),
-                  let report = try? JSONDecoder.reports.decode(EvaluationReport.self, from: stored.json) else { continue }
+                  let report = try? JSONCoding.decoder.decode(EvaluationReport.self, from: stored.json) else { continue }
             decoded.withLock { $0[id] = report }
         }
         return decoded.withLock { reports in ids.compactMap { reports[$0] } }

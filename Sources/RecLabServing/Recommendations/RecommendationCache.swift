@@ -11,7 +11,7 @@ import Synchronization
 /// the current models and data would not give. Past its budget the oldest answers go first:
 /// every entry lives equally long, so insertion order is also expiry order, and a FIFO is
 /// what an LRU would keep, at none of its bookkeeping per hit.
-final class RecommendationCache: Sendable {
+public final class RecommendationCache: Sendable {
     private struct Entry {
         let value: EncodedAnswer
         let expires: ContinuousClock.Instant
@@ -40,11 +40,11 @@ final class RecommendationCache: Sendable {
         self.maxBytes = maxBytes
     }
 
-    var isEnabled: Bool { timeToLive > .zero }
+    public var isEnabled: Bool { timeToLive > .zero }
 
     /// Lookups since start, for `/health/detailed`; `/metrics` has them as counters.
-    let hits = Atomic(0)
-    let misses = Atomic(0)
+    public let hits = Atomic(0)
+    public let misses = Atomic(0)
     private let lookups = CacheLookups(cache: "recommendations")
     private let entriesGauge = Gauge(label: Metric.memoryTableEntries.name, dimensions: [("table", "recommendation_cache")])
     private let bytesGauge = Gauge(label: Metric.recommendationCacheBytes.name)
@@ -70,7 +70,7 @@ final class RecommendationCache: Sendable {
         return value
     }
 
-    var count: Int { state.withLock { $0.entries.count } }
+    public var count: Int { state.withLock { $0.entries.count } }
     var bytes: Int { state.withLock { $0.bytes } }
 
     func store(_ value: EncodedAnswer, for key: String, user: String?) {
@@ -99,7 +99,7 @@ final class RecommendationCache: Sendable {
         bytesGauge.record(bytes)
     }
 
-    func invalidate(user: String) {
+    public func invalidate(user: String) {
         state.withLock { state in
             for key in state.keysByUser.removeValue(forKey: user) ?? [] { Self.remove(key, from: &state) }
         }

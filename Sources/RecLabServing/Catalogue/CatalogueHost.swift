@@ -15,6 +15,8 @@ import Synchronization
 public final class CatalogueHost: Sendable {
     let movies: any MovieRepository
     let images: ImageURLs
+    /// Where reloads run.
+    let work: BackgroundWork
     let logger: Logger
     private let current = Mutex<CatalogueSnapshot?>(nil)
     /// Movies stored since the snapshot was read, by TMDB id, as their JSON.
@@ -29,32 +31,31 @@ public final class CatalogueHost: Sendable {
     /// How long `reloadSoon` waits, so that a burst of additions costs one reload.
     static let reloadDelay = Duration.seconds(1)
 
-    public init(movies: any MovieRepository, imageBaseURL: String, logger: Logger) {
+    public init(movies: any MovieRepository, imageBaseURL: String, work: BackgroundWork, logger: Logger) {
         self.movies = movies
         self.images = ImageURLs(base: imageBaseURL)
+        self.work = work
         self.logger = logger
     }
 
     /// The catalogue requests are answered from; nil before the first load.
-    var snapshot: CatalogueSnapshot? { current.withLock { $0 } }
+    public var snapshot: CatalogueSnapshot? { current.withLock { $0 } }
 
-    /// The snapshot, or the 503 a request gets before the first load.
-    func ready() throws -> CatalogueSnapshot {
-        guard let snapshot else {
-            throw APIError(.serviceUnavailable, code: "catalogue_loading", message: "the catalogue is still being loaded; try again shortly")
-        }
+    /// The snapshot; `CatalogueUnavailable.loading` before the first load.
+    public func ready() throws(CatalogueUnavailable) -> CatalogueSnapshot {
+        guard let snapshot else { throw .loading }
         return snapshot
     }
 
     /// The movie's JSON, from the snapshot or from the movies stored since.
-    func details(tmdbID: Int) throws -> ByteBuffer? {
+    public func details(tmdbID: Int) throws -> ByteBuffer? {
         try ready().details(tmdbID: tmdbID) ?? added.withLock { $0[tmdbID] }
     }
 
     /// Serves movies just stored, until the next reload includes them.
     func serve(added movies: [Movie]) throws {
         let encoded = try movies.compactMap { movie in
-            try movie.tmdbID.map { ($0, ByteBuffer(bytes: try RecLabRequestContext.encoder.encode(MovieDocument(movie: movie, images: images)))) }
+            try movie.tmdbID.map { ($0, ByteBuffer(bytes: try JSONCoding.encoder.encode(MovieDocument(movie: movie, images: images)))) }
         }
         added.withLock { added in
             for (tmdbID, json) in encoded { added[tmdbID] = json }
@@ -66,7 +67,7 @@ public final class CatalogueHost: Sendable {
         let started = ContinuousClock.now
         let contents = try await movies.contents()
         let snapshot = try await withTaskExecutorPreference(BackgroundExecutor.fitting) { [images] in
-            try CatalogueSnapshot(contents, encoder: RecLabRequestContext.encoder, images: images)
+            try CatalogueSnapshot(contents, encoder: JSONCoding.encoder, images: images)
         }
         current.withLock { $0 = snapshot }
         added.withLock { added in added = added.filter { snapshot.details(tmdbID: $0.key) == nil } }
@@ -88,20 +89,22 @@ public final class CatalogueHost: Sendable {
             return true
         }
         guard start else { return }
-        Task {
+        work.submit { [self] in
             repeat {
-                try? await Task.sleep(for: Self.reloadDelay)
+                // Shutting down: the condition below ends the loop.
+                guard (try? await Task.sleep(for: Self.reloadDelay)) != nil else { continue }
                 do {
                     try await reload()
+                } catch is CancellationError {
                 } catch {
                     logger.error("catalogue reload failed; the previous catalogue keeps serving", metadata: ["error": "\(error)"])
                 }
             } while reloads.withLock { state in
-                if state.again {
+                if state.again, !Task.isCancelled {
                     state.again = false
                     return true
                 }
-                state.running = false
+                state = Reloads()
                 return false
             }
         }

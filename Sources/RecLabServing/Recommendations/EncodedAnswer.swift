@@ -7,7 +7,7 @@ import Foundation
 /// It keeps the JSON in one buffer and of the answer only what a showing needs, not the
 /// decoded answer: a cache of many thousands of answers that churns should allocate one block
 /// per answer, not a score of small strings (benchmarks/soak.md).
-struct EncodedAnswer: Sendable {
+public struct EncodedAnswer: Sendable {
     /// What serving a showing needs to know: metrics labels and the exposure's fields.
     struct Summary: Sendable {
         let surface: String
@@ -28,8 +28,8 @@ struct EncodedAnswer: Sendable {
     private let split: Int
 
     /// The JSON up to the opening quote of the `request_id` value, and from its closing quote.
-    var head: Data { json.prefix(split) }
-    var tail: Data { json.suffix(from: json.startIndex + split) }
+    public var head: Data { json.prefix(split) }
+    public var tail: Data { json.suffix(from: json.startIndex + split) }
 
     init(_ answer: RecommendationResponse, encoder: JSONEncoder) throws {
         var blank = answer
@@ -51,7 +51,7 @@ struct EncodedAnswer: Sendable {
 }
 
 /// One showing of an answer: its own `request_id` and the answer's JSON.
-struct IssuedAnswer: Sendable {
-    let requestID: String
-    let encoded: EncodedAnswer
+public struct IssuedAnswer: Sendable {
+    public let requestID: String
+    public let encoded: EncodedAnswer
 }

@@ -11,7 +11,7 @@ import Synchronization
 /// the application: shutdown waits for the job under way.
 public final class RefitService: Service, Sendable {
     /// What a job refits for.
-    enum Job: Sendable {
+    public enum Job: Sendable {
         /// The catalogue and the training data as they are now; `announce`: tell the other
         /// replicas once the new models serve, so they refit or adopt them too (a refit asked
         /// over HTTP).
@@ -55,7 +55,7 @@ public final class RefitService: Service, Sendable {
     /// Starts `job`; false when a job is already under way or the service is not running,
     /// so the caller can say so rather than queue a second one. An `.adopt` refused for a job
     /// under way runs after it.
-    func request(_ job: Job) -> Bool {
+    public func request(_ job: Job) -> Bool {
         state.withLock { state in
             guard state.runners > 0 else { return false }
             guard state.job == nil, !host.isRefitting else {

@@ -18,14 +18,17 @@ final class TMDBTrending: Sendable {
     let lifetime: Duration
     /// Where movies TMDB lists that the catalogue lacks are added.
     let catalogue: TMDBCatalogue?
+    /// Where refreshes nobody waits for run.
+    let work: BackgroundWork
     private let kept = Mutex<[TMDBClient.TrendingWindow: Listing]>([:])
     private let refreshing = Mutex<Set<TMDBClient.TrendingWindow>>([])
     private let lookups = CacheLookups(cache: "tmdb_trending")
 
-    init(client: TMDBClient, lifetime: Duration, catalogue: TMDBCatalogue?) {
+    init(client: TMDBClient, lifetime: Duration, catalogue: TMDBCatalogue?, work: BackgroundWork) {
         self.client = client
         self.lifetime = lifetime
         self.catalogue = catalogue
+        self.work = work
     }
 
     /// The window's list: the kept one (refreshed in the background once it is older than its
@@ -54,7 +57,7 @@ final class TMDBTrending: Sendable {
 
     private func refreshInBackground(_ window: TMDBClient.TrendingWindow) {
         guard refreshing.withLock({ $0.insert(window).inserted }) else { return }
-        Task {
+        work.submit { [self] in
             defer { refreshing.withLock { _ = $0.remove(window) } }
             _ = try? await refresh(window)
         }

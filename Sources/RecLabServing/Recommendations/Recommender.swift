@@ -7,7 +7,7 @@ import RecLabTMDB
 /// Answers recommendation questions from the current models, through the answer cache: the
 /// serving layer routes translate HTTP to and from. It speaks only domain terms: questions in,
 /// answers or `ServingError`s out.
-struct Recommender: Sendable {
+public struct Recommender: Sendable {
     let host: ModelHost
     let interactions: any InteractionRepository
     let cache: RecommendationCache
@@ -20,7 +20,7 @@ struct Recommender: Sendable {
     let images: ImageURLs
 
     /// A recommendation question: what is asked on which surface, for whom.
-    struct Question: Sendable {
+    public struct Question: Sendable {
         var surface: Surface
         var limit: Int
         var seedTMDBID: Int?
@@ -34,6 +34,20 @@ struct Recommender: Sendable {
         /// The user's history when it has already been read.
         var history: [Interaction]?
 
+        public init(
+            surface: Surface, limit: Int, seedTMDBID: Int? = nil, genre: Genre? = nil, timeWindow: TimeWindow? = nil, user: String? = nil,
+            forcedVariant: String? = nil, history: [Interaction]? = nil
+        ) {
+            self.surface = surface
+            self.limit = limit
+            self.seedTMDBID = seedTMDBID
+            self.genre = genre
+            self.timeWindow = timeWindow
+            self.user = user
+            self.forcedVariant = forcedVariant
+            self.history = history
+        }
+
         /// Everything that decides the answer (the history aside: a preference invalidates the
         /// user's answers), so equal questions share one cached answer.
         var cacheKey: String {
@@ -41,7 +55,7 @@ struct Recommender: Sendable {
         }
     }
 
-    func answer(_ question: Question) async throws -> IssuedAnswer {
+    public func answer(_ question: Question) async throws -> IssuedAnswer {
         // TMDB's trending list has its own lifetime (TRENDING_CACHE_TTL), so the answer cache
         // is not used for it; without a list from TMDB, the local strategy answers.
         if question.surface == .trending, let trending, let window = question.timeWindow?.tmdb, let movies = await trending.movies(window) {
@@ -87,7 +101,7 @@ struct Recommender: Sendable {
             do {
                 let started = ContinuousClock.now
                 defer { metrics.durations(strategy).recordNanoseconds((ContinuousClock.now - started).nanoseconds) }
-                return try generation.models[model]!.recommend(request)
+                return try CandidateRules.answer(generation.models[model]!, request, catalogue: generation.catalogue)
             } catch let error as RecommendationError {
                 throw ServingError.cannotRecommend(strategy: strategy, error)
             }
@@ -119,7 +133,7 @@ struct Recommender: Sendable {
             movieID: question.seedTMDBID, userID: question.user, genre: question.genre,
             timeWindow: question.timeWindow?.rawValue, source: question.surface == .trending ? "local" : nil, recommendations: items,
             totalCount: items.count, generatedAt: Date(), requestID: "", experiment: served?.experiment, variant: served?.variant)
-        let encoded = try EncodedAnswer(response, encoder: RecLabRequestContext.encoder)
+        let encoded = try EncodedAnswer(response, encoder: JSONCoding.encoder)
         cache.store(encoded, for: key, user: question.user)
         return issue(encoded, forced: question.forcedVariant != nil)
     }
@@ -137,7 +151,7 @@ struct Recommender: Sendable {
         let response = RecommendationResponse(
             type: Surface.trending.rawValue, strategy: "tmdb", strategyInstance: "tmdb-trending", movieID: nil, userID: nil, genre: nil,
             timeWindow: window, source: "tmdb", recommendations: items, totalCount: items.count, generatedAt: Date(), requestID: "")
-        return try EncodedAnswer(response, encoder: RecLabRequestContext.encoder)
+        return try EncodedAnswer(response, encoder: JSONCoding.encoder)
     }
 
     /// Names this showing of an answer (a cached answer shown again is a new showing, which
@@ -163,7 +177,7 @@ struct Recommender: Sendable {
 
     /// The user surface an experiment enrolling this user runs on (personalized first), and
     /// the history that decided it, for the answer to reuse.
-    func experimentSurface(for user: String, forced: Bool) async throws -> (Surface, [Interaction]) {
+    public func experimentSurface(for user: String, forced: Bool) async throws -> (Surface, [Interaction]) {
         let history = try await interactions.history(of: user)
         let running = (host.generation?.experiments ?? []).filter { $0.status == .running }
         for surface in [Surface.personalized, .hybrid] {
