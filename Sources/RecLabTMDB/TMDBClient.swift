@@ -45,9 +45,9 @@ public final class TMDBClient: Sendable {
         /// Calls failed for good in a row, which lengthen the cool-down.
         var failuresInARow = 0
 
-        /// The error a call fails with at once, if TMDB is paused or cooling down.
-        var pause: TMDBError? {
-            for case let (until, error)? in [refused, coolingDown] where until > .now { return error }
+        /// The error a call fails with at once, if TMDB is paused or cooling down at `now`.
+        func pause(at now: ContinuousClock.Instant) -> TMDBError? {
+            for case let (until, error)? in [refused, coolingDown] where until > now { return error }
             return nil
         }
 
@@ -61,10 +61,17 @@ public final class TMDBClient: Sendable {
     /// How long the image configuration is kept: TMDB changes it rarely.
     static let imageConfigurationLifetime = Duration.seconds(24 * 3600)
 
-    public init(configuration: TMDBConfiguration, http: HTTPClient = .shared, logger: Logger) {
+    /// The time pauses and cool-downs are reckoned in; a test moves it on rather than wait.
+    private let now: @Sendable () -> ContinuousClock.Instant
+
+    public init(
+        configuration: TMDBConfiguration, http: HTTPClient = .shared, logger: Logger,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+    ) {
         self.configuration = configuration
         self.http = http
         self.logger = logger
+        self.now = now
     }
 
     public var health: TMDBHealth { state.withLock { $0.health } }
@@ -146,7 +153,7 @@ public final class TMDBClient: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            if let paused = state.withLock({ $0.pause }) {
+            if let paused = state.withLock({ $0.pause(at: now()) }) {
                 requests([endpoint, "skipped"]).increment()
                 throw paused
             }
@@ -253,13 +260,13 @@ public final class TMDBClient: Sendable {
                 state.failuresInARow += 1
                 var coolDown = min(configuration.maximumCoolDown, configuration.coolDown * (1 << min(state.failuresInARow - 1, 16)))
                 if case .rateLimited(let seconds) = error { coolDown = max(coolDown, .seconds(seconds)) }
-                state.coolingDown = (.now + coolDown, error)
+                state.coolingDown = (now() + coolDown, error)
             default:
                 break
             }
             guard case .refusedCredential = error else { return false }
-            let first = state.refused.map { $0.until <= .now } ?? true
-            state.refused = (.now + configuration.refusedCredentialPause, error)
+            let first = state.refused.map { $0.until <= now() } ?? true
+            state.refused = (now() + configuration.refusedCredentialPause, error)
             return first
         }
         if case .refusedCredential = error {

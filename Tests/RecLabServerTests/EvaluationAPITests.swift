@@ -32,7 +32,7 @@ import Testing
 
     @Test func modelPerformanceServesTheLatestReportPerStrategy() async throws {
         let output = try await Self.evaluation.value
-        try await withLiveServer { client in
+        try await withRoutes { client in
             let body = try await client.execute(uri: "/analytics/model-performance", method: .get).json()
             #expect(body["protocol_version"] as? String == "v1")
             #expect(body["evaluation_id"] as? String == output.report.id)
@@ -44,7 +44,7 @@ import Testing
 
     @Test func evaluationsAreListedAndServedAsJSONAndHTML() async throws {
         let output = try await Self.evaluation.value
-        try await withLiveServer { client in
+        try await withRoutes { client in
             let list = try #require(try await client.execute(uri: "/evaluations", method: .get).json()["evaluations"] as? [[String: Any]])
             #expect(list.contains { $0["id"] as? String == output.report.id })
             let json = try await client.execute(uri: "/evaluations/\(output.report.id)", method: .get)
@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test func userBehaviorSummarisesAMovieLensUsersRatings() async throws {
-        try await withLiveServer { client in
+        try await withRoutes { client in
             let body = try await client.execute(uri: "/analytics/user-behavior/1", method: .get).json()
             #expect(body["interactions"] as? Int == 232)
             let genres = try #require(body["favorite_genres"] as? [[String: Any]])

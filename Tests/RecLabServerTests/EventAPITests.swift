@@ -15,7 +15,7 @@ import Testing
 
     @Test func aBatchIsStoredAndPostingItAgainStoresNothingTwice() async throws {
         let prefix = "batch-\(UUID().uuidString.prefix(8))"
-        try await withLiveServer { client in
+        try await withRoutes { client in
             let first = try await client.post("/events", json: Self.batch(prefix))
             #expect(first.status == .ok)
             #expect(try first.json()["stored"] as? Int == 3)
@@ -31,7 +31,7 @@ import Testing
         @Sendable func event(_ user: String) -> String {
             #"{"events": [{"event_id": "\#(id)", "type": "click", "user_id": "\#(user)", "movie_id": 862, "timestamp": "2026-11-25T10:00:00Z"}]}"#
         }
-        try await withLiveServer { client in
+        try await withRoutes { client in
             #expect(try await client.post("/events", json: event("\(id)-x")).json()["stored"] as? Int == 1)
             #expect(try await client.post("/events", json: event("\(id)-y")).json()["stored"] as? Int == 1, "another user's event")
             let again = try await client.post("/events", json: event("\(id)-x")).json()
@@ -41,7 +41,7 @@ import Testing
 
     @Test func anEventTimeUpToADayAheadOfTheServersClockIsAccepted() async throws {
         let prefix = "skewed-\(UUID().uuidString.prefix(8))"
-        try await withLiveServer { client in
+        try await withRoutes { client in
             let hourAhead = String(Int(Date().timeIntervalSince1970) + 3600)
             let body = Self.batch(prefix, count: 1).replacingOccurrences(of: #""2026-11-25T10:00:00Z""#, with: hourAhead)
             let receipt = try await client.post("/events", json: body).json()
@@ -51,7 +51,7 @@ import Testing
 
     @Test func everyKindOfEventIsAccepted() async throws {
         let prefix = "kinds-\(UUID().uuidString.prefix(8))"
-        try await withLiveServer { client in
+        try await withRoutes { client in
             for type in ["impression", "click", "watch", "add_to_watchlist"] {
                 let stored = try await client.post("/events", json: Self.batch("\(prefix)-\(type)", count: 1, type: type)).json()
                 #expect(stored["stored"] as? Int == 1)
@@ -80,7 +80,7 @@ import Testing
          "events[0].timestamp: must be from 1995-01-01T00:00:00Z to a day past the server's clock, got \(Int(Date().timeIntervalSince1970) + 2 * 86_400); nothing was stored"),
     ])
     func aBadBatchIsRefusedWholeWithTheEventNamed(body: String, message: String) async throws {
-        try await withLiveServer { client in
+        try await withRoutes { client in
             let response = try await client.post("/events", json: body)
             #expect(response.status == .unprocessableContent)
             let error = try response.json()["error"] as? [String: Any]
@@ -104,7 +104,7 @@ import Testing
 
     @Test func aBatchWithOneBadEventStoresNoneOfIt() async throws {
         let prefix = "partial-\(UUID().uuidString.prefix(8))"
-        try await withLiveServer { client in
+        try await withRoutes { client in
             let mixed = Self.batch(prefix, count: 2).replacingOccurrences(of: #""type": "click", "user_id": "u-\#(prefix)", "movie_id": 27205, "request_id": "rec_x", "timestamp": "2026-11-25T10:00:00Z"}]"#, with: #""type": "clack", "user_id": "u", "movie_id": 27205, "timestamp": 0}]"#)
             #expect(try await client.post("/events", json: mixed).status == .unprocessableContent)
             // The good event of that batch was not stored: posting it alone stores it now.
@@ -114,7 +114,7 @@ import Testing
     }
 
     @Test func recommendationAnswersCarryARequestIDForEvents() async throws {
-        try await withLiveServer { client in
+        try await withRoutes { client in
             let body = try await client.execute(uri: "/recommendations/popular?limit=3", method: .get).json()
             #expect((body["request_id"] as? String)?.hasPrefix("rec_") == true)
         }

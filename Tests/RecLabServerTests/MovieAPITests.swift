@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct MovieAPITests {
     @Test func searchForInceptionAnswersInceptionFirstWithTheSeedsPageFields() async throws {
-        try await withLiveServer { client in
+        try await withRoutes { client in
             try await client.execute(uri: "/movies/search?query=inception&page=1", method: .get) { response in
                 #expect(response.status == .ok)
                 let body = try response.json()
@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func searchPagesHoldTwentyMovies() async throws {
-        try await withLiveServer { client in
+        try await withRoutes { client in
             try await client.execute(uri: "/movies/search?query=love&page=2", method: .get) { response in
                 let body = try response.json()
                 #expect((body["movies"] as? [Any])?.count == 20)
@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func detailsOfInceptionNameNolanAsDirectorAndDiCaprioInTheCast() async throws {
-        try await withLiveServer { client in
+        try await withRoutes { client in
             try await client.execute(uri: "/movies/27205", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.cacheControl] == "public, max-age=3600")
@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func everyRatedMovieShowsANumericRatingAndWhoseItIsTMDBThenIMDbThenMovieLens() async throws {
-        try await withLiveServer { client in
+        try await withRoutes { client in
             // Inception: TMDB's votes. Grindhouse: IMDb's score alone. Jumanji: only MovieLens
             // ratings, 110 of them averaging 3.43 stars, shown as 6.9 of 10.
             for (tmdbID, average, count, source) in [(27205, 8.1, 13752, "tmdb"), (253768, 7.6, 155_496, "imdb"), (8844, 6.9, 110, "movielens")] {
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func genresListsTMDBsGenresWithTheirIDs() async throws {
-        try await withLiveServer { client in
+        try await withRoutes { client in
             try await client.execute(uri: "/genres", method: .get) { response in
                 let genres = try #require(try response.json()["genres"] as? [[String: Any]])
                 #expect(genres.count >= 19)
@@ -78,7 +78,7 @@ import Testing
     }
 
     @Test func healthReportsTheCatalogueSize() async throws {
-        try await withLiveServer { client in
+        try await withRoutes { client in
             try await client.execute(uri: "/health", method: .get) { response in
                 let body = try response.json()
                 #expect(body["status"] as? String == "healthy")
@@ -97,7 +97,7 @@ import Testing
         ("/no/such/route", 404, "not_found", "no route for GET /no/such/route"),
     ])
     func badRequestsGetAJSONErrorSayingWhatWasWrong(uri: String, status: Int, code: String, message: String) async throws {
-        try await withLiveServer { client in
+        try await withRoutes { client in
             try await client.execute(uri: uri, method: .get) { response in
                 #expect(response.status.code == status)
                 let error = try #require(try response.json()["error"] as? [String: Any])

@@ -11,7 +11,7 @@ import Testing
 
 @Suite struct RecommendationAPITests {
     @Test func similarToInceptionIncludesANolanOrSpaceFilmInItsTopTen() async throws {
-        try await withLiveServer { client in
+        try await withRoutes { client in
             try await client.execute(uri: "/recommendations/similar/27205?limit=10", method: .get) { response in
                 #expect(response.status == .ok)
                 let ids = try response.recommendedIDs()
@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func anAnswerOutsideExperimentsWritesExperimentAndVariantAsNullAndLeavesOutWhatWasNotAsked() async throws {
-        try await withLiveServer { client in
+        try await withRoutes { client in
             let body = try await client.execute(uri: "/recommendations/popular?limit=3", method: .get).json()
             #expect(Set(body.keys) == [
                 "type", "strategy", "strategy_instance", "recommendations", "total_count", "generated_at", "request_id", "experiment", "variant",
@@ -45,7 +45,7 @@ import Testing
 
     @Test func genreSciFiReturnsOnlyScienceFiction() async throws {
         let store = try await RealCatalogue.store()
-        try await withLiveServer { client in
+        try await withRoutes { client in
             let ids = try await client.execute(uri: "/recommendations/genre/sci-fi?limit=10", method: .get).recommendedIDs()
             #expect(ids.count == 10)
             for id in ids {
@@ -58,7 +58,7 @@ import Testing
         let store = try await RealCatalogue.store()
         let pixar = [862, 863, 10193, 585, 12, 2062, 9806, 14160]
         let user = "pixar-fan-\(UUID().uuidString.prefix(8))"
-        try await withLiveServer { client in
+        try await withRoutes { client in
             for movie in pixar {
                 let response = try await client.post("/users/\(user)/preferences", json: #"{"movie_id": \#(movie), "rating": 5.0, "favorite": true}"#)
                 #expect(response.status == .created)
@@ -74,7 +74,7 @@ import Testing
 
     @Test func aNewPreferenceChangesTheNextPersonalizedAnswerAtOnce() async throws {
         let user = "changing-\(UUID().uuidString.prefix(8))"
-        try await withLiveServer { client in
+        try await withRoutes { client in
             try await client.post("/users/\(user)/preferences", json: #"{"movie_id": 862, "rating": 5.0}"#)
             let before = try await client.execute(uri: "/users/\(user)/recommendations/personalized?limit=10", method: .get).recommendedIDs()
             try await client.post("/users/\(user)/preferences", json: #"{"movie_id": 27205, "rating": 5.0}"#)
@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func aUserWithNoHistoryGetsAColdStartAnswerThatSaysSo() async throws {
-        try await withLiveServer { client in
+        try await withRoutes { client in
             let response = try await client.execute(uri: "/users/nobody-\(UUID().uuidString.prefix(8))/recommendations/personalized?limit=5", method: .get)
             let items = try #require(try response.json()["recommendations"] as? [[String: Any]])
             #expect(items.count == 5)
@@ -97,7 +97,7 @@ import Testing
     @Test func aMovieLensUserIsRecommendedNothingTheyRated() async throws {
         let rated = Set(try await RealCatalogue.store().history(of: "1").map(\.movie))
         let catalogue = try await LiveServices.shared().models.generation!.catalogue
-        try await withLiveServer { client in
+        try await withRoutes { client in
             let ids = try await client.execute(uri: "/users/1/recommendations/personalized?limit=50", method: .get).recommendedIDs()
             #expect(ids.count == 50)
             let ratedTMDB = Set(rated.compactMap { catalogue.item($0)?.tmdbID })
@@ -107,7 +107,7 @@ import Testing
 
     @Test(arguments: ["popular", "top-rated", "trending?time_window=week"])
     func rankingsAnswerTenMovies(path: String) async throws {
-        try await withLiveServer { client in
+        try await withRoutes { client in
             let separator = path.contains("?") ? "&" : "?"
             let ids = try await client.execute(uri: "/recommendations/\(path)\(separator)limit=10", method: .get).recommendedIDs()
             #expect(ids.count == 10)
@@ -115,7 +115,7 @@ import Testing
     }
 
     @Test func hybridBlendsForAUser() async throws {
-        try await withLiveServer { client in
+        try await withRoutes { client in
             let response = try await client.execute(uri: "/recommendations/hybrid/1?limit=10", method: .get)
             #expect(try response.recommendedIDs().count == 10)
             #expect(try response.json()["strategy"] as? String == "hybrid")
@@ -124,7 +124,7 @@ import Testing
 
     @Test func preferencesAreStoredUpdatedAndListed() async throws {
         let user = "prefs-\(UUID().uuidString.prefix(8))"
-        try await withLiveServer { client in
+        try await withRoutes { client in
             let created = try await client.post("/users/\(user)/preferences", json: #"{"movie_id": 27205, "rating": 4.5, "watched": true}"#)
             #expect(created.status == .created)
             #expect(try created.json()["rating"] as? Double == 4.5)
@@ -148,7 +148,7 @@ import Testing
     ])
     func badPreferencesAreRefusedAndChangeNothing(body: String, status: Int, message: String?) async throws {
         let user = "bad-\(UUID().uuidString.prefix(8))"
-        try await withLiveServer { client in
+        try await withRoutes { client in
             let response = try await client.post("/users/\(user)/preferences", json: body)
             #expect(response.status.code == status)
             let error = try #require(try response.json()["error"] as? [String: Any])
@@ -169,7 +169,7 @@ import Testing
         ("/users/bad%20id!/recommendations/personalized", 400),
     ])
     func badRecommendationRequestsGetAClearError(uri: String, status: Int) async throws {
-        try await withLiveServer { client in
+        try await withRoutes { client in
             let response = try await client.execute(uri: uri, method: .get)
             #expect(response.status.code == status)
             #expect(try response.json()["error"] != nil)
@@ -182,7 +182,7 @@ import Testing
     @Test func refitNeedsTheAdminKeyIsQueuedOnceAndSwapsTheModels() async throws {
         let services = try await LiveServices.shared()
         let before = try #require(services.models.generation?.fittedAt)
-        try await withLiveServer { client in
+        try await withRoutes { client in
             #expect(try await client.execute(uri: "/admin/refit", method: .post).status == .unauthorized)
             let wrong = try await client.execute(uri: "/admin/refit", method: .post, headers: [HTTPField.Name("X-API-Key")!: "wrong"])
             #expect(wrong.status == .unauthorized)
@@ -201,7 +201,7 @@ import Testing
     @Test func aRefitSwapsTheModelsWhileRequestsKeepBeingAnswered() async throws {
         let services = try await LiveServices.shared()
         let before = try #require(services.models.generation?.fittedAt)
-        try await withLiveServer { client in
+        try await withRoutes { client in
             // The refit itself, as the refit service runs it (the route only queues it).
             let done = Mutex(false)
             let refit = Task {

@@ -93,6 +93,17 @@ func withLiveServer(
     try await app.test(.live) { client in try await test(client) }
 }
 
+/// Runs the real application's router in process, without a socket (HummingbirdTesting's
+/// router mode), over the shared catalogue and fitted models: for route behaviour, where no
+/// connection, address or transport matters.
+func withRoutes(
+    environment: [String: String] = [:], _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+) async throws {
+    let configuration = environment.isEmpty ? LiveServices.configuration : try testConfiguration(environment)
+    let app = buildApplication(configuration: configuration, services: try await LiveServices.shared(), logger: testLogger)
+    try await app.test(.router) { client in try await test(client) }
+}
+
 /// Headers that make a request come from the client at `address` by way of a trusted proxy
 /// (the test's own 127.0.0.1; the server needs `TRUSTED_PROXIES=127.0.0.1`): another client
 /// for quotas without another socket address.

@@ -46,7 +46,7 @@ import Testing
 
     @Test func deletingOnePreferenceLeavesTheOthersAndAMissingOneIsA404() async throws {
         let user = "erase-one-\(UUID().uuidString.prefix(8))"
-        try await withLiveServer { client in
+        try await withRoutes { client in
             for movie in [27205, 155] {
                 #expect(try await client.post("/users/\(user)/preferences", json: #"{"movie_id": \#(movie), "rating": 4.0}"#).status == .created)
             }

@@ -12,11 +12,11 @@ import Testing
     // The default deadline is far above a real call's so that a test machine loaded by the other
     // suites does not time out tests that are not about deadlines; those set their own.
     static func client(_ fake: FakeTMDB, credential: TMDBConfiguration.Credential = .apiKey(FakeTMDB.apiKey), timeout: Duration = .seconds(60),
-                       requestsPerSecond: Double = 1000, coolDown: Duration = .seconds(1)) -> TMDBClient {
+                       requestsPerSecond: Double = 1000, coolDown: Duration = .seconds(1), clock: TestClock = TestClock()) -> TMDBClient {
         TMDBClient(
             configuration: TMDBConfiguration(credential: credential, baseURL: fake.baseURL, timeout: timeout, requestsPerSecond: requestsPerSecond,
                                              backoff: .milliseconds(20), coolDown: coolDown),
-            logger: Logger(label: "tmdb-test"))
+            logger: Logger(label: "tmdb-test"), now: { clock.now })
     }
 
     static func with(_ body: (FakeTMDB) async throws -> Void) async throws {
@@ -105,16 +105,18 @@ import Testing
     @Test func afterACallFailsForGoodCallsFailAtOnceUntilTheCoolDownEndsThenAnAnswerClosesIt() async throws {
         try await Self.with { fake in
             fake.behave(.status(500, code: 11, message: "Internal error: Something went wrong, contact TMDb."))
-            // Long enough that a loaded machine still asks again within it, as the test needs.
-            let tmdb = Self.client(fake, coolDown: .seconds(10))
+            // A minute by the test's clock: however loaded the machine, the second call comes within it.
+            let clock = TestClock()
+            let tmdb = Self.client(fake, coolDown: .seconds(60), clock: clock)
             await #expect(throws: TMDBError.self) { try await tmdb.genres() }
             let asked = fake.received.count
             #expect(asked == tmdb.configuration.maxAttempts)
             fake.behave(.normal)
             await #expect(throws: TMDBError.self, "cooling down: TMDB is not asked") { try await tmdb.movie(id: 27205) }
             #expect(fake.received.count == asked)
-            try await Task.sleep(for: .milliseconds(10_100))
-            #expect(try await tmdb.movie(id: 27205).title == "Inception")
+            clock.advance(by: .seconds(61))
+            let inception = try await tmdb.movie(id: 27205)
+            #expect(inception.title == "Inception")
             #expect(tmdb.health == .ok)
             #expect(try await tmdb.movie(id: 155).title == "The Dark Knight", "an answer ended the cool-down")
         }

@@ -88,11 +88,20 @@ final class RequestWatch: Sendable {
 
     let deadline: ContinuousClock.Instant
     let channel: any Channel
+    /// Whether the request came over a connection at all: the router run in process (tests)
+    /// has a channel that never connects, whose client cannot leave.
+    let connected: Bool
     private let state = Mutex(State.running)
 
     init(deadline: ContinuousClock.Instant, channel: any Channel) {
         self.deadline = deadline
         self.channel = channel
+        connected = channel.isActive
+    }
+
+    /// Whether the client closed its connection, or its side of it.
+    var clientLeft: Bool {
+        connected && (!channel.isActive || ClientDepartures.shared.hasLeft(channel))
     }
 
     /// Ends the watch: nil when the work ended by itself. Only the first call counts.
@@ -164,7 +173,7 @@ final class InFlightRequests: Sendable {
             for watch in watches {
                 if now >= watch.deadline {
                     watch.end(.deadline)
-                } else if !watch.channel.isActive || ClientDepartures.shared.hasLeft(watch.channel) {
+                } else if watch.clientLeft {
                     watch.end(.clientGone)
                 }
             }
