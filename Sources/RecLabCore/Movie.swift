@@ -76,23 +76,13 @@ public struct Movie: Codable, Sendable, Hashable {
         self.video = video
     }
 
+    /// Every field by `SnakeCaseKeys`, but MovieLens's id: the seed's field is `movielens_id`.
     enum CodingKeys: String, CodingKey {
         case id, title, overview, genres, year, runtime, popularity, budget, revenue, tagline
         case keywords, cast, crew, status, adult, video
-        case tmdbID = "tmdb_id"
-        case imdbID = "imdb_id"
-        case movieLensID = "movielens_id"
-        case originalTitle = "original_title"
-        case releaseDate = "release_date"
-        case voteAverage = "vote_average"
-        case voteCount = "vote_count"
-        case ratingSource = "rating_source"
-        case posterPath = "poster_path"
-        case backdropPath = "backdrop_path"
-        case originalLanguage = "original_language"
-        case productionCompanies = "production_companies"
-        case productionCountries = "production_countries"
-        case spokenLanguages = "spoken_languages"
+        case tmdbID, imdbID, originalTitle, releaseDate, voteAverage, voteCount, ratingSource, posterPath, backdropPath
+        case originalLanguage, productionCompanies, productionCountries, spokenLanguages
+        case movieLensID = "movielensID"
     }
 
     /// The rating the movie shows, with its source; nil when no source rated it.
@@ -149,10 +139,6 @@ public struct CastMember: Codable, Sendable, Hashable {
         self.name = name
         self.character = character
         self.order = order
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case name, character, order
     }
 }
 

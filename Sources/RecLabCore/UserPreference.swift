@@ -25,13 +25,6 @@ public struct UserPreference: Codable, Sendable, Equatable {
         self.updatedAt = updatedAt
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, rating, favorite, watchlist, watched
-        case userID = "user_id"
-        case movieID = "movie_id"
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
-    }
 
     /// The preference as an interaction strength on the rating scale: the rating when given;
     /// otherwise a favourite counts as loved (5), a watched movie as mildly liked (3.5), a

@@ -78,6 +78,7 @@ public enum EvaluationJob {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
+        encoder.keyEncodingStrategy = SnakeCaseKeys.encoding
         return encoder
     }()
 }

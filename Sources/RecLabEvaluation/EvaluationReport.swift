@@ -34,12 +34,6 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
         self.bootstrap = bootstrap
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, name, data, strategies, winner, bootstrap
-        case protocolVersion = "protocol_version"
-        case createdAt = "created_at"
-        case totalSeconds = "total_seconds"
-    }
 
     /// The strategy with the best test ndcg@10, the first on ties: the one every other is
     /// compared with.
@@ -111,18 +105,6 @@ public struct DataDescription: Codable, Sendable, Equatable {
         self.moviesInFit = moviesInFit
         self.usersScoredOnValidation = usersScoredOnValidation
     }
-
-    enum CodingKeys: String, CodingKey {
-        case file, sha256, users, ratings
-        case trainRows = "train_rows"
-        case testRows = "test_rows"
-        case moviesInTrain = "movies_in_train"
-        case usersScored = "users_scored"
-        case fitRows = "fit_rows"
-        case validationRows = "validation_rows"
-        case moviesInFit = "movies_in_fit"
-        case usersScoredOnValidation = "users_scored_on_validation"
-    }
 }
 
 /// The protocol's ranking metrics at one cut-off K, averaged over scored users (coverage is
@@ -146,11 +128,16 @@ public struct RankingMetrics: Codable, Sendable, Equatable {
         self.coverage = coverage
     }
 
+    /// A metric's field in the report (`hit_rate@10`), which keys its interval too.
+    static func field(_ key: CodingKeys) -> String { SnakeCaseKeys.snakeCase(key.stringValue) }
+
+    /// The fields name their cutoff (`ndcg@10`); written in camelCase, `SnakeCaseKeys` turns
+    /// `hitRate@10` into `hit_rate@10`.
     enum CodingKeys: String, CodingKey {
         case ndcg = "ndcg@10"
         case recall = "recall@10"
         case precision = "precision@10"
-        case hitRate = "hit_rate@10"
+        case hitRate = "hitRate@10"
         case mrr = "mrr@10"
         case map = "map@10"
         case coverage = "coverage@10"
@@ -167,11 +154,6 @@ public struct RatingMetrics: Codable, Sendable, Equatable {
         self.rmse = rmse
         self.mae = mae
         self.ratingsScored = ratingsScored
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case rmse, mae
-        case ratingsScored = "ratings_scored"
     }
 }
 
@@ -194,8 +176,8 @@ public struct GridPoint: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case parameters, interval
-        case validationNDCG = "validation_ndcg@10"
-        case fitSeconds = "fit_seconds"
+        case validationNDCG = "validationNdcg@10"
+        case fitSeconds
     }
 }
 
@@ -246,10 +228,10 @@ public struct StrategyResult: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, strategy, parameters, selection, grid, metrics, rating, curves, intervals
-        case perUserNDCG = "per_user_ndcg@10"
-        case versusBest = "versus_best"
-        case fitSeconds = "fit_seconds"
-        case recommendSeconds = "recommend_seconds"
+        case perUserNDCG = "perUserNdcg@10"
+        case versusBest
+        case fitSeconds
+        case recommendSeconds
     }
 }
 

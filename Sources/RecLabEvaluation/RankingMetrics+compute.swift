@@ -61,12 +61,12 @@ extension RankingMetrics {
     /// keys `metrics`, users in the rankings' order: what the bootstrap resamples.
     static func perUserTerms(_ rankings: [UserRanking], k: Int) -> [(key: String, values: [Double])] {
         [
-            (CodingKeys.ndcg.stringValue, rankings.map { $0.ndcg(at: k) }),
-            (CodingKeys.recall.stringValue, rankings.map { $0.recall(at: k) }),
-            (CodingKeys.precision.stringValue, rankings.map { $0.precision(at: k) }),
-            (CodingKeys.hitRate.stringValue, rankings.map { $0.hitRate(at: k) }),
-            (CodingKeys.mrr.stringValue, rankings.map { $0.reciprocalRank(at: k) }),
-            (CodingKeys.map.stringValue, rankings.map { $0.averagePrecision(at: k) }),
+            (Self.field(.ndcg), rankings.map { $0.ndcg(at: k) }),
+            (Self.field(.recall), rankings.map { $0.recall(at: k) }),
+            (Self.field(.precision), rankings.map { $0.precision(at: k) }),
+            (Self.field(.hitRate), rankings.map { $0.hitRate(at: k) }),
+            (Self.field(.mrr), rankings.map { $0.reciprocalRank(at: k) }),
+            (Self.field(.map), rankings.map { $0.averagePrecision(at: k) }),
         ]
     }
 
@@ -105,7 +105,7 @@ extension RankingMetrics {
         }
         let observed = catalogueSize > 0 ? Double(numbers.count) / Double(catalogueSize) : 0
         let bias = observed - replicates.reduce(0, +) / Double(max(replicates.count, 1))
-        intervals[CodingKeys.coverage.stringValue] = bootstrap.percentileInterval(replicates.map { $0 + bias })
+        intervals[Self.field(.coverage)] = bootstrap.percentileInterval(replicates.map { $0 + bias })
         return intervals
     }
 }

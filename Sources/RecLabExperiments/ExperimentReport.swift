@@ -10,10 +10,6 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
         @Nullable public var value: Double? = nil
         @Nullable public var low: Double? = nil
         @Nullable public var high: Double? = nil
-
-        enum CodingKeys: String, CodingKey {
-            case value, low, high
-        }
     }
 
     /// A variant against control on one metric: relative lift, its 95% interval, the p-value
@@ -33,14 +29,6 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
         /// With CUPED, the share of the lift's variance that the pre-exposure covariate
         /// removed (0.3: the interval is √0.7 ≈ 84% as wide); null without CUPED.
         @Nullable public var varianceReduction: Double? = nil
-
-        enum CodingKeys: String, CodingKey {
-            case low, high, verdict
-            case relativeLift = "relative_lift"
-            case pValue = "p_value"
-            case degreesOfFreedom = "degrees_of_freedom"
-            case varianceReduction = "variance_reduction"
-        }
     }
 
     /// A treatment's lift on a guardrail metric against the drop the experiment allows.
@@ -62,11 +50,6 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
         @Nullable public var high: Double? = nil
         public var status: Status
 
-        enum CodingKeys: String, CodingKey {
-            case metric, low, high, status
-            case maxDrop = "max_drop"
-            case relativeLift = "relative_lift"
-        }
 
         /// The lift checked, to describe as any lift is.
         var lift: Comparison {
@@ -96,15 +79,6 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
         @Nullable public var pValue: Double? = nil
         /// The ranker preferred at p < 0.05; null for "no preference yet".
         @Nullable public var preferred: String? = nil
-
-        enum CodingKeys: String, CodingKey {
-            case a, b, users, tied, low, high, preferred
-            case usersWithClicks = "users_with_clicks"
-            case favourA = "favour_a"
-            case favourB = "favour_b"
-            case shareFavouringA = "share_favouring_a"
-            case pValue = "p_value"
-        }
     }
 
     /// A strategy's scores in an offline evaluation, to read beside the online numbers.
@@ -146,13 +120,6 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
         @Nullable public var offline: OfflineScores? = nil
         /// The experiment's guardrails checked on this variant; empty for the control.
         public var guardrails: [GuardrailCheck] = []
-
-        enum CodingKeys: String, CodingKey {
-            case name, control, weight, strategy, parameters, users, exposures, impressions, clicks, watches, ctr, offline, guardrails
-            case watchRate = "watch_rate"
-            case ctrLift = "ctr_lift"
-            case watchRateLift = "watch_rate_lift"
-        }
     }
 
     /// Pearson's chi-square of users per variant against the configured weights.
@@ -165,15 +132,6 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
         public var threshold: Double
         /// True when p < threshold: the split is broken and the results should not be trusted.
         public var mismatch: Bool
-
-        enum CodingKeys: String, CodingKey {
-            case threshold, mismatch
-            case expectedShares = "expected_shares"
-            case observedUsers = "observed_users"
-            case chiSquare = "chi_square"
-            case degreesOfFreedom = "degrees_of_freedom"
-            case pValue = "p_value"
-        }
     }
 
     public var experiment: String
@@ -202,12 +160,4 @@ public struct ExperimentReport: Codable, Sendable, Equatable {
     public var warnings: [String]
     /// Interleaving only: every pair of rankers, the control's pairs first.
     @Nullable public var preferences: [Preference]? = nil
-
-    enum CodingKeys: String, CodingKey {
-        case experiment, description, status, surface, kind, analysis, cuped, variants, winner, conclusion, warnings, preferences
-        case generatedAt = "generated_at"
-        case sampleRatio = "sample_ratio"
-        case usersInSeveralVariants = "users_in_several_variants"
-        case unattributedEvents = "unattributed_events"
-    }
 }

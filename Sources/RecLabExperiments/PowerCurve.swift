@@ -26,12 +26,6 @@ public struct PowerCurve: Codable, Sendable, Equatable {
         public var users: Int
         public var abPower: Double
         public var interleavingPower: Double
-
-        enum CodingKeys: String, CodingKey {
-            case users
-            case abPower = "ab_power"
-            case interleavingPower = "interleaving_power"
-        }
     }
 
     /// Deals of the interleaving coins simulated per user, so a drawn user's list varies as a
@@ -49,11 +43,6 @@ public struct PowerCurve: Codable, Sendable, Equatable {
     public var abUsersNeeded: Int?
     public var interleavingUsersNeeded: Int?
 
-    enum CodingKeys: String, CodingKey {
-        case control, challenger, points
-        case abUsersNeeded = "ab_users_needed"
-        case interleavingUsersNeeded = "interleaving_users_needed"
-    }
 
     public init(control: String, challenger: String, traffic: [User], controlIndex: Int, challengerIndex: Int, seed: UInt64) {
         self.control = control

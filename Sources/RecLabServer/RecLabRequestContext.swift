@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import RecLabCore
 import RecLabServing
 
 /// Per-request state of RecLab's router, with JSON coders that write snake_case seed fields
@@ -61,9 +62,9 @@ extension Request {
 
     private static func describe(_ error: DecodingError) -> String {
         switch error {
-        case .keyNotFound(let key, _): "missing field '\(key.stringValue)'"
+        case .keyNotFound(let key, _): "missing field '\(SnakeCaseKeys.snakeCase(key.stringValue))'"
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            "field '\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)"
+            "field '\(context.codingPath.map { SnakeCaseKeys.snakeCase($0.stringValue) }.joined(separator: "."))': \(context.debugDescription)"
         case .dataCorrupted(let context): context.debugDescription
         @unknown default: "\(error)"
         }

@@ -1,11 +1,14 @@
 import Foundation
+import RecLabCore
 
-/// The JSON every answer is written in and every body read from: the seed's field names, ISO
-/// 8601 dates, sorted keys (so the same answer is the same bytes, for caches and ETags).
+/// The JSON every answer is written in and every body read from: the seed's snake_case field
+/// names (`SnakeCaseKeys`), ISO 8601 dates, sorted keys (so the same answer is the same bytes,
+/// for caches and ETags).
 public enum JSONCoding {
     public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
+        encoder.keyEncodingStrategy = SnakeCaseKeys.encoding
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
@@ -13,6 +16,7 @@ public enum JSONCoding {
     public static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
+        decoder.keyDecodingStrategy = SnakeCaseKeys.decoding
         return decoder
     }()
 }

@@ -31,11 +31,6 @@ public struct PairedDifference: Codable, Sendable, Equatable {
         self.pValue = pValue
         tied = Interval(low: low, high: high).contains(0)
     }
-
-    enum CodingKeys: String, CodingKey {
-        case difference, low, high, tied
-        case pValue = "p_value"
-    }
 }
 
 /// The bootstrap over units (users, in an offline evaluation): `resamples` draws of n units

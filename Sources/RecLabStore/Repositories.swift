@@ -142,11 +142,6 @@ public struct CatalogueCounts: Sendable, Equatable, Codable {
         self.ratings = ratings
         self.ratingUsers = ratingUsers
     }
-
-    enum CodingKeys: String, CodingKey {
-        case movies, genres, keywords, people, ratings
-        case ratingUsers = "rating_users"
-    }
 }
 
 /// Reports how far a long step has come: a phase name, items done, items in all.
@@ -295,9 +290,11 @@ public struct EventReceipt: Sendable, Equatable, Codable {
     /// The stored events by kind, for the server's counters (not part of the answer).
     public var storedByKind: [FeedbackEvent.Kind: Int]
 
+    /// The answer's fields: `storedByKind` stays in the server.
     enum CodingKeys: String, CodingKey {
         case stored, duplicates
     }
+
 
     public init(stored: Int, duplicates: Int, storedByKind: [FeedbackEvent.Kind: Int] = [:]) {
         self.stored = stored

@@ -99,7 +99,7 @@ import Testing
         let report = try await Self.defaultRankings.value
         #expect(report.bootstrap == BootstrapSettings())
         for result in report.strategies {
-            let metrics = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(result.metrics)) as? [String: Double])
+            let metrics = try #require(try JSONSerialization.jsonObject(with: EvaluationJob.reportEncoder.encode(result.metrics)) as? [String: Double])
             let intervals = try #require(result.intervals)
             #expect(Set(intervals.keys) == Set(metrics.keys), "\(result.name)")
             for (key, value) in metrics {
@@ -127,13 +127,26 @@ import Testing
         #expect(report.winner == (tied ? nil : best.name))
 
         // report.json: the best's comparison and a missing winner are written as null, not left out.
-        let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any])
+        let written = try EvaluationJob.reportEncoder.encode(report)
+        let json = try #require(try JSONSerialization.jsonObject(with: written) as? [String: Any])
         #expect(json.keys.contains("winner"))
         let strategies = try #require(json["strategies"] as? [[String: Any]])
         #expect(strategies.filter { $0["versus_best"] is NSNull }.count == 1)
+        // Each metric's interval under the metric's own field name.
+        for strategy in strategies {
+            let metrics = try #require(strategy["metrics"] as? [String: Any]).filter { $0.value is Double }.keys
+            let intervals = try #require(strategy["intervals"] as? [String: Any]).keys
+            #expect(Set(metrics).isSubset(of: Set(intervals)), "\(Set(metrics).subtracting(intervals))")
+        }
         #expect(strategies.compactMap { $0["versus_best"] as? [String: Any] }.allSatisfy { Set($0.keys) == ["difference", "low", "high", "p_value", "tied"] })
-        let decoded = try JSONDecoder().decode(EvaluationReport.self, from: JSONEncoder().encode(report))
-        #expect(decoded == report)
+        // Read back as the server reads stored reports, it is the same report: written again, the
+        // same bytes (ISO 8601 keeps whole seconds, so the dates compare only as written).
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        decoder.keyDecodingStrategy = SnakeCaseKeys.decoding
+        let readBack = try decoder.decode(EvaluationReport.self, from: written)
+        #expect(try EvaluationJob.reportEncoder.encode(readBack) == written)
+        #expect(readBack.strategies == report.strategies)
     }
 
     @Test func twoIdenticalStrategiesAreTiedSoNoWinnerIsNamed() async throws {

@@ -94,7 +94,10 @@ import Testing
 
     @Test func noExposuresYetSaysSoWithExplicitNulls() throws {
         let report = ExperimentAnalysis.report(experiment: Self.experiment, activity: [])
-        let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any])
+        // As reports are written: the seed's snake_case fields.
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = SnakeCaseKeys.encoding
+        let json = try #require(try JSONSerialization.jsonObject(with: encoder.encode(report)) as? [String: Any])
         #expect(json["winner"] is NSNull && json["sample_ratio"] is NSNull)
         let variants = try #require(json["variants"] as? [[String: Any]])
         #expect((variants[0]["ctr"] as? [String: Any])?["value"] is NSNull)

@@ -28,6 +28,19 @@ import Testing
         #expect(configuration.logLevel == .info)
     }
 
+    /// A default is written once, in the variable table `--help` and the README show: a
+    /// configuration without the variable is the configuration with it set to that default.
+    @Test func everyDocumentedDefaultIsTheValueTheServerUses() throws {
+        let unset = String(describing: try ServerConfiguration { _ in nil })
+        var checked = 0
+        for variable in ServerConfiguration.variables where !variable.defaultValue.hasPrefix("(") && !variable.defaultValue.contains(" ") {
+            let explicit = try ServerConfiguration { $0 == variable.name ? variable.defaultValue : nil }
+            #expect(String(describing: explicit) == unset, "\(variable.name)=\(variable.defaultValue)")
+            checked += 1
+        }
+        #expect(checked >= 40)
+    }
+
     @Test func tmdbIsOnWithAKeyOrATokenAndGetsHalfTheRequestsTime() throws {
         #expect(try ServerConfiguration { _ in nil }.tmdb == nil)
         let key = try #require(try ServerConfiguration { ["TMDB_API_KEY": "k", "REQUEST_TIMEOUT": "4"][$0] }.tmdb)

@@ -17,11 +17,6 @@ struct AnalyticsRoutes {
             let count: Int
             let liked: Int
             let averageRating: Double
-
-            enum CodingKeys: String, CodingKey {
-                case id, name, count, liked
-                case averageRating = "average_rating"
-            }
         }
 
         struct Activity: Codable {
@@ -37,16 +32,6 @@ struct AnalyticsRoutes {
         let activity: [Activity]
         let firstActivity: Date
         let lastActivity: Date
-
-        enum CodingKeys: String, CodingKey {
-            case interactions, activity
-            case userID = "user_id"
-            case averageRating = "average_rating"
-            case favoriteGenres = "favorite_genres"
-            case ratingDistribution = "rating_distribution"
-            case firstActivity = "first_activity"
-            case lastActivity = "last_activity"
-        }
     }
 
     func register(on router: Router<RecLabRequestContext>) {

@@ -18,12 +18,6 @@ struct EvaluationRoutes {
         let protocolVersion: String
         let createdAt: Date
         let links: [String: String]
-
-        enum CodingKeys: String, CodingKey {
-            case id, name, links
-            case protocolVersion = "protocol_version"
-            case createdAt = "created_at"
-        }
     }
 
     struct List: ResponseEncodable {
@@ -42,11 +36,6 @@ struct EvaluationRoutes {
             let hitRate: Double
             let coverage: Double
             let rmse: Double?
-
-            enum CodingKeys: String, CodingKey {
-                case strategy, precision, recall, ndcg, map, mrr, coverage, rmse
-                case hitRate = "hit_rate"
-            }
         }
 
         /// Always "ready": the pending and failed answers say otherwise.
@@ -57,14 +46,6 @@ struct EvaluationRoutes {
         let cutoff: Int
         let usersScored: Int
         let strategies: [String: Scores]
-
-        enum CodingKeys: String, CodingKey {
-            case status, cutoff, strategies
-            case evaluationID = "evaluation_id"
-            case protocolVersion = "protocol_version"
-            case evaluatedAt = "evaluated_at"
-            case usersScored = "users_scored"
-        }
     }
 
     /// The model-performance answer while no evaluation is stored: the startup run is under
@@ -74,12 +55,6 @@ struct EvaluationRoutes {
         let message: String
         let evaluationConfig: String
         let startedAt: Date?
-
-        enum CodingKeys: String, CodingKey {
-            case status, message
-            case evaluationConfig = "evaluation_config"
-            case startedAt = "started_at"
-        }
     }
 
     func register(on router: Router<RecLabRequestContext>) {

@@ -29,14 +29,6 @@ struct EventRoutes {
         let requestID: String?
         let rating: Double?
         let timestamp: Timestamp
-
-        enum CodingKeys: String, CodingKey {
-            case type, rating, timestamp
-            case eventID = "event_id"
-            case userID = "user_id"
-            case movieID = "movie_id"
-            case requestID = "request_id"
-        }
     }
 
     /// An event time in either form clients send, and as it was sent (for messages).

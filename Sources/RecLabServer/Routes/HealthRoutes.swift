@@ -29,11 +29,6 @@ struct HealthRoutes {
         let status: String
         var latencyMS: Double?
         var detail: String?
-
-        enum CodingKeys: String, CodingKey {
-            case status, detail
-            case latencyMS = "latency_ms"
-        }
     }
 
     struct Readiness: ResponseEncodable {
@@ -47,13 +42,6 @@ struct HealthRoutes {
             let cacheHitRate: Double?
             let activeUsers: Int
             let residentMemoryBytes: Double?
-
-            enum CodingKeys: String, CodingKey {
-                case totalRecommendations = "total_recommendations"
-                case cacheHitRate = "cache_hit_rate"
-                case activeUsers = "active_users"
-                case residentMemoryBytes = "resident_memory_bytes"
-            }
         }
 
         let status: String

@@ -18,34 +18,18 @@ struct UserRoutes {
         let favorite: Bool?
         let watchlist: Bool?
         let watched: Bool?
-
-        enum CodingKeys: String, CodingKey {
-            case rating, favorite, watchlist, watched
-            case movieID = "movie_id"
-        }
     }
 
     struct PreferenceList: ResponseEncodable {
         let userID: String
         let preferences: [UserPreference]
         let totalCount: Int
-
-        enum CodingKeys: String, CodingKey {
-            case preferences
-            case userID = "user_id"
-            case totalCount = "total_count"
-        }
     }
 
     /// What `DELETE /users/{user_id}` removed.
     struct Deleted: ResponseEncodable {
         let userID: String
         let deleted: DeletedUserData
-
-        enum CodingKeys: String, CodingKey {
-            case deleted
-            case userID = "user_id"
-        }
     }
 
     func register(on router: Router<RecLabRequestContext>) {

@@ -22,8 +22,8 @@ struct MovieDocument: Encodable {
     let images: ImageURLs
 
     enum CodingKeys: String, CodingKey {
-        case posterURL = "poster_url"
-        case backdropURL = "backdrop_url"
+        case posterURL
+        case backdropURL
     }
 
     func encode(to encoder: any Encoder) throws {

@@ -111,71 +111,91 @@ public struct ServerConfiguration: Sendable {
         case text, json
     }
 
-    /// One configuration variable: its name, default and meaning, shown by `reclab serve --help`
-    /// and in the README.
+    /// One configuration variable: its name, its default (written here and nowhere else: the
+    /// parser reads it from this table), and its meaning, shown by `reclab serve --help` and in
+    /// the README.
     public struct Variable: Sendable {
         public let name: String
-        public let defaultValue: String
+        /// The default as the variable's own text; nil when it is unset or computed.
+        let literal: String?
+        /// How a computed default is shown.
+        let computed: String?
         public let meaning: String
+        /// Keys and passwords: swift-configuration's access reports redact them.
+        let isSecret: Bool
+
+        /// The default as `--help` and the README show it.
+        public var defaultValue: String { computed ?? literal ?? "(unset)" }
+
+        init(_ name: String, _ literal: String?, computed: String? = nil, secret: Bool = false, _ meaning: String) {
+            self.name = name
+            self.literal = literal
+            self.computed = computed
+            self.meaning = meaning
+            isSecret = secret
+        }
+
+        /// The swift-configuration key whose environment variable is `name` (`database.url` for
+        /// `DATABASE_URL`).
+        var key: ConfigKey { ConfigKey(name.lowercased().split(separator: "_").map(String.init)) }
     }
 
     static let defaultDatasetURL = DatasetDescriptor.movieLensLatestSmall.downloadURL.absoluteString
 
     public static let variables: [Variable] = [
-        Variable(name: "HOST", defaultValue: "0.0.0.0", meaning: "address to listen on"),
-        Variable(name: "PORT", defaultValue: "8013", meaning: "TCP port, 0–65535 (0 picks a free one)"),
-        Variable(name: "DATABASE_URL", defaultValue: "movie_recommendation.db", meaning: "SQLite file (a path, or sqlite:///absolute/path), or postgres://user:password@host:port/database"),
-        Variable(name: "DATABASE_POOL_SIZE", defaultValue: "10", meaning: "connections each process may open to PostgreSQL, 2–1000 (one listens for changes)"),
-        Variable(name: "DATABASE_TIMEOUT", defaultValue: "30", meaning: "seconds a PostgreSQL connection attempt or statement may take, 1–3600"),
-        Variable(name: "LOG_LEVEL", defaultValue: "INFO", meaning: "TRACE, DEBUG, INFO, NOTICE, WARNING, ERROR or CRITICAL"),
-        Variable(name: "LOG_FORMAT", defaultValue: "text", meaning: "text, or json: one JSON object per line"),
-        Variable(name: "MAX_RECOMMENDATIONS", defaultValue: "50", meaning: "largest `limit` a recommendation request may ask, 1–1000"),
-        Variable(name: "CACHE_TTL", defaultValue: "3600", meaning: "seconds clients may cache catalogue answers; 0: no-store"),
-        Variable(name: "STRATEGIES_FILE", defaultValue: "experiments/strategies.yaml", meaning: "strategy instances and the surfaces they serve"),
-        Variable(name: "EXPERIMENTS_DIR", defaultValue: "experiments", meaning: "folder of A/B experiment files (*.yaml but strategies.yaml)"),
-        Variable(name: "ENABLE_CACHE", defaultValue: "true", meaning: "cache recommendation answers in memory"),
-        Variable(name: "RECOMMENDATION_CACHE_TTL", defaultValue: "1800", meaning: "seconds a recommendation answer is reused"),
-        Variable(name: "ADMIN_API_KEY", defaultValue: "(unset)", meaning: "X-API-Key for /admin calls; unset disables them"),
-        Variable(name: "REFIT_INTERVAL", defaultValue: "0", meaning: "seconds between scheduled refits; 0: none"),
-        Variable(name: "RATE_LIMIT_REQUESTS", defaultValue: "(unset)", meaning: "requests a client may make per window on any route; unset: no limit"),
-        Variable(name: "RATE_LIMIT_SEARCH", defaultValue: "(unset)", meaning: "requests a client may make per window on /movies/search"),
-        Variable(name: "RATE_LIMIT_RECOMMENDATIONS", defaultValue: "(unset)", meaning: "requests a client may make per window on recommendation routes"),
-        Variable(name: "RATE_LIMIT_WINDOW", defaultValue: "60", meaning: "seconds of the rate-limit window, 1–86400"),
-        Variable(name: "TRUSTED_PROXIES", defaultValue: "(unset)", meaning: "comma-separated proxy addresses whose X-Forwarded-For names the client"),
-        Variable(name: "CORS_ORIGINS", defaultValue: "(unset)", meaning: "comma-separated origins whose browsers may call the API"),
-        Variable(name: "API_KEY_HEADER", defaultValue: "X-API-Key", meaning: "header a client's API key comes in (rate limits count per verified key)"),
-        Variable(name: "MAX_REQUEST_BODY_BYTES", defaultValue: "1048576", meaning: "largest request body accepted, 1 KiB–64 MiB; 413 beyond"),
-        Variable(name: "ENABLE_AUTHENTICATION", defaultValue: "false", meaning: "true: every request needs a key of API_KEYS_FILE in API_KEY_HEADER"),
-        Variable(name: "API_KEYS_FILE", defaultValue: "api_keys.txt", meaning: "hashed client keys, managed by `reclab keys add|list|revoke`"),
-        Variable(name: "AUTH_OPEN_PATHS", defaultValue: "/health,/health/ready,/metrics", meaning: "comma-separated paths open without a key"),
-        Variable(name: "RECOMMENDATION_CACHE_MAX_BYTES", defaultValue: "67108864", meaning: "memory the answer cache may use; the oldest answers go first"),
-        Variable(name: "MODEL_MEMORY_LIMIT", defaultValue: "(3/4 of RAM or of the cgroup limit)", meaning: "bytes one strategy's fit may use; a fit that would need more refuses, saying what to change; 0: no limit"),
-        Variable(name: "MODELS_DIR", defaultValue: "(unset)", meaning: "folder replicas share fitted model generations through: one fits and writes, the others load; unset: each process fits its own"),
-        Variable(name: "RATE_LIMIT_MAX_CLIENTS", defaultValue: "100000", meaning: "clients each rate-limit, quota or failed-key table tracks at most"),
-        Variable(name: "MAX_CONCURRENT_REQUESTS", defaultValue: "128", meaning: "requests in work at once; as many may queue a second, 503 beyond"),
-        Variable(name: "MAX_CLIENT_CONNECTIONS", defaultValue: "128", meaning: "connections one client address may hold open; more are closed at once (TRUSTED_PROXIES exempt)"),
-        Variable(name: "MAX_CLIENT_REQUESTS", defaultValue: "64", meaning: "requests one client may have in flight, body being received included; 429 beyond"),
-        Variable(name: "MIN_REQUEST_BODY_RATE", defaultValue: "240", meaning: "bytes a second a request body must average once its grace period is over: 408 and the connection closed below; 0: no minimum"),
-        Variable(name: "REQUEST_BODY_GRACE_PERIOD", defaultValue: "5", meaning: "seconds a request body may take before MIN_REQUEST_BODY_RATE applies"),
-        Variable(name: "REQUEST_TIMEOUT", defaultValue: "30", meaning: "seconds a request may work once its body is in: 504 and its work cancelled after"),
-        Variable(name: "AUTH_FAILURE_LIMIT", defaultValue: "10", meaning: "wrong API or admin keys one client may send within AUTH_LOCKOUT_SECONDS; then 429 until the lock-out ends"),
-        Variable(name: "AUTH_LOCKOUT_SECONDS", defaultValue: "300", meaning: "seconds wrong keys are remembered, and a client that reached AUTH_FAILURE_LIMIT is locked out"),
-        Variable(name: "IDLE_TIMEOUT", defaultValue: "30", meaning: "seconds a connection may stay silent (idle, mid-header, mid-body)"),
-        Variable(name: "MAX_CONNECTIONS", defaultValue: "open-file limit - 256", meaning: "open connections at most; beyond, new ones wait to be accepted"),
-        Variable(name: "SHUTDOWN_TIMEOUT", defaultValue: "10", meaning: "seconds SIGTERM waits for requests in work before cancelling them"),
-        Variable(name: "ATTRIBUTION_WINDOW_HOURS", defaultValue: "24", meaning: "hours after an answer was shown in which events about it count for its experiment"),
-        Variable(name: "EVENT_RETENTION_DAYS", defaultValue: "180", meaning: "days events and exposures are kept; 0: for ever"),
-        Variable(name: "EVENT_QUOTA_PER_MINUTE", defaultValue: "20000", meaning: "events one client may post a minute (429 beyond); 0: no quota"),
-        Variable(name: "EVALUATION_CONFIG", defaultValue: "experiments/offline/ml-latest-small-chosen.yaml",
-                 meaning: "offline evaluation run in the background when none is stored; none: no run"),
-        Variable(name: "TMDB_API_KEY", defaultValue: "(unset)", meaning: "TMDB v3 API key: trending, details and search then reach TMDB"),
-        Variable(name: "TMDB_READ_ACCESS_TOKEN", defaultValue: "(unset)", meaning: "TMDB read access token (Bearer), used instead of TMDB_API_KEY when set"),
-        Variable(name: "TMDB_BASE_URL", defaultValue: "https://api.themoviedb.org/3", meaning: "TMDB v3 API root"),
-        Variable(name: "TMDB_IMAGE_BASE_URL", defaultValue: "https://image.tmdb.org/t/p/w500", meaning: "TMDB image root, size included: poster_url and backdrop_url start with it"),
-        Variable(name: "TRENDING_CACHE_TTL", defaultValue: "900", meaning: "seconds a TMDB trending list is reused, 1–86400"),
-        Variable(name: "RECLAB_DATA_DIR", defaultValue: "(unset)", meaning: "data sets to import into an empty database; unset: download"),
-        Variable(name: "RECLAB_CACHE_DIR", defaultValue: "$XDG_CACHE_HOME/reclab or ~/.cache/reclab", meaning: "where downloaded data sets are kept"),
-        Variable(name: "RECLAB_DATASET_URL", defaultValue: defaultDatasetURL, meaning: "where ml-latest-small.zip is downloaded from"),
+        Variable("HOST", "0.0.0.0", "address to listen on"),
+        Variable("PORT", "8013", "TCP port, 0–65535 (0 picks a free one)"),
+        Variable("DATABASE_URL", "movie_recommendation.db", secret: true, "SQLite file (a path, or sqlite:///absolute/path), or postgres://user:password@host:port/database"),
+        Variable("DATABASE_POOL_SIZE", "10", "connections each process may open to PostgreSQL, 2–1000 (one listens for changes)"),
+        Variable("DATABASE_TIMEOUT", "30", "seconds a PostgreSQL connection attempt or statement may take, 1–3600"),
+        Variable("LOG_LEVEL", "INFO", "TRACE, DEBUG, INFO, NOTICE, WARNING, ERROR or CRITICAL"),
+        Variable("LOG_FORMAT", "text", "text, or json: one JSON object per line"),
+        Variable("MAX_RECOMMENDATIONS", "50", "largest `limit` a recommendation request may ask, 1–1000"),
+        Variable("CACHE_TTL", "3600", "seconds clients may cache catalogue answers; 0: no-store"),
+        Variable("STRATEGIES_FILE", "experiments/strategies.yaml", "strategy instances and the surfaces they serve"),
+        Variable("EXPERIMENTS_DIR", "experiments", "folder of A/B experiment files (*.yaml but strategies.yaml)"),
+        Variable("ENABLE_CACHE", "true", "cache recommendation answers in memory"),
+        Variable("RECOMMENDATION_CACHE_TTL", "1800", "seconds a recommendation answer is reused"),
+        Variable("ADMIN_API_KEY", nil, secret: true, "X-API-Key for /admin calls; unset disables them"),
+        Variable("REFIT_INTERVAL", "0", "seconds between scheduled refits; 0: none"),
+        Variable("RATE_LIMIT_REQUESTS", nil, "requests a client may make per window on any route; unset: no limit"),
+        Variable("RATE_LIMIT_SEARCH", nil, "requests a client may make per window on /movies/search"),
+        Variable("RATE_LIMIT_RECOMMENDATIONS", nil, "requests a client may make per window on recommendation routes"),
+        Variable("RATE_LIMIT_WINDOW", "60", "seconds of the rate-limit window, 1–86400"),
+        Variable("TRUSTED_PROXIES", nil, "comma-separated proxy addresses whose X-Forwarded-For names the client"),
+        Variable("CORS_ORIGINS", nil, "comma-separated origins whose browsers may call the API"),
+        Variable("API_KEY_HEADER", "X-API-Key", "header a client's API key comes in (rate limits count per verified key)"),
+        Variable("MAX_REQUEST_BODY_BYTES", "1048576", "largest request body accepted, 1 KiB–64 MiB; 413 beyond"),
+        Variable("ENABLE_AUTHENTICATION", "false", "true: every request needs a key of API_KEYS_FILE in API_KEY_HEADER"),
+        Variable("API_KEYS_FILE", "api_keys.txt", "hashed client keys, managed by `reclab keys add|list|revoke`"),
+        Variable("AUTH_OPEN_PATHS", "/health,/health/ready,/metrics", "comma-separated paths open without a key"),
+        Variable("RECOMMENDATION_CACHE_MAX_BYTES", "67108864", "memory the answer cache may use; the oldest answers go first"),
+        Variable("MODEL_MEMORY_LIMIT", nil, computed: "(3/4 of RAM or of the cgroup limit)", "bytes one strategy's fit may use; a fit that would need more refuses, saying what to change; 0: no limit"),
+        Variable("MODELS_DIR", nil, "folder replicas share fitted model generations through: one fits and writes, the others load; unset: each process fits its own"),
+        Variable("RATE_LIMIT_MAX_CLIENTS", "100000", "clients each rate-limit, quota or failed-key table tracks at most"),
+        Variable("MAX_CONCURRENT_REQUESTS", "128", "requests in work at once; as many may queue a second, 503 beyond"),
+        Variable("MAX_CLIENT_CONNECTIONS", "128", "connections one client address may hold open; more are closed at once (TRUSTED_PROXIES exempt)"),
+        Variable("MAX_CLIENT_REQUESTS", "64", "requests one client may have in flight, body being received included; 429 beyond"),
+        Variable("MIN_REQUEST_BODY_RATE", "240", "bytes a second a request body must average once its grace period is over: 408 and the connection closed below; 0: no minimum"),
+        Variable("REQUEST_BODY_GRACE_PERIOD", "5", "seconds a request body may take before MIN_REQUEST_BODY_RATE applies"),
+        Variable("REQUEST_TIMEOUT", "30", "seconds a request may work once its body is in: 504 and its work cancelled after"),
+        Variable("AUTH_FAILURE_LIMIT", "10", "wrong API or admin keys one client may send within AUTH_LOCKOUT_SECONDS; then 429 until the lock-out ends"),
+        Variable("AUTH_LOCKOUT_SECONDS", "300", "seconds wrong keys are remembered, and a client that reached AUTH_FAILURE_LIMIT is locked out"),
+        Variable("IDLE_TIMEOUT", "30", "seconds a connection may stay silent (idle, mid-header, mid-body)"),
+        Variable("MAX_CONNECTIONS", nil, computed: "open-file limit - 256", "open connections at most; beyond, new ones wait to be accepted"),
+        Variable("SHUTDOWN_TIMEOUT", "10", "seconds SIGTERM waits for requests in work before cancelling them"),
+        Variable("ATTRIBUTION_WINDOW_HOURS", "24", "hours after an answer was shown in which events about it count for its experiment"),
+        Variable("EVENT_RETENTION_DAYS", "180", "days events and exposures are kept; 0: for ever"),
+        Variable("EVENT_QUOTA_PER_MINUTE", "20000", "events one client may post a minute (429 beyond); 0: no quota"),
+        Variable("EVALUATION_CONFIG", "experiments/offline/ml-latest-small-chosen.yaml", "offline evaluation run in the background when none is stored; none: no run"),
+        Variable("TMDB_API_KEY", nil, secret: true, "TMDB v3 API key: trending, details and search then reach TMDB"),
+        Variable("TMDB_READ_ACCESS_TOKEN", nil, secret: true, "TMDB read access token (Bearer), used instead of TMDB_API_KEY when set"),
+        Variable("TMDB_BASE_URL", "https://api.themoviedb.org/3", "TMDB v3 API root"),
+        Variable("TMDB_IMAGE_BASE_URL", "https://image.tmdb.org/t/p/w500", "TMDB image root, size included: poster_url and backdrop_url start with it"),
+        Variable("TRENDING_CACHE_TTL", "900", "seconds a TMDB trending list is reused, 1–86400"),
+        Variable("RECLAB_DATA_DIR", nil, "data sets to import into an empty database; unset: download"),
+        Variable("RECLAB_CACHE_DIR", nil, computed: "$XDG_CACHE_HOME/reclab or ~/.cache/reclab", "where downloaded data sets are kept"),
+        Variable("RECLAB_DATASET_URL", defaultDatasetURL, "where ml-latest-small.zip is downloaded from"),
     ]
 
     /// Why a configuration value was refused, naming the variable.
@@ -194,124 +214,145 @@ public struct ServerConfiguration: Sendable {
             try await EnvironmentVariablesProvider(environmentFilePath: .init(environmentFile), allowMissing: true),
         ])
         return try ServerConfiguration { name in
-            reader.string(forKey: ConfigKey(name.lowercased().split(separator: "_").map(String.init)))
+            let variable = Self.variable(name)
+            return reader.string(forKey: variable.key, isSecret: variable.isSecret)
         }
     }
 
-    /// Builds a configuration from a lookup of variable values (unset: nil).
+    /// Builds a configuration from a lookup of variable values (unset: nil): each value
+    /// trimmed, unquoted (swift-configuration's `.env` reader keeps quotes) and read through
+    /// swift-configuration's typed readers; an empty value is unset.
     public init(lookup: (String) -> String?) throws {
-        func value(_ name: String) -> String? {
-            // .env values may be quoted; the quotes are not part of the value.
-            guard var text = lookup(name)?.trimmingCharacters(in: .whitespaces) else { return nil }
+        var values: [String: String] = [:]
+        for variable in Self.variables {
+            guard var text = lookup(variable.name)?.trimmingCharacters(in: .whitespaces) else { continue }
             if text.count >= 2, let first = text.first, first == text.last, first == "\"" || first == "'" {
                 text = String(text.dropFirst().dropLast())
             }
-            return text.isEmpty ? nil : text
+            if !text.isEmpty { values[variable.name] = text }
         }
-        func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
-            guard let text = value(name) else { return fallback }
-            guard let number = Int(text), range.contains(number) else {
-                throw InvalidValue(variable: name, value: text, expected: "an integer from \(range.lowerBound) to \(range.upperBound)")
+        let secrets = Set(Self.variables.filter(\.isSecret).map(\.name))
+        try self.init(reader: ConfigReader(provider: EnvironmentVariablesProvider(
+            environmentVariables: values, secretsSpecifier: .specific(secrets))))
+    }
+
+    /// The table's entry for `name`; every variable read is in the table.
+    static func variable(_ name: String) -> Variable {
+        guard let variable = variables.first(where: { $0.name == name }) else { preconditionFailure("\(name) is not in the variable table") }
+        return variable
+    }
+
+    private init(reader: ConfigReader) throws {
+        /// The value's text, or the table's default.
+        func text(_ name: String) -> String? {
+            let variable = Self.variable(name)
+            return reader.string(forKey: variable.key, isSecret: variable.isSecret) ?? variable.literal
+        }
+        /// An integer in `range`: swift-configuration's, or the table's default, or `computed`
+        /// for a default the table can only describe.
+        func integer(_ name: String, in range: ClosedRange<Int>, computed: Int? = nil) throws -> Int {
+            let variable = Self.variable(name)
+            guard let given = reader.string(forKey: variable.key) else { return computed ?? Int(variable.literal!)! }
+            guard let number = reader.int(forKey: variable.key), range.contains(number) else {
+                throw InvalidValue(variable: name, value: given, expected: "an integer from \(range.lowerBound) to \(range.upperBound)")
             }
             return number
         }
-        host = value("HOST") ?? "0.0.0.0"
-        port = try integer("PORT", default: 8013, in: 0...65535)
-        database = try DatabaseLocation(url: value("DATABASE_URL") ?? "movie_recommendation.db")
-        databasePoolSize = try integer("DATABASE_POOL_SIZE", default: 10, in: 2...1000)
-        databaseTimeout = try integer("DATABASE_TIMEOUT", default: 30, in: 1...3600)
-        let level = value("LOG_LEVEL") ?? "INFO"
+        /// An integer in `range` where the variable is set, nil where it is not.
+        func optionalInteger(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+            reader.string(forKey: Self.variable(name).key) == nil ? nil : try integer(name, in: range)
+        }
+        func boolean(_ name: String) throws -> Bool {
+            let variable = Self.variable(name)
+            guard let given = reader.string(forKey: variable.key) else { return Bool(variable.literal!)! }
+            guard let value = reader.bool(forKey: variable.key) else { throw InvalidValue(variable: name, value: given, expected: "true or false") }
+            return value
+        }
+        func list(_ name: String) -> Set<String> {
+            Set((text(name) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        }
+        func httpURL(_ name: String) throws -> String {
+            let url = text(name)!
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                throw InvalidValue(variable: name, value: url, expected: "an http(s) URL")
+            }
+            return url
+        }
+        host = text("HOST")!
+        port = try integer("PORT", in: 0...65535)
+        database = try DatabaseLocation(url: text("DATABASE_URL")!)
+        databasePoolSize = try integer("DATABASE_POOL_SIZE", in: 2...1000)
+        databaseTimeout = try integer("DATABASE_TIMEOUT", in: 1...3600)
+        let level = text("LOG_LEVEL")!
         guard let parsed = Self.logLevel(level) else {
             throw InvalidValue(variable: "LOG_LEVEL", value: level, expected: "one of TRACE, DEBUG, INFO, NOTICE, WARNING, ERROR, CRITICAL")
         }
         logLevel = parsed
-        let format = value("LOG_FORMAT")?.lowercased() ?? "text"
+        let format = text("LOG_FORMAT")!.lowercased()
         guard let logFormat = LogFormat(rawValue: format) else {
             throw InvalidValue(variable: "LOG_FORMAT", value: format, expected: "text or json")
         }
         self.logFormat = logFormat
-        maxRecommendations = try integer("MAX_RECOMMENDATIONS", default: 50, in: 1...1000)
-        cacheTTL = try integer("CACHE_TTL", default: 3600, in: 0...31_536_000)
-        dataDirectory = value("RECLAB_DATA_DIR")
-        cacheDirectory = value("RECLAB_CACHE_DIR")
-        let url = value("RECLAB_DATASET_URL") ?? Self.defaultDatasetURL
+        maxRecommendations = try integer("MAX_RECOMMENDATIONS", in: 1...1000)
+        cacheTTL = try integer("CACHE_TTL", in: 0...31_536_000)
+        dataDirectory = text("RECLAB_DATA_DIR")
+        cacheDirectory = text("RECLAB_CACHE_DIR")
+        let url = text("RECLAB_DATASET_URL")!
         guard let parsedURL = URL(string: url), ["http", "https", "file"].contains(parsedURL.scheme ?? "") else {
             throw InvalidValue(variable: "RECLAB_DATASET_URL", value: url, expected: "an http(s) or file URL")
         }
         datasetURL = parsedURL
-        strategiesFile = value("STRATEGIES_FILE") ?? "experiments/strategies.yaml"
-        experimentsDirectory = value("EXPERIMENTS_DIR") ?? "experiments"
-        func boolean(_ name: String, default fallback: Bool) throws -> Bool {
-            guard let text = value(name)?.lowercased() else { return fallback }
-            switch text {
-            case "true", "1", "yes": return true
-            case "false", "0", "no": return false
-            default: throw InvalidValue(variable: name, value: text, expected: "true or false")
-            }
-        }
-        let ttl = try integer("RECOMMENDATION_CACHE_TTL", default: 1800, in: 0...86_400)
-        recommendationCacheTTL = try boolean("ENABLE_CACHE", default: true) ? ttl : 0
-        adminAPIKey = value("ADMIN_API_KEY")
-        let interval = try integer("REFIT_INTERVAL", default: 0, in: 0...31_536_000)
+        strategiesFile = text("STRATEGIES_FILE")!
+        experimentsDirectory = text("EXPERIMENTS_DIR")!
+        let ttl = try integer("RECOMMENDATION_CACHE_TTL", in: 0...86_400)
+        recommendationCacheTTL = try boolean("ENABLE_CACHE") ? ttl : 0
+        adminAPIKey = text("ADMIN_API_KEY")
+        let interval = try integer("REFIT_INTERVAL", in: 0...31_536_000)
         refitInterval = interval > 0 ? interval : nil
-        func limit(_ name: String) throws -> Int? {
-            value(name) == nil ? nil : try integer(name, default: 0, in: 1...1_000_000)
-        }
-        rateLimitRequests = try limit("RATE_LIMIT_REQUESTS")
-        rateLimitSearch = try limit("RATE_LIMIT_SEARCH")
-        rateLimitRecommendations = try limit("RATE_LIMIT_RECOMMENDATIONS")
-        rateLimitWindow = try integer("RATE_LIMIT_WINDOW", default: 60, in: 1...86_400)
-        func list(_ name: String) -> Set<String> {
-            Set((value(name) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-        }
+        rateLimitRequests = try optionalInteger("RATE_LIMIT_REQUESTS", in: 1...1_000_000)
+        rateLimitSearch = try optionalInteger("RATE_LIMIT_SEARCH", in: 1...1_000_000)
+        rateLimitRecommendations = try optionalInteger("RATE_LIMIT_RECOMMENDATIONS", in: 1...1_000_000)
+        rateLimitWindow = try integer("RATE_LIMIT_WINDOW", in: 1...86_400)
         trustedProxies = list("TRUSTED_PROXIES")
         corsOrigins = list("CORS_ORIGINS")
-        let header = value("API_KEY_HEADER") ?? "X-API-Key"
-        guard !header.isEmpty, header.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") }) else {
+        let header = text("API_KEY_HEADER")!
+        guard header.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") }) else {
             throw InvalidValue(variable: "API_KEY_HEADER", value: header, expected: "an HTTP header name")
         }
         apiKeyHeader = header
-        maxRequestBodyBytes = try integer("MAX_REQUEST_BODY_BYTES", default: 1 << 20, in: 1024...(64 << 20))
-        authenticationEnabled = try boolean("ENABLE_AUTHENTICATION", default: false)
-        apiKeysFile = value("API_KEYS_FILE") ?? "api_keys.txt"
-        authenticationOpenPaths = value("AUTH_OPEN_PATHS") == nil ? ["/health", "/health/ready", "/metrics"] : list("AUTH_OPEN_PATHS")
-        recommendationCacheMaxBytes = try integer("RECOMMENDATION_CACHE_MAX_BYTES", default: 64 << 20, in: (1 << 20)...(1 << 40))
-        let memoryLimit = try integer("MODEL_MEMORY_LIMIT", default: Int(clamping: Self.availableMemory() / 4 * 3), in: 0...(1 << 50))
+        maxRequestBodyBytes = try integer("MAX_REQUEST_BODY_BYTES", in: 1024...(64 << 20))
+        authenticationEnabled = try boolean("ENABLE_AUTHENTICATION")
+        apiKeysFile = text("API_KEYS_FILE")!
+        authenticationOpenPaths = list("AUTH_OPEN_PATHS")
+        recommendationCacheMaxBytes = try integer("RECOMMENDATION_CACHE_MAX_BYTES", in: (1 << 20)...(1 << 40))
+        let memoryLimit = try integer("MODEL_MEMORY_LIMIT", in: 0...(1 << 50), computed: Int(clamping: Self.availableMemory() / 4 * 3))
         modelMemoryLimit = memoryLimit > 0 ? memoryLimit : nil
-        modelsDirectory = value("MODELS_DIR").flatMap { $0.isEmpty ? nil : $0 }
-        maxTrackedClients = try integer("RATE_LIMIT_MAX_CLIENTS", default: 100_000, in: 100...100_000_000)
-        maxConcurrentRequests = try integer("MAX_CONCURRENT_REQUESTS", default: 128, in: 1...100_000)
-        maxClientConnections = try integer("MAX_CLIENT_CONNECTIONS", default: 128, in: 1...1_000_000)
-        maxClientRequests = try integer("MAX_CLIENT_REQUESTS", default: 64, in: 1...100_000)
-        minRequestBodyRate = try integer("MIN_REQUEST_BODY_RATE", default: 240, in: 0...1_000_000_000)
-        requestBodyGracePeriod = try integer("REQUEST_BODY_GRACE_PERIOD", default: 5, in: 1...3600)
-        requestTimeout = try integer("REQUEST_TIMEOUT", default: 30, in: 1...3600)
-        authFailureLimit = try integer("AUTH_FAILURE_LIMIT", default: 10, in: 1...1_000_000)
-        authLockout = .seconds(try integer("AUTH_LOCKOUT_SECONDS", default: 300, in: 1...86_400 * 30))
-        idleTimeout = try integer("IDLE_TIMEOUT", default: 30, in: 1...3600)
-        let descriptors = Self.openFileLimit()
+        modelsDirectory = text("MODELS_DIR")
+        maxTrackedClients = try integer("RATE_LIMIT_MAX_CLIENTS", in: 100...100_000_000)
+        maxConcurrentRequests = try integer("MAX_CONCURRENT_REQUESTS", in: 1...100_000)
+        maxClientConnections = try integer("MAX_CLIENT_CONNECTIONS", in: 1...1_000_000)
+        maxClientRequests = try integer("MAX_CLIENT_REQUESTS", in: 1...100_000)
+        minRequestBodyRate = try integer("MIN_REQUEST_BODY_RATE", in: 0...1_000_000_000)
+        requestBodyGracePeriod = try integer("REQUEST_BODY_GRACE_PERIOD", in: 1...3600)
+        requestTimeout = try integer("REQUEST_TIMEOUT", in: 1...3600)
+        authFailureLimit = try integer("AUTH_FAILURE_LIMIT", in: 1...1_000_000)
+        authLockout = .seconds(try integer("AUTH_LOCKOUT_SECONDS", in: 1...86_400 * 30))
+        idleTimeout = try integer("IDLE_TIMEOUT", in: 1...3600)
         // Room for the database, logs and data files besides the sockets.
-        let connectionRoom = max(16, descriptors - 256)
-        maxConnections = try integer("MAX_CONNECTIONS", default: connectionRoom, in: 1...connectionRoom)
-        shutdownTimeout = try integer("SHUTDOWN_TIMEOUT", default: 10, in: 1...3600)
-        attributionWindow = .seconds(3600 * (try integer("ATTRIBUTION_WINDOW_HOURS", default: 24, in: 1...8760)))
-        let retention = try integer("EVENT_RETENTION_DAYS", default: 180, in: 0...36_500)
+        let connectionRoom = max(16, Self.openFileLimit() - 256)
+        maxConnections = try integer("MAX_CONNECTIONS", in: 1...connectionRoom, computed: connectionRoom)
+        shutdownTimeout = try integer("SHUTDOWN_TIMEOUT", in: 1...3600)
+        attributionWindow = .seconds(3600 * (try integer("ATTRIBUTION_WINDOW_HOURS", in: 1...8760)))
+        let retention = try integer("EVENT_RETENTION_DAYS", in: 0...36_500)
         eventRetentionDays = retention > 0 ? retention : nil
-        let quota = try integer("EVENT_QUOTA_PER_MINUTE", default: 20_000, in: 0...100_000_000)
+        let quota = try integer("EVENT_QUOTA_PER_MINUTE", in: 0...100_000_000)
         eventQuotaPerMinute = quota > 0 ? quota : nil
-        let evaluation = value("EVALUATION_CONFIG") ?? "experiments/offline/ml-latest-small-chosen.yaml"
+        let evaluation = text("EVALUATION_CONFIG")!
         evaluationConfig = evaluation.lowercased() == "none" ? nil : evaluation
-        func httpURL(_ name: String, default fallback: String) throws -> String {
-            let text = value(name) ?? fallback
-            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-                throw InvalidValue(variable: name, value: text, expected: "an http(s) URL")
-            }
-            return text
-        }
-        let tmdbBase = try httpURL("TMDB_BASE_URL", default: "https://api.themoviedb.org/3")
-        tmdbImageBaseURL = try httpURL("TMDB_IMAGE_BASE_URL", default: "https://image.tmdb.org/t/p/w500")
-        trendingCacheTTL = try integer("TRENDING_CACHE_TTL", default: 900, in: 1...86_400)
-        let credential: TMDBConfiguration.Credential? = value("TMDB_READ_ACCESS_TOKEN").map { .bearer($0) } ?? value("TMDB_API_KEY").map { .apiKey($0) }
+        let tmdbBase = try httpURL("TMDB_BASE_URL")
+        tmdbImageBaseURL = try httpURL("TMDB_IMAGE_BASE_URL")
+        trendingCacheTTL = try integer("TRENDING_CACHE_TTL", in: 1...86_400)
+        let credential: TMDBConfiguration.Credential? = text("TMDB_READ_ACCESS_TOKEN").map { .bearer($0) } ?? text("TMDB_API_KEY").map { .apiKey($0) }
         // Half the request's own time at most: a slow TMDB still leaves time to answer locally.
         tmdb = credential.map { TMDBConfiguration(credential: $0, baseURL: tmdbBase, timeout: min(.seconds(10), .seconds(requestTimeout) / 2)) }
     }

@@ -15,15 +15,6 @@ struct RecommendationResponse: Encodable, Sendable {
         @Nullable var voteAverage: Double? = nil
         /// In an interleaved answer, the variant credited for this movie; absent otherwise.
         var team: String? = nil
-
-        enum CodingKeys: String, CodingKey {
-            case title, score, reason, team
-            case movieID = "movie_id"
-            case posterPath = "poster_path"
-            case posterURL = "poster_url"
-            case releaseDate = "release_date"
-            case voteAverage = "vote_average"
-        }
     }
 
     let type: String
@@ -45,15 +36,4 @@ struct RecommendationResponse: Encodable, Sendable {
     /// a client always sees whether one did.
     @Nullable var experiment: String? = nil
     @Nullable var variant: String? = nil
-
-    enum CodingKeys: String, CodingKey {
-        case type, strategy, genre, recommendations, experiment, variant, source
-        case requestID = "request_id"
-        case strategyInstance = "strategy_instance"
-        case movieID = "movie_id"
-        case userID = "user_id"
-        case timeWindow = "time_window"
-        case totalCount = "total_count"
-        case generatedAt = "generated_at"
-    }
 }
