@@ -11,20 +11,26 @@ public enum SnakeCaseKeys {
 
     /// `movieID` → `movie_id`: a word starts at an upper-case letter after a lower-case one or
     /// a digit, and at the last capital of an acronym followed by a word (`HTTPServer`); an
-    /// acronym's plural `s` stays with it (`IDs`).
+    /// acronym's plural `s` stays with it (`IDs`). Names are ASCII, read as bytes: every key of
+    /// every answer passes here.
     public static func snakeCase(_ name: String) -> String {
-        let characters = Array(name)
-        var field = ""
-        for (index, character) in characters.enumerated() {
-            if character.isUppercase, index > 0 {
-                let previous = characters[index - 1]
-                let next = index + 1 < characters.count ? characters[index + 1] : nil
-                let plural = next == "s" && (index + 2 == characters.count || characters[index + 2].isUppercase)
-                if previous.isLowercase || previous.isNumber || (previous.isUppercase && next?.isLowercase == true && !plural) { field += "_" }
+        let bytes = Array(name.utf8)
+        func upper(_ index: Int) -> Bool { index < bytes.count && bytes[index] >= 0x41 && bytes[index] <= 0x5A }
+        func lower(_ index: Int) -> Bool { index < bytes.count && bytes[index] >= 0x61 && bytes[index] <= 0x7A }
+        func digit(_ index: Int) -> Bool { index < bytes.count && bytes[index] >= 0x30 && bytes[index] <= 0x39 }
+        guard bytes.indices.contains(where: upper) else { return name }
+        var field: [UInt8] = []
+        field.reserveCapacity(bytes.count + 4)
+        for index in bytes.indices {
+            if upper(index), index > 0 {
+                let plural = index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "s") && (index + 2 == bytes.count || upper(index + 2))
+                if lower(index - 1) || digit(index - 1) || (upper(index - 1) && lower(index + 1) && !plural) { field.append(UInt8(ascii: "_")) }
+                field.append(bytes[index] + 0x20)
+            } else {
+                field.append(upper(index) ? bytes[index] + 0x20 : bytes[index])
             }
-            field += character.lowercased()
         }
-        return field
+        return String(decoding: field, as: UTF8.self)
     }
 
     /// `movie_id` → `movieID`, the inverse of `snakeCase` for RecLab's names.

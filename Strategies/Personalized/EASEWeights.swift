@@ -136,9 +136,16 @@ public struct EASEWeights: Sendable {
         var scores = [Float](repeating: 0, count: items)
         switch storage {
         case .dense(let b):
-            var x = [Float](repeating: 0, count: items)
-            for entry in row { x[entry.item] += entry.value }
-            gemv(b, x, transpose: true, into: &scores)
+            // x·B = Σ x_i·B_i over the user's movies only: a history reads a few hundred of B's
+            // rows where a product with the dense x reads all of them, and it runs on the
+            // request's own thread (BLAS's threads, woken per answer, cost more than the sums).
+            scores.withUnsafeMutableBufferPointer { out in
+                for entry in row where entry.value != 0 {
+                    b.withUnsafeRow(entry.item) { weights in
+                        for j in 0..<weights.count { out[j] += entry.value * weights[j] }
+                    }
+                }
+            }
         case .woodbury(let w):
             // x·B_j = s_j((xXᵀKX)_j − x_j(XᵀKX)_jj): project x on the users (v = Xx), apply K, map back through X.
             var projection = [Float](repeating: 0, count: w.byUser.rows)
@@ -147,7 +154,11 @@ public struct EASEWeights: Sendable {
                     for t in 0..<raters.count { projection[Int(raters[t])] += values[t] * entry.value }
                 }
             }
-            let weighted = gemv(w.inner, projection)
+            // Row by row (BLAS's dot, which stays on the request's thread at this length), as
+            // above: a threaded product woken per answer costs more than the sums.
+            let weighted = projection.withUnsafeBufferPointer { projection in
+                (0..<w.inner.rows).map { user in w.inner.withUnsafeRow(user) { dot($0, projection) } }
+            }
             scores.withUnsafeMutableBufferPointer { scores in
                 for user in 0..<w.byUser.rows where weighted[user] != 0 {
                     let weight = weighted[user]

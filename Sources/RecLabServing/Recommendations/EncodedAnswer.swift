@@ -31,22 +31,39 @@ public struct EncodedAnswer: Sendable {
     public var head: Data { json.prefix(split) }
     public var tail: Data { json.suffix(from: json.startIndex + split) }
 
-    init(_ answer: RecommendationResponse, encoder: JSONEncoder) throws {
+    init(_ answer: RecommendationResponse) {
         var blank = answer
         blank.requestID = ""
-        let encoded = try encoder.encode(blank)
-        let needle = Data(#""request_id":"""#.utf8)
-        guard let range = encoded.firstRange(of: needle) else {
+        let encoded = AnswerJSON.encode(blank)
+        guard let end = Self.end(of: Self.needle, in: encoded) else {
             preconditionFailure("an encoded answer always holds its request_id")
         }
-        // An exact-size copy: the encoder's buffer may carry spare capacity.
-        json = Data(encoded)
-        split = range.upperBound - 1 - encoded.startIndex
+        json = encoded
+        split = end - 1
         summary = Summary(
             surface: answer.type, strategy: answer.strategy, experiment: answer.experiment, variant: answer.variant, userID: answer.userID,
             movies: answer.recommendations.compactMap(\.movieID),
             teams: answer.recommendations.contains { $0.team != nil } ? answer.recommendations.filter { $0.movieID != nil }.map { $0.team ?? "" } : nil,
             isEmpty: answer.recommendations.isEmpty)
+    }
+}
+
+extension EncodedAnswer {
+    /// Where the id goes. A string value cannot hold it: its quotes would be escaped.
+    static let needle = Array(#""request_id":"""#.utf8)
+
+    /// The offset just past the first `needle` in `data`, by a plain byte scan (Foundation's
+    /// generic `firstRange(of:)` cost more than the rest of a cached answer's showing).
+    static func end(of needle: [UInt8], in data: Data) -> Int? {
+        data.withUnsafeBytes { bytes -> Int? in
+            guard bytes.count >= needle.count, let first = needle.first else { return nil }
+            var index = 0
+            while index <= bytes.count - needle.count {
+                if bytes[index] == first, needle.indices.allSatisfy({ bytes[index + $0] == needle[$0] }) { return index + needle.count }
+                index += 1
+            }
+            return nil
+        }
     }
 }
 

@@ -2,38 +2,75 @@ import Foundation
 import RecLabCore
 
 /// The seed's recommendation answer: the movies, why each, which strategy answered, when.
-struct RecommendationResponse: Encodable, Sendable {
+/// Written by `AnswerJSON`; `Encodable` is what that writer is held to.
+public struct RecommendationResponse: Encodable, Sendable {
     /// One recommended movie with the fields clients show.
-    struct Item: Codable, Sendable {
-        @Nullable var movieID: Int? = nil
-        let title: String
-        let score: Double
-        let reason: String
-        @Nullable var posterPath: String? = nil
-        @Nullable var posterURL: String? = nil
-        @Nullable var releaseDate: String? = nil
-        @Nullable var voteAverage: Double? = nil
+    public struct Item: Codable, Sendable {
+        @Nullable public var movieID: Int?
+        public let title: String
+        public let score: Double
+        public let reason: String
+        @Nullable public var posterPath: String?
+        @Nullable public var posterURL: String?
+        @Nullable public var releaseDate: String?
+        @Nullable public var voteAverage: Double?
         /// In an interleaved answer, the variant credited for this movie; absent otherwise.
-        var team: String? = nil
+        public var team: String?
+
+        public init(
+            movieID: Int? = nil, title: String, score: Double, reason: String, posterPath: String? = nil, posterURL: String? = nil,
+            releaseDate: String? = nil, voteAverage: Double? = nil, team: String? = nil
+        ) {
+            self.movieID = movieID
+            self.title = title
+            self.score = score
+            self.reason = reason
+            self.posterPath = posterPath
+            self.posterURL = posterURL
+            self.releaseDate = releaseDate
+            self.voteAverage = voteAverage
+            self.team = team
+        }
     }
 
-    let type: String
-    let strategy: String
-    let strategyInstance: String
+    public let type: String
+    public let strategy: String
+    public let strategyInstance: String
     // The question's seed, user, genre and window: left out when the question had none.
-    let movieID: Int?
-    let userID: String?
-    let genre: Genre?
-    let timeWindow: String?
+    public let movieID: Int?
+    public let userID: String?
+    public let genre: Genre?
+    public let timeWindow: String?
     /// Trending only: whose list this is, `tmdb` or `local`.
-    var source: String? = nil
-    let recommendations: [Item]
-    let totalCount: Int
-    let generatedAt: Date
+    public var source: String?
+    public let recommendations: [Item]
+    public let totalCount: Int
+    public let generatedAt: Date
     /// Names this answer, so feedback events can say which answer showed a movie.
-    var requestID: String
+    public var requestID: String
     /// The experiment and variant that served this answer; null when the user is in none, so
     /// a client always sees whether one did.
-    @Nullable var experiment: String? = nil
-    @Nullable var variant: String? = nil
+    @Nullable public var experiment: String?
+    @Nullable public var variant: String?
+
+    public init(
+        type: String, strategy: String, strategyInstance: String, movieID: Int?, userID: String?, genre: Genre?, timeWindow: String?,
+        source: String? = nil, recommendations: [Item], totalCount: Int, generatedAt: Date, requestID: String, experiment: String? = nil,
+        variant: String? = nil
+    ) {
+        self.type = type
+        self.strategy = strategy
+        self.strategyInstance = strategyInstance
+        self.movieID = movieID
+        self.userID = userID
+        self.genre = genre
+        self.timeWindow = timeWindow
+        self.source = source
+        self.recommendations = recommendations
+        self.totalCount = totalCount
+        self.generatedAt = generatedAt
+        self.requestID = requestID
+        self.experiment = experiment
+        self.variant = variant
+    }
 }

@@ -59,7 +59,7 @@ public struct Recommender: Sendable {
         // TMDB's trending list has its own lifetime (TRENDING_CACHE_TTL), so the answer cache
         // is not used for it; without a list from TMDB, the local strategy answers.
         if question.surface == .trending, let trending, let window = question.timeWindow?.tmdb, let movies = await trending.movies(window) {
-            return issue(try encoded(movies, question: question), forced: false)
+            return issue(encoded(movies, question: question), forced: false)
         }
         let key = question.cacheKey
         if let cached = cache.value(for: key) { return issue(cached, forced: question.forcedVariant != nil) }
@@ -133,13 +133,13 @@ public struct Recommender: Sendable {
             movieID: question.seedTMDBID, userID: question.user, genre: question.genre,
             timeWindow: question.timeWindow?.rawValue, source: question.surface == .trending ? "local" : nil, recommendations: items,
             totalCount: items.count, generatedAt: Date(), requestID: "", experiment: served?.experiment, variant: served?.variant)
-        let encoded = try EncodedAnswer(response, encoder: JSONCoding.encoder)
+        let encoded = EncodedAnswer(response)
         cache.store(encoded, for: key, user: question.user)
         return issue(encoded, forced: question.forcedVariant != nil)
     }
 
     /// TMDB's trending list as an answer: TMDB's order, scored by rank (the first 1, down to 1/n).
-    private func encoded(_ movies: [TMDBMovie], question: Question) throws -> EncodedAnswer {
+    private func encoded(_ movies: [TMDBMovie], question: Question) -> EncodedAnswer {
         let shown = movies.prefix(question.limit)
         let window = question.timeWindow?.rawValue ?? "day"
         let items = shown.enumerated().map { rank, movie in
@@ -151,7 +151,7 @@ public struct Recommender: Sendable {
         let response = RecommendationResponse(
             type: Surface.trending.rawValue, strategy: "tmdb", strategyInstance: "tmdb-trending", movieID: nil, userID: nil, genre: nil,
             timeWindow: window, source: "tmdb", recommendations: items, totalCount: items.count, generatedAt: Date(), requestID: "")
-        return try EncodedAnswer(response, encoder: JSONCoding.encoder)
+        return EncodedAnswer(response)
     }
 
     /// Names this showing of an answer (a cached answer shown again is a new showing, which
