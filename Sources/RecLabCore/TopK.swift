@@ -57,16 +57,24 @@ public struct BestK<Element: Ranked> {
 /// movie id (the evaluation protocol's tie rule), in O(n log k).
 public struct TopK: Sendable {
     /// A movie and its score, ranked by that tie rule.
+    @usableFromInline
     struct Entry: Ranked, Sendable {
-        let id: MovieID
-        let score: Double
+        @usableFromInline let id: MovieID
+        @usableFromInline let score: Double
 
+        @inlinable
+        init(id: MovieID, score: Double) {
+            self.id = id
+            self.score = score
+        }
+
+        @inlinable
         static func ranksAbove(_ a: Entry, _ b: Entry) -> Bool {
             a.score > b.score || (a.score == b.score && a.id < b.id)
         }
     }
 
-    private var best: BestK<Entry>
+    @usableFromInline var best: BestK<Entry>
 
     public var k: Int { best.k }
 
@@ -74,9 +82,14 @@ public struct TopK: Sendable {
         best = BestK(k)
     }
 
+    /// Inlined into the scoring loops: most candidates are turned away by one comparison with
+    /// the worst kept, without a call.
+    @inlinable
     public mutating func insert(_ id: MovieID, score: Double) {
         guard !score.isNaN else { return }
-        best.insert(Entry(id: id, score: score))
+        let entry = Entry(id: id, score: score)
+        if let worst = best.worstIfFull, !Entry.ranksAbove(entry, worst) { return }
+        best.insert(entry)
     }
 
     /// The kept entries, best first.

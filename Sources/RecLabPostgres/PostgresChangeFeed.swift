@@ -25,16 +25,20 @@ extension PostgresStore: ChangeFeed {
 
     /// Ticks every `interval`, and as soon as any process commits a change: each process
     /// listens on the channel with one connection of its pool.
-    public func wakeUps(every interval: Duration) -> AsyncStream<Void> {
-        Self.wakeUps(every: interval) { [client, logger] wakeUp in
+    public func wakeUps(every interval: Duration, announcements: ChangeAnnouncements) -> AsyncStream<Void> {
+        Self.wakeUps(every: interval, announcements: announcements) { [client, logger] listener in
             while !Task.isCancelled {
                 do {
                     try await client.withConnection { connection in
                         try await connection.listen(on: Self.changeChannel) { notifications in
-                            for try await _ in notifications { wakeUp.yield() }
+                            // LISTEN has been answered: every commit from now on is announced.
+                            listener.started()
+                            for try await _ in notifications { listener.heard() }
                         }
                     }
+                    listener.stopped()
                 } catch {
+                    listener.stopped()
                     if Task.isCancelled { return }
                     logger.warning("listening for the store's changes failed; polling meanwhile", metadata: ["error": "\(String(reflecting: error))"])
                     try? await Task.sleep(for: interval)

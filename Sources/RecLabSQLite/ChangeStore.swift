@@ -18,15 +18,29 @@ extension SQLiteStore: ChangeFeed {
     }
 
     public func announceRefit(by process: String) async throws {
-        try await pool.write { db in try Self.recordChange(db, user: nil, refittedBy: process) }
+        try await pool.write { db in try self.recordChange(db, user: nil, refittedBy: process) }
     }
 
-    /// Records a change inside the writing transaction, so it is seen exactly when the write is.
-    static func recordChange(_ db: Database, user: String?, refittedBy: String? = nil) throws {
+    /// Ticks every `interval`, and as soon as any process commits a change through a store on
+    /// this file (its signal file, watched with inotify).
+    public func wakeUps(every interval: Duration, announcements: ChangeAnnouncements) -> AsyncStream<Void> {
+        Self.wakeUps(every: interval, announcements: announcements) { [signal] listener in
+            // Without a watch (no inotify), the feed is polled and memory it keeps is never trusted.
+            guard let watch = try? signal.watch({ listener.heard() }) else { return }
+            listener.started()
+            while (try? await Task.sleep(for: .seconds(3600))) != nil {}
+            watch.cancel()
+        }
+    }
+
+    /// Records a change inside the writing transaction, so it is seen exactly when the write
+    /// is, and announces it once committed.
+    func recordChange(_ db: Database, user: String?, refittedBy: String? = nil) throws {
         try db.execute(sql: "INSERT INTO store_changes (user_id, refitted_by) VALUES (?, ?)", arguments: [user, refittedBy])
         let position = db.lastInsertedRowID
         if position % 1_000 == 0 {
-            try db.execute(sql: "DELETE FROM store_changes WHERE position <= ?", arguments: [position - keptChanges])
+            try db.execute(sql: "DELETE FROM store_changes WHERE position <= ?", arguments: [position - Self.keptChanges])
         }
+        db.afterNextTransaction(onCommit: { [signal] _ in signal.announce() })
     }
 }

@@ -10,7 +10,7 @@ extension SQLiteStore: CatalogueImporting {
             for dataset in datasets {
                 try merge.merge(dataset, progress: progress)
             }
-            try Self.recordChange(db, user: nil)
+            try self.recordChange(db, user: nil)
             return try Self.counts(db)
         }
     }

@@ -61,7 +61,7 @@ extension SQLiteStore: PreferenceRepository {
                     "pref_" + UUID().uuidString.lowercased(), preference.userID, movie, preference.rating,
                     preference.favorite, preference.watchlist, preference.watched,
                 ])
-            try Self.recordChange(db, user: preference.userID)
+            try self.recordChange(db, user: preference.userID)
             return try Self.preferences(db, user: preference.userID, movie: movie).first!
         }
     }
@@ -80,7 +80,7 @@ extension SQLiteStore: PreferenceRepository {
                 sql: "DELETE FROM user_preferences WHERE user_id = ? AND movie_id IN (SELECT id FROM movies WHERE tmdb_id = ?)",
                 arguments: [user, tmdbID])
             guard db.changesCount > 0 else { return false }
-            try Self.recordChange(db, user: user)
+            try self.recordChange(db, user: user)
             return true
         }
     }
@@ -92,7 +92,7 @@ extension SQLiteStore: PreferenceRepository {
                 return db.changesCount
             }
             let deleted = DeletedUserData(preferences: try delete(from: "user_preferences"), events: try delete(from: "events"), exposures: try delete(from: "exposures"))
-            try Self.recordChange(db, user: user)
+            try self.recordChange(db, user: user)
             return deleted
         }
     }

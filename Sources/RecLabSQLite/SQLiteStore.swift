@@ -9,6 +9,8 @@ public final class SQLiteStore: Sendable {
     let pool: DatabasePool
     /// The database file.
     public let path: String
+    /// Announces this store's committed changes to every store on the file.
+    let signal: ChangeSignal
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     public init(path: String) throws {
@@ -24,6 +26,7 @@ public final class SQLiteStore: Sendable {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         pool = try DatabasePool(path: path, configuration: configuration)
+        signal = try ChangeSignal(database: path)
         try Schema.migrator.migrate(pool)
     }
 

@@ -87,14 +87,14 @@ public func buildRouter(
     let cacheControl = CacheControlHeader(maxAge: configuration.cacheTTL)
     let store = services.store
     HealthRoutes(
-        preferences: store, catalogue: services.catalogue, models: services.models, cache: services.cache, served: services.served, gauges: services.gauges,
+        preferences: store, catalogue: services.catalogue, models: services.models, users: services.users, served: services.served, gauges: services.gauges,
         tmdb: services.tmdb, gate: gate
     ).register(on: router)
     MovieRoutes(catalogue: services.catalogue, tmdb: services.tmdbCatalogue, cacheControl: cacheControl).register(on: router)
     GenreRoutes(catalogue: services.catalogue, cacheControl: cacheControl).register(on: router)
     let adminGate = AdminGate(adminKey: configuration.adminAPIKey, trustedProxies: configuration.trustedProxies, failures: failures)
     RecommendationRoutes(recommender: services.recommender, maxRecommendations: configuration.maxRecommendations, adminGate: adminGate).register(on: router)
-    UserRoutes(preferences: store, cache: services.cache, exposures: services.exposures).register(on: router)
+    UserRoutes(preferences: store, users: services.users, exposures: services.exposures).register(on: router)
     AdminRoutes(gate: adminGate, refits: services.refits, experiments: services.experimentReloader, keys: keys).register(on: router)
     EvaluationRoutes(evaluations: store, startup: services.startupEvaluation).register(on: router)
     ExperimentRoutes(

@@ -23,7 +23,8 @@ public struct RecLabServices: Sendable {
     public let exposures: ExposureLog
     /// The offline evaluation run when none is stored; `reclab serve` runs it as a service.
     public let startupEvaluation = StartupEvaluation()
-    public let cache: RecommendationCache
+    /// What is held per user: cached answers and histories.
+    public let users: UserMemory
     public let served = ServingStats()
     /// Answers recommendation questions from the models, through the cache.
     public let recommender: Recommender
@@ -57,8 +58,11 @@ public struct RecLabServices: Sendable {
         // Before any metric object exists: one made earlier would stay bound to the no-op backend.
         if metrics { Observability.bootstrapMetrics() }
         let cache = RecommendationCache(timeToLive: .seconds(configuration.recommendationCacheTTL), maxBytes: configuration.recommendationCacheMaxBytes)
+        let announcements = ChangeAnnouncements()
+        let users = UserMemory(
+            answers: cache, histories: UserHistories(store: store, announcements: announcements, maxBytes: configuration.historyMemoryBytes))
         self.store = store
-        self.cache = cache
+        self.users = users
         self.configuration = configuration
         self.registry = registry
         self.scratch = scratch
@@ -87,13 +91,13 @@ public struct RecLabServices: Sendable {
         let tmdb = configuration.tmdb.map { TMDBClient(configuration: $0, logger: logger) }
         self.tmdb = tmdb
         changes = ChangeFollower(
-            feed: store, cache: cache, catalogue: catalogue, process: process,
+            feed: store, users: users, announcements: announcements, catalogue: catalogue, process: process,
             modelsChanged: { [models] in _ = refits.request(models.sharesModels ? .adopt : .refit(announce: false)) },
             interval: .seconds(1), logger: logger)
         let tmdbCatalogue = tmdb.map { [catalogue] in TMDBCatalogue(client: $0, store: store, catalogue: catalogue, work: work, logger: logger) }
         self.tmdbCatalogue = tmdbCatalogue
         recommender = Recommender(
-            host: models, interactions: store, cache: cache, exposures: exposures, served: served, metrics: recommendationMetrics,
+            host: models, histories: users.histories, cache: cache, exposures: exposures, served: served, metrics: recommendationMetrics,
             trending: tmdb.map { TMDBTrending(client: $0, lifetime: .seconds(configuration.trendingCacheTTL), catalogue: tmdbCatalogue, work: work) },
             images: catalogue.images)
     }

@@ -39,32 +39,52 @@ public protocol ChangeFeed: Sendable {
     /// Records that the process named `process` refitted its models on request, so that the
     /// other processes refit too and every replica serves models of the same data.
     func announceRefit(by process: String) async throws
-    /// Ticks when changes may be waiting: every `interval`, and at once where the backend can
-    /// announce a change (PostgreSQL's NOTIFY). Ends when its consumer stops iterating.
-    func wakeUps(every interval: Duration) -> AsyncStream<Void>
+    /// Ticks when changes may be waiting: every `interval`, and at once when a process commits
+    /// one (PostgreSQL's NOTIFY, SQLite's signal file), telling `announcements` first. Ends
+    /// when its consumer stops iterating.
+    func wakeUps(every interval: Duration, announcements: ChangeAnnouncements) -> AsyncStream<Void>
 }
 
 extension ChangeFeed {
-    /// Ticks every `interval`: a backend that cannot announce changes is polled.
-    public func wakeUps(every interval: Duration) -> AsyncStream<Void> {
-        Self.wakeUps(every: interval, announcements: nil)
-    }
-
-    /// Ticks every `interval`, and whenever `announcements` (run until the stream ends)
-    /// yields: what a backend that announces changes returns from `wakeUps(every:)`.
+    /// Ticks every `interval`, and at every announcement `listen` (run until the stream ends)
+    /// passes on: what a backend returns from `wakeUps(every:announcements:)`.
     public static func wakeUps(
-        every interval: Duration, announcements: (@Sendable (AsyncStream<Void>.Continuation) async -> Void)?
+        every interval: Duration, announcements: ChangeAnnouncements, listen: @escaping @Sendable (AnnouncementListener) async -> Void
     ) -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let timer = Task {
             while (try? await Task.sleep(for: interval)) != nil { continuation.yield() }
         }
-        let listener = announcements.map { announce in Task { await announce(continuation) } }
+        let listener = Task { await listen(AnnouncementListener(announcements: announcements, wakeUp: continuation)) }
         continuation.onTermination = { _ in
             timer.cancel()
-            listener?.cancel()
+            listener.cancel()
+            announcements.stoppedListening()
         }
         return stream
+    }
+}
+
+/// What a backend's listener reports to: announcements heard, and whether they reach it.
+public struct AnnouncementListener: Sendable {
+    let announcements: ChangeAnnouncements
+    let wakeUp: AsyncStream<Void>.Continuation
+
+    /// Announcements reach this process from now on.
+    public func started() {
+        announcements.startedListening()
+        wakeUp.yield()
+    }
+
+    /// Announcements stopped reaching this process.
+    public func stopped() {
+        announcements.stoppedListening()
+    }
+
+    /// A process committed a change.
+    public func heard() {
+        announcements.heardOne()
+        wakeUp.yield()
     }
 }
 

@@ -159,15 +159,34 @@ public struct EASEWeights: Sendable {
             let weighted = projection.withUnsafeBufferPointer { projection in
                 (0..<w.inner.rows).map { user in w.inner.withUnsafeRow(user) { dot($0, projection) } }
             }
+            // Item by item over its raters (a gather): one pass, each score written once, the
+            // correction and the scale applied. Four running sums, not one: a single sum waits
+            // on its previous addition at every rater, and this loop is most of an answer.
             scores.withUnsafeMutableBufferPointer { scores in
-                for user in 0..<w.byUser.rows where weighted[user] != 0 {
-                    let weight = weighted[user]
-                    w.byUser.withRow(user) { items, values in
-                        for t in 0..<items.count { scores[Int(items[t])] += weight * values[t] }
+                for entry in row { scores[entry.item] -= entry.value * w.diagonal[entry.item] }
+                w.byItem.withEntries { starts, raters, values in
+                    weighted.withUnsafeBufferPointer { weighted in
+                        w.scale.withUnsafeBufferPointer { scale in
+                            for item in 0..<items {
+                                var t = starts[item]
+                                let end = starts[item + 1]
+                                var sums: (Float, Float, Float, Float) = (0, 0, 0, 0)
+                                while t + 4 <= end {
+                                    sums.0 += values[t] * weighted[Int(raters[t])]
+                                    sums.1 += values[t + 1] * weighted[Int(raters[t + 1])]
+                                    sums.2 += values[t + 2] * weighted[Int(raters[t + 2])]
+                                    sums.3 += values[t + 3] * weighted[Int(raters[t + 3])]
+                                    t += 4
+                                }
+                                while t < end {
+                                    sums.0 += values[t] * weighted[Int(raters[t])]
+                                    t += 1
+                                }
+                                scores[item] = ((sums.0 + sums.1) + (sums.2 + sums.3) + scores[item]) * scale[item]
+                            }
+                        }
                     }
                 }
-                for entry in row { scores[entry.item] -= entry.value * w.diagonal[entry.item] }
-                for item in 0..<items { scores[item] *= w.scale[item] }
             }
         }
         return scores

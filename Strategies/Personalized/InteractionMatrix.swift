@@ -123,6 +123,18 @@ public struct InteractionMatrix: Sendable {
         return matrix
     }
 
+    /// Every row at once: where row `r`'s entries start (`starts[r] ..< starts[r + 1]`), their
+    /// columns and values.
+    func withEntries<Result>(
+        _ body: (UnsafeBufferPointer<Int>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) throws -> Result
+    ) rethrows -> Result {
+        try rowStart.withUnsafeBufferPointer { starts in
+            try columnIndices.withUnsafeBufferPointer { indices in
+                try values.withUnsafeBufferPointer { values in try body(starts, indices, values) }
+            }
+        }
+    }
+
     /// Calls `body` with row `row`'s column indices and values, without copying.
     func withRow<Result>(_ row: Int, _ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) throws -> Result) rethrows -> Result {
         let range = rowStart[row]..<rowStart[row + 1]

@@ -28,6 +28,9 @@ struct PersonalizedModel: FittedModel {
     private let genreSlots: [Int]
     private let genresBySlot: [Genre]
     private let slotsByGenreID: [Int: Int]
+    /// Positions by interaction count, most first, equal counts by smaller movie id: cold
+    /// start's order within the user's genres and outside them.
+    private let byPopularity: [Int]
 
     private static let coldStartSuffix = " — rate a few movies for personal picks"
 
@@ -63,6 +66,7 @@ struct PersonalizedModel: FittedModel {
         self.genreSlots = genreSlots
         self.genresBySlot = genresBySlot
         self.slotsByGenreID = slotsByGenreID
+        byPopularity = movies.indices.sorted { (interactionCounts[$0], movies[$1]) > (interactionCounts[$1], movies[$0]) }
     }
 
     /// The engine, then the movies and their counts; the input and the catalogue entries
@@ -246,13 +250,24 @@ struct PersonalizedModel: FittedModel {
         var rank = [Int](repeating: Int.max, count: genresBySlot.count)
         for (order, slot) in preference.enumerated() { rank[slot] = order }
 
-        let mostInteractions = Float(max(1, interactionCounts.max() ?? 1))
-        var scores = [Float](repeating: 0, count: movies.count)
-        for position in movies.indices {
-            let inUserGenres = genreSlots[genreStart[position]..<genreStart[position + 1]].contains { rank[$0] != Int.max }
-            scores[position] = (inUserGenres ? 1 : 0) + Float(interactionCounts[position]) / mostInteractions
+        // A movie in the user's genres scores 1 + its share of the most interactions, any
+        // other its share alone (at most 1): the genre matches first, each group by popularity,
+        // read off the order kept at fit time until the request has its `limit`.
+        let mostInteractions = Float(max(1, byPopularity.first.map { interactionCounts[$0] } ?? 1))
+        func inUserGenres(_ position: Int) -> Bool {
+            genreSlots[genreStart[position]..<genreStart[position + 1]].contains { rank[$0] != Int.max }
         }
-        return select(scores, request: request, inHistory: inHistory).map { pick in
+        var picks: [(position: Int, score: Float)] = []
+        for matching in preference.isEmpty ? [false] : [true, false] {
+            for position in byPopularity {
+                guard picks.count < request.limit else { break }
+                guard !inHistory[position], inCatalogue[position], inUserGenres(position) == matching, request.admits(catalogueItems[position]!) else {
+                    continue
+                }
+                picks.append((position, (matching ? 1 : 0) + Float(interactionCounts[position]) / mostInteractions))
+            }
+        }
+        return picks.map { pick in
             let shared = genreSlots[genreStart[pick.position]..<genreStart[pick.position + 1]]
                 .filter { rank[$0] != Int.max }
                 .sorted { rank[$0] < rank[$1] }
@@ -261,7 +276,7 @@ struct PersonalizedModel: FittedModel {
             let reason = shared.isEmpty
                 ? "Popular with everyone" + Self.coldStartSuffix
                 : "Popular in \(shared.joined(separator: " and "))" + Self.coldStartSuffix
-            return Recommendation(movie: movies[pick.position], score: Double(scores[pick.position]), reason: reason)
+            return Recommendation(movie: movies[pick.position], score: Double(pick.score), reason: reason)
         }
     }
 }

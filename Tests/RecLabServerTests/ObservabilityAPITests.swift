@@ -152,7 +152,8 @@ struct Exposition {
             let detailed = try await client.execute(uri: "/health/detailed", method: .get).json()
             #expect(detailed["status"] as? String == "healthy")
             let services = try #require(detailed["services"] as? [String: [String: Any]])
-            #expect(Set(services.keys) == ["database", "ml_models", "cache", "tmdb_api"])
+            // The seed's four checks, and the histories answers read from memory.
+            #expect(Set(services.keys) == ["database", "ml_models", "cache", "tmdb_api", "user_histories"])
             #expect(services["database"]?["latency_ms"] is Double)
             #expect(services["tmdb_api"]?["status"] as? String == "not_configured")
             let metrics = try #require(detailed["metrics"] as? [String: Any])

@@ -17,26 +17,86 @@ import Testing
     static func serve(
         _ store: any Repositories, environment: [String: String] = [:], _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
+        try await serveWithServices(store, environment: environment) { client, _ in try await test(client) }
+    }
+
+    /// `serve`, with the serving core the server runs on, to look inside.
+    static func serveWithServices(
+        _ store: any Repositories, environment: [String: String] = [:],
+        _ test: @escaping @Sendable (any TestClientProtocol, RecLabServices) async throws -> Void
+    ) async throws {
         let configuration = try testConfiguration(environment)
         let services = RecLabServices(
             configuration: configuration, store: store, registry: testStrategies,
             strategies: try StrategyConfiguration.load(path: configuration.strategiesFile, registry: testStrategies),
             sharing: try ModelHost.Sharing.configured(configuration, feed: store), logger: testLogger)
         try await services.start()
-        try await buildApplication(configuration: configuration, services: services, logger: testLogger).test(.live) { client in try await test(client) }
+        try await buildApplication(configuration: configuration, services: services, logger: testLogger).test(.live) { client in
+            try await test(client, services)
+        }
+    }
+
+    /// A store holding ml-latest-small.
+    static func movieLensStore(_ backend: Backend) async throws -> any Repositories {
+        switch backend {
+        case .sqlite:
+            let store = try await backend.emptyStore()
+            _ = try await CatalogueImport.run(paths: [SharedFolder.datasets().appending(path: "ml-latest-small")], into: store)
+            return store
+        case .postgres:
+            return try await PostgresStore(url: try await PostgresCluster.shared().movieLensDatabase())
+        }
     }
 
     /// Two stores on one database holding ml-latest-small, as two processes open it.
     static func twoStoresOnOneDatabase(_ backend: Backend) async throws -> (any Repositories, any Repositories) {
-        let first: any Repositories
-        switch backend {
-        case .sqlite:
-            first = try await backend.emptyStore()
-            _ = try await CatalogueImport.run(paths: [SharedFolder.datasets().appending(path: "ml-latest-small")], into: first)
-        case .postgres:
-            first = try await PostgresStore(url: try await PostgresCluster.shared().movieLensDatabase())
-        }
+        let first = try await movieLensStore(backend)
         return (first, try await backend.sameData(as: first))
+    }
+
+    /// Waits until the server reads histories from memory: its change feed followed.
+    static func waitUntilHistoriesAreCurrent(_ client: some TestClientProtocol) async throws {
+        for _ in 0..<300 {
+            let detailed = try await client.execute(uri: "/health/detailed", method: .get).json()
+            if ((detailed["services"] as? [String: [String: Any]])?["user_histories"]?["status"] as? String) == "ok" { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("the server never read histories from memory")
+    }
+
+    static func post(_ client: some TestClientProtocol, _ user: String, movie: Int) async throws {
+        #expect(try await client.post("/users/\(user)/preferences", json: #"{"movie_id": \#(movie), "rating": 5.0}"#).status == .created)
+    }
+
+    /// With the answer cache off, a replica answers from the histories it holds; a preference
+    /// posted through another reaches its next answer as soon as the store's announcement
+    /// (NOTIFY, SQLite's signal file) reaches it, not at the feed's next poll.
+    @Test(arguments: Backend.allCases)
+    func aPreferencePostedThroughOneReplicaChangesTheOthersNextUncachedAnswer(_ backend: Backend) async throws {
+        let (first, second) = try await Self.twoStoresOnOneDatabase(backend)
+        let uncached = ["ENABLE_CACHE": "false"]
+        try await Self.serve(first, environment: uncached) { a in
+            try await Self.serveWithServices(second, environment: uncached) { b, services in
+                try await Self.waitUntilHistoriesAreCurrent(b)
+                let user = "held-\(UUID().uuidString.prefix(8))"
+                try await Self.post(b, user, movie: 155)
+                try await Self.post(b, user, movie: 680)
+                let before = try await Self.personalized(b, user)
+                #expect(services.users.histories.held(user)?.count == 2, "B holds the history it answered from")
+                #expect(try await Self.personalized(b, user) == before)
+                try await Self.post(a, user, movie: 27205)
+                // The announcement travels beside A's answer to the client: allow it a moment,
+                // far inside the feed's one-second poll.
+                var after = try await Self.personalized(b, user)
+                var asked = 1
+                while after == before, asked < 10 {
+                    try await Task.sleep(for: .milliseconds(20))
+                    after = try await Self.personalized(b, user)
+                    asked += 1
+                }
+                #expect(after != before && !after.contains(27205), "B's answer follows A's write (asked \(asked) times)")
+            }
+        }
     }
 
     static func personalized(_ client: some TestClientProtocol, _ user: String) async throws -> [Int] {

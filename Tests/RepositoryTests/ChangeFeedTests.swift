@@ -37,12 +37,17 @@ import Testing
         #expect(try await reader.changes(after: seen, limit: 10).map(\.subject) == [.user("cy")])
     }
 
-    /// On PostgreSQL a commit wakes every process at once (NOTIFY), without waiting for a poll.
-    @Test func aCommitOnPostgresWakesAnotherProcessBeforeItsPollWouldHave() async throws {
-        let writer = try await Backend.postgres.emptyStore()
+    /// A commit wakes every process on the store at once (PostgreSQL's NOTIFY, SQLite's signal
+    /// file), without waiting for a poll, and tells its announcements first: memory kept by the
+    /// feed is not trusted again until what was heard is applied.
+    @Test(arguments: Backend.allCases)
+    func aCommitWakesAnotherProcessBeforeItsPollWouldHave(_ backend: Backend) async throws {
+        let writer = try await backend.emptyStore()
         _ = try await CatalogueImport.run(paths: [try MiniDatasets.write().movieLens], into: writer)
-        let reader = try await Backend.postgres.sameData(as: writer)
-        let wakeUps = reader.wakeUps(every: .seconds(3600))
+        let reader = try await backend.sameData(as: writer)
+        let announcements = ChangeAnnouncements()
+        #expect(!announcements.areApplied, "nothing is trusted before the listener has started")
+        let wakeUps = reader.wakeUps(every: .seconds(3600), announcements: announcements)
         // The listener needs its connection before a notification can reach it: write until woken.
         let writes = Task {
             for attempt in 0..<150 {
@@ -50,21 +55,34 @@ import Testing
                 _ = try await writer.upsert(PreferenceInput(userID: "dee-\(attempt)", tmdbID: 27205, rating: 3))
             }
         }
-        let woken = await withTaskGroup(of: Bool.self) { group in
+        // (woken twice, stale when woken by a commit, trusted once it is applied)
+        let seen = await withTaskGroup(of: [Bool]?.self) { group in
             group.addTask {
-                for await _ in wakeUps { return true }
-                return false
+                // The first tick says the listener started (and maybe a commit too: ticks
+                // coalesce); the next is a commit heard after the first was applied.
+                var ticks = 0
+                for await _ in wakeUps {
+                    ticks += 1
+                    if ticks == 2 {
+                        let stale = !announcements.areApplied
+                        announcements.applied(through: announcements.heardSoFar)
+                        return [stale, announcements.areApplied]
+                    }
+                    announcements.applied(through: announcements.heardSoFar)
+                }
+                return nil
             }
             group.addTask {
                 // Far inside the hour the poll waits, with room for a loaded machine.
                 try? await Task.sleep(for: .seconds(15))
-                return false
+                return nil
             }
             let first = await group.next()!
             group.cancelAll()
             return first
         }
         writes.cancel()
-        #expect(woken, "no wake-up within 15 s, with the poll an hour away")
+        #expect(seen != nil, "no wake-up within 15 s, with the poll an hour away")
+        #expect(seen == [true, true], "a commit is heard before it is applied, and trusted after")
     }
 }

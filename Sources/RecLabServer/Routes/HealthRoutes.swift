@@ -15,7 +15,7 @@ struct HealthRoutes {
     let preferences: any PreferenceRepository
     let catalogue: CatalogueHost
     let models: ModelHost
-    let cache: RecommendationCache
+    let users: UserMemory
     let served: ServingStats
     let gauges: StoreGauges
     let tmdb: TMDBClient?
@@ -94,11 +94,13 @@ struct HealthRoutes {
         router.get("health/detailed") { _, _ in
             let database = await databaseCheck()
             let fitted = modelsCheck()
+            let cache = users.answers
             let hits = cache.hits.load(ordering: .relaxed)
             let lookups = hits + cache.misses.load(ordering: .relaxed)
             let services: [String: Check] = [
                 "database": database.check, "ml_models": fitted,
                 "cache": Check(status: cache.isEnabled ? "ok" : "disabled", detail: "\(cache.count) answers cached"),
+                "user_histories": historiesCheck(),
                 "tmdb_api": tmdbCheck(),
             ]
             let healthy = database.check.status == "ok" && fitted.status == "ok"
@@ -144,6 +146,16 @@ struct HealthRoutes {
     private func catalogueCheck() -> Check {
         guard let snapshot = catalogue.snapshot else { return Check(status: "loading", detail: "the catalogue is not loaded yet") }
         return Check(status: "ok", detail: "\(snapshot.counts.movies) movies loaded at \(snapshot.loadedAt.formatted(.iso8601))")
+    }
+
+    /// Whether answers read histories from memory, or from the store until the change feed
+    /// is followed (its announcements do not reach this process, or are being applied).
+    private func historiesCheck() -> Check {
+        let histories = users.histories
+        guard histories.maxBytes > 0 else { return Check(status: "disabled", detail: "HISTORY_MEMORY_BYTES=0: every history is read from the store") }
+        return histories.isCurrent
+            ? Check(status: "ok", detail: "\(histories.count) histories held, kept current by the change feed")
+            : Check(status: "catching_up", detail: "\(histories.count) histories held; read from the store until the change feed's announcements are applied")
     }
 
     private func modelsCheck() -> Check {

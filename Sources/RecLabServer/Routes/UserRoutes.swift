@@ -8,7 +8,7 @@ import RecLabStore
 /// and the deletion of one preference or of everything a user gave or was shown.
 struct UserRoutes {
     let preferences: any PreferenceRepository
-    let cache: RecommendationCache
+    let users: UserMemory
     let exposures: ExposureLog
 
     /// The body of a posted preference (the seed's fields).
@@ -43,7 +43,7 @@ struct UserRoutes {
             } catch StoreError.unknownMovie(let tmdbID) {
                 throw APIError(.unprocessableContent, code: "movie_not_found", message: "movie_id \(tmdbID) is not in the catalogue")
             }
-            cache.invalidate(user: user)
+            users.forget(user: user)
             return EditedResponse(status: .created, response: stored)
         }
         router.get("users/:user_id/preferences") { _, context in
@@ -57,7 +57,7 @@ struct UserRoutes {
             guard try await preferences.deletePreference(user: user, tmdbID: movie) else {
                 throw APIError.notFound("user \(user) has no preference for movie_id \(movie)", code: "preference_not_found")
             }
-            cache.invalidate(user: user)
+            users.forget(user: user)
             return Response(status: .noContent)
         }
         router.delete("users/:user_id") { _, context in
@@ -65,7 +65,7 @@ struct UserRoutes {
             // Unwritten exposures first, or the log would write them back after the deletion.
             await exposures.forget(user: user)
             let deleted = try await preferences.deleteData(of: user)
-            cache.invalidate(user: user)
+            users.forget(user: user)
             return Deleted(userID: user, deleted: deleted)
         }
     }

@@ -61,6 +61,8 @@ public struct ServerConfiguration: Sendable {
     public var authenticationOpenPaths: Set<String>
     /// The recommendation cache's memory budget, in bytes.
     public var recommendationCacheMaxBytes: Int
+    /// What users' histories held for answering may take, in bytes; 0: read each from the store.
+    public var historyMemoryBytes: Int
     /// The most memory one strategy's fit may take; nil: no limit.
     public var modelMemoryLimit: Int?
     /// The folder replicas share fitted model generations through; nil: each fits its own.
@@ -170,6 +172,7 @@ public struct ServerConfiguration: Sendable {
         Variable("API_KEYS_FILE", "api_keys.txt", "hashed client keys, managed by `reclab keys add|list|revoke`"),
         Variable("AUTH_OPEN_PATHS", "/health,/health/ready,/metrics", "comma-separated paths open without a key"),
         Variable("RECOMMENDATION_CACHE_MAX_BYTES", "67108864", "memory the answer cache may use; the oldest answers go first"),
+        Variable("HISTORY_MEMORY_BYTES", "268435456", "memory users' histories held for answering may use, kept current by writes and the change feed; the oldest read go first; 0: read every history from the store"),
         Variable("MODEL_MEMORY_LIMIT", nil, computed: "(3/4 of RAM or of the cgroup limit)", "bytes one strategy's fit may use; a fit that would need more refuses, saying what to change; 0: no limit"),
         Variable("MODELS_DIR", nil, "folder replicas share fitted model generations through: one fits and writes, the others load; unset: each process fits its own"),
         Variable("RATE_LIMIT_MAX_CLIENTS", "100000", "clients each rate-limit, quota or failed-key table tracks at most"),
@@ -325,6 +328,7 @@ public struct ServerConfiguration: Sendable {
         apiKeysFile = text("API_KEYS_FILE")!
         authenticationOpenPaths = list("AUTH_OPEN_PATHS")
         recommendationCacheMaxBytes = try integer("RECOMMENDATION_CACHE_MAX_BYTES", in: (1 << 20)...(1 << 40))
+        historyMemoryBytes = try integer("HISTORY_MEMORY_BYTES", in: 0...(1 << 40))
         let memoryLimit = try integer("MODEL_MEMORY_LIMIT", in: 0...(1 << 50), computed: Int(clamping: Self.availableMemory() / 4 * 3))
         modelMemoryLimit = memoryLimit > 0 ? memoryLimit : nil
         modelsDirectory = text("MODELS_DIR")

@@ -4,12 +4,14 @@ import RecLabStore
 import ServiceLifecycle
 
 /// Follows the store's change feed, so that a write through another process sharing the
-/// store (a replica) reaches this one: a user's cached answers are dropped, a changed
-/// catalogue is read again. Its own writes come back too, harmlessly. It reads the feed every
-/// `interval`, and at once when the backend announces a change.
+/// store (a replica) reaches this one: a user's cached answers and held history are dropped,
+/// a changed catalogue is read again. Its own writes come back too, harmlessly. It reads the
+/// feed every `interval`, and at once when the backend announces a change, marking the
+/// announcements applied once it has read past them.
 public struct ChangeFollower: Service {
     let feed: any ChangeFeed
-    let cache: RecommendationCache
+    let users: UserMemory
+    let announcements: ChangeAnnouncements
     let catalogue: CatalogueHost
     /// This process's name in `.models(refittedBy:)` changes: its own announcements are skipped.
     let process: String
@@ -19,11 +21,12 @@ public struct ChangeFollower: Service {
     let logger: Logger
 
     init(
-        feed: any ChangeFeed, cache: RecommendationCache, catalogue: CatalogueHost, process: String, modelsChanged: @escaping @Sendable () -> Void,
+        feed: any ChangeFeed, users: UserMemory, announcements: ChangeAnnouncements, catalogue: CatalogueHost, process: String, modelsChanged: @escaping @Sendable () -> Void,
         interval: Duration, logger: Logger
     ) {
         self.feed = feed
-        self.cache = cache
+        self.users = users
+        self.announcements = announcements
         self.catalogue = catalogue
         self.process = process
         self.modelsChanged = modelsChanged
@@ -32,11 +35,16 @@ public struct ChangeFollower: Service {
     }
 
     public func run() async throws {
-        // Only what happens from now on: the caches start empty.
+        // Only what happens from now on: what was held before is dropped.
         var seen = (try? await feed.latestChange()) ?? 0
-        for await _ in feed.wakeUps(every: interval).cancelOnGracefulShutdown() {
+        users.forgetEveryone()
+        for await _ in feed.wakeUps(every: interval, announcements: announcements).cancelOnGracefulShutdown() {
             do {
+                // Every announcement heard by now is for a change committed by now: the read
+                // below sees it.
+                let heard = announcements.heardSoFar
                 seen = try await follow(from: seen)
+                announcements.applied(through: heard)
             } catch {
                 logger.warning("reading the store's changes failed; will retry", metadata: ["error": "\(error)"])
             }
@@ -51,14 +59,17 @@ public struct ChangeFollower: Service {
             guard let first = changes.first else { return position }
             if first.position > position + 1 {
                 // Pruned before this process read them: which users changed is unknown.
-                cache.removeAll()
+                users.forgetEveryone()
                 catalogue.reloadSoon()
             }
             var reload = false
             for change in changes {
                 switch change.subject {
-                case .user(let user): cache.invalidate(user: user)
-                case .catalogue: reload = true
+                case .user(let user): users.forget(user: user)
+                case .catalogue:
+                    // An import may have brought ratings too: every history may have changed.
+                    users.histories.removeAll()
+                    reload = true
                 case .models(let other) where other != process:
                     logger.info("another replica refitted its models", metadata: ["replica": "\(other)"])
                     modelsChanged()

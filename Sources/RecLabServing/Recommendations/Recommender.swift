@@ -9,7 +9,7 @@ import RecLabTMDB
 /// answers or `ServingError`s out.
 public struct Recommender: Sendable {
     let host: ModelHost
-    let interactions: any InteractionRepository
+    let histories: UserHistories
     let cache: RecommendationCache
     let exposures: ExposureLog
     let served: ServingStats
@@ -73,7 +73,7 @@ public struct Recommender: Sendable {
             if let known = question.history {
                 history = known
             } else {
-                history = try await interactions.history(of: user)
+                history = try await histories.history(of: user)
             }
             if let (experiment, arm) = try ServingRules.arm(
                 for: user, on: question.surface, interactions: history.count, forced: question.forcedVariant, among: generation.experiments) {
@@ -178,7 +178,7 @@ public struct Recommender: Sendable {
     /// The user surface an experiment enrolling this user runs on (personalized first), and
     /// the history that decided it, for the answer to reuse.
     public func experimentSurface(for user: String, forced: Bool) async throws -> (Surface, [Interaction]) {
-        let history = try await interactions.history(of: user)
+        let history = try await histories.history(of: user)
         let running = (host.generation?.experiments ?? []).filter { $0.status == .running }
         for surface in [Surface.personalized, .hybrid] {
             if running.contains(where: { $0.surface == surface && (forced || $0.arm(userID: user, interactions: history.count) != nil) }) {

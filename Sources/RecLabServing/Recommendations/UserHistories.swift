@@ -1,0 +1,96 @@
+import Metrics
+import RecLabCore
+import RecLabObservability
+import RecLabStore
+import Synchronization
+
+/// Users' histories held in memory for answering, read through from the store and kept
+/// current by this process's writes and the change feed, in at most `HISTORY_MEMORY_BYTES`
+/// (the oldest read dropped first): an answer for a user seen lately reads no SQL.
+///
+/// A held history is served only while the feed's announcements reach this process and every
+/// one heard has been applied (`ChangeAnnouncements`), so a preference posted through another
+/// replica changes the next answer here too; in between, histories are read from the store.
+/// A history read while the user's data changed is not kept: each user maps to one of a fixed
+/// set of version counters, bumped by every change, and a read is stored only if its counter
+/// did not move while it ran.
+public final class UserHistories: Sendable {
+    private struct State {
+        var table = FIFOTable<[Interaction]>()
+        var versions = [UInt64](repeating: 0, count: UserHistories.stripes)
+    }
+
+    private static let stripes = 4096
+    let store: any InteractionRepository
+    let announcements: ChangeAnnouncements
+    /// HISTORY_MEMORY_BYTES; 0: every history is read from the store.
+    public let maxBytes: Int
+    private let state = Mutex(State())
+    private let lookups = CacheLookups(cache: "histories")
+    private let entriesGauge = Gauge(label: Metric.memoryTableEntries.name, dimensions: [("table", "user_histories")])
+
+    init(store: any InteractionRepository, announcements: ChangeAnnouncements, maxBytes: Int) {
+        self.store = store
+        self.announcements = announcements
+        self.maxBytes = maxBytes
+    }
+
+    /// Histories held, for `/health/detailed`.
+    public var count: Int { state.withLock { $0.table.count } }
+
+    /// Whether held histories are served: the feed's announcements reach this process and
+    /// every one heard is applied.
+    public var isCurrent: Bool { announcements.areApplied }
+
+    /// The history held for the user, if any: what their next answer reads while current.
+    public func held(_ user: String) -> [Interaction]? {
+        state.withLock { $0.table[user] }
+    }
+
+    /// The user's interactions, as `InteractionRepository.history(of:)` gives them.
+    public func history(of user: String) async throws -> [Interaction] {
+        guard maxBytes > 0 else { return try await store.history(of: user) }
+        let stripe = Self.stripe(of: user)
+        let (held, version) = state.withLock { ($0.table[user], $0.versions[stripe]) }
+        if let held, announcements.areApplied {
+            lookups.hit.increment()
+            return held
+        }
+        lookups.miss.increment()
+        let history = try await store.history(of: user)
+        // An Interaction's fields, the key, and the table's own bookkeeping.
+        let size = 40 * history.count + user.utf8.count + 96
+        guard size <= maxBytes else { return history }
+        let count = state.withLock { state -> Int? in
+            guard state.versions[stripe] == version else { return nil }
+            state.table.store(history, for: user, bytes: size, maxBytes: maxBytes)
+            return state.table.count
+        }
+        if let count { entriesGauge.record(count) }
+        return history
+    }
+
+    /// The user's data changed: their held history goes, and a read under way is not kept.
+    func invalidate(user: String) {
+        let stripe = Self.stripe(of: user)
+        state.withLock { state in
+            state.versions[stripe] &+= 1
+            state.table.remove(user)
+        }
+    }
+
+    /// Everyone's data may have changed (an import, changes this process missed).
+    func removeAll() {
+        state.withLock { state in
+            state.table = FIFOTable()
+            for stripe in state.versions.indices { state.versions[stripe] &+= 1 }
+        }
+        entriesGauge.record(0)
+    }
+
+    private static func stripe(of user: String) -> Int {
+        var hasher = Hasher()
+        hasher.combine(user)
+        return Int(UInt(bitPattern: hasher.finalize()) % UInt(stripes))
+    }
+}
