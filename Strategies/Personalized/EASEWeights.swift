@@ -10,7 +10,8 @@ import RecLabCore
 /// the sparse X and K·X (users × items) instead of the dense items² B makes the fit a users²
 /// inverse and a gemm, takes 25 MB instead of 380 on MovieLens, and scores a user in
 /// O(users² + interactions) however long their history. With at least as many users as items,
-/// B is stored dense.
+/// B is stored dense. Pruned, B keeps only its largest weights in magnitude, row by row: an
+/// answer then sums a few dozen weights per history movie instead of touching every movie.
 public struct EASEWeights: Sendable {
     /// How B is held.
     public enum Form: String, Sendable {
@@ -18,6 +19,8 @@ public struct EASEWeights: Sendable {
         case dense
         /// K = (XXᵀ + λI)⁻¹ with X: B is applied through it, never materialised.
         case woodbury
+        /// B's weights of largest magnitude, sparse by row (computed whole, then cut).
+        case pruned
     }
 
     public let form: Form
@@ -27,6 +30,8 @@ public struct EASEWeights: Sendable {
     private enum Storage: Sendable {
         case dense(Matrix)
         case woodbury(Woodbury)
+        /// Row i: item i's kept weights B_ij, columns ascending.
+        case pruned(InteractionMatrix)
     }
 
     private struct Woodbury: Sendable {
@@ -49,11 +54,15 @@ public struct EASEWeights: Sendable {
 
     /// The fit's peak working memory in bytes: dense, X as a dense users × items matrix, the
     /// items² Gram matrix and its inverse; Woodbury, Xᵀ dense and K·X (items × users each),
-    /// and the users² XXᵀ and its inverse.
+    /// and the users² XXᵀ and its inverse; pruned, the cheaper of those, then B whole and X
+    /// dense beside it.
     public static func workingBytes(users: Int, items: Int, form: Form) -> Int {
         let floats: Double = switch form {
         case .dense: Double(users) * Double(items) + 2 * Double(items) * Double(items)
         case .woodbury: 2 * Double(items) * Double(users) + 2 * Double(users) * Double(users)
+        case .pruned:
+            max(Double(workingBytes(users: users, items: items, form: cheaperForm(users: users, items: items))) / 4,
+                Double(items) * Double(items) + 2 * Double(users) * Double(items))
         }
         return Int(min(Double(Int.max / 2), 4 * floats))
     }
@@ -76,15 +85,72 @@ public struct EASEWeights: Sendable {
             : "no item count fits with \(users) users: use algorithm: als, or raise MODEL_MEMORY_LIMIT"
     }
 
-    /// Fits B on `x` (users × items). `form` nil picks the cheaper form.
-    public init(_ x: InteractionMatrix, lambda: Float, form: Form? = nil) throws(LinearAlgebraError) {
+    /// Fits B on `x` (users × items). `form` nil picks the cheaper form, or the pruned one
+    /// when `density` (the share of B's off-diagonal weights kept, largest in magnitude first)
+    /// is below 1.
+    public init(_ x: InteractionMatrix, lambda: Float, form: Form? = nil, density: Double = 1) throws(LinearAlgebraError) {
         precondition(lambda > 0, "EASEWeights: lambda must be > 0, got \(lambda)")
-        let form = form ?? Self.cheaperForm(users: x.rows, items: x.columns)
+        precondition(density > 0 && density <= 1, "EASEWeights: density must be in (0, 1], got \(density)")
+        let cheaper = Self.cheaperForm(users: x.rows, items: x.columns)
+        let form = form ?? (density < 1 ? .pruned : cheaper)
         self.form = form
         self.items = x.columns
         switch form {
         case .dense: storage = .dense(try Self.denseWeights(x, lambda: lambda))
         case .woodbury: storage = .woodbury(try Self.woodburyWeights(x, lambda: lambda))
+        case .pruned:
+            let whole = cheaper == .dense ? try Self.denseWeights(x, lambda: lambda) : Self.materialised(try Self.woodburyWeights(x, lambda: lambda), x)
+            let offDiagonal = Double(x.columns) * Double(max(0, x.columns - 1))
+            storage = .pruned(Self.pruned(whole, keeping: Int((density * offDiagonal).rounded(.up))))
+        }
+    }
+
+    /// B itself from the Woodbury parts: B_ij = s_j·(XᵀKX)_ij off the diagonal, XᵀKX = (K·X)ᵀ·X.
+    private static func materialised(_ w: Woodbury, _ x: InteractionMatrix) -> Matrix {
+        var b = gemm(w.projectedItems, x.dense())
+        let n = b.columns
+        b.withUnsafeMutableMatrixBuffer { b in
+            w.scale.withUnsafeBufferPointer { scale in
+                for i in 0..<n {
+                    let row = i * n
+                    for j in 0..<n { b.elements[row + j] *= scale[j] }
+                    b.elements[row + i] = 0
+                }
+            }
+        }
+        return b
+    }
+
+    /// The `count` weights of largest magnitude (ties at the cut all kept; zeros never), by row.
+    /// The cut is found by selecting on the magnitudes' bit patterns, which order like the
+    /// magnitudes themselves: a histogram of the high 16 bits finds the cut's bin, a second
+    /// of the low 16 bits within it the exact pattern, two passes and no sort of items².
+    static func pruned(_ b: Matrix, keeping count: Int) -> InteractionMatrix {
+        let n = b.columns
+        return b.withUnsafeMatrixBuffer { b in
+            let magnitudes = UnsafeBufferPointer(start: UnsafeRawPointer(b.elements.baseAddress!).assumingMemoryBound(to: UInt32.self), count: b.elements.count)
+            let signless: UInt32 = 0x7fff_ffff
+            var remaining = count
+            var high = [Int](repeating: 0, count: 1 << 16)
+            for bits in magnitudes { high[Int((bits & signless) >> 16)] += 1 }
+            var bin = (1 << 16) - 1
+            while bin > 0, high[bin] < remaining {
+                remaining -= high[bin]
+                bin -= 1
+            }
+            var low = [Int](repeating: 0, count: 1 << 16)
+            for bits in magnitudes where Int((bits & signless) >> 16) == bin { low[Int(bits & 0xffff)] += 1 }
+            var lowBin = (1 << 16) - 1
+            while lowBin > 0, low[lowBin] < remaining {
+                remaining -= low[lowBin]
+                lowBin -= 1
+            }
+            let cut = max(1, UInt32(bin << 16 | lowBin))
+            var entries: [(row: Int, column: Int, value: Float)] = []
+            for i in 0..<n {
+                for j in 0..<n where magnitudes[i * n + j] & signless >= cut { entries.append((i, j, b.elements[i * n + j])) }
+            }
+            return InteractionMatrix(rows: n, columns: n, entries: entries)
         }
     }
 
@@ -146,6 +212,14 @@ public struct EASEWeights: Sendable {
                     }
                 }
             }
+        case .pruned(let b):
+            scores.withUnsafeMutableBufferPointer { out in
+                b.withEntries { starts, columns, weights in
+                    for entry in row where entry.value != 0 {
+                        for t in starts[entry.item]..<starts[entry.item + 1] { out[Int(columns[t])] += entry.value * weights[t] }
+                    }
+                }
+            }
         case .woodbury(let w):
             // x·B_j = s_j((xXᵀKX)_j − x_j(XᵀKX)_jj): project x on the users (v = Xx), apply K, map back through X.
             var projection = [Float](repeating: 0, count: w.byUser.rows)
@@ -160,29 +234,14 @@ public struct EASEWeights: Sendable {
                 (0..<w.inner.rows).map { user in w.inner.withUnsafeRow(user) { dot($0, projection) } }
             }
             // Item by item over its raters (a gather): one pass, each score written once, the
-            // correction and the scale applied. Four running sums, not one: a single sum waits
-            // on its previous addition at every rater, and this loop is most of an answer.
+            // correction and the scale applied.
             scores.withUnsafeMutableBufferPointer { scores in
                 for entry in row { scores[entry.item] -= entry.value * w.diagonal[entry.item] }
                 w.byItem.withEntries { starts, raters, values in
                     weighted.withUnsafeBufferPointer { weighted in
                         w.scale.withUnsafeBufferPointer { scale in
                             for item in 0..<items {
-                                var t = starts[item]
-                                let end = starts[item + 1]
-                                var sums: (Float, Float, Float, Float) = (0, 0, 0, 0)
-                                while t + 4 <= end {
-                                    sums.0 += values[t] * weighted[Int(raters[t])]
-                                    sums.1 += values[t + 1] * weighted[Int(raters[t + 1])]
-                                    sums.2 += values[t + 2] * weighted[Int(raters[t + 2])]
-                                    sums.3 += values[t + 3] * weighted[Int(raters[t + 3])]
-                                    t += 4
-                                }
-                                while t < end {
-                                    sums.0 += values[t] * weighted[Int(raters[t])]
-                                    t += 1
-                                }
-                                scores[item] = ((sums.0 + sums.1) + (sums.2 + sums.3) + scores[item]) * scale[item]
+                                scores[item] = (InteractionMatrix.dot(row: item, starts, raters, values, with: weighted) + scores[item]) * scale[item]
                             }
                         }
                     }
@@ -201,22 +260,23 @@ public struct EASEWeights: Sendable {
             for (r, entry) in row.enumerated() {
                 for (c, target) in targets.enumerated() { result[r, c] = entry.value * b[entry.item, target] }
             }
+        case .pruned(let b):
+            for (r, entry) in row.enumerated() {
+                for (c, target) in targets.enumerated() { result[r, c] = entry.value * b.value(row: entry.item, column: target) }
+            }
         case .woodbury(let w):
-            // x_i·B_ij = x_i·s_j·x_iᵀ(K·x_j), the stored K·x_j read over item i's raters only.
-            let width = targets.count
+            // x_i·B_ij = x_i·s_j·x_iᵀ(K·x_j), target by target: the stored K·x_j (one row, held
+            // in L1) gathered over each history item's raters.
+            let users = w.projectedItems.columns
             w.projectedItems.withUnsafeMatrixBuffer { projected in
                 result.withUnsafeMutableMatrixBuffer { result in
-                    let targetRows = targets.map { projected.elements.baseAddress! + $0 * projected.columns }
-                    for (r, entry) in row.enumerated() {
-                        let out = result.elements.baseAddress! + r * width
-                        w.byItem.withRow(entry.item) { raters, values in
-                            for t in 0..<raters.count {
-                                let rater = Int(raters[t])
-                                for c in 0..<width { out[c] += values[t] * targetRows[c][rater] }
-                            }
-                        }
+                    w.byItem.withEntries { starts, raters, values in
                         for (c, target) in targets.enumerated() {
-                            out[c] = target == entry.item ? 0 : out[c] * entry.value * w.scale[target]
+                            let projection = UnsafeBufferPointer(start: projected.elements.baseAddress! + target * users, count: users)
+                            for (r, entry) in row.enumerated() where entry.item != target {
+                                result.elements[r * targets.count + c] =
+                                    entry.value * w.scale[target] * InteractionMatrix.dot(row: entry.item, starts, raters, values, with: projection)
+                            }
                         }
                     }
                 }
@@ -233,6 +293,8 @@ extension EASEWeights {
         switch storage {
         case .dense(let b):
             writer.write(b)
+        case .pruned(let b):
+            b.write(to: &writer)
         case .woodbury(let woodbury):
             writer.write(woodbury.inner)
             writer.write(woodbury.projectedItems)
@@ -255,6 +317,10 @@ extension EASEWeights {
             let b = try reader.readMatrix()
             try reader.expect(b.rows == items && b.columns == items, "a \(b.rows)x\(b.columns) B for \(items) items")
             storage = .dense(b)
+        case .pruned:
+            let b = try InteractionMatrix(from: &reader)
+            try reader.expect(b.rows == items && b.columns == items, "a \(b.rows)x\(b.columns) pruned B for \(items) items")
+            storage = .pruned(b)
         case .woodbury:
             let inner = try reader.readMatrix()
             let projectedItems = try reader.readMatrix()

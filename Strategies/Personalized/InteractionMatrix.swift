@@ -1,8 +1,8 @@
 import LinearAlgebra
 import RecLabCore
 
-/// A sparse users × items matrix of interaction values (a rating, or 1), stored row by row:
-/// the input EASE^R and ALS fit on.
+/// A sparse matrix stored row by row: users × items interaction values (a rating, or 1), the
+/// input EASE^R and ALS fit on; also the items × items weights of a pruned EASE^R.
 public struct InteractionMatrix: Sendable {
     public let rows: Int
     public let columns: Int
@@ -133,6 +133,43 @@ public struct InteractionMatrix: Sendable {
                 try values.withUnsafeBufferPointer { values in try body(starts, indices, values) }
             }
         }
+    }
+
+    /// Σ value·dense[column] over row `row`'s entries, read from `withEntries`' buffers. Four
+    /// running sums, not one: a single sum waits on its previous addition at every gathered
+    /// load, and these gathers are most of an answer's work.
+    @inline(__always)
+    static func dot(
+        row: Int, _ starts: UnsafeBufferPointer<Int>, _ indices: UnsafeBufferPointer<Int32>, _ values: UnsafeBufferPointer<Float>,
+        with dense: UnsafeBufferPointer<Float>
+    ) -> Float {
+        var t = starts[row]
+        let end = starts[row + 1]
+        var sums: (Float, Float, Float, Float) = (0, 0, 0, 0)
+        while t + 4 <= end {
+            sums.0 += values[t] * dense[Int(indices[t])]
+            sums.1 += values[t + 1] * dense[Int(indices[t + 1])]
+            sums.2 += values[t + 2] * dense[Int(indices[t + 2])]
+            sums.3 += values[t + 3] * dense[Int(indices[t + 3])]
+            t += 4
+        }
+        while t < end {
+            sums.0 += values[t] * dense[Int(indices[t])]
+            t += 1
+        }
+        return (sums.0 + sums.1) + (sums.2 + sums.3)
+    }
+
+    /// The entry at (`row`, `column`), 0 when none is stored: a binary search of the row.
+    func value(row: Int, column: Int) -> Float {
+        var low = rowStart[row]
+        var high = rowStart[row + 1]
+        let wanted = Int32(column)
+        while low < high {
+            let middle = (low + high) / 2
+            if columnIndices[middle] < wanted { low = middle + 1 } else { high = middle }
+        }
+        return low < rowStart[row + 1] && columnIndices[low] == wanted ? values[low] : 0
     }
 
     /// Calls `body` with row `row`'s column indices and values, without copying.

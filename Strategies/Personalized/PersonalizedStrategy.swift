@@ -64,6 +64,10 @@ public struct PersonalizedStrategy: RecommendationStrategy {
         public var historyRecencyWeight: Double = 0
         /// EASE^R, at answer time: h above, the half-life counted in items, not days.
         public var historyHalfLifeItems: Double = 10
+        /// EASE^R: the share of B's off-diagonal weights kept, the largest in magnitude (one
+        /// threshold for all of B). 1 keeps B whole; below it an answer sums only the kept
+        /// weights of the user's movies, and the fit computes B whole once to cut it.
+        public var density: Double = 1
 
         public init() {}
 
@@ -74,6 +78,7 @@ public struct PersonalizedStrategy: RecommendationStrategy {
             case maxItems = "max_items"
             case historyRecencyWeight = "history_recency_weight"
             case historyHalfLifeItems = "history_half_life_items"
+            case density
         }
 
         public func validate() throws {
@@ -90,6 +95,9 @@ public struct PersonalizedStrategy: RecommendationStrategy {
             guard maxItems >= 0 else { throw ParameterError(field: "max_items", problem: "must be >= 0 (0 keeps every movie), got \(maxItems)") }
             guard historyRecencyWeight >= 0, historyRecencyWeight <= 1 else {
                 throw ParameterError(field: "history_recency_weight", problem: "must be in [0, 1] (0 turns it off), got \(historyRecencyWeight)")
+            }
+            guard density > 0, density <= 1 else {
+                throw ParameterError(field: "density", problem: "must be in (0, 1] (1 keeps every weight), got \(density)")
             }
             guard historyHalfLifeItems > 0, historyHalfLifeItems.isFinite else {
                 throw ParameterError(field: "history_half_life_items", problem: "must be a finite number > 0 (in items), got \(historyHalfLifeItems)")
@@ -130,12 +138,12 @@ public struct PersonalizedStrategy: RecommendationStrategy {
         let summary: ModelSummary
         switch parameters.algorithm {
         case .ease:
-            let form = EASEWeights.cheaperForm(users: matrix.rows, items: matrix.columns)
+            let form = parameters.density < 1 ? .pruned : EASEWeights.cheaperForm(users: matrix.rows, items: matrix.columns)
             try context.reserve(
                 EASEWeights.workingBytes(users: matrix.rows, items: matrix.columns, form: form),
                 for: "EASE^R on \(matrix.rows) users × \(matrix.columns) movies (\(form.rawValue) form)",
                 change: EASEWeights.advice(users: matrix.rows, items: matrix.columns, limit: context.memoryLimit ?? 0))
-            let weights = try EASEWeights(matrix, lambda: Float(parameters.lambda), form: form)
+            let weights = try EASEWeights(matrix, lambda: Float(parameters.lambda), form: form, density: parameters.density)
             engine = .ease(weights, input: input)
             // The input's settings are named only when they differ from the plain input.
             var detail = "EASE lambda=\(plain(parameters.lambda)) input=\(parameters.input.rawValue)"
@@ -144,6 +152,7 @@ public struct PersonalizedStrategy: RecommendationStrategy {
             if parameters.historyRecencyWeight != 0 {
                 detail += " history_recency_weight=\(plain(parameters.historyRecencyWeight)) history_half_life_items=\(plain(parameters.historyHalfLifeItems))"
             }
+            if parameters.density < 1 { detail += " density=\(plain(parameters.density))" }
             summary = ModelSummary(items: matrix.columns, users: matrix.rows, detail: detail + " form=\(weights.form.rawValue)")
         case .als:
             // Both factor matrices and one sweep's per-row systems.

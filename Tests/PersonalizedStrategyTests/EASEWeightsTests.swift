@@ -20,7 +20,7 @@ import Testing
         weights.contributions(of: (0..<weights.items).map { ($0, 1) }, to: Array(0..<weights.items))
     }
 
-    @Test(arguments: [EASEWeights.Form.dense, .woodbury])
+    @Test(arguments: [EASEWeights.Form.dense, .woodbury, .pruned])
     func twoItemWeightsMatchTheHandWorkedInverse(form: EASEWeights.Form) throws {
         // X = [[1, 1], [1, 0]], λ = 1: XᵀX + I = [[3, 1], [1, 2]] and P = ⅕·[[2, −1], [−1, 3]],
         // so B_01 = −P_01/P_11 = 1/3 and B_10 = −P_10/P_00 = 1/2.
@@ -32,7 +32,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [EASEWeights.Form.dense, .woodbury])
+    @Test(arguments: [EASEWeights.Form.dense, .woodbury, .pruned])
     func weightsMatchTheDefinitionOnARandom30By50Problem(form: EASEWeights.Form) throws {
         let (sparse, dense) = randomRatings(users: 30, items: 50, seed: 7)
         let expected = try definitionWeights(dense, lambda: 20)
@@ -51,8 +51,36 @@ import Testing
         }
     }
 
-    @Test func woodburyFormIsChosenOnlyWithFewerUsersThanItems() throws {
+    @Test func woodburyFormIsChosenOnlyWithFewerUsersThanItemsAndPruningOnlyBelowDensityOne() throws {
         #expect(try EASEWeights(randomRatings(users: 30, items: 50, seed: 1).sparse, lambda: 10).form == .woodbury)
         #expect(try EASEWeights(randomRatings(users: 50, items: 30, seed: 1).sparse, lambda: 10).form == .dense)
+        #expect(try EASEWeights(randomRatings(users: 30, items: 50, seed: 1).sparse, lambda: 10, density: 0.5).form == .pruned)
+    }
+
+    /// Pruning keeps exactly the largest weights, unchanged, and drops the rest: every kept
+    /// weight is the whole B's and at least as large as any dropped one, as many are kept as
+    /// asked (ties at the cut may add a few), and a user whose movies lost no weight that
+    /// reaches the top 10 gets the whole model's top 10.
+    @Test(arguments: [(30, 50), (60, 40)])
+    func aPrunedModelKeepsTheLargestWeightsOfTheWholeOne(users: Int, items: Int) throws {
+        let (sparse, _) = randomRatings(users: users, items: items, seed: 11)
+        let whole = appliedWeights(try EASEWeights(sparse, lambda: 20))
+        for density in [0.05, 0.2, 0.6] {
+            let pruned = appliedWeights(try EASEWeights(sparse, lambda: 20, density: density))
+            let kept = pruned.values.indices.filter { pruned.values[$0] != 0 }
+            let dropped = whole.values.indices.filter { pruned.values[$0] == 0 && whole.values[$0] != 0 }
+            #expect(kept.count >= Int((density * Double(items * (items - 1))).rounded(.up)), "density \(density)")
+            #expect(kept.count <= Int((density * Double(items * (items - 1))).rounded(.up)) + 2, "ties at the cut add at most a few")
+            for index in kept { expectClose(pruned.values[index], whole.values[index], tolerance: 1e-6, "kept B[\(index / items), \(index % items)]") }
+            let smallestKept = kept.map { abs(whole.values[$0]) }.min() ?? .infinity
+            #expect(dropped.allSatisfy { abs(whole.values[$0]) <= smallestKept }, "density \(density): a dropped weight outweighs a kept one")
+        }
+        let dense = try EASEWeights(sparse, lambda: 20)
+        let everyWeight = try EASEWeights(sparse, lambda: 20, form: .pruned)
+        let row: [(item: Int, value: Float)] = [(1, 4), (7, 2), (20, 5), (33, 1)]
+        func top10(_ scores: [Float]) -> [Int] {
+            scores.indices.filter { index in !row.contains { $0.item == index } }.sorted { (scores[$0], $1) > (scores[$1], $0) }.prefix(10).map { $0 }
+        }
+        #expect(top10(everyWeight.scores(for: row)) == top10(dense.scores(for: row)))
     }
 }

@@ -15,6 +15,8 @@ import Testing
         let cases: [(String, (inout PersonalizedStrategy.Parameters) -> Void)] = [
             ("lambda", { $0.lambda = 0 }),
             ("lambda", { $0.lambda = -5 }),
+            ("density", { $0.density = 0 }),
+            ("density", { $0.density = 1.5 }),
             ("factors", { $0.factors = 0 }),
             ("regularization", { $0.regularization = 0 }),
             ("alpha", { $0.alpha = -1 }),

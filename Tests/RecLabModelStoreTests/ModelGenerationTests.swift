@@ -87,18 +87,22 @@ import Testing
         }
     }
 
-    @Test func theDenseEASEFormRoundTripsToo() async throws {
+    /// The forms the default data never picks: dense (at least as many users as items) and
+    /// pruned (a density below 1).
+    @Test(arguments: ["dense", "pruned"])
+    func theDenseAndPrunedEASEFormsRoundTripToo(form: String) async throws {
         try await offThePool {
             let folder = try makeTemporaryDirectory("reclab-generations")
             defer { try? FileManager.default.removeItem(at: folder) }
             // Four users on three movies: at least as many users as items, so B is stored dense.
-            let instances = try [registry.make(name: "dense", strategy: "personalized", parameters: .object(["max_items": .number(3), "lambda": .number(1)]))]
+            let shape: (String, ParameterValue) = form == "dense" ? ("max_items", .number(3)) : ("density", .number(0.5))
+            let instances = try [registry.make(name: form, strategy: "personalized", parameters: .object([shape.0: shape.1, "lambda": .number(1)]))]
             let data = TinyCatalogue.data
             let (fitted, manifest) = try await fitAndStore(data, instances, in: folder)
-            #expect(fitted["dense"]!.summary.detail.hasSuffix("form=dense"))
+            #expect(fitted[form]!.summary.detail.hasSuffix("form=\(form)"))
             let loaded = try ModelGenerationStore(folder: folder).load(manifest, instances: instances)
             for request in Self.requests(data) {
-                #expect(Self.answer(loaded.models["dense"]!, request) == Self.answer(fitted["dense"]!, request))
+                #expect(Self.answer(loaded.models[form]!, request) == Self.answer(fitted[form]!, request))
             }
         }
     }
