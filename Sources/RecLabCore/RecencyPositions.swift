@@ -2,20 +2,23 @@
 /// many of the history's interactions are strictly newer. Ratings of one second share a
 /// position, so no order is made up between them (by movie id or otherwise).
 public struct RecencyPositions: Sendable {
-    private let newestFirst: [Int64]
+    private let oldestFirst: [Int64]
 
     public init(_ history: [Interaction]) {
-        newestFirst = history.map(\.timestamp).sorted(by: >)
+        var times = history.map(\.timestamp)
+        // The stores give histories oldest first: sort only what is not.
+        if zip(times, times.dropFirst()).contains(where: { $0 > $1 }) { times.sort() }
+        oldestFirst = times
     }
 
-    /// 0 for the newest second of the history.
+    /// 0 for the newest second of the history: how many interactions are newer.
     public func position(of timestamp: Int64) -> Int {
         var low = 0
-        var high = newestFirst.count
+        var high = oldestFirst.count
         while low < high {
             let middle = (low + high) / 2
-            if newestFirst[middle] > timestamp { low = middle + 1 } else { high = middle }
+            if oldestFirst[middle] <= timestamp { low = middle + 1 } else { high = middle }
         }
-        return low
+        return oldestFirst.count - low
     }
 }

@@ -182,6 +182,7 @@ public struct RecommendationRequest: Sendable {
     /// A user is never recommended what they have already rated or marked, nor the movie
     /// they asked for similar ones to, whoever builds the request.
     private mutating func excludeOwnMovies() {
+        excluded.reserveCapacity(excluded.count + history.count + 1)
         for interaction in history { excluded.insert(interaction.movie) }
         if let seedMovie { excluded.insert(seedMovie) }
     }

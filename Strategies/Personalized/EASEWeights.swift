@@ -265,17 +265,35 @@ public struct EASEWeights: Sendable {
                 for (c, target) in targets.enumerated() { result[r, c] = entry.value * b.value(row: entry.item, column: target) }
             }
         case .woodbury(let w):
-            // x_i·B_ij = x_i·s_j·x_iᵀ(K·x_j), target by target: the stored K·x_j (one row, held
-            // in L1) gathered over each history item's raters.
+            // x_i·B_ij = x_i·s_j·x_iᵀ(K·x_j). The targets' stored K·x_j are laid out user by
+            // user, sixteen targets to a vector, so each rater of a history movie adds one
+            // vector for sixteen targets: a long history's explanation costs its raters, not
+            // its raters times the targets.
             let users = w.projectedItems.columns
+            let width = targets.count
+            let chunks = (width + 15) / 16
+            var byUser = [SIMD16<Float>](repeating: .zero, count: users * chunks)
             w.projectedItems.withUnsafeMatrixBuffer { projected in
+                byUser.withUnsafeMutableBufferPointer { $0.withMemoryRebound(to: Float.self) { lanes in
+                    for (c, target) in targets.enumerated() {
+                        let projection = projected.elements.baseAddress! + target * users
+                        for user in 0..<users { lanes[(user * chunks + c / 16) * 16 + c % 16] = projection[user] }
+                    }
+                } }
+            }
+            let sums = UnsafeMutableBufferPointer<SIMD16<Float>>.allocate(capacity: chunks)
+            defer { sums.deallocate() }
+            byUser.withUnsafeBufferPointer { byUser in
                 result.withUnsafeMutableMatrixBuffer { result in
                     w.byItem.withEntries { starts, raters, values in
-                        for (c, target) in targets.enumerated() {
-                            let projection = UnsafeBufferPointer(start: projected.elements.baseAddress! + target * users, count: users)
-                            for (r, entry) in row.enumerated() where entry.item != target {
-                                result.elements[r * targets.count + c] =
-                                    entry.value * w.scale[target] * InteractionMatrix.dot(row: entry.item, starts, raters, values, with: projection)
+                        for (r, entry) in row.enumerated() {
+                            for k in 0..<chunks { sums[k] = .zero }
+                            for t in starts[entry.item]..<starts[entry.item + 1] {
+                                let base = Int(raters[t]) * chunks
+                                for k in 0..<chunks { sums[k] += values[t] * byUser[base + k] }
+                            }
+                            for (c, target) in targets.enumerated() where target != entry.item {
+                                result.elements[r * width + c] = entry.value * w.scale[target] * sums[c / 16][c % 16]
                             }
                         }
                     }
