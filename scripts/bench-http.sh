@@ -16,16 +16,8 @@ DURATION=${DURATION:-5}
 CONNECTIONS=${CONNECTIONS:-32}
 OUT=${OUT:-benchmarks/http.md}
 SHARED=${RECLAB_SHARED_DIR:-../shared}
-command -v wrk >/dev/null || scripts/setup.sh
-
-swift build -c release --product reclab >/dev/null
-swift build -c release --product reclab-bench >/dev/null
-work=$(mktemp -d)
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. scripts/wrk-measure.sh
+bench_setup
 reclab_port=$(free_port)
 ceiling_port=$(free_port)
 # Logs as an operator runs it (a line per request, at info), formatted and written to
@@ -53,8 +45,6 @@ request = function()
   return wrk.format("GET", "/movies/search?query=" .. queries[next])
 end
 LUA
-
-. scripts/wrk-measure.sh
 
 # run NAME URL [LUA]: the ceiling, then the route; appends name, the route's figures and the
 # ceiling's req/s to results.tsv.

@@ -20,17 +20,8 @@ CONNECTIONS=${CONNECTIONS:-32}
 OUT=${OUT:-benchmarks/personalization.md}
 SHARED=$(cd "${RECLAB_SHARED_DIR:-../shared}" && pwd)
 BEFORE=${BEFORE:-}
-command -v wrk >/dev/null || scripts/setup.sh
-
-swift build -c release --product reclab >/dev/null
-swift build -c release --product reclab-bench >/dev/null
-work=$(mktemp -d)
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
 . scripts/wrk-measure.sh
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+bench_setup
 ceiling_port=$(free_port)
 .build/release/reclab-bench ceiling --port "$ceiling_port" >"$work/ceiling.log" 2>&1 &
 pids+=($!)
@@ -57,9 +48,10 @@ serve() {
   pids+=("$server")
   for _ in $(seq 1 1200); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health/ready")" = 200 ] && break
+    kill -0 "$server" 2>/dev/null || break
     sleep 0.5
   done
-  curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null || { tail -20 "$work/$label.log"; echo "$label did not get ready" >&2; exit 1; }
+  curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null || { grep -v '^ ' "$work/$label.log" | tail -5; echo "$label did not get ready" >&2; exit 1; }
   # A warm-up pass reads every user's history once, as a server that has run a while has.
   wrk -t2 -c"$CONNECTIONS" -d2s -s "$work/personalized.lua" "http://127.0.0.1:$port" >/dev/null
 }

@@ -1,4 +1,18 @@
-# Sourced by the HTTP benchmarks: `measure URL [LUA]` runs wrk once (2 threads, $CONNECTIONS
+# Sourced by the HTTP benchmarks. `bench_setup` installs wrk if missing, builds the release
+# server and reclab-bench, and makes $work, a scratch folder removed on exit together with every
+# process listed in $pids; `free_port` prints a port nothing listens on.
+bench_setup() {
+  command -v wrk >/dev/null || scripts/setup.sh
+  swift build -c release --product reclab >/dev/null
+  swift build -c release --product reclab-bench >/dev/null
+  work=$(mktemp -d)
+  pids=()
+  trap 'for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# `measure URL [LUA]` runs wrk once (2 threads, $CONNECTIONS
 # connections, $DURATION seconds; its output in $work/wrk.txt) and prints req/s, p50 ms, p99 ms
 # and non-2xx answers, tab-separated.
 measure() {
