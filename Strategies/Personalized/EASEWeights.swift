@@ -221,17 +221,33 @@ public struct EASEWeights: Sendable {
                 }
             }
         case .woodbury(let w):
-            // x·B_j = s_j((xXᵀKX)_j − x_j(XᵀKX)_jj): project x on the users (v = Xx), apply K, map back through X.
-            var projection = [Float](repeating: 0, count: w.byUser.rows)
-            for entry in row {
-                w.byItem.withRow(entry.item) { raters, values in
-                    for t in 0..<raters.count { projection[Int(raters[t])] += values[t] * entry.value }
+            // x·B_j = s_j((xXᵀKX)_j − x_j(XᵀKX)_jj), through w = K·Xx, mapped back through X.
+            let users = w.inner.rows
+            var weighted = [Float](repeating: 0, count: users)
+            if row.count < users {
+                // K is symmetric, so w = Σ x_i·(K·x_i): the history's stored rows of K·X, summed,
+                // are fewer multiply-adds than K applied to the projection, and run as vectors.
+                w.projectedItems.withUnsafeMatrixBuffer { projected in
+                    weighted.withUnsafeMutableBufferPointer { weighted in
+                        for entry in row where entry.value != 0 {
+                            let stored = projected.elements.baseAddress! + entry.item * users
+                            for user in 0..<users { weighted[user] += entry.value * stored[user] }
+                        }
+                    }
                 }
-            }
-            // Row by row (BLAS's dot, which stays on the request's thread at this length), as
-            // above: a threaded product woken per answer costs more than the sums.
-            let weighted = projection.withUnsafeBufferPointer { projection in
-                (0..<w.inner.rows).map { user in w.inner.withUnsafeRow(user) { dot($0, projection) } }
+            } else {
+                // A history longer than K is wide: project x on the users (v = Xx), then apply K
+                // row by row (BLAS's dot, which stays on the request's thread at this length; a
+                // threaded product woken per answer costs more than the sums).
+                var projection = [Float](repeating: 0, count: users)
+                for entry in row {
+                    w.byItem.withRow(entry.item) { raters, values in
+                        for t in 0..<raters.count { projection[Int(raters[t])] += values[t] * entry.value }
+                    }
+                }
+                projection.withUnsafeBufferPointer { projection in
+                    for user in 0..<users { weighted[user] = w.inner.withUnsafeRow(user) { dot($0, projection) } }
+                }
             }
             // Item by item over its raters (a gather): one pass, each score written once, the
             // correction and the scale applied.
