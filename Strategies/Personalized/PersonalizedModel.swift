@@ -2,8 +2,10 @@ import LinearAlgebra
 import RecLabCore
 
 /// A fitted EASE^R or ALS model with what answering needs from fit time: the model's movies,
-/// their catalogue entries (titles, genres, TMDB ids) and interaction counts.
-struct PersonalizedModel: FittedModel {
+/// their catalogue entries (titles, genres, TMDB ids) and interaction counts. A class: the
+/// closures of an answer capture it, and a struct this wide is copied into each, a retain and
+/// a release per array.
+final class PersonalizedModel: FittedModel {
     enum Engine: Sendable {
         /// The weights, and what X holds for an interaction (applied to the request's history).
         case ease(EASEWeights, input: EASEInput)
@@ -31,6 +33,8 @@ struct PersonalizedModel: FittedModel {
     /// Positions by interaction count, most first, equal counts by smaller movie id: cold
     /// start's order within the user's genres and outside them.
     private let byPopularity: [Int]
+    /// `inHistory` of an empty history, kept so that a user with none costs no allocation.
+    private let noHistory: [Bool]
 
     private static let coldStartSuffix = " — rate a few movies for personal picks"
 
@@ -67,6 +71,7 @@ struct PersonalizedModel: FittedModel {
         self.genresBySlot = genresBySlot
         self.slotsByGenreID = slotsByGenreID
         byPopularity = movies.indices.sorted { (interactionCounts[$0], movies[$1]) > (interactionCounts[$1], movies[$0]) }
+        noHistory = Array(repeating: false, count: movies.count)
     }
 
     /// The engine, then the movies and their counts; the input and the catalogue entries
@@ -123,6 +128,7 @@ struct PersonalizedModel: FittedModel {
     }
 
     private func query(_ request: RecommendationRequest) throws -> Query {
+        guard !request.history.isEmpty else { return .coldStart(history: [], inHistory: noHistory) }
         // One interaction per movie, the latest (the later one in the list on equal times).
         var slots = [Int32](repeating: -1, count: movies.count)
         var known: [(item: Int, value: Float)] = []

@@ -3,8 +3,9 @@ import RecLabCore
 
 /// Answers from the transitions of the user's latest movies: score(j) = Σ over the movies i at
 /// positions k < `last_items` of 2^(−k / history_half_life) · T[i][j], k counting the user's
-/// ratings strictly newer than i (`RecencyPositions`).
-struct TransitionModel: FittedModel {
+/// ratings strictly newer than i (`RecencyPositions`). A class, as `PersonalizedModel` is, so
+/// the closures of an answer capture one reference.
+final class TransitionModel: FittedModel {
     let transitions: Transitions
     let parameters: SequentialStrategy.Parameters
     let catalogue: Catalogue
