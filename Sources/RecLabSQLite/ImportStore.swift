@@ -6,6 +6,11 @@ import RecLabStore
 extension SQLiteStore: CatalogueImporting {
     public func importDatasets(_ datasets: [Dataset], progress: ImportProgress?) async throws -> CatalogueCounts {
         try await pool.write { db in
+            // An import rewrites whole tables and their indexes: with SQLite's default 2 MB page
+            // cache, pages of the ratings index are written out and read back again and again.
+            let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+            try db.execute(sql: "PRAGMA cache_size = -262144")
+            defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
             var merge = CatalogueMerge(try SQLiteStatements.snapshot(db), writingTo: SQLiteStatements(db: db))
             for dataset in datasets {
                 try merge.merge(dataset, progress: progress)
@@ -41,7 +46,11 @@ struct SQLiteStatements: CatalogueStatements {
     let db: Database
 
     func execute(_ sql: String, _ arguments: [SQLValue]) throws {
-        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments.map(\.databaseValue)))
+        // Typed, so that the non-failable initializer is chosen: passed straight to `execute`'s
+        // optional parameter, the array would go to `init?(_: [Any])`, which casts every value,
+        // and this runs once per imported row.
+        let values: StatementArguments = StatementArguments(arguments.map { $0.databaseValue as (any DatabaseValueConvertible)? })
+        try db.cachedStatement(sql: sql).execute(arguments: values)
     }
 
     /// What the merge must know of the stored catalogue.

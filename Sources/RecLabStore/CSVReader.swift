@@ -155,8 +155,11 @@ public struct CSVTable {
 
         public func string(_ column: String) -> String {
             let value = record.fields[table.columns[column]!]
-            // Trimming only when needed: it is the costliest step of reading 100k ratings.
-            guard value.first?.isWhitespace == true || value.last?.isWhitespace == true else { return value }
+            // Trimming only when an end may be white: ASCII space or tab, or any non-ASCII byte
+            // (left to trimming to judge). Asking the first and last Characters instead breaks
+            // graphemes at every field, the costliest step of reading 10^6 ratings.
+            func mayBeWhite(_ byte: UInt8?) -> Bool { byte.map { $0 == 0x20 || $0 == 0x09 || $0 >= 0x80 } ?? false }
+            guard mayBeWhite(value.utf8.first) || mayBeWhite(value.utf8.last) else { return value }
             return value.trimmingCharacters(in: .whitespaces)
         }
 
