@@ -33,6 +33,22 @@ extension PostgresStore: InteractionRepository {
         }
     }
 
+    public func recentUsers(limit: Int) async throws -> [String] {
+        try await client.withConnection { connection in
+            var users: [String] = []
+            for try await user in try await connection.query("""
+                SELECT person FROM (
+                    SELECT user_id::text AS person, MAX(timestamp) AS latest FROM ratings GROUP BY user_id
+                    UNION ALL
+                    SELECT user_id, floor(extract(epoch FROM MAX(updated_at)))::bigint FROM user_preferences GROUP BY user_id
+                ) AS active GROUP BY person ORDER BY MAX(latest) DESC, person COLLATE "C" LIMIT \(Int64(limit))
+                """, logger: logger).decode(String.self) {
+                users.append(user)
+            }
+            return users
+        }
+    }
+
     func preferenceInteractions(user: String?, on connection: PostgresConnection) async throws -> [Interaction] {
         try await rows("""
             SELECT user_id, movie_id, rating, favorite, watchlist, watched, floor(extract(epoch FROM updated_at))::bigint AS time

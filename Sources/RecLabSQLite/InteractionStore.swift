@@ -31,6 +31,18 @@ extension SQLiteStore: InteractionRepository {
         }
     }
 
+    public func recentUsers(limit: Int) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT user FROM (
+                    SELECT CAST(user_id AS TEXT) AS user, MAX(timestamp) AS latest FROM ratings GROUP BY user_id
+                    UNION ALL
+                    SELECT user_id, CAST(strftime('%s', MAX(updated_at)) AS INTEGER) FROM user_preferences GROUP BY user_id
+                ) GROUP BY user ORDER BY MAX(latest) DESC, user LIMIT ?
+                """, arguments: [limit])
+        }
+    }
+
     static func preferenceInteractions(_ db: Database, user: String?) throws -> [Interaction] {
         let filter = user == nil ? "" : "WHERE user_id = ?"
         return try Row.fetchAll(db, sql: """

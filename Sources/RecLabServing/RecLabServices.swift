@@ -93,7 +93,7 @@ public struct RecLabServices: Sendable {
         changes = ChangeFollower(
             feed: store, users: users, announcements: announcements, catalogue: catalogue, process: process,
             modelsChanged: { [models] in _ = refits.request(models.sharesModels ? .adopt : .refit(announce: false)) },
-            interval: .seconds(1), logger: logger)
+            interval: .seconds(1), work: work, logger: logger)
         let tmdbCatalogue = tmdb.map { [catalogue] in TMDBCatalogue(client: $0, store: store, catalogue: catalogue, work: work, logger: logger) }
         self.tmdbCatalogue = tmdbCatalogue
         recommender = Recommender(

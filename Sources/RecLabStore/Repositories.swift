@@ -175,6 +175,9 @@ public protocol InteractionRepository: Sendable {
     /// One user's current interactions: their MovieLens ratings (when the id is a MovieLens
     /// user id) with their preferences on top.
     func history(of user: String) async throws -> [Interaction]
+    /// Up to `limit` users with ratings or preferences, the most recently active first (equal
+    /// times by id): whose histories a starting server reads ahead.
+    func recentUsers(limit: Int) async throws -> [String]
 }
 
 /// Users' preferences: ratings, favourites, watchlist, watched.

@@ -53,6 +53,24 @@ import Testing
         }
     }
 
+    /// Once a starting server's histories can be served, it reads the most recently active
+    /// users' ahead, so their first answers read no SQL; what it holds is the store's.
+    @Test(arguments: Backend.allCases)
+    func aStartingServerReadsTheRecentUsersHistoriesAhead(_ backend: Backend) async throws {
+        let store = try await ReplicaTests.movieLensStore(backend)
+        try await ReplicaTests.serveWithServices(store, environment: ["ENABLE_CACHE": "false"]) { client, services in
+            try await ReplicaTests.waitUntilHistoriesAreCurrent(client)
+            let recent = try await store.recentUsers(limit: 5)
+            for _ in 0..<100 where services.users.histories.held(recent[4]) == nil {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            for user in recent {
+                let held = try #require(services.users.histories.held(user), "user \(user), among the most recent, is held before any answer")
+                #expect(Self.sorted(held) == Self.sorted(try await store.history(of: user)))
+            }
+        }
+    }
+
     static func sorted(_ history: [Interaction]) -> [String] {
         history.map { "\($0.movie) \($0.rating) \($0.timestamp)" }.sorted()
     }

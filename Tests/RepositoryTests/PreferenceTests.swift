@@ -31,6 +31,17 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func recentUsersComeMostRecentlyActiveFirstFromRatingsAndPreferences(_ backend: Backend) async throws {
+        let store = try await Self.store(backend)
+        #expect(try await store.recentUsers(limit: 10) == ["2", "1"], "user 2's latest rating is the newer")
+        _ = try await store.upsert(PreferenceInput(userID: "web-user", tmdbID: 155, rating: 4))
+        #expect(try await store.recentUsers(limit: 10) == ["web-user", "2", "1"])
+        try await Task.sleep(for: .milliseconds(1_100))  // preference times count in seconds here
+        _ = try await store.upsert(PreferenceInput(userID: "1", tmdbID: 155, rating: 3))
+        #expect(try await store.recentUsers(limit: 2) == ["1", "web-user"], "a preference makes a rater recent, each user once")
+    }
+
+    @Test(arguments: Backend.allCases)
     func aUsersHistoryIsTheirRatingsWithTheirPreferencesOnTop(_ backend: Backend) async throws {
         let store = try await Self.store(backend)
         let before = try await store.history(of: "1")

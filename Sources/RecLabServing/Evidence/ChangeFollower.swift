@@ -18,11 +18,13 @@ public struct ChangeFollower: Service {
     /// Another replica refitted: refit here, or adopt its shared generation.
     let modelsChanged: @Sendable () -> Void
     let interval: Duration
+    /// Where the histories are read ahead, once they can be served.
+    let work: BackgroundWork
     let logger: Logger
 
     init(
         feed: any ChangeFeed, users: UserMemory, announcements: ChangeAnnouncements, catalogue: CatalogueHost, process: String, modelsChanged: @escaping @Sendable () -> Void,
-        interval: Duration, logger: Logger
+        interval: Duration, work: BackgroundWork, logger: Logger
     ) {
         self.feed = feed
         self.users = users
@@ -31,6 +33,7 @@ public struct ChangeFollower: Service {
         self.process = process
         self.modelsChanged = modelsChanged
         self.interval = interval
+        self.work = work
         self.logger = logger
     }
 
@@ -38,6 +41,7 @@ public struct ChangeFollower: Service {
         // Only what happens from now on: what was held before is dropped.
         var seen = (try? await feed.latestChange()) ?? 0
         users.forgetEveryone()
+        var readAhead = false
         for await _ in feed.wakeUps(every: interval, announcements: announcements).cancelOnGracefulShutdown() {
             do {
                 // Every announcement heard by now is for a change committed by now: the read
@@ -45,6 +49,16 @@ public struct ChangeFollower: Service {
                 let heard = announcements.heardSoFar
                 seen = try await follow(from: seen)
                 announcements.applied(through: heard)
+                if !readAhead, users.histories.isCurrent {
+                    readAhead = true
+                    work.submit { [users, logger] in
+                        do {
+                            try await users.histories.readAhead()
+                        } catch {
+                            logger.warning("reading users' histories ahead failed; answers read them as they come", metadata: ["error": "\(error)"])
+                        }
+                    }
+                }
             } catch {
                 logger.warning("reading the store's changes failed; will retry", metadata: ["error": "\(error)"])
             }

@@ -57,6 +57,25 @@ public final class UserHistories: Sendable {
             return held
         }
         lookups.miss.increment()
+        return try await read(user, stripe: stripe, version: version)
+    }
+
+    /// Reads ahead the histories of the users most recently active, until they fill half the
+    /// budget (the rest is for whoever comes next), so that the first answers after a start
+    /// read no SQL either. Each is read and kept as an answer's read is.
+    func readAhead() async throws {
+        guard maxBytes > 0 else { return }
+        for user in try await store.recentUsers(limit: 1_000_000) {
+            guard !Task.isCancelled, state.withLock({ $0.table.bytes }) < maxBytes / 2 else { return }
+            let stripe = Self.stripe(of: user)
+            let (held, version) = state.withLock { ($0.table[user], $0.versions[stripe]) }
+            if held == nil { _ = try await read(user, stripe: stripe, version: version) }
+        }
+    }
+
+    /// Reads the user's history from the store and keeps it, unless their data changed while
+    /// it was read (`version` is their stripe's counter from before).
+    private func read(_ user: String, stripe: Int, version: UInt64) async throws -> [Interaction] {
         let history = try await store.history(of: user)
         // An Interaction's fields, the key, and the table's own bookkeeping.
         let size = 40 * history.count + user.utf8.count + 96
