@@ -26,14 +26,16 @@ extension PostgresStore: ChangeFeed {
     /// Ticks every `interval`, and as soon as any process commits a change: each process
     /// listens on the channel with one connection of its pool.
     public func wakeUps(every interval: Duration, announcements: ChangeAnnouncements) -> AsyncStream<Void> {
-        Self.wakeUps(every: interval, announcements: announcements) { [client, logger] listener in
+        Self.wakeUps(every: interval, announcements: announcements) { [client, logger, changeToken] listener in
             while !Task.isCancelled {
                 do {
                     try await client.withConnection { connection in
                         try await connection.listen(on: Self.changeChannel) { notifications in
                             // LISTEN has been answered: every commit from now on is announced.
                             listener.started()
-                            for try await _ in notifications { listener.heard() }
+                            for try await notification in notifications {
+                                if notification.payload.hasSuffix(" " + changeToken) { listener.heardOwn() } else { listener.heard() }
+                            }
                         }
                     }
                     listener.stopped()
@@ -49,13 +51,13 @@ extension PostgresStore: ChangeFeed {
 
     /// Records a change inside the writing transaction, as its last statement: the counter row
     /// stays locked to the commit, so positions become visible in order, and NOTIFY is sent at
-    /// the commit. One statement, so the lock is held for one round trip and the commit only:
+    /// the commit, with the position and this store's token. One statement, so the lock is held for one round trip and the commit only:
     /// writers queue on it.
     func recordChange(user: String?, refittedBy: String? = nil, on connection: PostgresConnection) async throws {
         let position = try await rows("""
             WITH next AS (UPDATE store_change_counter SET position = position + 1 RETURNING position),
                  recorded AS (INSERT INTO store_changes (position, user_id, refitted_by) SELECT position, \(user), \(refittedBy) FROM next RETURNING position)
-            SELECT position, pg_notify(\(Self.changeChannel), position::text) FROM recorded
+            SELECT position, pg_notify(\(Self.changeChannel), position::text || ' ' || \(changeToken)) FROM recorded
             """, on: connection)[0].get("position", as: Int64.self)
         if position % 1_000 == 0 {
             try await connection.query("DELETE FROM store_changes WHERE position <= \(position - Self.keptChanges)", logger: logger)

@@ -12,6 +12,8 @@ public final class PostgresStore: Sendable {
     let logger: Logger
     /// The database's URL, as DATABASE_URL gave it.
     public let url: String
+    /// What this store's change announcements carry, so that it knows its own.
+    let changeToken = UUID().uuidString
     private let running: Task<Void, Never>
 
     /// Connects to the database `url` names (postgres://user:password@host:port/database),

@@ -26,7 +26,7 @@ extension SQLiteStore: ChangeFeed {
     public func wakeUps(every interval: Duration, announcements: ChangeAnnouncements) -> AsyncStream<Void> {
         Self.wakeUps(every: interval, announcements: announcements) { [signal] listener in
             // Without a watch (no inotify), the feed is polled and memory it keeps is never trusted.
-            guard let watch = try? signal.watch({ listener.heard() }) else { return }
+            guard let watch = try? signal.watch(heard: { listener.heard() }, heardOwn: { listener.heardOwn() }) else { return }
             listener.started()
             while (try? await Task.sleep(for: .seconds(3600))) != nil {}
             watch.cancel()

@@ -4,9 +4,11 @@ import Synchronization
 /// whether what it holds in memory, kept current by the change feed, may be trusted.
 ///
 /// A backend that announces commits (PostgreSQL's NOTIFY, SQLite's signal file) reports each
-/// one here the moment it arrives, before the follower wakes; the follower marks them applied
-/// once it has read the feed past them. Memory is current while announcements reach this
-/// process and none heard is unapplied; in between, readers go to the store.
+/// one of another process here the moment it arrives, before the follower wakes; the follower
+/// marks them applied once it has read the feed past them. Memory is current while
+/// announcements reach this process and none heard is unapplied; in between, readers go to the
+/// store. This process's own commits are not counted: it drops what they make stale as it
+/// writes, and counting them made every write send the answers under way to the store.
 public final class ChangeAnnouncements: Sendable {
     private let listening = Atomic(false)
     private let heard = Atomic(0)

@@ -81,9 +81,16 @@ public struct AnnouncementListener: Sendable {
         announcements.stoppedListening()
     }
 
-    /// A process committed a change.
+    /// Another process committed a change: until the feed is read past it, what this one
+    /// holds may be stale.
     public func heard() {
         announcements.heardOne()
+        wakeUp.yield()
+    }
+
+    /// This process committed a change: it dropped what the change made stale as it wrote, so
+    /// what it holds stays servable; the feed is read all the same.
+    public func heardOwn() {
         wakeUp.yield()
     }
 }

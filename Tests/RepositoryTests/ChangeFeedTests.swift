@@ -85,4 +85,42 @@ import Testing
         #expect(seen != nil, "no wake-up within 15 s, with the poll an hour away")
         #expect(seen == [true, true], "a commit is heard before it is applied, and trusted after")
     }
+
+    /// A store's own commits wake its process (the feed is read all the same) but leave what it
+    /// holds servable: the writer drops what its write made stale as it writes, and counting its
+    /// own announcements sent every answer under way to the store at each write.
+    @Test(arguments: Backend.allCases)
+    func aProcesssOwnCommitWakesItWithoutMakingItsMemoryStale(_ backend: Backend) async throws {
+        let store = try await backend.emptyStore()
+        _ = try await CatalogueImport.run(paths: [try MiniDatasets.write().movieLens], into: store)
+        let announcements = ChangeAnnouncements()
+        let wakeUps = store.wakeUps(every: .seconds(3600), announcements: announcements)
+        let writes = Task {
+            for attempt in 0..<150 {
+                try await Task.sleep(for: .milliseconds(100))
+                _ = try await store.upsert(PreferenceInput(userID: "own-\(attempt)", tmdbID: 27205, rating: 3))
+            }
+        }
+        let woken = await withTaskGroup(of: Bool?.self) { group in
+            group.addTask {
+                var ticks = 0
+                for await _ in wakeUps {
+                    ticks += 1
+                    if ticks == 1 { announcements.applied(through: announcements.heardSoFar) }
+                    // Later ticks come from this store's own commits only.
+                    if ticks == 3 { return announcements.areApplied }
+                }
+                return nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(15))
+                return nil
+            }
+            let first = await group.next()!
+            group.cancelAll()
+            return first
+        }
+        writes.cancel()
+        #expect(woken == true, "woken by its own commits (nil: never woken), and what it holds still servable")
+    }
 }
