@@ -37,6 +37,32 @@ import Testing
         #expect(try await reader.changes(after: seen, limit: 10).map(\.subject) == [.user("cy")])
     }
 
+    /// Writes a preference through `store` every 100 ms, for 15 s or until cancelled: a
+    /// listener needs its connection before a notification can reach it.
+    static func keepWriting(through store: any Repositories, as user: String) -> Task<Void, any Error> {
+        Task {
+            for attempt in 0..<150 {
+                try await Task.sleep(for: .milliseconds(100))
+                _ = try await store.upsert(PreferenceInput(userID: "\(user)-\(attempt)", tmdbID: 27205, rating: 3))
+            }
+        }
+    }
+
+    /// What `body` returns, or nil after 15 s: far inside the hour the poll waits, with room for
+    /// a loaded machine.
+    static func within15Seconds<Result: Sendable>(_ body: @escaping @Sendable () async -> Result?) async -> Result? {
+        await withTaskGroup(of: Result?.self) { group in
+            group.addTask { await body() }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(15))
+                return nil
+            }
+            let first = await group.next()!
+            group.cancelAll()
+            return first
+        }
+    }
+
     /// A commit wakes every process on the store at once (PostgreSQL's NOTIFY, SQLite's signal
     /// file), without waiting for a poll, and tells its announcements first: memory kept by the
     /// feed is not trusted again until what was heard is applied.
@@ -48,38 +74,22 @@ import Testing
         let announcements = ChangeAnnouncements()
         #expect(!announcements.areApplied, "nothing is trusted before the listener has started")
         let wakeUps = reader.wakeUps(every: .seconds(3600), announcements: announcements)
-        // The listener needs its connection before a notification can reach it: write until woken.
-        let writes = Task {
-            for attempt in 0..<150 {
-                try await Task.sleep(for: .milliseconds(100))
-                _ = try await writer.upsert(PreferenceInput(userID: "dee-\(attempt)", tmdbID: 27205, rating: 3))
-            }
-        }
+        let writes = Self.keepWriting(through: writer, as: "dee")
         // (woken twice, stale when woken by a commit, trusted once it is applied)
-        let seen = await withTaskGroup(of: [Bool]?.self) { group in
-            group.addTask {
-                // The first tick says the listener started (and maybe a commit too: ticks
-                // coalesce); the next is a commit heard after the first was applied.
-                var ticks = 0
-                for await _ in wakeUps {
-                    ticks += 1
-                    if ticks == 2 {
-                        let stale = !announcements.areApplied
-                        announcements.applied(through: announcements.heardSoFar)
-                        return [stale, announcements.areApplied]
-                    }
+        let seen = await Self.within15Seconds { () -> [Bool]? in
+            // The first tick says the listener started (and maybe a commit too: ticks
+            // coalesce); the next is a commit heard after the first was applied.
+            var ticks = 0
+            for await _ in wakeUps {
+                ticks += 1
+                if ticks == 2 {
+                    let stale = !announcements.areApplied
                     announcements.applied(through: announcements.heardSoFar)
+                    return [stale, announcements.areApplied]
                 }
-                return nil
+                announcements.applied(through: announcements.heardSoFar)
             }
-            group.addTask {
-                // Far inside the hour the poll waits, with room for a loaded machine.
-                try? await Task.sleep(for: .seconds(15))
-                return nil
-            }
-            let first = await group.next()!
-            group.cancelAll()
-            return first
+            return nil
         }
         writes.cancel()
         #expect(seen != nil, "no wake-up within 15 s, with the poll an hour away")
@@ -95,30 +105,16 @@ import Testing
         _ = try await CatalogueImport.run(paths: [try MiniDatasets.write().movieLens], into: store)
         let announcements = ChangeAnnouncements()
         let wakeUps = store.wakeUps(every: .seconds(3600), announcements: announcements)
-        let writes = Task {
-            for attempt in 0..<150 {
-                try await Task.sleep(for: .milliseconds(100))
-                _ = try await store.upsert(PreferenceInput(userID: "own-\(attempt)", tmdbID: 27205, rating: 3))
+        let writes = Self.keepWriting(through: store, as: "own")
+        let woken = await Self.within15Seconds { () -> Bool? in
+            var ticks = 0
+            for await _ in wakeUps {
+                ticks += 1
+                if ticks == 1 { announcements.applied(through: announcements.heardSoFar) }
+                // Later ticks come from this store's own commits only.
+                if ticks == 3 { return announcements.areApplied }
             }
-        }
-        let woken = await withTaskGroup(of: Bool?.self) { group in
-            group.addTask {
-                var ticks = 0
-                for await _ in wakeUps {
-                    ticks += 1
-                    if ticks == 1 { announcements.applied(through: announcements.heardSoFar) }
-                    // Later ticks come from this store's own commits only.
-                    if ticks == 3 { return announcements.areApplied }
-                }
-                return nil
-            }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(15))
-                return nil
-            }
-            let first = await group.next()!
-            group.cancelAll()
-            return first
+            return nil
         }
         writes.cancel()
         #expect(woken == true, "woken by its own commits (nil: never woken), and what it holds still servable")
