@@ -55,15 +55,15 @@ final class ChangeSignal: Sendable {
             throw error
         }
         // What was there before the watch began is not news.
-        let read = Mutex(Int(lseek(reader, 0, SEEK_END)))
+        let consumed = Mutex(Int(lseek(reader, 0, SEEK_END)))
         let token = token
         let source = DispatchSource.makeReadSource(fileDescriptor: events, queue: Self.queue)
         source.setEventHandler {
             // The events say only "modified": drain them, then read what was appended.
             var buffer = [UInt8](repeating: 0, count: 4096)
-            while Glibc.read(events, &buffer, buffer.count) > 0 {}
+            while read(events, &buffer, buffer.count) > 0 {}
             var foreign = false
-            read.withLock { offset in
+            consumed.withLock { offset in
                 var status = stat()
                 guard fstat(reader, &status) == 0 else {
                     foreign = true
