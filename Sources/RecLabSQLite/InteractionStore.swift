@@ -6,8 +6,9 @@ import RecLabStore
 extension SQLiteStore: InteractionRepository {
     public func trainingData(includingPreferences: Bool = true) async throws -> TrainingData {
         try await pool.read { db in
-            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM movies ORDER BY id")
-            let items = try MovieLoader.movies(db, ids: ids).map(CatalogueItem.init(movie:))
+            // Every movie, in id order: naming all their ids instead made SQLite look each
+            // rating's movie up in an index of the list.
+            let items = try MovieLoader.movies(db, ids: nil).map(CatalogueItem.init(movie:))
             var interactions: [Interaction] = []
             interactions.reserveCapacity(110_000)
             let rows = try Row.fetchCursor(db, sql: "SELECT user_id, movie_id, rating, timestamp FROM ratings ORDER BY user_id, timestamp, movie_id")

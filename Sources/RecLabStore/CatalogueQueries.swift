@@ -39,8 +39,14 @@ public enum CatalogueQueries {
         /// Sources in order of precedence, so TMDB's keywords come before user tags.
         private let sourceOrder = "CASE source WHEN 'TMDB API' THEN 0 WHEN 'TMDB 5000' THEN 1 WHEN 'IMDB 5000' THEN 2 ELSE 3 END"
 
+        /// Grouped by `movie_id + 0`, not by the column: grouping by the column, SQLite walks
+        /// the ratings' movie index and looks every rating up in the table (13 s at 10^7
+        /// ratings, against 2.7 s for one scan and a sort).
         public var movieLensMeans: String {
-            "SELECT movie_id, avg(rating) AS mean, count(*) AS count FROM ratings WHERE \(movieIDs("movie_id")) GROUP BY movie_id"
+            """
+            SELECT movie_id + 0 AS movie_id, avg(rating) AS mean, count(*) AS count FROM ratings
+            WHERE \(movieIDs("movie_id")) GROUP BY movie_id + 0
+            """
         }
         public var movies: String { "SELECT * FROM movies WHERE \(movieIDs("id"))" }
         public var genres: String {
