@@ -17,8 +17,9 @@ import Glibc
 public struct ModelGenerationStore: Sendable {
     public let folder: URL
 
-    /// The manifest format this build writes and reads.
-    public static let format = 1
+    /// The manifest format this build writes and reads. 2: EASE^R's Woodbury form no longer
+    /// stores X by user, which no answer reads.
+    public static let format = 2
     private static let manifestName = "manifest.json"
     private static let catalogueName = "catalogue.bin"
 

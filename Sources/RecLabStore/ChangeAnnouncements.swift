@@ -34,7 +34,7 @@ public final class ChangeAnnouncements: Sendable {
         listening.store(false, ordering: .releasing)
     }
 
-    /// A process committed a change.
+    /// Another process committed a change.
     public func heardOne() {
         heard.add(1, ordering: .releasing)
     }

@@ -39,8 +39,7 @@ public struct EASEWeights: Sendable {
         let inner: Matrix
         /// Row j is (K·x_j)ᵀ for item j's column x_j of X: items × users.
         let projectedItems: Matrix
-        /// X by user and by item.
-        let byUser: InteractionMatrix
+        /// X by item: each movie's raters and their values.
         let byItem: InteractionMatrix
         /// (XᵀKX)_jj, and 1 / (1 − (XᵀKX)_jj), the column scale that turns XᵀKX − I into B.
         let diagonal: [Float]
@@ -193,7 +192,7 @@ public struct EASEWeights: Sendable {
             }
         }
         return Woodbury(
-            inner: inner, projectedItems: projectedItems, byUser: x, byItem: byItem, diagonal: diagonal,
+            inner: inner, projectedItems: projectedItems, byItem: byItem, diagonal: diagonal,
             scale: diagonal.map { 1 / (1 - $0) })
     }
 
@@ -332,7 +331,6 @@ extension EASEWeights {
         case .woodbury(let woodbury):
             writer.write(woodbury.inner)
             writer.write(woodbury.projectedItems)
-            woodbury.byUser.write(to: &writer)
             woodbury.byItem.write(to: &writer)
             writer.write(array: woodbury.diagonal)
             writer.write(array: woodbury.scale)
@@ -358,17 +356,16 @@ extension EASEWeights {
         case .woodbury:
             let inner = try reader.readMatrix()
             let projectedItems = try reader.readMatrix()
-            let byUser = try InteractionMatrix(from: &reader)
             let byItem = try InteractionMatrix(from: &reader)
             let diagonal = try reader.readArray(of: Float.self)
             let scale = try reader.readArray(of: Float.self)
             let users = inner.rows
             try reader.expect(
                 inner.columns == users && projectedItems.rows == items && projectedItems.columns == users
-                    && byUser.rows == users && byUser.columns == items && byItem.rows == items && byItem.columns == users
+                    && byItem.rows == items && byItem.columns == users
                     && diagonal.count == items && scale.count == items,
                 "the Woodbury form's parts do not fit \(users) users and \(items) items")
-            storage = .woodbury(Woodbury(inner: inner, projectedItems: projectedItems, byUser: byUser, byItem: byItem, diagonal: diagonal, scale: scale))
+            storage = .woodbury(Woodbury(inner: inner, projectedItems: projectedItems, byItem: byItem, diagonal: diagonal, scale: scale))
         }
     }
 }

@@ -50,14 +50,13 @@ public final class UserHistories: Sendable {
     /// The user's interactions, as `InteractionRepository.history(of:)` gives them.
     public func history(of user: String) async throws -> [Interaction] {
         guard maxBytes > 0 else { return try await store.history(of: user) }
-        let stripe = Self.stripe(of: user)
-        let (held, version) = state.withLock { ($0.table[user], $0.versions[stripe]) }
+        let (held, version) = lookUp(user)
         if let held, announcements.areApplied {
             lookups.hit.increment()
             return held
         }
         lookups.miss.increment()
-        return try await read(user, stripe: stripe, version: version)
+        return try await read(user, version: version)
     }
 
     /// Reads ahead the histories of the users most recently active, until they fill half the
@@ -67,15 +66,21 @@ public final class UserHistories: Sendable {
         guard maxBytes > 0 else { return }
         for user in try await store.recentUsers(limit: 1_000_000) {
             guard !Task.isCancelled, state.withLock({ $0.table.bytes }) < maxBytes / 2 else { return }
-            let stripe = Self.stripe(of: user)
-            let (held, version) = state.withLock { ($0.table[user], $0.versions[stripe]) }
-            if held == nil { _ = try await read(user, stripe: stripe, version: version) }
+            let (held, version) = lookUp(user)
+            if held == nil { _ = try await read(user, version: version) }
         }
+    }
+
+    /// The history held for the user, and their stripe's counter as it stands.
+    private func lookUp(_ user: String) -> (held: [Interaction]?, version: UInt64) {
+        let stripe = Self.stripe(of: user)
+        return state.withLock { ($0.table[user], $0.versions[stripe]) }
     }
 
     /// Reads the user's history from the store and keeps it, unless their data changed while
     /// it was read (`version` is their stripe's counter from before).
-    private func read(_ user: String, stripe: Int, version: UInt64) async throws -> [Interaction] {
+    private func read(_ user: String, version: UInt64) async throws -> [Interaction] {
+        let stripe = Self.stripe(of: user)
         let history = try await store.history(of: user)
         // An Interaction's fields, the key, and the table's own bookkeeping.
         let size = 40 * history.count + user.utf8.count + 96
