@@ -97,7 +97,7 @@ public struct RecLabServices: Sendable {
         let tmdbCatalogue = tmdb.map { [catalogue] in TMDBCatalogue(client: $0, store: store, catalogue: catalogue, work: work, logger: logger) }
         self.tmdbCatalogue = tmdbCatalogue
         recommender = Recommender(
-            host: models, histories: users.histories, cache: cache, exposures: exposures, served: served, metrics: recommendationMetrics,
+            host: models, users: users, exposures: exposures, served: served, metrics: recommendationMetrics,
             trending: tmdb.map { TMDBTrending(client: $0, lifetime: .seconds(configuration.trendingCacheTTL), catalogue: tmdbCatalogue, work: work) },
             images: catalogue.images)
     }

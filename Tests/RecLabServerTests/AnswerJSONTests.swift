@@ -7,13 +7,18 @@ import Testing
 @Suite struct AnswerJSONTests {
     static let awkward = ["Amélie", "\"Quoted\" / slashed \\ back", "tab\there\nnewline\u{01}control", "東京物語", "emoji 🎬", ""]
 
+    /// An item as a client reads one, decoded (every nullable field present, `null` or not).
     static func item(_ index: Int, team: String? = nil) -> RecommendationResponse.Item {
         let text = awkward[index % awkward.count]
         let scores = [0.1234, 5.0, 0.00001, 123_456.789, -0.5, 1e-7, 0.1 + 0.2]
-        return RecommendationResponse.Item(
-            movieID: index % 5 == 4 ? nil : 27205 + index, title: "Movie \(text)", score: scores[index % scores.count], reason: "Because \(text)",
-            posterPath: index % 3 == 0 ? nil : "/p\(index).jpg", posterURL: index % 3 == 0 ? nil : "https://image.tmdb.org/t/p/w500/p\(index).jpg",
-            releaseDate: index % 4 == 0 ? nil : "2010-07-1\(index % 10)", voteAverage: [nil, 7.5, 8.0, 6.25][index % 4], team: team)
+        var fields: [String: Any] = [
+            "movie_id": index % 5 == 4 ? NSNull() : 27205 + index, "title": "Movie \(text)", "score": scores[index % scores.count],
+            "reason": "Because \(text)", "poster_path": index % 3 == 0 ? NSNull() : "/p\(index).jpg",
+            "poster_url": index % 3 == 0 ? NSNull() : "https://image.tmdb.org/t/p/w500/p\(index).jpg",
+            "release_date": index % 4 == 0 ? NSNull() : "2010-07-1\(index % 10)", "vote_average": [nil, 7.5, 8.0, 6.25][index % 4] ?? NSNull(),
+        ]
+        if let team { fields["team"] = team }
+        return try! JSONCoding.decoder.decode(RecommendationResponse.Item.self, from: JSONSerialization.data(withJSONObject: fields))
     }
 
     static var answers: [RecommendationResponse] {

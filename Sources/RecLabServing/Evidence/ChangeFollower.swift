@@ -22,21 +22,6 @@ public struct ChangeFollower: Service {
     let work: BackgroundWork
     let logger: Logger
 
-    init(
-        feed: any ChangeFeed, users: UserMemory, announcements: ChangeAnnouncements, catalogue: CatalogueHost, process: String, modelsChanged: @escaping @Sendable () -> Void,
-        interval: Duration, work: BackgroundWork, logger: Logger
-    ) {
-        self.feed = feed
-        self.users = users
-        self.announcements = announcements
-        self.catalogue = catalogue
-        self.process = process
-        self.modelsChanged = modelsChanged
-        self.interval = interval
-        self.work = work
-        self.logger = logger
-    }
-
     public func run() async throws {
         // Only what happens from now on: what was held before is dropped.
         var seen = (try? await feed.latestChange()) ?? 0

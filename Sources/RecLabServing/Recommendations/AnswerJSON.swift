@@ -12,38 +12,30 @@ public enum AnswerJSON {
         out.bytes.reserveCapacity(256 + answer.recommendations.count * 320)
         // Keys in sorted order, as the encoder's `.sortedKeys` writes them.
         out.raw("{")
-        out.key("experiment", first: true)
-        out.nullable(answer.experiment)
+        out.nullableField("experiment", answer.experiment, first: true)
         out.field("generated_at", Self.timestamp(answer.generatedAt))
         if let genre = answer.genre {
             out.key("genre")
-            out.raw("{\"id\":")
-            out.integer(genre.id)
-            out.raw(",\"name\":")
-            out.string(genre.name)
+            out.raw("{")
+            out.field("id", genre.id, first: true)
+            out.field("name", genre.name)
             out.raw("}")
         }
-        if let movieID = answer.movieID {
-            out.key("movie_id")
-            out.integer(movieID)
-        }
+        out.optionalField("movie_id", answer.movieID)
         out.key("recommendations")
         out.raw("[")
         for (index, item) in answer.recommendations.enumerated() {
             if index > 0 { out.raw(",") }
             out.raw("{")
-            out.key("movie_id", first: true)
-            if let movieID = item.movieID { out.integer(movieID) } else { out.raw("null") }
+            out.nullableField("movie_id", item.movieID, first: true)
             out.nullableField("poster_path", item.posterPath)
             out.nullableField("poster_url", item.posterURL)
             out.field("reason", item.reason)
             out.nullableField("release_date", item.releaseDate)
-            out.key("score")
-            out.double(item.score)
+            out.field("score", item.score)
             out.optionalField("team", item.team)
             out.field("title", item.title)
-            out.key("vote_average")
-            if let vote = item.voteAverage { out.double(vote) } else { out.raw("null") }
+            out.nullableField("vote_average", item.voteAverage)
             out.raw("}")
         }
         out.raw("]")
@@ -52,8 +44,7 @@ public enum AnswerJSON {
         out.field("strategy", answer.strategy)
         out.field("strategy_instance", answer.strategyInstance)
         out.optionalField("time_window", answer.timeWindow)
-        out.key("total_count")
-        out.integer(answer.totalCount)
+        out.field("total_count", answer.totalCount)
         out.field("type", answer.type)
         out.optionalField("user_id", answer.userID)
         out.nullableField("variant", answer.variant)
@@ -70,7 +61,7 @@ public enum AnswerJSON {
         return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
     }
 
-    private struct Writer {
+    fileprivate struct Writer {
         var bytes: [UInt8] = []
 
         mutating func raw(_ text: StaticString) {
@@ -96,23 +87,19 @@ public enum AnswerJSON {
             bytes.append(contentsOf: text.utf8)
         }
 
-        mutating func nullable(_ value: String?) {
-            if let value { string(value) } else { raw("null") }
-        }
-
-        mutating func field(_ name: StaticString, _ value: String) {
-            key(name)
-            string(value)
+        mutating func field(_ name: StaticString, _ value: some Scalar, first: Bool = false) {
+            key(name, first: first)
+            value.write(to: &self)
         }
 
         /// A field written as `null` when it has no value.
-        mutating func nullableField(_ name: StaticString, _ value: String?) {
-            key(name)
-            nullable(value)
+        mutating func nullableField(_ name: StaticString, _ value: (some Scalar)?, first: Bool = false) {
+            key(name, first: first)
+            if let value { value.write(to: &self) } else { raw("null") }
         }
 
         /// A field left out when it has no value.
-        mutating func optionalField(_ name: StaticString, _ value: String?) {
+        mutating func optionalField(_ name: StaticString, _ value: (some Scalar)?) {
             if let value { field(name, value) }
         }
 
@@ -140,4 +127,21 @@ public enum AnswerJSON {
             bytes.append(UInt8(ascii: "\""))
         }
     }
+}
+
+/// A field's value as the writer writes it.
+private protocol Scalar {
+    func write(to out: inout AnswerJSON.Writer)
+}
+
+extension String: Scalar {
+    fileprivate func write(to out: inout AnswerJSON.Writer) { out.string(self) }
+}
+
+extension Int: Scalar {
+    fileprivate func write(to out: inout AnswerJSON.Writer) { out.integer(self) }
+}
+
+extension Double: Scalar {
+    fileprivate func write(to out: inout AnswerJSON.Writer) { out.double(self) }
 }

@@ -6,31 +6,16 @@ import RecLabCore
 public struct RecommendationResponse: Encodable, Sendable {
     /// One recommended movie with the fields clients show.
     public struct Item: Codable, Sendable {
-        @Nullable public var movieID: Int?
+        @Nullable public var movieID: Int? = nil
         public let title: String
         public let score: Double
         public let reason: String
-        @Nullable public var posterPath: String?
-        @Nullable public var posterURL: String?
-        @Nullable public var releaseDate: String?
-        @Nullable public var voteAverage: Double?
+        @Nullable public var posterPath: String? = nil
+        @Nullable public var posterURL: String? = nil
+        @Nullable public var releaseDate: String? = nil
+        @Nullable public var voteAverage: Double? = nil
         /// In an interleaved answer, the variant credited for this movie; absent otherwise.
-        public var team: String?
-
-        public init(
-            movieID: Int? = nil, title: String, score: Double, reason: String, posterPath: String? = nil, posterURL: String? = nil,
-            releaseDate: String? = nil, voteAverage: Double? = nil, team: String? = nil
-        ) {
-            self.movieID = movieID
-            self.title = title
-            self.score = score
-            self.reason = reason
-            self.posterPath = posterPath
-            self.posterURL = posterURL
-            self.releaseDate = releaseDate
-            self.voteAverage = voteAverage
-            self.team = team
-        }
+        public var team: String? = nil
     }
 
     public let type: String

@@ -9,8 +9,8 @@ import RecLabTMDB
 /// answers or `ServingError`s out.
 public struct Recommender: Sendable {
     let host: ModelHost
-    let histories: UserHistories
-    let cache: RecommendationCache
+    /// The answers cached and the histories held, per user.
+    let users: UserMemory
     let exposures: ExposureLog
     let served: ServingStats
     let metrics: RecommendationMetrics
@@ -62,7 +62,7 @@ public struct Recommender: Sendable {
             return issue(encoded(movies, question: question), forced: false)
         }
         let key = question.cacheKey
-        if let cached = cache.value(for: key) { return issue(cached, forced: question.forcedVariant != nil) }
+        if let cached = users.answers.value(for: key) { return issue(cached, forced: question.forcedVariant != nil) }
         guard let generation = host.generation else { throw ServingError.modelsNotReady }
         var name = host.configuration.surfaces[question.surface]!
         var strategyID = host.configuration.instances.first { $0.name == name }!.strategyID
@@ -73,7 +73,7 @@ public struct Recommender: Sendable {
             if let known = question.history {
                 history = known
             } else {
-                history = try await histories.history(of: user)
+                history = try await users.histories.history(of: user)
             }
             if let (experiment, arm) = try ServingRules.arm(
                 for: user, on: question.surface, interactions: history.count, forced: question.forcedVariant, among: generation.experiments) {
@@ -134,7 +134,7 @@ public struct Recommender: Sendable {
             timeWindow: question.timeWindow?.rawValue, source: question.surface == .trending ? "local" : nil, recommendations: items,
             totalCount: items.count, generatedAt: Date(), requestID: "", experiment: served?.experiment, variant: served?.variant)
         let encoded = EncodedAnswer(response)
-        cache.store(encoded, for: key, user: question.user)
+        users.answers.store(encoded, for: key, user: question.user)
         return issue(encoded, forced: question.forcedVariant != nil)
     }
 
@@ -178,7 +178,7 @@ public struct Recommender: Sendable {
     /// The user surface an experiment enrolling this user runs on (personalized first), and
     /// the history that decided it, for the answer to reuse.
     public func experimentSurface(for user: String, forced: Bool) async throws -> (Surface, [Interaction]) {
-        let history = try await histories.history(of: user)
+        let history = try await users.histories.history(of: user)
         let running = (host.generation?.experiments ?? []).filter { $0.status == .running }
         for surface in [Surface.personalized, .hybrid] {
             if running.contains(where: { $0.surface == surface && (forced || $0.arm(userID: user, interactions: history.count) != nil) }) {
