@@ -45,6 +45,16 @@ public func dot(_ x: [Float], _ y: [Float]) -> Float {
     }
 }
 
+// MARK: - axpy
+
+/// `y += alpha * x`: BLAS's kernel, vectorised for the machine it runs on (a loop of ours is
+/// built for the baseline x86-64 and runs scalar where it cannot prove `x` and `y` apart).
+/// Short vectors stay on the caller's thread.
+public func axpy(_ alpha: Float, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {
+    precondition(x.count == y.count, "axpy: vectors have different lengths (\(x.count) and \(y.count))")
+    cblas_saxpy(blasInt(x.count, "axpy length"), alpha, x.baseAddress, 1, y.baseAddress, 1)
+}
+
 // MARK: - gemv
 
 /// `y = alpha * op(A) * x + beta * y`, where `op(A)` is `A` or `Aᵀ`.

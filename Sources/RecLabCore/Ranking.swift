@@ -53,6 +53,54 @@ extension RecommendationRequest {
             width *= 2
         }
     }
+
+    /// `bestAdmitted` for a model that scores its movies by position into one array, positions
+    /// in ascending movie id (so equal scores go to the smaller position); −∞ or NaN marks a
+    /// position the model does not offer.
+    ///
+    /// Once the leaders fill, a score must beat the worst of them to be looked at again: one
+    /// comparison with a number held in a register turns away almost every movie.
+    @inlinable
+    public func bestAdmitted(scores: UnsafeBufferPointer<Float>, item: (Int) -> CatalogueItem?) -> [(position: Int, score: Float)] {
+        let limit = min(self.limit, scores.count)
+        guard limit > 0 else { return [] }
+        var width = 2 * limit
+        while true {
+            var leaders = BestK<ScoredPosition>(width)
+            var threshold = -Float.infinity
+            // Later positions never win a tie, so beating the worst leader is the whole test.
+            for position in scores.indices where scores[position] > threshold {
+                leaders.insert(ScoredPosition(position: position, score: scores[position]))
+                if let worst = leaders.worstIfFull { threshold = worst.score }
+            }
+            var picked: [(position: Int, score: Float)] = []
+            for leader in leaders.sorted() {
+                guard let item = item(leader.position), admits(item) else { continue }
+                picked.append((leader.position, leader.score))
+                if picked.count == limit { return picked }
+            }
+            if width >= scores.lazy.filter({ $0 > -Float.infinity }).count { return picked }
+            width *= 2
+        }
+    }
+}
+
+/// A position in a model's score array and its score, ranked higher score first, equal
+/// scores by smaller position.
+public struct ScoredPosition: Ranked, Sendable {
+    public let position: Int
+    public let score: Float
+
+    @inlinable
+    public init(position: Int, score: Float) {
+        self.position = position
+        self.score = score
+    }
+
+    @inlinable
+    public static func ranksAbove(_ a: ScoredPosition, _ b: ScoredPosition) -> Bool {
+        a.score > b.score || (a.score == b.score && a.position < b.position)
+    }
 }
 
 /// The rules every answer keeps, whichever model gives it: only movies the request admits

@@ -30,8 +30,9 @@ public struct EASEWeights: Sendable {
     private enum Storage: Sendable {
         case dense(Matrix)
         case woodbury(Woodbury)
-        /// Row i: item i's kept weights B_ij, columns ascending.
-        case pruned(InteractionMatrix)
+        /// Row i: item i's kept weights B_ij, columns ascending (what scoring scatters); and the
+        /// same weights by column (what explaining a pick reads: the history movies behind it).
+        case pruned(byRow: InteractionMatrix, byColumn: InteractionMatrix)
     }
 
     private struct Woodbury: Sendable {
@@ -100,7 +101,8 @@ public struct EASEWeights: Sendable {
         case .pruned:
             let whole = cheaper == .dense ? try Self.denseWeights(x, lambda: lambda) : Self.materialised(try Self.woodburyWeights(x, lambda: lambda), x)
             let offDiagonal = Double(x.columns) * Double(max(0, x.columns - 1))
-            storage = .pruned(Self.pruned(whole, keeping: Int((density * offDiagonal).rounded(.up))))
+            let kept = Self.pruned(whole, keeping: Int((density * offDiagonal).rounded(.up)))
+            storage = .pruned(byRow: kept, byColumn: kept.transposed())
         }
     }
 
@@ -206,12 +208,10 @@ public struct EASEWeights: Sendable {
             // request's own thread (BLAS's threads, woken per answer, cost more than the sums).
             scores.withUnsafeMutableBufferPointer { out in
                 for entry in row where entry.value != 0 {
-                    b.withUnsafeRow(entry.item) { weights in
-                        for j in 0..<weights.count { out[j] += entry.value * weights[j] }
-                    }
+                    b.withUnsafeRow(entry.item) { weights in axpy(entry.value, weights, out) }
                 }
             }
-        case .pruned(let b):
+        case .pruned(let b, _):
             scores.withUnsafeMutableBufferPointer { out in
                 b.withEntries { starts, columns, weights in
                     for entry in row where entry.value != 0 {
@@ -226,12 +226,9 @@ public struct EASEWeights: Sendable {
             if row.count < users {
                 // K is symmetric, so w = Σ x_i·(K·x_i): the history's stored rows of K·X, summed,
                 // are fewer multiply-adds than K applied to the projection, and run as vectors.
-                w.projectedItems.withUnsafeMatrixBuffer { projected in
-                    weighted.withUnsafeMutableBufferPointer { weighted in
-                        for entry in row where entry.value != 0 {
-                            let stored = projected.elements.baseAddress! + entry.item * users
-                            for user in 0..<users { weighted[user] += entry.value * stored[user] }
-                        }
+                weighted.withUnsafeMutableBufferPointer { weighted in
+                    for entry in row where entry.value != 0 {
+                        w.projectedItems.withUnsafeRow(entry.item) { stored in axpy(entry.value, stored, weighted) }
                     }
                 }
             } else {
@@ -275,9 +272,37 @@ public struct EASEWeights: Sendable {
             for (r, entry) in row.enumerated() {
                 for (c, target) in targets.enumerated() { result[r, c] = entry.value * b[entry.item, target] }
             }
-        case .pruned(let b):
-            for (r, entry) in row.enumerated() {
-                for (c, target) in targets.enumerated() { result[r, c] = entry.value * b.value(row: entry.item, column: target) }
+        case .pruned(let byRow, let byColumn):
+            // Whichever is shorter: the history's rows, each entry checked against the targets,
+            // or the targets' columns (long for the movies many weigh towards, which picks
+            // tend to be), each entry checked against the history.
+            let rowEntries = row.reduce(0) { $0 + byRow.rowStart[$1.item + 1] - byRow.rowStart[$1.item] }
+            let columnEntries = targets.reduce(0) { $0 + byColumn.rowStart[$1 + 1] - byColumn.rowStart[$1] }
+            result.withUnsafeMutableMatrixBuffer { result in
+                let width = targets.count
+                if rowEntries <= columnEntries {
+                    var columnOf = [Int32](repeating: -1, count: items)
+                    for (c, target) in targets.enumerated() { columnOf[target] = Int32(c) }
+                    for (r, entry) in row.enumerated() {
+                        byRow.withRow(entry.item) { columns, weights in
+                            for t in 0..<columns.count {
+                                let c = Int(columnOf[Int(columns[t])])
+                                if c >= 0 { result.elements[r * width + c] = entry.value * weights[t] }
+                            }
+                        }
+                    }
+                } else {
+                    var rowOf = [Int32](repeating: -1, count: items)
+                    for (r, entry) in row.enumerated() { rowOf[entry.item] = Int32(r) }
+                    for (c, target) in targets.enumerated() {
+                        byColumn.withRow(target) { sources, weights in
+                            for t in 0..<sources.count {
+                                let r = Int(rowOf[Int(sources[t])])
+                                if r >= 0 { result.elements[r * width + c] = row[r].value * weights[t] }
+                            }
+                        }
+                    }
+                }
             }
         case .woodbury(let w):
             // x_i·B_ij = x_i·s_j·x_iᵀ(K·x_j). The targets' stored K·x_j are laid out user by
@@ -326,7 +351,7 @@ extension EASEWeights {
         switch storage {
         case .dense(let b):
             writer.write(b)
-        case .pruned(let b):
+        case .pruned(let b, _):
             b.write(to: &writer)
         case .woodbury(let woodbury):
             writer.write(woodbury.inner)
@@ -352,7 +377,7 @@ extension EASEWeights {
         case .pruned:
             let b = try InteractionMatrix(from: &reader)
             try reader.expect(b.rows == items && b.columns == items, "a \(b.rows)x\(b.columns) pruned B for \(items) items")
-            storage = .pruned(b)
+            storage = .pruned(byRow: b, byColumn: b.transposed())
         case .woodbury:
             let inner = try reader.readMatrix()
             let projectedItems = try reader.readMatrix()

@@ -160,18 +160,6 @@ public struct InteractionMatrix: Sendable {
         return (sums.0 + sums.1) + (sums.2 + sums.3)
     }
 
-    /// The entry at (`row`, `column`), 0 when none is stored: a binary search of the row.
-    func value(row: Int, column: Int) -> Float {
-        var low = rowStart[row]
-        var high = rowStart[row + 1]
-        let wanted = Int32(column)
-        while low < high {
-            let middle = (low + high) / 2
-            if columnIndices[middle] < wanted { low = middle + 1 } else { high = middle }
-        }
-        return low < rowStart[row + 1] && columnIndices[low] == wanted ? values[low] : 0
-    }
-
     /// Calls `body` with row `row`'s column indices and values, without copying.
     func withRow<Result>(_ row: Int, _ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) throws -> Result) rethrows -> Result {
         let range = rowStart[row]..<rowStart[row + 1]

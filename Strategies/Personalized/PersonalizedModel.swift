@@ -25,6 +25,8 @@ final class PersonalizedModel: FittedModel {
     private let catalogueItems: [CatalogueItem?]
     /// Whether `catalogueItems` has the movie, read in the scoring loops without copying an entry.
     private let inCatalogue: [Bool]
+    /// The positions `catalogueItems` lacks, scored out of every answer.
+    private let outsideCatalogue: [Int]
     /// Each movie's genres as small slot numbers, so cold start matches genres without hashing.
     private let genreStart: [Int]
     private let genreSlots: [Int]
@@ -49,8 +51,10 @@ final class PersonalizedModel: FittedModel {
         self.interactionCounts = interactionCounts
         self.catalogue = catalogue
         self.summary = summary
-        catalogueItems = movies.map { catalogue.item($0) }
+        let catalogueItems = movies.map { catalogue.item($0) }
+        self.catalogueItems = catalogueItems
         inCatalogue = catalogueItems.map { $0 != nil }
+        outsideCatalogue = catalogueItems.indices.filter { catalogueItems[$0] == nil }
         var genreStart = [0]
         var genreSlots: [Int] = []
         var genresBySlot: [Genre] = []
@@ -97,7 +101,7 @@ final class PersonalizedModel: FittedModel {
         /// `known` holds the ratings (which say what was liked), `engineInput` the same entries
         /// as the engine reads them (which say how much each added).
         case taste(
-            known: [(item: Int, value: Float)], engineInput: [(item: Int, value: Float)], inHistory: [Bool],
+            known: [(item: Int, value: Float)], engineInput: [(item: Int, value: Float)],
             scores: () -> [Float], explain: ([(item: Int, value: Float)], [Int]) throws -> Matrix)
     }
 
@@ -106,8 +110,8 @@ final class PersonalizedModel: FittedModel {
         switch try query(request) {
         case .coldStart(let history, let inHistory):
             return coldStart(history: history, request: request, inHistory: inHistory)
-        case .taste(let known, let engineInput, let inHistory, let scores, let explain):
-            let top = select(scores(), request: request, inHistory: inHistory)
+        case .taste(let known, let engineInput, let scores, let explain):
+            let top = select(scores(), request: request, known: known)
             let reasons = request.wantsReasons
                 ? try explainPicks(top.map(\.position), known: known, engineInput: engineInput, explain: explain)
                 : Array(repeating: "", count: top.count)
@@ -119,7 +123,7 @@ final class PersonalizedModel: FittedModel {
 
     /// Explains the picks from the history alone, without scoring the catalogue again.
     func reasons(for picked: [MovieID], _ request: RecommendationRequest) throws -> [MovieID: String] {
-        guard case .taste(let known, let engineInput, _, _, let explain) = try query(request) else {
+        guard case .taste(let known, let engineInput, _, let explain) = try query(request) else {
             return try reasonsAnsweringAgain(for: picked, request)
         }
         let pickedPositions = picked.compactMap { positions[$0] }
@@ -153,8 +157,7 @@ final class PersonalizedModel: FittedModel {
                 unknown.append(interaction)
             }
         }
-        let inHistory = slots.map { $0 >= 0 }
-        guard !known.isEmpty else { return .coldStart(history: unknown, inHistory: inHistory) }
+        guard !known.isEmpty else { return .coldStart(history: unknown, inHistory: slots.map { $0 >= 0 }) }
 
         switch engine {
         case .ease(let weights, let input):
@@ -168,19 +171,21 @@ final class PersonalizedModel: FittedModel {
                     (known[index].item, input.value(rating: known[index].value, timestamp: knownTimes[index], latest: latest))
                 }
                 // Nothing above the rating offset (or all weighted away): no taste to go on.
-                guard engineInput.contains(where: { $0.value != 0 }) else { return .coldStart(history: request.history, inHistory: inHistory) }
+                guard engineInput.contains(where: { $0.value != 0 }) else {
+                    return .coldStart(history: request.history, inHistory: slots.map { $0 >= 0 })
+                }
             }
             if let historyWeighting {
                 engineInput = historyWeighting.apply(to: engineInput, times: knownTimes, history: request.history)
             }
             let read = engineInput
             return .taste(
-                known: known, engineInput: engineInput, inHistory: inHistory, scores: { weights.scores(for: read) },
+                known: known, engineInput: engineInput, scores: { weights.scores(for: read) },
                 explain: { entries, targets in weights.contributions(of: entries, to: targets) })
         case .als(let model):
             let (vector, system) = try model.foldIn(known)
             return .taste(
-                known: known, engineInput: known, inHistory: inHistory, scores: { model.scores(for: vector) },
+                known: known, engineInput: known, scores: { model.scores(for: vector) },
                 explain: { entries, targets in try model.contributions(of: entries, to: targets, system: system) })
         }
     }
@@ -230,13 +235,15 @@ final class PersonalizedModel: FittedModel {
     }
 
     /// The request's best `limit` among the movies scored, with their positions. History
-    /// movies are never admitted anyway; leaving them out of the leaders keeps the selection
-    /// to one pass for a long history.
-    private func select(_ scores: [Float], request: RecommendationRequest, inHistory: [Bool]) -> [(position: Int, score: Double)] {
-        request.bestAdmitted(
-            movies.indices, movie: { movies[$0] }, score: { !inHistory[$0] && inCatalogue[$0] ? Double(scores[$0]) : nil },
-            item: { catalogueItems[positions[$0]!] }
-        ).map { (positions[$0.movie]!, $0.score) }
+    /// movies and those the catalogue lacks are never admitted anyway; scoring them −∞ keeps
+    /// them out of the leaders, which keeps the selection to one pass for a long history.
+    private func select(_ scores: [Float], request: RecommendationRequest, known: [(item: Int, value: Float)]) -> [(position: Int, score: Double)] {
+        var scores = scores
+        for entry in known { scores[entry.item] = -.infinity }
+        for position in outsideCatalogue { scores[position] = -.infinity }
+        return scores.withUnsafeBufferPointer { scores in
+            request.bestAdmitted(scores: scores) { catalogueItems[$0] }.map { ($0.position, Double($0.score)) }
+        }
     }
 
     /// For a history the model knows nothing of: the most interacted-with movies, those sharing

@@ -83,4 +83,26 @@ import Testing
         }
         #expect(top10(everyWeight.scores(for: row)) == top10(dense.scores(for: row)))
     }
+
+    /// A pruned model explains a pick from its history's rows (short history, many picks) or
+    /// from the picks' columns (long history, few picks), whichever is shorter; both give each
+    /// history movie's kept weight times its value, and zero where the weight was pruned.
+    @Test func prunedContributionsAreTheKeptWeightsWhicheverSideIsRead() throws {
+        let (sparse, _) = randomRatings(users: 40, items: 60, seed: 5)
+        let pruned = try EASEWeights(sparse, lambda: 20, density: 0.1)
+        let kept = appliedWeights(pruned)
+        let cases: [(row: [(item: Int, value: Float)], targets: [Int])] = [
+            ([(2, 3), (9, 0.5)], Array(0..<60)),
+            ((0..<60).filter { $0 % 3 != 0 }.map { ($0, Float($0 % 5) + 0.5) }, [0, 3, 57]),
+        ]
+        for (row, targets) in cases {
+            let contributions = pruned.contributions(of: row, to: targets)
+            for (r, entry) in row.enumerated() {
+                for (c, target) in targets.enumerated() {
+                    let wanted = target == entry.item ? 0 : entry.value * kept[entry.item, target]
+                    expectClose(contributions[r, c], wanted, tolerance: 1e-6, "x_\(entry.item)·B[\(entry.item), \(target)]")
+                }
+            }
+        }
+    }
 }

@@ -23,6 +23,25 @@ import Testing
         }
     }
 
+    /// The score-array form gives what the general one gives for the same scores: positions
+    /// not offered (−∞, NaN) never appear, ties go to the smaller position, and the leaders
+    /// widen when the history and the exclusions turn most of them away.
+    @Test func bestAdmittedOverAScoreArrayMatchesTheGeneralSelection() {
+        let history = (1...200).filter { Self.score(MovieID($0)) >= 30 }.map { Interaction(user: "u", movie: MovieID($0), rating: 4, timestamp: 0) }
+        let items = Self.catalogue.items
+        let scores = items.map { item -> Float in
+            item.id % 17 == 0 ? -.infinity : item.id % 19 == 0 ? .nan : Float(Self.score(item.id))
+        }
+        for limit in [1, 5, 20, 500] {
+            let request = RecommendationRequest(history: history, seedMovie: 7, limit: limit, excluded: [11, 12], requireTMDBID: true)
+            let expected = request.bestAdmitted(
+                items.indices, movie: { items[$0].id }, score: { scores[$0].isFinite ? Double(scores[$0]) : nil }, item: Self.catalogue.item)
+            let best = scores.withUnsafeBufferPointer { request.bestAdmitted(scores: $0) { items[$0] } }
+            #expect(best.map { items[$0.position].id } == expected.map(\.movie), "limit \(limit)")
+            #expect(best.map { Double($0.score) } == expected.map(\.score), "limit \(limit)")
+        }
+    }
+
     @Test func firstAdmittedKeepsTheListsOrderAndStopsAtTheLimit() {
         var walked = 0
         let request = RecommendationRequest(seedMovie: 2, limit: 3, excluded: [4])

@@ -59,8 +59,8 @@ struct ScaleBenchmark: AsyncParsableCommand {
 
         try shareGeneration(models, fitSeconds: fitSeconds, instances: configuration.instances, training: training)
 
-        print("\n| request, limit 10 (\(requests) after 200 warm-up) | p50 ms | p90 ms | p99 ms | max ms |")
-        print("| --- | ---: | ---: | ---: | ---: |")
+        print("\n| request, limit 10 (\(requests) after 200 warm-up) | p50 ms | p90 ms | p99 ms | max ms | mean ms |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
         var generator = SeededGenerator(seed: 7)
         let histories = training.interactionsByUser()
         for (name, model) in models.sorted(by: { $0.key < $1.key }) where ["personalized", "als", "sequential", "hybrid"].contains(where: name.hasPrefix) {
