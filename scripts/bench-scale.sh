@@ -1,12 +1,67 @@
 #!/bin/bash
 # Writes benchmarks/scale.md: `reclab synth` data sets of 10^5, 10^6 and 10^7 ratings, each
 # imported into SQLite, fitted with benchmarks/scale-strategies.yaml under MODEL_MEMORY_LIMIT, and its
-# requests timed (release build). SIZES picks a subset, e.g. SIZES="5 6".
+# requests timed (release build); at 10^6 (HTTP_SIZE) also served over HTTP with the answer
+# cache off. SIZES picks a subset, e.g. SIZES="5 6".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product reclab >/dev/null
-swift build -c release --product reclab-bench >/dev/null
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+DURATION=${DURATION:-6}
+CONNECTIONS=${CONNECTIONS:-32}
+. scripts/wrk-measure.sh
+bench_setup
+
+# http_rows DATA: DATA imported and served over HTTP as shipped (the default strategies and
+# experiments files) with the answer cache off, 3,000 users rotating, wrk beside the ceiling
+# (`reclab-bench ceiling`) measured just before each row.
+http_rows() {
+  .build/release/reclab import "$1" --database "$work/http.sqlite" >/dev/null
+  local port ceiling_port server ceiling start ready rows=""
+  port=$(free_port)
+  ceiling_port=$(free_port)
+  .build/release/reclab-bench ceiling --port "$ceiling_port" >/dev/null 2>&1 &
+  ceiling=$!
+  pids+=("$ceiling")
+  start=$(date +%s)
+  ENABLE_CACHE=false PORT=$port HOST=127.0.0.1 DATABASE_URL="$work/http.sqlite" EVALUATION_CONFIG=none LOG_LEVEL=warning \
+    .build/release/reclab serve >/dev/null 2>"$work/http.log" &
+  server=$!
+  pids+=("$server")
+  for _ in $(seq 1 2400); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health/ready")" = 200 ] && break
+    kill -0 "$server" 2>/dev/null || break
+    sleep 0.5
+  done
+  curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null || { tail -5 "$work/http.log" >&2; echo "the server on $1 did not get ready" >&2; exit 1; }
+  ready=$(($(date +%s) - start))
+  for route in personalized hybrid; do
+    python3 - "$route" >"$work/$route.lua" <<'PY'
+import sys
+path = "/users/%d/recommendations/personalized?limit=10" if sys.argv[1] == "personalized" else "/recommendations/hybrid/%d?limit=10"
+print("paths = {" + ",".join('"%s"' % (path % user) for user in range(1, 3001)) + "}")
+print("n = 0\nrequest = function() n = n + 1; return wrk.format(\"GET\", paths[(n % #paths) + 1]) end")
+PY
+  done
+  wrk -t2 -c"$CONNECTIONS" -d2s -s "$work/personalized.lua" "http://127.0.0.1:$port" >/dev/null
+  for row in "personalized, 3,000 users rotating|/health|$work/personalized.lua" "hybrid (the served blend), 3,000 users rotating|/health|$work/hybrid.lua" \
+    "popular|/recommendations/popular?limit=10|"; do
+    IFS='|' read -r name path script <<<"$row"
+    local limit figures
+    limit=$(measure "http://127.0.0.1:$ceiling_port/ceiling" | cut -f1)
+    figures=$(measure "http://127.0.0.1:$port$path" "$script")
+    rows+="$name	$figures	$limit"$'\n'
+  done
+  echo "### Over HTTP, served as shipped"
+  echo
+  echo "\`reclab serve\` on this data with the default strategies and experiments files and the answer cache off (\`ENABLE_CACHE=false\`): ready after $ready s, $(( $(ps -o rss= -p "$server") / 1024 )) MB resident. \`wrk -t2 -c$CONNECTIONS -d${DURATION}s\` per row on 127.0.0.1, server and wrk sharing the cores, after a 2 s warm-up pass; each row's ratio is to the ceiling (a bare Hummingbird route) measured just before it."
+  echo
+  echo "| row | req/s | p50 ms | p99 ms | of ceiling | non-2xx |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  printf '%s' "$rows" | awk -F'\t' '{ printf "| %s | %d | %s | %s | %.0f%% | %s |\n", $1, $2, $3, $4, 100 * $2 / $6, $5 }'
+  echo
+  kill "$server" "$ceiling" 2>/dev/null || true
+  wait "$server" "$ceiling" 2>/dev/null || true
+  rm -f "$work"/http.sqlite*
+}
 # The measured sections go between markers; the hand-written reading, the capacity note and
 # bench-scale-out.sh's section around them stay.
 out="$work/section.md"
@@ -35,6 +90,8 @@ for size in ${SIZES:-5 6 7}; do
     cat "$work/bench.md"
     echo "Synth: $(head -1 "$work/synth.out" | sed 's/ into .* in / in /'); $(cat "$work/synth.time"). $(tail -1 "$work/synth.out"). Whole benchmark process peak: $(( $(cat "$work/bench.time") / 1024 )) MB."
     echo
+    # Served over HTTP at 10^6 (at 10^7 the default strategies file's EASE^R is refused).
+    if [ "$size" = "${HTTP_SIZE:-6}" ]; then http_rows "$work/synth-$size"; fi
   } >> "$out"
   rm -rf "$work/synth-$size"
 done

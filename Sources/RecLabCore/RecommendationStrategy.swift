@@ -97,11 +97,12 @@ public protocol FittedModel: Sendable {
     /// answer through `CandidateRules`, which enforces the exclusions and the cut whatever a
     /// model returns.
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation]
-    /// Why each of `movies` (picks of `recommend(request)`) suits the request, for a caller
-    /// that asked for scores alone (`wantsReasons` false) and kept only these. The default
-    /// answers the request again with reasons; a model whose reasons cost more than its scores
-    /// explains just these.
-    func reasons(for movies: [MovieID], _ request: RecommendationRequest) throws -> [MovieID: String]
+    /// `recommend` with scores alone (whatever `wantsReasons` says), and what gives the reasons
+    /// of any of those movies afterwards, for a caller that asks for many candidates and keeps
+    /// a few (the blend). The default answers the request again with reasons; a model whose
+    /// reasons cost more than its scores explains just the movies asked about, from what the
+    /// answer already read of the history.
+    func recommendExplainingLater(_ request: RecommendationRequest) throws -> DeferredAnswer
     /// Sizes worth reporting (items, factors, neighbours…).
     var summary: ModelSummary { get }
     /// Writes what answering needs (not the catalogue, which the generation stores once), for
@@ -109,12 +110,26 @@ public protocol FittedModel: Sendable {
     func write(to writer: inout ModelWriter) throws
 }
 
+/// An answer given with scores alone, and the reasons of any of its movies on demand.
+public struct DeferredAnswer {
+    public let recommendations: [Recommendation]
+    /// The reasons of the movies asked about (those of `recommendations`), by movie.
+    public let reasons: ([MovieID]) throws -> [MovieID: String]
+
+    public init(_ recommendations: [Recommendation], reasons: @escaping ([MovieID]) throws -> [MovieID: String]) {
+        self.recommendations = recommendations
+        self.reasons = reasons
+    }
+}
+
 extension FittedModel {
-    public func reasons(for movies: [MovieID], _ request: RecommendationRequest) throws -> [MovieID: String] {
-        try reasonsAnsweringAgain(for: movies, request)
+    public func recommendExplainingLater(_ request: RecommendationRequest) throws -> DeferredAnswer {
+        var bare = request
+        bare.wantsReasons = false
+        return DeferredAnswer(try recommend(bare)) { movies in try reasonsAnsweringAgain(for: movies, request) }
     }
 
-    /// `reasons(for:_:)` by answering the request again, with reasons.
+    /// The reasons of `movies` by answering the request again, with reasons.
     public func reasonsAnsweringAgain(for movies: [MovieID], _ request: RecommendationRequest) throws -> [MovieID: String] {
         var explained = request
         explained.wantsReasons = true

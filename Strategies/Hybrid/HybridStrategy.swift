@@ -157,48 +157,78 @@ struct HybridModel: FittedModel {
 
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
         // Components give scores alone for their many candidates; reasons are asked for the
-        // few movies kept (most of an answer's cost, for a model that explains from the history).
+        // few movies kept (most of an answer's cost, for a model that explains from the history),
+        // from what each component's answer already read.
         var wide = request
         wide.limit = request.limit * candidateFactor
-        wide.wantsReasons = false
-        var totals: [MovieID: Double] = [:]
-        var contributors: [MovieID: [(contribution: Double, component: Int)]] = [:]
-        var reasons = [[MovieID: String]](repeating: [:], count: components.count)
-        var answered = 0
+        var candidates: [MovieID: Candidate] = [:]
+        var explainers: [Int: ([MovieID]) throws -> [MovieID: String]] = [:]
         let weights = shortTier.flatMap { request.history.count <= $0.upTo ? $0.weights : nil } ?? components.map(\.weight)
         for (index, component) in components.enumerated() {
-            let answer: [Recommendation]
+            let answer: DeferredAnswer
             do {
-                answer = try component.model.recommend(wide)
+                answer = try component.model.recommendExplainingLater(wide)
             } catch is RecommendationError {
                 continue  // this component cannot answer this kind of request (no seed, no genre…)
             }
-            guard let high = answer.map(\.score).max(), let low = answer.map(\.score).min() else { continue }
-            answered += 1
-            for recommendation in answer {
-                let contribution = weights[index] * scaling.scale(recommendation.score, low: low, high: high)
-                totals[recommendation.movie, default: 0] += contribution
-                contributors[recommendation.movie, default: []].append((contribution, index))
-                reasons[index][recommendation.movie] = recommendation.reason
+            let recommendations = answer.recommendations
+            guard let high = recommendations.map(\.score).max(), let low = recommendations.map(\.score).min() else { continue }
+            explainers[index] = answer.reasons
+            for recommendation in recommendations {
+                let value = weights[index] * scaling.scale(recommendation.score, low: low, high: high)
+                candidates[recommendation.movie, default: Candidate()].add(Candidate.Contribution(value: value, component: index, reason: recommendation.reason))
             }
         }
-        guard answered > 0 else { throw RecommendationError.missingInput("an input one of its components can answer") }
+        guard !explainers.isEmpty else { throw RecommendationError.missingInput("an input one of its components can answer") }
         var top = TopK(request.limit)
-        for (movie, score) in totals { top.insert(movie, score: score) }
+        for (movie, candidate) in candidates { top.insert(movie, score: candidate.total) }
         let picks = top.sorted()
-        // Each pick's reasons are its two strongest contributors'.
-        let strongest = picks.map { pick in contributors[pick.id]!.sorted { $0.contribution > $1.contribution }.prefix(2).map(\.component) }
+        // Each pick's reasons are its two strongest contributors'; those given scores alone are
+        // asked for now, of each component for its picks together.
+        var strongest = picks.map { candidates[$0.id]!.strongest }
         if request.wantsReasons {
-            for index in components.indices {
-                let unexplained = zip(picks, strongest).filter { $1.contains(index) && reasons[index][$0.id]!.isEmpty }.map(\.0.id)
+            for (index, explain) in explainers {
+                let unexplained = picks.indices.filter { pick in strongest[pick].contains { $0.component == index && $0.reason.isEmpty } }
                 guard !unexplained.isEmpty else { continue }
-                reasons[index].merge(try components[index].model.reasons(for: unexplained, wide)) { _, asked in asked }
+                let asked = try explain(unexplained.map { picks[$0].id })
+                for pick in unexplained {
+                    for slot in strongest[pick].indices where strongest[pick][slot].component == index {
+                        strongest[pick][slot].reason = asked[picks[pick].id] ?? ""
+                    }
+                }
             }
         }
         return zip(picks, strongest).map { pick, from in
-            let reason = from.compactMap { reasons[$0][pick.id] }.filter { !$0.isEmpty }.joined(separator: "; ")
-            return Recommendation(movie: pick.id, score: pick.score, reason: reason)
+            Recommendation(movie: pick.id, score: pick.score, reason: from.map(\.reason).filter { !$0.isEmpty }.joined(separator: "; "))
         }
+    }
+
+    /// A movie some component offered: its blended score and its two largest contributions.
+    /// Only two are kept because a reason names at most two components.
+    private struct Candidate {
+        struct Contribution {
+            let value: Double
+            let component: Int
+            /// The component's reason, empty while it gave scores alone.
+            var reason: String
+        }
+
+        var total = 0.0
+        var first: Contribution?
+        var second: Contribution?
+
+        /// Equal contributions keep the order they came in (the components' order).
+        mutating func add(_ contribution: Contribution) {
+            total += contribution.value
+            if let first, contribution.value <= first.value {
+                if second.map({ contribution.value > $0.value }) ?? true { second = contribution }
+            } else {
+                second = first
+                first = contribution
+            }
+        }
+
+        var strongest: [Contribution] { [first, second].compactMap { $0 } }
     }
 
     var summary: ModelSummary {

@@ -107,7 +107,29 @@ final class PersonalizedModel: FittedModel {
 
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
         guard request.limit > 0 else { return [] }
-        switch try query(request) {
+        return try answer(request, try query(request))
+    }
+
+    /// The picks with scores alone; their reasons from the history already read, without
+    /// scoring the catalogue again.
+    func recommendExplainingLater(_ request: RecommendationRequest) throws -> DeferredAnswer {
+        var bare = request
+        bare.wantsReasons = false
+        guard request.limit > 0 else { return DeferredAnswer([]) { _ in [:] } }
+        let query = try query(request)
+        let answer = try answer(bare, query)
+        guard case .taste(let known, let engineInput, _, let explain) = query else {
+            return DeferredAnswer(answer) { picked in try self.reasonsAnsweringAgain(for: picked, request) }
+        }
+        return DeferredAnswer(answer) { picked in
+            let pickedPositions = picked.compactMap { self.positions[$0] }
+            let reasons = try self.explainPicks(pickedPositions, known: known, engineInput: engineInput, explain: explain)
+            return Dictionary(zip(pickedPositions.map { self.movies[$0] }, reasons)) { first, _ in first }
+        }
+    }
+
+    private func answer(_ request: RecommendationRequest, _ query: Query) throws -> [Recommendation] {
+        switch query {
         case .coldStart(let history, let inHistory):
             return coldStart(history: history, request: request, inHistory: inHistory)
         case .taste(let known, let engineInput, let scores, let explain):
@@ -119,16 +141,6 @@ final class PersonalizedModel: FittedModel {
                 Recommendation(movie: movies[pick.position], score: pick.score, reason: reason)
             }
         }
-    }
-
-    /// Explains the picks from the history alone, without scoring the catalogue again.
-    func reasons(for picked: [MovieID], _ request: RecommendationRequest) throws -> [MovieID: String] {
-        guard case .taste(let known, let engineInput, _, let explain) = try query(request) else {
-            return try reasonsAnsweringAgain(for: picked, request)
-        }
-        let pickedPositions = picked.compactMap { positions[$0] }
-        let reasons = try explainPicks(pickedPositions, known: known, engineInput: engineInput, explain: explain)
-        return Dictionary(zip(pickedPositions.map { movies[$0] }, reasons)) { first, _ in first }
     }
 
     private func query(_ request: RecommendationRequest) throws -> Query {

@@ -38,8 +38,21 @@ final class TransitionModel: FittedModel {
     }
 
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
-        guard request.limit > 0 else { return [] }
+        answer(request, from: latestMovies(request.history))
+    }
+
+    /// The picks with scores alone; their reasons from the latest movies already found.
+    func recommendExplainingLater(_ request: RecommendationRequest) throws -> DeferredAnswer {
+        var bare = request
+        bare.wantsReasons = false
         let starts = latestMovies(request.history)
+        return DeferredAnswer(answer(bare, from: starts)) { movies in
+            Dictionary(movies.map { ($0, self.reason(for: $0, from: starts)) }) { first, _ in first }
+        }
+    }
+
+    private func answer(_ request: RecommendationRequest, from starts: [(row: Int, weight: Float)]) -> [Recommendation] {
+        guard request.limit > 0 else { return [] }
         var scores = [Float](repeating: 0, count: transitions.movies.count)
         var touched: [Int32] = []
         for (row, weight) in starts {
@@ -72,11 +85,6 @@ final class TransitionModel: FittedModel {
             }
         }
         return picks
-    }
-
-    func reasons(for movies: [MovieID], _ request: RecommendationRequest) throws -> [MovieID: String] {
-        let starts = latestMovies(request.history)
-        return Dictionary(movies.map { ($0, reason(for: $0, from: starts)) }) { first, _ in first }
     }
 
     /// The user's movies the model knows among their last `last_items` ratings, each with its

@@ -113,7 +113,9 @@ import Testing
             request.wantsReasons = false
             let bare = try model.recommend(request)
             #expect(bare.map(\.movie) == full.map(\.movie) && bare.map(\.score) == full.map(\.score))
-            let asked = try model.reasons(for: full.map(\.movie), request)
+            let deferred = try model.recommendExplainingLater(request)
+            #expect(deferred.recommendations.map(\.movie) == full.map(\.movie) && deferred.recommendations.map(\.score) == full.map(\.score))
+            let asked = try deferred.reasons(full.map(\.movie))
             #expect(full.allSatisfy { asked[$0.movie] == $0.reason && !$0.reason.isEmpty }, "\(asked) against \(full)")
         }
     }

@@ -92,7 +92,9 @@ import Testing
         let bare = try model.recommend(request)
         #expect(bare.map(\.movie) == full.map(\.movie) && bare.map(\.score) == full.map(\.score))
         #expect(bare.contains { $0.reason.isEmpty }, "the transitions' picks come without reasons")
-        let asked = try model.reasons(for: full.map(\.movie), request)
+        let deferred = try model.recommendExplainingLater(request)
+        #expect(deferred.recommendations.map(\.movie) == full.map(\.movie) && deferred.recommendations.map(\.score) == full.map(\.score))
+        let asked = try deferred.reasons(full.map(\.movie))
         #expect(full.allSatisfy { asked[$0.movie] == $0.reason }, "\(asked) against \(full)")
     }
 
