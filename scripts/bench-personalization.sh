@@ -27,14 +27,7 @@ ceiling_port=$(free_port)
 pids+=($!)
 
 # The 610 MovieLens users in rotation, one request each in turn.
-for route in personalized hybrid; do
-  python3 - "$route" >"$work/$route.lua" <<'PY'
-import sys
-path = "/users/%d/recommendations/personalized?limit=10" if sys.argv[1] == "personalized" else "/recommendations/hybrid/%d?limit=10"
-print("paths = {" + ",".join('"%s"' % (path % user) for user in range(1, 611)) + "}")
-print("n = 0\nrequest = function() n = n + 1; return wrk.format(\"GET\", paths[(n % #paths) + 1]) end")
-PY
-done
+rotation_scripts 610
 
 # serve LABEL CHECKOUT [VAR=VALUE...]: starts CHECKOUT's release build on a fresh database with
 # the cache off, waits until it is ready and its histories are read from memory.
@@ -46,12 +39,7 @@ serve() {
     ENABLE_CACHE=false EVALUATION_CONFIG=none LOG_LEVEL=warning .build/release/reclab serve >/dev/null 2>"$work/$label.log") &
   server=$!
   pids+=("$server")
-  for _ in $(seq 1 1200); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health/ready")" = 200 ] && break
-    kill -0 "$server" 2>/dev/null || break
-    sleep 0.5
-  done
-  curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null || { grep -v '^ ' "$work/$label.log" | tail -5; echo "$label did not get ready" >&2; exit 1; }
+  await_ready "$port" "$server" "$work/$label.log"
   # A warm-up pass reads every user's history once, as a server that has run a while has.
   wrk -t2 -c"$CONNECTIONS" -d2s -s "$work/personalized.lua" "http://127.0.0.1:$port" >/dev/null
 }

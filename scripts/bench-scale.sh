@@ -26,21 +26,9 @@ http_rows() {
     .build/release/reclab serve >/dev/null 2>"$work/http.log" &
   server=$!
   pids+=("$server")
-  for _ in $(seq 1 2400); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health/ready")" = 200 ] && break
-    kill -0 "$server" 2>/dev/null || break
-    sleep 0.5
-  done
-  curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null || { tail -5 "$work/http.log" >&2; echo "the server on $1 did not get ready" >&2; exit 1; }
+  await_ready "$port" "$server" "$work/http.log"
   ready=$(($(date +%s) - start))
-  for route in personalized hybrid; do
-    python3 - "$route" >"$work/$route.lua" <<'PY'
-import sys
-path = "/users/%d/recommendations/personalized?limit=10" if sys.argv[1] == "personalized" else "/recommendations/hybrid/%d?limit=10"
-print("paths = {" + ",".join('"%s"' % (path % user) for user in range(1, 3001)) + "}")
-print("n = 0\nrequest = function() n = n + 1; return wrk.format(\"GET\", paths[(n % #paths) + 1]) end")
-PY
-  done
+  rotation_scripts 3000
   wrk -t2 -c"$CONNECTIONS" -d2s -s "$work/personalized.lua" "http://127.0.0.1:$port" >/dev/null
   for row in "personalized, 3,000 users rotating|/health|$work/personalized.lua" "hybrid (the served blend), 3,000 users rotating|/health|$work/hybrid.lua" \
     "popular|/recommendations/popular?limit=10|"; do
