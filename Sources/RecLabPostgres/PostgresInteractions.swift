@@ -68,7 +68,7 @@ extension PostgresStore: PreferenceRepository {
             // One statement: the movie looked up, the row written and read back.
             guard let row = try await rows("""
                 INSERT INTO user_preferences (id, user_id, movie_id, rating, favorite, watchlist, watched)
-                SELECT \("pref_" + UUID().uuidString.lowercased()), \(preference.userID), id, \(preference.rating),
+                SELECT \("pref_" + UUID.random().uuidString.lowercased()), \(preference.userID), id, \(preference.rating),
                        \(preference.favorite), \(preference.watchlist), \(preference.watched)
                 FROM movies WHERE tmdb_id = \(preference.tmdbID)
                 ON CONFLICT (user_id, movie_id) DO UPDATE SET

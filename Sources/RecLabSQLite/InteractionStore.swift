@@ -71,7 +71,7 @@ extension SQLiteStore: PreferenceRepository {
                     rating = excluded.rating, favorite = excluded.favorite, watchlist = excluded.watchlist,
                     watched = excluded.watched, updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now')
                 """, arguments: [
-                    "pref_" + UUID().uuidString.lowercased(), preference.userID, movie, preference.rating,
+                    "pref_" + UUID.random().uuidString.lowercased(), preference.userID, movie, preference.rating,
                     preference.favorite, preference.watchlist, preference.watched,
                 ])
             try self.recordChange(db, user: preference.userID)

@@ -158,7 +158,7 @@ public struct Recommender: Sendable {
     /// events must be able to tell apart) and logs the exposure when an experiment served it;
     /// a QA-forced variant is no exposure, or it would skew the split.
     private func issue(_ encoded: EncodedAnswer, forced: Bool) -> IssuedAnswer {
-        let requestID = "rec_" + UUID().uuidString.lowercased()
+        let requestID = "rec_" + UUID.random().uuidString.lowercased()
         let answer = encoded.summary
         served.answers.add(1, ordering: .relaxed)
         metrics.served([answer.surface, answer.strategy, answer.experiment ?? "none", answer.variant ?? "none"]).increment()
