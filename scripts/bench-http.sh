@@ -13,7 +13,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-5}
-CONNECTIONS=${CONNECTIONS:-32}
 OUT=${OUT:-benchmarks/http.md}
 SHARED=${RECLAB_SHARED_DIR:-../shared}
 . scripts/wrk-measure.sh
@@ -75,10 +74,7 @@ PORT=$limited_port HOST=127.0.0.1 DATABASE_URL="$work/limited.sqlite" RECLAB_DAT
   RATE_LIMIT_REQUESTS=1000000 RATE_LIMIT_SEARCH=1000000 RATE_LIMIT_RECOMMENDATIONS=1000000 RATE_LIMIT_WINDOW=1 \
   .build/release/reclab serve >/dev/null 2>"$work/limited.log" &
 pids+=($!)
-for _ in $(seq 1 600); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$limited_port/health/ready")" = 200 ] && break
-  sleep 0.5
-done
+await_ready "$limited_port" "$!" "$work/limited.log"
 L=http://127.0.0.1:$limited_port
 for route in "/movies/27205" "/recommendations/popular" "/movies/search?query=love"; do
   a=$(measure "$R$route" | cut -f1); b=$(measure "$L$route" | cut -f1)

@@ -16,7 +16,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-6}
-CONNECTIONS=${CONNECTIONS:-32}
 OUT=${OUT:-benchmarks/personalization.md}
 SHARED=$(cd "${RECLAB_SHARED_DIR:-../shared}" && pwd)
 BEFORE=${BEFORE:-}

@@ -47,13 +47,7 @@ serve() {
   PORT=$port HOST=127.0.0.1 DATABASE_URL="$1" RECLAB_DATA_DIR="$SHARED/datasets" EVALUATION_CONFIG=none TRUSTED_PROXIES=127.0.0.1 \
     .build/release/reclab serve >/dev/null 2>"$work/replica-$port.log" &
   pids+=($!)
-  for _ in $(seq 1 600); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health/ready")" = 200 ] && return
-    sleep 0.5
-  done
-  tail -20 "$work/replica-$port.log" >&2
-  echo "a replica on $1 did not get ready" >&2
-  exit 1
+  await_ready "$port" "$!" "$work/replica-$port.log"
 }
 
 cat >"$work/personalized.lua" <<'LUA'

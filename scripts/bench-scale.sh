@@ -6,7 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-6}
-CONNECTIONS=${CONNECTIONS:-32}
 . scripts/wrk-measure.sh
 bench_setup
 

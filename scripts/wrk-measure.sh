@@ -1,6 +1,8 @@
 # Sourced by the HTTP benchmarks. `bench_setup` installs wrk if missing, builds the release
 # server and reclab-bench, and makes $work, a scratch folder removed on exit together with every
-# process listed in $pids; `free_port` prints a port nothing listens on.
+# process listed in $pids; `free_port` prints a port nothing listens on. wrk keeps $CONNECTIONS
+# connections open (32 unless set).
+CONNECTIONS=${CONNECTIONS:-32}
 bench_setup() {
   command -v wrk >/dev/null || scripts/setup.sh
   swift build -c release --product reclab >/dev/null

@@ -60,26 +60,66 @@ public struct CatalogueItem: Sendable, Hashable {
     }
 }
 
-extension Dictionary where Value == Int {
-    /// Each of `keys` (distinct) mapped to its index: a model's lookup from movie id to its
-    /// row or column.
-    public init(positionsOf keys: [Key]) {
-        self.init(minimumCapacity: keys.count)
-        for (position, key) in keys.enumerated() { self[key] = position }
+/// Movie ids to their positions (a model's rows or columns, the catalogue's entries), looked up
+/// with a multiply and a short probe. An answer looks up every movie of the user's history,
+/// and `Dictionary`'s SipHash costs several times the probe.
+public struct MovieIndex: Sendable {
+    /// Open addressing, linear probing, at most half full; an empty slot has position −1.
+    private let movies: [MovieID]
+    private let positions: [Int32]
+    private let shift: UInt64
+    public let count: Int
+
+    /// Each of `movies` mapped to its index; of an id given twice, the later index.
+    public init(_ movies: [MovieID]) {
+        precondition(movies.count < Int(Int32.max), "MovieIndex: \(movies.count) movies do not fit 32-bit positions")
+        var capacity = 16
+        var bits: UInt64 = 4
+        while capacity < 2 * movies.count {
+            capacity *= 2
+            bits += 1
+        }
+        shift = 64 - bits
+        var slotMovies = [MovieID](repeating: 0, count: capacity)
+        var slotPositions = [Int32](repeating: -1, count: capacity)
+        var distinct = 0
+        for (position, movie) in movies.enumerated() {
+            var slot = Self.home(movie, shift)
+            while slotPositions[slot] >= 0, slotMovies[slot] != movie { slot = (slot + 1) & (capacity - 1) }
+            if slotPositions[slot] < 0 { distinct += 1 }
+            slotMovies[slot] = movie
+            slotPositions[slot] = Int32(position)
+        }
+        self.movies = slotMovies
+        self.positions = slotPositions
+        count = distinct
+    }
+
+    /// Fibonacci hashing: the top bits of the id times 2^64/φ, which spreads consecutive ids.
+    private static func home(_ movie: MovieID, _ shift: UInt64) -> Int {
+        Int(truncatingIfNeeded: (UInt64(bitPattern: movie) &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    }
+
+    public subscript(movie: MovieID) -> Int? {
+        let mask = positions.count - 1
+        var slot = Self.home(movie, shift)
+        while true {
+            let position = positions[slot]
+            if position < 0 { return nil }
+            if movies[slot] == movie { return Int(position) }
+            slot = (slot + 1) & mask
+        }
     }
 }
 
 /// The movies strategies work on, with constant-time lookup by id.
 public struct Catalogue: Sendable {
     public let items: [CatalogueItem]
-    private let positions: [MovieID: Int]
+    private let positions: MovieIndex
 
     public init(_ items: [CatalogueItem]) {
         self.items = items
-        var positions: [MovieID: Int] = [:]
-        positions.reserveCapacity(items.count)
-        for (position, item) in items.enumerated() { positions[item.id] = position }
-        self.positions = positions
+        positions = MovieIndex(items.map(\.id))
     }
 
     public func item(_ id: MovieID) -> CatalogueItem? { positions[id].map { items[$0] } }

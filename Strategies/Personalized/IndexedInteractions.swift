@@ -6,7 +6,7 @@ import RecLabCore
 struct IndexedInteractions {
     /// The movies by column, ids ascending, and each movie's column.
     let movies: [MovieID]
-    let positions: [MovieID: Int]
+    let positions: MovieIndex
     let matrix: InteractionMatrix
 
     /// The matrix holds `input`'s value of every interaction (by default its rating).
@@ -53,7 +53,7 @@ struct IndexedInteractions {
         let userRank = Self.rankOfSorted(users)
         let movieRank = Self.rankOfSorted(movieIDs)
         movies = movieIDs.sorted()
-        positions = Dictionary(positionsOf: movies)
+        positions = MovieIndex(movies)
         matrix = InteractionMatrix(
             rows: users.count, columns: movies.count, rowIndices: userOfInteraction.map { userRank[$0] },
             columnIndices: movieOfInteraction.map { movieRank[$0] }, values: values, precedence: timestamps)

@@ -15,7 +15,7 @@ final class PersonalizedModel: FittedModel {
     let engine: Engine
     /// The model's movies by position, ids ascending.
     let movies: [MovieID]
-    let positions: [MovieID: Int]
+    let positions: MovieIndex
     let interactionCounts: [Int]
     let catalogue: Catalogue
     let summary: ModelSummary
@@ -41,7 +41,7 @@ final class PersonalizedModel: FittedModel {
     private static let coldStartSuffix = " — rate a few movies for personal picks"
 
     init(
-        engine: Engine, movies: [MovieID], positions: [MovieID: Int], interactionCounts: [Int], catalogue: Catalogue, summary: ModelSummary,
+        engine: Engine, movies: [MovieID], positions: MovieIndex, interactionCounts: [Int], catalogue: Catalogue, summary: ModelSummary,
         historyWeighting: HistoryWeighting? = nil
     ) {
         self.historyWeighting = historyWeighting

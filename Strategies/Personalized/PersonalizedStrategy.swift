@@ -197,7 +197,7 @@ extension PersonalizedStrategy {
         let interactionCounts = try reader.readArray(of: Int.self)
         try reader.expect(movies.count == items && interactionCounts.count == items, "\(movies.count) movies for a model of \(items)")
         return PersonalizedModel(
-            engine: engine, movies: movies, positions: Dictionary(positionsOf: movies), interactionCounts: interactionCounts, catalogue: context.catalogue,
+            engine: engine, movies: movies, positions: MovieIndex(movies), interactionCounts: interactionCounts, catalogue: context.catalogue,
             summary: try ModelSummary(from: &reader), historyWeighting: parameters.historyWeighting)
     }
 

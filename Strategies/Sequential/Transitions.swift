@@ -13,7 +13,7 @@ import RecLabCore
 struct Transitions: Sendable {
     /// The model's movies, ids ascending; rows and columns index into it.
     let movies: [MovieID]
-    let positions: [MovieID: Int]
+    let positions: MovieIndex
     /// Row i's entries are columns[rowStart[i]..<rowStart[i + 1]], columns ascending.
     let rowStart: [Int]
     let columns: [Int32]
@@ -24,7 +24,7 @@ struct Transitions: Sendable {
     init(_ interactions: [Interaction], window: Int, distanceDecay: Float, backwardWeight: Float, minRating: Float) {
         let kept = minRating > 0 ? interactions.filter { $0.rating >= minRating } : interactions
         movies = Array(Set(kept.map(\.movie))).sorted()
-        let positions = Dictionary(positionsOf: movies)
+        let positions = MovieIndex(movies)
         self.positions = positions
 
         var counts = [Int32](repeating: 0, count: movies.count)
@@ -107,7 +107,7 @@ struct Transitions: Sendable {
         counts = try reader.readArray(of: Int32.self)
         try reader.expectSparse("transitions", offsets: rowStart, rows: movies.count, entries: weights.count, indices: columns, below: movies.count)
         try reader.expect(counts.count == movies.count, "\(counts.count) rating counts for \(movies.count) movies")
-        positions = Dictionary(positionsOf: movies)
+        positions = MovieIndex(movies)
     }
 
     func write(to writer: inout ModelWriter) {
