@@ -52,13 +52,13 @@ public struct EASEWeights: Sendable {
         users < items ? .woodbury : .dense
     }
 
-    /// The fit's peak working memory in bytes: dense, X as a dense users × items matrix, the
-    /// items² Gram matrix and its inverse; Woodbury, Xᵀ dense and K·X (items × users each),
-    /// and the users² XXᵀ and its inverse; pruned, the cheaper of those, then B whole and X
-    /// dense beside it.
+    /// The fit's peak working memory in bytes: dense, the items² Gram matrix (summed from the
+    /// sparse X) and its inverse; Woodbury, Xᵀ dense and K·X (items × users each), and the
+    /// users² XXᵀ and its inverse; pruned, the cheaper of those, then B whole and X dense
+    /// beside it.
     public static func workingBytes(users: Int, items: Int, form: Form) -> Int {
         let floats: Double = switch form {
-        case .dense: Double(users) * Double(items) + 2 * Double(items) * Double(items)
+        case .dense: 2 * Double(items) * Double(items)
         case .woodbury: 2 * Double(items) * Double(users) + 2 * Double(users) * Double(users)
         case .pruned:
             max(Double(workingBytes(users: users, items: items, form: cheaperForm(users: users, items: items))) / 4,
@@ -156,7 +156,7 @@ public struct EASEWeights: Sendable {
     }
 
     private static func denseWeights(_ x: InteractionMatrix, lambda: Float) throws(LinearAlgebraError) -> Matrix {
-        var gramian = gram(x.dense())
+        var gramian = x.gram()
         gramian.addToDiagonal(lambda)
         var weights = try invertPositiveDefinite(gramian)
         let n = weights.columns
