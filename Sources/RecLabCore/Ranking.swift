@@ -22,36 +22,26 @@ extension RecommendationRequest {
 
     /// The best `limit` of scored candidates the request admits, best first, equal scores by
     /// smaller movie id. `score` is nil for a candidate the model does not score.
-    ///
-    /// `admits` is asked only of the leaders rather than of every candidate: the best `width`
-    /// are taken, then admitted in rank order; only if too few pass is the width doubled and
-    /// the selection redone.
     @inlinable
     public func bestAdmitted<Candidates: Collection>(
         _ candidates: Candidates, movie: (Candidates.Element) -> MovieID, score: (Candidates.Element) -> Double?,
         item: (MovieID) -> CatalogueItem?
     ) -> [(movie: MovieID, score: Double)] {
-        // No more than there are candidates, whatever limit was asked for.
-        let limit = min(self.limit, candidates.count)
-        guard limit > 0 else { return [] }
-        var width = 2 * limit
-        while true {
-            var leaders = TopK(width)
-            var scored = 0
-            for candidate in candidates {
-                guard let value = score(candidate) else { continue }
-                scored += 1
-                leaders.insert(movie(candidate), score: value)
-            }
-            var picked: [(movie: MovieID, score: Double)] = []
-            for leader in leaders.sorted() {
-                guard let item = item(leader.id), admits(item) else { continue }
-                picked.append((leader.id, leader.score))
-                if picked.count == limit { return picked }
-            }
-            if width >= scored { return picked }
-            width *= 2
-        }
+        var scored = 0
+        return admittedLeaders(
+            of: candidates.count,
+            best: { width in
+                var leaders = TopK(width)
+                scored = 0
+                for candidate in candidates {
+                    guard let value = score(candidate) else { continue }
+                    scored += 1
+                    leaders.insert(movie(candidate), score: value)
+                }
+                return leaders.sorted()
+            },
+            scored: { scored }, item: { item($0.id) }
+        ).map { ($0.id, $0.score) }
     }
 
     /// `bestAdmitted` for a model that scores its movies by position into one array, positions
@@ -62,24 +52,42 @@ extension RecommendationRequest {
     /// comparison with a number held in a register turns away almost every movie.
     @inlinable
     public func bestAdmitted(scores: UnsafeBufferPointer<Float>, item: (Int) -> CatalogueItem?) -> [(position: Int, score: Float)] {
-        let limit = min(self.limit, scores.count)
+        admittedLeaders(
+            of: scores.count,
+            best: { width in
+                var leaders = BestK<ScoredPosition>(width)
+                var threshold = -Float.infinity
+                // Later positions never win a tie, so beating the worst leader is the whole test.
+                for position in scores.indices where scores[position] > threshold {
+                    leaders.insert(ScoredPosition(position: position, score: scores[position]))
+                    if let worst = leaders.worstIfFull { threshold = worst.score }
+                }
+                return leaders.sorted()
+            },
+            scored: { scores.lazy.filter { $0 > -Float.infinity }.count }, item: { item($0.position) }
+        ).map { ($0.position, $0.score) }
+    }
+
+    /// The first `limit` (at most `count`) of the leaders the request admits. `admits` is
+    /// asked only of the leaders rather than of every candidate: `best` gives the best `width`
+    /// in rank order; only if too few pass, and fewer than the `scored` candidates were taken,
+    /// is the width doubled and the selection redone.
+    @inlinable
+    func admittedLeaders<Leader>(
+        of count: Int, best: (_ width: Int) -> [Leader], scored: () -> Int, item: (Leader) -> CatalogueItem?
+    ) -> [Leader] {
+        // No more than there are candidates, whatever limit was asked for.
+        let limit = min(self.limit, count)
         guard limit > 0 else { return [] }
         var width = 2 * limit
         while true {
-            var leaders = BestK<ScoredPosition>(width)
-            var threshold = -Float.infinity
-            // Later positions never win a tie, so beating the worst leader is the whole test.
-            for position in scores.indices where scores[position] > threshold {
-                leaders.insert(ScoredPosition(position: position, score: scores[position]))
-                if let worst = leaders.worstIfFull { threshold = worst.score }
-            }
-            var picked: [(position: Int, score: Float)] = []
-            for leader in leaders.sorted() {
-                guard let item = item(leader.position), admits(item) else { continue }
-                picked.append((leader.position, leader.score))
+            var picked: [Leader] = []
+            for leader in best(width) {
+                guard let item = item(leader), admits(item) else { continue }
+                picked.append(leader)
                 if picked.count == limit { return picked }
             }
-            if width >= scores.lazy.filter({ $0 > -Float.infinity }).count { return picked }
+            if width >= scored() { return picked }
             width *= 2
         }
     }

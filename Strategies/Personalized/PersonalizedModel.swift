@@ -133,7 +133,8 @@ final class PersonalizedModel: FittedModel {
         case .coldStart(let history, let inHistory):
             return coldStart(history: history, request: request, inHistory: inHistory)
         case .taste(let known, let engineInput, let scores, let explain):
-            let top = select(scores(), request: request, known: known)
+            var scored = scores()
+            let top = select(&scored, request: request, known: known)
             let reasons = request.wantsReasons
                 ? try explainPicks(top.map(\.position), known: known, engineInput: engineInput, explain: explain)
                 : Array(repeating: "", count: top.count)
@@ -249,8 +250,7 @@ final class PersonalizedModel: FittedModel {
     /// The request's best `limit` among the movies scored, with their positions. History
     /// movies and those the catalogue lacks are never admitted anyway; scoring them −∞ keeps
     /// them out of the leaders, which keeps the selection to one pass for a long history.
-    private func select(_ scores: [Float], request: RecommendationRequest, known: [(item: Int, value: Float)]) -> [(position: Int, score: Double)] {
-        var scores = scores
+    private func select(_ scores: inout [Float], request: RecommendationRequest, known: [(item: Int, value: Float)]) -> [(position: Int, score: Double)] {
         for entry in known { scores[entry.item] = -.infinity }
         for position in outsideCatalogue { scores[position] = -.infinity }
         return scores.withUnsafeBufferPointer { scores in
