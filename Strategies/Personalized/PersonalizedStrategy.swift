@@ -26,6 +26,16 @@ public struct PersonalizedStrategy: RecommendationStrategy {
         }
     }
 
+    /// How EASE^R holds B: `auto` the form that answers fastest (`EASEWeights.fastestForm`),
+    /// the others forced, for ablations.
+    public enum Form: String, Codable, Sendable, CaseIterable {
+        case auto, dense, woodbury, pruned
+
+        public init(from decoder: any Decoder) throws {
+            self = try decodeChoice(from: decoder, what: "form")
+        }
+    }
+
     /// Which model to fit and its settings; each model reads only its own fields.
     public struct Parameters: StrategyParameters {
         public var algorithm: Algorithm = .ease
@@ -64,10 +74,12 @@ public struct PersonalizedStrategy: RecommendationStrategy {
         public var historyRecencyWeight: Double = 0
         /// EASE^R, at answer time: h above, the half-life counted in items, not days.
         public var historyHalfLifeItems: Double = 10
-        /// EASE^R: the share of B's off-diagonal weights kept, the largest in magnitude (one
-        /// threshold for all of B). 1 keeps B whole; below it an answer sums only the kept
-        /// weights of the user's movies, and the fit computes B whole once to cut it.
+        /// EASE^R: the share of B's off-diagonal weights the pruned form keeps, the largest in
+        /// magnitude (one threshold for all of B). An answer then sums only the kept weights of
+        /// the user's movies; the fit computes B whole once to cut it. With `form: auto` it
+        /// applies where B would otherwise be held dense (at least as many users as movies).
         public var density: Double = 1
+        public var form: Form = .auto
 
         public init() {}
 
@@ -78,7 +90,7 @@ public struct PersonalizedStrategy: RecommendationStrategy {
             case maxItems = "max_items"
             case historyRecencyWeight = "history_recency_weight"
             case historyHalfLifeItems = "history_half_life_items"
-            case density
+            case density, form
         }
 
         public func validate() throws {
@@ -98,6 +110,9 @@ public struct PersonalizedStrategy: RecommendationStrategy {
             }
             guard density > 0, density <= 1 else {
                 throw ParameterError(field: "density", problem: "must be in (0, 1] (1 keeps every weight), got \(density)")
+            }
+            guard form != .pruned || density < 1 else {
+                throw ParameterError(field: "form", problem: "pruned needs a density below 1 (the share of B's weights kept)")
             }
             guard historyHalfLifeItems > 0, historyHalfLifeItems.isFinite else {
                 throw ParameterError(field: "history_half_life_items", problem: "must be a finite number > 0 (in items), got \(historyHalfLifeItems)")
@@ -138,7 +153,12 @@ public struct PersonalizedStrategy: RecommendationStrategy {
         let summary: ModelSummary
         switch parameters.algorithm {
         case .ease:
-            let form = parameters.density < 1 ? .pruned : EASEWeights.cheaperForm(users: matrix.rows, items: matrix.columns)
+            let form: EASEWeights.Form = switch parameters.form {
+            case .auto: EASEWeights.fastestForm(users: matrix.rows, items: matrix.columns, density: parameters.density)
+            case .dense: .dense
+            case .woodbury: .woodbury
+            case .pruned: .pruned
+            }
             try context.reserve(
                 EASEWeights.workingBytes(users: matrix.rows, items: matrix.columns, form: form),
                 for: "EASE^R on \(matrix.rows) users × \(matrix.columns) movies (\(form.rawValue) form)",
@@ -152,7 +172,7 @@ public struct PersonalizedStrategy: RecommendationStrategy {
             if parameters.historyRecencyWeight != 0 {
                 detail += " history_recency_weight=\(plain(parameters.historyRecencyWeight)) history_half_life_items=\(plain(parameters.historyHalfLifeItems))"
             }
-            if parameters.density < 1 { detail += " density=\(plain(parameters.density))" }
+            if form == .pruned { detail += " density=\(plain(parameters.density))" }
             summary = ModelSummary(items: matrix.columns, users: matrix.rows, detail: detail + " form=\(weights.form.rawValue)")
         case .als:
             // Both factor matrices and one sweep's per-row systems.

@@ -51,10 +51,14 @@ import Testing
         }
     }
 
-    @Test func woodburyFormIsChosenOnlyWithFewerUsersThanItemsAndPruningOnlyBelowDensityOne() throws {
+    /// Woodbury holds B whole in less memory than a pruned B and answers faster, so a density
+    /// below 1 prunes only what would otherwise be held dense.
+    @Test func woodburyFormIsChosenWithFewerUsersThanItemsAndPruningOnlyInPlaceOfTheDenseForm() throws {
         #expect(try EASEWeights(randomRatings(users: 30, items: 50, seed: 1).sparse, lambda: 10).form == .woodbury)
+        #expect(try EASEWeights(randomRatings(users: 30, items: 50, seed: 1).sparse, lambda: 10, density: 0.5).form == .woodbury)
         #expect(try EASEWeights(randomRatings(users: 50, items: 30, seed: 1).sparse, lambda: 10).form == .dense)
-        #expect(try EASEWeights(randomRatings(users: 30, items: 50, seed: 1).sparse, lambda: 10, density: 0.5).form == .pruned)
+        #expect(try EASEWeights(randomRatings(users: 50, items: 30, seed: 1).sparse, lambda: 10, density: 0.5).form == .pruned)
+        #expect(try EASEWeights(randomRatings(users: 30, items: 50, seed: 1).sparse, lambda: 10, form: .pruned, density: 0.5).form == .pruned)
     }
 
     /// Pruning keeps exactly the largest weights, unchanged, and drops the rest: every kept
@@ -66,7 +70,7 @@ import Testing
         let (sparse, _) = randomRatings(users: users, items: items, seed: 11)
         let whole = appliedWeights(try EASEWeights(sparse, lambda: 20))
         for density in [0.05, 0.2, 0.6] {
-            let pruned = appliedWeights(try EASEWeights(sparse, lambda: 20, density: density))
+            let pruned = appliedWeights(try EASEWeights(sparse, lambda: 20, form: .pruned, density: density))
             let kept = pruned.values.indices.filter { pruned.values[$0] != 0 }
             let dropped = whole.values.indices.filter { pruned.values[$0] == 0 && whole.values[$0] != 0 }
             #expect(kept.count >= Int((density * Double(items * (items - 1))).rounded(.up)), "density \(density)")
@@ -89,11 +93,11 @@ import Testing
     /// history movie's kept weight times its value, and zero where the weight was pruned.
     @Test func prunedContributionsAreTheKeptWeightsWhicheverSideIsRead() throws {
         let (sparse, _) = randomRatings(users: 40, items: 60, seed: 5)
-        let pruned = try EASEWeights(sparse, lambda: 20, density: 0.1)
+        let pruned = try EASEWeights(sparse, lambda: 20, form: .pruned, density: 0.1)
         let kept = appliedWeights(pruned)
         let cases: [(row: [(item: Int, value: Float)], targets: [Int])] = [
-            ([(2, 3), (9, 0.5)], Array(0..<60)),
-            ((0..<60).filter { $0 % 3 != 0 }.map { ($0, Float($0 % 5) + 0.5) }, [0, 3, 57]),
+            ([(9, 0.5), (2, 3)], Array((0..<60).reversed())),
+            ((0..<60).filter { $0 % 3 != 0 }.reversed().map { ($0, Float($0 % 5) + 0.5) }, [57, 0, 3]),
         ]
         for (row, targets) in cases {
             let contributions = pruned.contributions(of: row, to: targets)

@@ -17,6 +17,7 @@ import Testing
             ("lambda", { $0.lambda = -5 }),
             ("density", { $0.density = 0 }),
             ("density", { $0.density = 1.5 }),
+            ("form", { $0.form = .pruned }),
             ("factors", { $0.factors = 0 }),
             ("regularization", { $0.regularization = 0 }),
             ("alpha", { $0.alpha = -1 }),

@@ -88,15 +88,15 @@ import Testing
     }
 
     /// The forms the default data never picks: dense (at least as many users as items) and
-    /// pruned (a density below 1).
+    /// pruned (forced, with a density below 1).
     @Test(arguments: ["dense", "pruned"])
     func theDenseAndPrunedEASEFormsRoundTripToo(form: String) async throws {
         try await offThePool {
             let folder = try makeTemporaryDirectory("reclab-generations")
             defer { try? FileManager.default.removeItem(at: folder) }
             // Four users on three movies: at least as many users as items, so B is stored dense.
-            let shape: (String, ParameterValue) = form == "dense" ? ("max_items", .number(3)) : ("density", .number(0.5))
-            let instances = try [registry.make(name: form, strategy: "personalized", parameters: .object([shape.0: shape.1, "lambda": .number(1)]))]
+            let shape: [String: ParameterValue] = form == "dense" ? ["max_items": .number(3)] : ["density": .number(0.5), "form": .string("pruned")]
+            let instances = try [registry.make(name: form, strategy: "personalized", parameters: .object(shape.merging(["lambda": .number(1)]) { $1 }))]
             let data = TinyCatalogue.data
             let (fitted, manifest) = try await fitAndStore(data, instances, in: folder)
             #expect(fitted[form]!.summary.detail.hasSuffix("form=\(form)"))
