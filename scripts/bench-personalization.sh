@@ -87,12 +87,15 @@ for density in 0.05 0.01; do
   stop
 done
 
-.build/release/reclab evaluate --config experiments/offline/pruned-ease.yaml --reports "$work/reports" --database "$work/evaluation.sqlite" >"$work/evaluate.log" 2>&1 \
-  || { tail -5 "$work/evaluate.log"; exit 1; }
+for config in pruned-ease sparse-ease; do
+  .build/release/reclab evaluate --config "experiments/offline/$config.yaml" --reports "$work/reports-$config" --database "$work/evaluation.sqlite" \
+    >"$work/evaluate.log" 2>&1 || { tail -5 "$work/evaluate.log"; exit 1; }
+done
 
-python3 - "$work/results.tsv" "$DURATION" "$CONNECTIONS" "$(ls -d "$work"/reports/*/)report.json" "${BEFORE:+$(git -C "$BEFORE" log -1 --format='%h %s' | cut -c1-80)}" >"$OUT" <<'PY'
+python3 - "$work/results.tsv" "$DURATION" "$CONNECTIONS" "$(ls -d "$work"/reports-pruned-ease/*/)report.json" "$(ls -d "$work"/reports-sparse-ease/*/)report.json" \
+  "${BEFORE:+$(git -C "$BEFORE" log -1 --format='%h %s' | cut -c1-80)}" >"$OUT" <<'PY'
 import datetime, json, os, sys
-results, duration, connections, report, before = sys.argv[1:]
+results, duration, connections, pruned, sparse, before = sys.argv[1:]
 rows = [line.rstrip("\n").split("\t") for line in open(results)]
 goals = {"personalized, 610 users rotating": (30, 10), "hybrid (the served blend), 610 users rotating": (25, 12),
          "personalized, a user with no history": (50, None), "popular": (50, None), "similar": (50, None)}
@@ -128,21 +131,25 @@ print("| --- | ---: | ---: | ---: | ---: |")
 for r in rows:
     if r[0] == "ablation":
         print(f"| {r[1]} | {float(r[2]):,.0f} | {r[3]} | {r[4]} | {ratio(r):.0f}% |")
-data = json.load(open(report))
-print("\nQuality of the pruned models on protocol v1 (`reclab evaluate --config experiments/offline/pruned-ease.yaml`): "
-      "the served personalized model and the served blend at each density (`whole` is B whole, as served here), "
-      "validation ndcg@10 (on which a density is chosen) beside test ndcg@10 and coverage@10.\n")
-print("| instance | density | validation ndcg@10 | test ndcg@10 | coverage@10 |")
-print("| --- | ---: | ---: | ---: | ---: |")
-densities = {}
-for s in data["strategies"]:
-    if s["name"].startswith("ease-"):
-        densities[s["name"][5:]] = s["parameters"].get("density", 1)
-for s in data["strategies"]:
-    if s["name"] == "next-5":
-        continue
-    key = s["name"].split("-", 1)[1]
-    validation = (s.get("grid") or [{}])[0].get("validation_ndcg@10")
-    print(f"| {s['name']} | {densities.get(key, '')} | {validation:.4f} | {s['metrics']['ndcg@10']:.4f} | {s['metrics']['coverage@10']:.4f} |")
+def quality(report, setting, intro):
+    data = json.load(open(report))
+    print(intro)
+    print(f"| instance | {setting} | validation ndcg@10 | test ndcg@10 | coverage@10 |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    settings = {}
+    for s in data["strategies"]:
+        if s["name"].startswith("ease-"):
+            settings[s["name"][5:]] = s["parameters"].get(setting, 1) if s["parameters"].get("form") in ("pruned", "sparse") else "whole"
+    for s in data["strategies"]:
+        if s["name"] == "next-5":
+            continue
+        validation = (s.get("grid") or [{}])[0].get("validation_ndcg@10")
+        print(f"| {s['name']} | {settings.get(s['name'].split('-', 1)[1], '')} | {validation:.4f} | {s['metrics']['ndcg@10']:.4f} | {s['metrics']['coverage@10']:.4f} |")
+quality(pruned, "density", "\nQuality of the pruned models on protocol v1 (`reclab evaluate --config experiments/offline/pruned-ease.yaml`): "
+        "the served personalized model and the served blend at each density (`whole`: B whole, as served here), "
+        "validation ndcg@10 (on which a density is chosen) beside test ndcg@10 and coverage@10.\n")
+quality(sparse, "neighbours", "\nQuality of B learned sparse (`form: sparse`, which `auto` takes only where B whole does not fit in "
+        "MODEL_MEMORY_LIMIT, as at 10^7 ratings in benchmarks/scale.md) on protocol v1 (`reclab evaluate --config "
+        "experiments/offline/sparse-ease.yaml`): each movie's column regressed on its `neighbours` most similar movies only.\n")
 PY
 echo "wrote $OUT" >&2

@@ -77,7 +77,7 @@ for size in ${SIZES:-5 6 7}; do
     cat "$work/bench.md"
     echo "Synth: $(head -1 "$work/synth.out" | sed 's/ into .* in / in /'); $(cat "$work/synth.time"). $(tail -1 "$work/synth.out"). Whole benchmark process peak: $(( $(cat "$work/bench.time") / 1024 )) MB."
     echo
-    # Served over HTTP at 10^6 (at 10^7 the default strategies file's EASE^R is refused).
+    # Served over HTTP at 10^6 (HTTP_SIZE; at 10^7 the server takes minutes to start).
     if [ "$size" = "${HTTP_SIZE:-6}" ]; then http_rows "$work/synth-$size"; fi
   } >> "$out"
   rm -rf "$work/synth-$size"

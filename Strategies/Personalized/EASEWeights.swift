@@ -21,6 +21,9 @@ public struct EASEWeights: Sendable {
         case woodbury
         /// B's weights of largest magnitude, sparse by row (computed whole, then cut).
         case pruned
+        /// B learned sparse, each column on its movie's neighbourhood (`NeighbourhoodWeights`):
+        /// never items², so it covers catalogues whose whole B does not fit.
+        case sparse
     }
 
     public let form: Form
@@ -30,9 +33,10 @@ public struct EASEWeights: Sendable {
     private enum Storage: Sendable {
         case dense(Matrix)
         case woodbury(Woodbury)
-        /// Row i: item i's kept weights B_ij, columns ascending (what scoring scatters); and the
-        /// same weights by column (what explaining a pick reads: the history movies behind it).
-        case pruned(byRow: InteractionMatrix, byColumn: InteractionMatrix)
+        /// Row i: item i's weights B_ij, columns ascending (what scoring scatters); and the same
+        /// weights by column (what explaining a pick reads: the history movies behind it). The
+        /// pruned and the sparse forms' B.
+        case sparse(byRow: InteractionMatrix, byColumn: InteractionMatrix)
     }
 
     private struct Woodbury: Sendable {
@@ -61,29 +65,45 @@ public struct EASEWeights: Sendable {
         users < items ? .woodbury : density < 1 ? .pruned : .dense
     }
 
+    /// `fastestForm` when its fit fits in `limit` bytes, else the sparse form if it fits,
+    /// whose memory grows with items × neighbours: what covers a catalogue whose B whole
+    /// cannot be built (10^5 movies). On protocol v1 it costs 0.002–0.003 validation ndcg@10
+    /// against B whole (benchmarks/personalization.md), so it is never taken where B fits.
+    public static func fittingForm(users: Int, items: Int, density: Double, neighbours: Int, limit: Int?) -> Form {
+        let fastest = fastestForm(users: users, items: items, density: density)
+        guard let limit, workingBytes(users: users, items: items, form: fastest) > limit,
+              workingBytes(users: users, items: items, form: .sparse, neighbours: neighbours) <= limit
+        else { return fastest }
+        return .sparse
+    }
+
     /// The fit's peak working memory in bytes: dense, the items² Gram matrix (summed from the
     /// sparse X) and its inverse; Woodbury, Xᵀ dense and K·X (items × users each), and the
     /// users² XXᵀ and its inverse; pruned, the cheaper of those, then B whole and X dense
     /// beside it.
-    public static func workingBytes(users: Int, items: Int, form: Form) -> Int {
+    public static func workingBytes(users: Int, items: Int, form: Form, neighbours: Int = 256) -> Int {
+        if form == .sparse { return NeighbourhoodWeights.workingBytes(items: items, neighbours: neighbours) }
         let floats: Double = switch form {
         case .dense: 2 * Double(items) * Double(items)
         case .woodbury: 2 * Double(items) * Double(users) + 2 * Double(users) * Double(users)
-        case .pruned:
+        case .pruned, .sparse:
             max(Double(workingBytes(users: users, items: items, form: cheaperForm(users: users, items: items))) / 4,
                 Double(items) * Double(items) + 2 * Double(users) * Double(items))
         }
         return Int(min(Double(Int.max / 2), 4 * floats))
     }
 
-    /// What to change when the fit does not fit in `limit` bytes: the `max_items` that would.
-    public static func advice(users: Int, items: Int, limit: Int) -> String {
+    /// What to change when the fit in `form` does not fit in `limit` bytes: the `max_items`
+    /// that would.
+    public static func advice(users: Int, items: Int, limit: Int, form: Form, neighbours: Int = 256) -> String {
         var fitting = 0
         var step = items
-        // The largest item count whose cheaper form fits, by halving steps.
+        // The largest item count whose form fits, by halving steps (the dense and Woodbury
+        // forms: whichever is cheaper at that count).
         while step > 0 {
             let candidate = fitting + step
-            if candidate <= items, workingBytes(users: users, items: candidate, form: cheaperForm(users: users, items: candidate)) <= limit {
+            let shape = form == .dense || form == .woodbury ? cheaperForm(users: users, items: candidate) : form
+            if candidate <= items, workingBytes(users: users, items: candidate, form: shape, neighbours: neighbours) <= limit {
                 fitting = candidate
             } else {
                 step /= 2
@@ -96,7 +116,7 @@ public struct EASEWeights: Sendable {
 
     /// Fits B on `x` (users × items). `form` nil picks `fastestForm`; `density` is the share
     /// of B's off-diagonal weights the pruned form keeps, largest in magnitude first.
-    public init(_ x: InteractionMatrix, lambda: Float, form: Form? = nil, density: Double = 1) throws(LinearAlgebraError) {
+    public init(_ x: InteractionMatrix, lambda: Float, form: Form? = nil, density: Double = 1, neighbours: Int = 256) throws(LinearAlgebraError) {
         precondition(lambda > 0, "EASEWeights: lambda must be > 0, got \(lambda)")
         precondition(density > 0 && density <= 1, "EASEWeights: density must be in (0, 1], got \(density)")
         // A zero of X adds nothing to XᵀX, XXᵀ or K·X: every form reads only the others.
@@ -112,7 +132,10 @@ public struct EASEWeights: Sendable {
             let whole = cheaper == .dense ? try Self.denseWeights(x, lambda: lambda) : Self.materialised(try Self.woodburyWeights(x, lambda: lambda), x)
             let offDiagonal = Double(x.columns) * Double(max(0, x.columns - 1))
             let kept = Self.pruned(whole, keeping: Int((density * offDiagonal).rounded(.up)))
-            storage = .pruned(byRow: kept, byColumn: kept.transposed())
+            storage = .sparse(byRow: kept, byColumn: kept.transposed())
+        case .sparse:
+            let byColumn = try NeighbourhoodWeights.fit(x, lambda: lambda, neighbours: neighbours)
+            storage = .sparse(byRow: byColumn.transposed(), byColumn: byColumn)
         }
     }
 
@@ -221,7 +244,7 @@ public struct EASEWeights: Sendable {
                     b.withUnsafeRow(entry.item) { weights in axpy(entry.value, weights, out) }
                 }
             }
-        case .pruned(let b, _):
+        case .sparse(let b, _):
             scores.withUnsafeMutableBufferPointer { out in
                 b.withEntries { starts, columns, weights in
                     for entry in row where entry.value != 0 {
@@ -282,7 +305,7 @@ public struct EASEWeights: Sendable {
             for (r, entry) in row.enumerated() {
                 for (c, target) in targets.enumerated() { result[r, c] = entry.value * b[entry.item, target] }
             }
-        case .pruned(let byRow, let byColumn):
+        case .sparse(let byRow, let byColumn):
             // Whichever is shorter: the history's rows, each walked beside the targets, or the
             // targets' columns (long for the movies many weigh towards, which picks tend to
             // be), each walked beside the history. Both sides are sorted, so a walk costs its
@@ -351,7 +374,7 @@ extension EASEWeights {
     /// Calls `body(t, slot)` for each position t of `sorted` whose index is one of `keys`
     /// (sorted by item too), walking both once.
     @inline(__always)
-    fileprivate static func walk(_ sorted: UnsafeBufferPointer<Int32>, beside keys: [(item: Int32, slot: Int)], _ body: (Int, Int) -> Void) {
+    static func walk(_ sorted: UnsafeBufferPointer<Int32>, beside keys: [(item: Int32, slot: Int)], _ body: (Int, Int) -> Void) {
         var t = 0
         var k = 0
         while t < sorted.count, k < keys.count {
@@ -372,7 +395,7 @@ extension EASEWeights {
         switch storage {
         case .dense(let b):
             writer.write(b)
-        case .pruned(let b, _):
+        case .sparse(let b, _):
             b.write(to: &writer)
         case .woodbury(let woodbury):
             writer.write(woodbury.inner)
@@ -395,10 +418,10 @@ extension EASEWeights {
             let b = try reader.readMatrix()
             try reader.expect(b.rows == items && b.columns == items, "a \(b.rows)x\(b.columns) B for \(items) items")
             storage = .dense(b)
-        case .pruned:
+        case .pruned, .sparse:
             let b = try InteractionMatrix(from: &reader)
-            try reader.expect(b.rows == items && b.columns == items, "a \(b.rows)x\(b.columns) pruned B for \(items) items")
-            storage = .pruned(byRow: b, byColumn: b.transposed())
+            try reader.expect(b.rows == items && b.columns == items, "a \(b.rows)x\(b.columns) \(form.rawValue) B for \(items) items")
+            storage = .sparse(byRow: b, byColumn: b.transposed())
         case .woodbury:
             let inner = try reader.readMatrix()
             let projectedItems = try reader.readMatrix()

@@ -75,7 +75,8 @@ public struct InteractionMatrix: Sendable {
         return ordered
     }
 
-    private init(rows: Int, columns: Int, rowStart: [Int], columnIndices: [Int32], values: [Float]) {
+    /// From its row starts, columns (ascending within each row) and values, as built.
+    init(rows: Int, columns: Int, rowStart: [Int], columnIndices: [Int32], values: [Float]) {
         self.rows = rows
         self.columns = columns
         self.rowStart = rowStart

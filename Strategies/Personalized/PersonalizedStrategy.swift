@@ -26,10 +26,10 @@ public struct PersonalizedStrategy: RecommendationStrategy {
         }
     }
 
-    /// How EASE^R holds B: `auto` the form that answers fastest (`EASEWeights.fastestForm`),
-    /// the others forced, for ablations.
+    /// How EASE^R holds B: `auto` the form that answers fastest within MODEL_MEMORY_LIMIT
+    /// (`EASEWeights.fittingForm`), the others forced, for ablations.
     public enum Form: String, Codable, Sendable, CaseIterable {
-        case auto, dense, woodbury, pruned
+        case auto, dense, woodbury, pruned, sparse
 
         public init(from decoder: any Decoder) throws {
             self = try decodeChoice(from: decoder, what: "form")
@@ -80,6 +80,9 @@ public struct PersonalizedStrategy: RecommendationStrategy {
         /// applies where B would otherwise be held dense (at least as many users as movies).
         public var density: Double = 1
         public var form: Form = .auto
+        /// EASE^R's sparse form: the movies each movie's column of B is regressed on, its most
+        /// similar (`NeighbourhoodWeights`).
+        public var neighbours: Int = 256
 
         public init() {}
 
@@ -90,7 +93,7 @@ public struct PersonalizedStrategy: RecommendationStrategy {
             case maxItems = "max_items"
             case historyRecencyWeight = "history_recency_weight"
             case historyHalfLifeItems = "history_half_life_items"
-            case density, form
+            case density, form, neighbours
         }
 
         public func validate() throws {
@@ -111,6 +114,7 @@ public struct PersonalizedStrategy: RecommendationStrategy {
             guard density > 0, density <= 1 else {
                 throw ParameterError(field: "density", problem: "must be in (0, 1] (1 keeps every weight), got \(density)")
             }
+            guard neighbours >= 1 else { throw ParameterError(field: "neighbours", problem: "must be >= 1, got \(neighbours)") }
             guard form != .pruned || density < 1 else {
                 throw ParameterError(field: "form", problem: "pruned needs a density below 1 (the share of B's weights kept)")
             }
@@ -154,16 +158,18 @@ public struct PersonalizedStrategy: RecommendationStrategy {
         switch parameters.algorithm {
         case .ease:
             let form: EASEWeights.Form = switch parameters.form {
-            case .auto: EASEWeights.fastestForm(users: matrix.rows, items: matrix.columns, density: parameters.density)
+            case .auto: EASEWeights.fittingForm(
+                users: matrix.rows, items: matrix.columns, density: parameters.density, neighbours: parameters.neighbours, limit: context.memoryLimit)
             case .dense: .dense
             case .woodbury: .woodbury
             case .pruned: .pruned
+            case .sparse: .sparse
             }
             try context.reserve(
-                EASEWeights.workingBytes(users: matrix.rows, items: matrix.columns, form: form),
+                EASEWeights.workingBytes(users: matrix.rows, items: matrix.columns, form: form, neighbours: parameters.neighbours),
                 for: "EASE^R on \(matrix.rows) users × \(matrix.columns) movies (\(form.rawValue) form)",
-                change: EASEWeights.advice(users: matrix.rows, items: matrix.columns, limit: context.memoryLimit ?? 0))
-            let weights = try EASEWeights(matrix, lambda: Float(parameters.lambda), form: form, density: parameters.density)
+                change: EASEWeights.advice(users: matrix.rows, items: matrix.columns, limit: context.memoryLimit ?? 0, form: form, neighbours: parameters.neighbours))
+            let weights = try EASEWeights(matrix, lambda: Float(parameters.lambda), form: form, density: parameters.density, neighbours: parameters.neighbours)
             engine = .ease(weights, input: input)
             // The input's settings are named only when they differ from the plain input.
             var detail = "EASE lambda=\(plain(parameters.lambda)) input=\(parameters.input.rawValue)"
@@ -173,6 +179,7 @@ public struct PersonalizedStrategy: RecommendationStrategy {
                 detail += " history_recency_weight=\(plain(parameters.historyRecencyWeight)) history_half_life_items=\(plain(parameters.historyHalfLifeItems))"
             }
             if form == .pruned { detail += " density=\(plain(parameters.density))" }
+            if form == .sparse { detail += " neighbours=\(parameters.neighbours)" }
             summary = ModelSummary(items: matrix.columns, users: matrix.rows, detail: detail + " form=\(weights.form.rawValue)")
         case .als:
             // Both factor matrices and one sweep's per-row systems.

@@ -20,7 +20,7 @@ import Testing
         weights.contributions(of: (0..<weights.items).map { ($0, 1) }, to: Array(0..<weights.items))
     }
 
-    @Test(arguments: [EASEWeights.Form.dense, .woodbury, .pruned])
+    @Test(arguments: [EASEWeights.Form.dense, .woodbury, .pruned, .sparse])
     func twoItemWeightsMatchTheHandWorkedInverse(form: EASEWeights.Form) throws {
         // X = [[1, 1], [1, 0]], λ = 1: XᵀX + I = [[3, 1], [1, 2]] and P = ⅕·[[2, −1], [−1, 3]],
         // so B_01 = −P_01/P_11 = 1/3 and B_10 = −P_10/P_00 = 1/2.
@@ -48,6 +48,75 @@ import Testing
         let wanted = gemv(expected, x, transpose: true)
         for (item, (actual, target)) in zip(weights.scores(for: row), wanted).enumerated() {
             expectClose(actual, target, tolerance: 1e-3 * scale, "score of item \(item)")
+        }
+    }
+
+    /// With every pair of movies co-rated and every other movie a neighbour, the sparse form's
+    /// regressions are EASE^R's columns (B_−j,j = (G_−j,−j + λI)⁻¹·G_−j,j, the Schur complement
+    /// of P = (G + λI)⁻¹): the same B, and the same top 10 for a user.
+    @Test func theSparseFormIsEASEsBWhenEveryMovieIsANeighbour() throws {
+        let (sparse, dense) = randomRatings(users: 120, items: 14, seed: 9)
+        let g = gram(dense)
+        #expect((0..<14).allSatisfy { i in (0..<14).allSatisfy { g[i, $0] > 0 } }, "every pair co-rated")
+        let expected = try definitionWeights(dense, lambda: 20)
+        let weights = try EASEWeights(sparse, lambda: 20, form: .sparse, neighbours: 13)
+        let scale = expected.values.map(abs).max()!
+        for (index, (actual, wanted)) in zip(appliedWeights(weights).values, expected.values).enumerated() {
+            expectClose(actual, wanted, tolerance: 1e-4 * scale, "B[\(index / 14), \(index % 14)]")
+        }
+        let whole = try EASEWeights(sparse, lambda: 20, form: .dense)
+        let row: [(item: Int, value: Float)] = [(2, 4), (9, 1)]
+        func top(_ scores: [Float]) -> [Int] {
+            scores.indices.filter { $0 != 2 && $0 != 9 }.sorted { (scores[$0], $1) > (scores[$1], $0) }.prefix(10).map { $0 }
+        }
+        #expect(top(weights.scores(for: row)) == top(whole.scores(for: row)))
+    }
+
+    /// Where B whole cannot be built within the memory limit (10^5 movies under 16 GiB), the
+    /// automatic choice learns B sparse; wherever B fits, it keeps the faster exact forms. A
+    /// refusal's advice names a `max_items` at which the refused form fits.
+    @Test func theSparseFormIsChosenOnlyWhereBWholeDoesNotFit() {
+        let limit = 16 << 30
+        #expect(EASEWeights.fittingForm(users: 100_000, items: 100_000, density: 0.05, neighbours: 256, limit: limit) == .sparse)
+        #expect(EASEWeights.fittingForm(users: 100_000, items: 100_000, density: 0.05, neighbours: 256, limit: nil) == .pruned)
+        #expect(EASEWeights.fittingForm(users: 20_000, items: 20_000, density: 0.05, neighbours: 256, limit: limit) == .pruned)
+        #expect(EASEWeights.fittingForm(users: 20_000, items: 20_000, density: 1, neighbours: 256, limit: limit) == .dense)
+        #expect(EASEWeights.fittingForm(users: 610, items: 9_724, density: 0.05, neighbours: 256, limit: limit) == .woodbury)
+        // Nothing fits: the fastest form is kept, to be refused with its advice.
+        #expect(EASEWeights.fittingForm(users: 610, items: 9_724, density: 0.05, neighbours: 256, limit: 1 << 20) == .woodbury)
+        for form in [EASEWeights.Form.pruned, .dense, .sparse] {
+            let advice = EASEWeights.advice(users: 100_000, items: 100_000, limit: limit, form: form)
+            let items = Int(advice.split(separator: " ")[3])!
+            #expect(EASEWeights.workingBytes(users: 100_000, items: items, form: form) <= limit, "\(form): \(advice)")
+            #expect(EASEWeights.workingBytes(users: 100_000, items: items + 64, form: form) > limit || form == .sparse, "\(form): \(advice)")
+        }
+    }
+
+    /// The sparse form regresses each movie's column on its `neighbours` most similar movies
+    /// (cosine) only: B_Nj = (G_NN + λI)⁻¹·G_Nj, zero elsewhere (a movie never co-rated is
+    /// never a neighbour).
+    @Test func theSparseFormSolvesEachColumnOnItsMostSimilarMovies() throws {
+        let (sparse, dense) = randomRatings(users: 40, items: 30, seed: 3)
+        let neighbours = 8
+        let g = gram(dense)
+        let weights = try EASEWeights(sparse, lambda: 15, form: .sparse, neighbours: neighbours)
+        #expect(weights.form == .sparse)
+        let b = appliedWeights(weights)
+        for j in 0..<30 {
+            let others = (0..<30).filter { $0 != j }
+            // The most similar by cosine first (G_aj/√G_aa: G_jj is the column's own), equal
+            // ones by the smaller movie; a movie never co-rated is not similar at all.
+            func similarity(_ a: Int) -> Float { g[a, j] / g[a, a].squareRoot() }
+            let chosen = others.filter { g[$0, j] > 0 }.sorted { (similarity($0), $1) > (similarity($1), $0) }.prefix(neighbours).sorted()
+            var system = Matrix(rows: neighbours, columns: neighbours)
+            for (p, a) in chosen.enumerated() {
+                for (q, c) in chosen.enumerated() { system[p, q] = g[a, c] + (p == q ? 15 : 0) }
+            }
+            let wanted = try solvePositiveDefinite(system, chosen.map { g[$0, j] })
+            for i in 0..<30 {
+                let expected = chosen.firstIndex(of: i).map { wanted[$0] } ?? 0
+                expectClose(b[i, j], expected, tolerance: 1e-4, "B[\(i), \(j)]")
+            }
         }
     }
 

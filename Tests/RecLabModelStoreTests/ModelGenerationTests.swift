@@ -87,15 +87,19 @@ import Testing
         }
     }
 
-    /// The forms the default data never picks: dense (at least as many users as items) and
-    /// pruned (forced, with a density below 1).
-    @Test(arguments: ["dense", "pruned"])
+    /// The forms the default data never picks: dense (at least as many users as items), pruned
+    /// (forced, with a density below 1) and sparse (forced, two neighbours a movie).
+    @Test(arguments: ["dense", "pruned", "sparse"])
     func theDenseAndPrunedEASEFormsRoundTripToo(form: String) async throws {
         try await offThePool {
             let folder = try makeTemporaryDirectory("reclab-generations")
             defer { try? FileManager.default.removeItem(at: folder) }
             // Four users on three movies: at least as many users as items, so B is stored dense.
-            let shape: [String: ParameterValue] = form == "dense" ? ["max_items": .number(3)] : ["density": .number(0.5), "form": .string("pruned")]
+            let shape: [String: ParameterValue] = switch form {
+            case "dense": ["max_items": .number(3)]
+            case "pruned": ["density": .number(0.5), "form": .string("pruned")]
+            default: ["neighbours": .number(2), "form": .string("sparse")]
+            }
             let instances = try [registry.make(name: form, strategy: "personalized", parameters: .object(shape.merging(["lambda": .number(1)]) { $1 }))]
             let data = TinyCatalogue.data
             let (fitted, manifest) = try await fitAndStore(data, instances, in: folder)
