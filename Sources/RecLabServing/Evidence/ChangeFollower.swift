@@ -39,8 +39,10 @@ public struct ChangeFollower: Service {
                     work.submit { [users, logger] in
                         do {
                             try await users.histories.readAhead()
-                        } catch {
+                        } catch where !Task.isCancelled {
                             logger.warning("reading users' histories ahead failed; answers read them as they come", metadata: ["error": "\(error)"])
+                        } catch {
+                            // Stopped by the shutdown, which is no failure to report.
                         }
                     }
                 }
