@@ -182,7 +182,7 @@ enum NeighbourhoodWeights {
 
     /// Indices of the `count` values largest in magnitude, in index order; of equal
     /// magnitudes at the cut, the earliest.
-    static func largest<Values: Collection<Float>>(_ count: Int, of values: Values) -> [Int] where Values.Index == Int {
+    static func largest(_ count: Int, of values: [Float]) -> [Int] {
         let magnitudes = values.map { abs($0) }
         guard count < magnitudes.count else { return Array(magnitudes.indices) }
         guard count > 0 else { return [] }
