@@ -80,15 +80,16 @@ public struct EASEWeights: Sendable {
     /// The fit's peak working memory in bytes: dense, the items² Gram matrix (summed from the
     /// sparse X) and its inverse; Woodbury, Xᵀ dense and K·X (items × users each), and the
     /// users² XXᵀ and its inverse; pruned, the cheaper of those, then B whole and X dense
-    /// beside it.
+    /// beside it; sparse, `NeighbourhoodWeights.workingBytes`.
     public static func workingBytes(users: Int, items: Int, form: Form, neighbours: Int = 256) -> Int {
-        if form == .sparse { return NeighbourhoodWeights.workingBytes(items: items, neighbours: neighbours) }
-        let floats: Double = switch form {
-        case .dense: 2 * Double(items) * Double(items)
-        case .woodbury: 2 * Double(items) * Double(users) + 2 * Double(users) * Double(users)
-        case .pruned, .sparse:
-            max(Double(workingBytes(users: users, items: items, form: cheaperForm(users: users, items: items))) / 4,
-                Double(items) * Double(items) + 2 * Double(users) * Double(items))
+        let floats: Double
+        switch form {
+        case .dense: floats = 2 * Double(items) * Double(items)
+        case .woodbury: floats = 2 * Double(items) * Double(users) + 2 * Double(users) * Double(users)
+        case .pruned:
+            floats = max(Double(workingBytes(users: users, items: items, form: cheaperForm(users: users, items: items))) / 4,
+                         Double(items) * Double(items) + 2 * Double(users) * Double(items))
+        case .sparse: return NeighbourhoodWeights.workingBytes(items: items, neighbours: neighbours)
         }
         return Int(min(Double(Int.max / 2), 4 * floats))
     }

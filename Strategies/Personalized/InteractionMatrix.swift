@@ -142,20 +142,28 @@ public struct InteractionMatrix: Sendable {
         var result = Matrix(rows: columns, columns: columns)
         let width = columns
         result.withUnsafeMutableMatrixBuffer { result in
-            withEntries { starts, indices, values in
-                byColumn.withEntries { columnStarts, rowsOfColumn, valuesOfColumn in
-                    for column in 0..<width {
-                        let out = result.elements.baseAddress! + column * width
-                        for t in columnStarts[column]..<columnStarts[column + 1] {
-                            let row = Int(rowsOfColumn[t])
-                            let weight = valuesOfColumn[t]
-                            for s in starts[row]..<starts[row + 1] { out[Int(indices[s])] += weight * values[s] }
-                        }
+            for column in 0..<width { addGramRow(column, byColumn: byColumn, into: result.elements.baseAddress! + column * width) { _ in } }
+        }
+        return result
+    }
+
+    /// Adds row `column` of XᵀX into `out` (`columns` long): the rows of X that have `column`,
+    /// each scaled by its value there (`byColumn` is X transposed). `adding(c)` hears of each
+    /// column of `out` just before it is added to, for a caller that keeps only what it touched.
+    @inline(__always)
+    func addGramRow(_ column: Int, byColumn: InteractionMatrix, into out: UnsafeMutablePointer<Float>, _ adding: (Int) -> Void) {
+        withEntries { starts, indices, values in
+            byColumn.withRow(column) { rows, weights in
+                for t in 0..<rows.count {
+                    let row = Int(rows[t])
+                    for s in starts[row]..<starts[row + 1] {
+                        let other = Int(indices[s])
+                        adding(other)
+                        out[other] += weights[t] * values[s]
                     }
                 }
             }
         }
-        return result
     }
 
     func dense() -> Matrix {

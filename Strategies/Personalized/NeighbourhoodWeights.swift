@@ -113,7 +113,7 @@ enum NeighbourhoodWeights {
                         }
                     }
                 }
-                let solved: Bool = try system.withUnsafeMutableBufferPointer { (a) throws(LinearAlgebraError) -> Bool in
+                let factored: Bool = try system.withUnsafeMutableBufferPointer { (a) throws(LinearAlgebraError) -> Bool in
                     try rhs.withUnsafeMutableBufferPointer { (b) throws(LinearAlgebraError) -> Bool in
                         do throws(LinearAlgebraError) {
                             try solvePositiveDefiniteInPlace(
@@ -125,7 +125,7 @@ enum NeighbourhoodWeights {
                         }
                     }
                 }
-                if solved { break }
+                if factored { break }
                 shift *= 2
             }
             for p in 0..<n { solved.append(neighbourhood[p].item, rhs[p]) }
@@ -147,33 +147,25 @@ enum NeighbourhoodWeights {
             var seen = [Bool](repeating: false, count: items)
             var touched: [Int32] = []
             var rows = SparseRows()
-            x.withEntries { userStarts, userItems, userValues in
-                for item in range {
-                    byItem.withRow(item) { raters, ratings in
-                        for t in 0..<raters.count {
-                            let user = Int(raters[t])
-                            let weight = ratings[t]
-                            for s in userStarts[user]..<userStarts[user + 1] {
-                                let other = Int(userItems[s])
-                                if !seen[other] {
-                                    seen[other] = true
-                                    touched.append(Int32(other))
-                                }
-                                sums[other] += weight * userValues[s]
-                            }
+            for item in range {
+                sums.withUnsafeMutableBufferPointer { sums in
+                    x.addGramRow(item, byColumn: byItem, into: sums.baseAddress!) { other in
+                        if !seen[other] {
+                            seen[other] = true
+                            touched.append(Int32(other))
                         }
                     }
-                    let offDiagonal = touched.filter { Int($0) != item }
-                    for other in largest(keeping, of: offDiagonal.map { sums[Int($0)] }).map({ offDiagonal[$0] }).sorted() {
-                        rows.append(other, sums[Int(other)])
-                    }
-                    rows.endRow()
-                    for other in touched {
-                        sums[Int(other)] = 0
-                        seen[Int(other)] = false
-                    }
-                    touched.removeAll(keepingCapacity: true)
                 }
+                let offDiagonal = touched.filter { Int($0) != item }
+                for other in largest(keeping, of: offDiagonal.map { sums[Int($0)] }).map({ offDiagonal[$0] }).sorted() {
+                    rows.append(other, sums[Int(other)])
+                }
+                rows.endRow()
+                for other in touched {
+                    sums[Int(other)] = 0
+                    seen[Int(other)] = false
+                }
+                touched.removeAll(keepingCapacity: true)
             }
             return .success(rows)
         }

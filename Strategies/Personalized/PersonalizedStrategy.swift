@@ -157,14 +157,9 @@ public struct PersonalizedStrategy: RecommendationStrategy {
         let summary: ModelSummary
         switch parameters.algorithm {
         case .ease:
-            let form: EASEWeights.Form = switch parameters.form {
-            case .auto: EASEWeights.fittingForm(
+            // A forced form is EASEWeights' of the same name; `auto` is the only other choice.
+            let form = EASEWeights.Form(rawValue: parameters.form.rawValue) ?? EASEWeights.fittingForm(
                 users: matrix.rows, items: matrix.columns, density: parameters.density, neighbours: parameters.neighbours, limit: context.memoryLimit)
-            case .dense: .dense
-            case .woodbury: .woodbury
-            case .pruned: .pruned
-            case .sparse: .sparse
-            }
             try context.reserve(
                 EASEWeights.workingBytes(users: matrix.rows, items: matrix.columns, form: form, neighbours: parameters.neighbours),
                 for: "EASE^R on \(matrix.rows) users × \(matrix.columns) movies (\(form.rawValue) form)",
