@@ -373,19 +373,32 @@ public struct EASEWeights: Sendable {
 
 extension EASEWeights {
     /// Calls `body(t, slot)` for each position t of `sorted` whose index is one of `keys`
-    /// (sorted by item too), walking both once.
+    /// (sorted by item too, no item twice). Each key is found by galloping from the last one
+    /// found: ten picks in a row of a thousand weights cost about ten searches, where a
+    /// step-by-step walk read the whole row (most of an explanation at 10^6 ratings), and a
+    /// long run of keys still costs about one pass.
     @inline(__always)
     static func walk(_ sorted: UnsafeBufferPointer<Int32>, beside keys: [(item: Int32, slot: Int)], _ body: (Int, Int) -> Void) {
-        var t = 0
-        var k = 0
-        while t < sorted.count, k < keys.count {
-            if sorted[t] < keys[k].item {
-                t += 1
-            } else if sorted[t] > keys[k].item {
-                k += 1
-            } else {
-                body(t, keys[k].slot)
-                k += 1
+        let count = sorted.count
+        var low = 0
+        for key in keys {
+            // Every position below `low` holds a smaller index than the key.
+            var high = low
+            var step = 1
+            while high < count, sorted[high] < key.item {
+                low = high + 1
+                high += step
+                step &<<= 1
+            }
+            high = min(high, count)
+            while low < high {
+                let middle = (low + high) / 2
+                if sorted[middle] < key.item { low = middle + 1 } else { high = middle }
+            }
+            if low == count { return }
+            if sorted[low] == key.item {
+                body(low, key.slot)
+                low += 1
             }
         }
     }

@@ -159,7 +159,8 @@ import Testing
 
     /// A pruned model explains a pick from its history's rows (short history, many picks) or
     /// from the picks' columns (long history, few picks), whichever is shorter; both give each
-    /// history movie's kept weight times its value, and zero where the weight was pruned.
+    /// history movie's kept weight times its value, and zero where the weight was pruned, with
+    /// few keys or many searched in each row.
     @Test func prunedContributionsAreTheKeptWeightsWhicheverSideIsRead() throws {
         let (sparse, _) = randomRatings(users: 40, items: 60, seed: 5)
         let pruned = try EASEWeights(sparse, lambda: 20, form: .pruned, density: 0.1)
@@ -167,6 +168,7 @@ import Testing
         let cases: [(row: [(item: Int, value: Float)], targets: [Int])] = [
             ([(9, 0.5), (2, 3)], Array((0..<60).reversed())),
             ((0..<60).filter { $0 % 3 != 0 }.reversed().map { ($0, Float($0 % 5) + 0.5) }, [57, 0, 3]),
+            ([(4, 1), (30, 2)], [59, 1, 31, 5]),
         ]
         for (row, targets) in cases {
             let contributions = pruned.contributions(of: row, to: targets)
