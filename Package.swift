@@ -191,6 +191,8 @@ let package = Package(
         .testTarget(name: "RecLabSearchTests", dependencies: ["RecLabCore", "RecLabSearch", "RecLabStore", "TestSupport"]),
         .testTarget(name: "RecLabStoreTests", dependencies: ["RecLabCore", "RecLabStore", "TestSupport"]),
         .testTarget(name: "RecLabModelStoreTests", dependencies: ["RecLabCore", "RecLabModelStore", "RecLabStrategies", "TestSupport"]),
+        // Every registered strategy under the list controls, as the server applies them.
+        .testTarget(name: "RecLabStrategiesTests", dependencies: ["RecLabCore", "RecLabStrategies", "TestSupport"]),
         .testTarget(
             name: "RecLabDatasetsTests",
             dependencies: ["RecLabDatasets", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"), .product(name: "Crypto", package: "swift-crypto")]

@@ -112,15 +112,45 @@ public struct ScoredPosition: Ranked, Sendable {
 }
 
 /// The rules every answer keeps, whichever model gives it: only movies the request admits
-/// (never excluded, the user's own or the seed; with a TMDB id when required), each once, in
-/// the model's order, at most `limit`. Models rank, and fill `limit` from what the request
-/// admits (`firstAdmitted`, `bestAdmitted`); every caller of a model answers through here, so
-/// a model that slips cannot show a user what they were promised not to see.
+/// (never excluded, withheld or filtered out, the user's own or the seed; with a TMDB id when
+/// required), each once, in the model's order or re-ordered for variety, at most `limit`.
+/// Models rank, and fill `limit` from what the request admits (`firstAdmitted`,
+/// `bestAdmitted`); every caller of a model answers through here, so a model that slips cannot
+/// show a user what they were promised not to see.
 public enum CandidateRules {
-    public static func answer(_ model: any FittedModel, _ request: RecommendationRequest, catalogue: Catalogue) throws -> [Recommendation] {
+    /// `similarity` is what `Diversification.mmr` measures likeness by; without it, MMR keeps
+    /// the model's order.
+    public static func answer(
+        _ model: any FittedModel, _ request: RecommendationRequest, catalogue: Catalogue, similarity: (any ItemSimilarity)? = nil
+    ) throws -> [Recommendation] {
+        try answer(request, catalogue: catalogue, similarity: similarity, ranking: model.recommend)
+    }
+
+    /// The rules over any ranking (a list from outside, such as TMDB's trending movies, as a
+    /// model would give it), `catalogue` holding every movie it can name.
+    public static func answer(
+        _ request: RecommendationRequest, catalogue: Catalogue, similarity: (any ItemSimilarity)?,
+        ranking: (RecommendationRequest) throws -> [Recommendation]
+    ) rethrows -> [Recommendation] {
+        guard let diversification = request.diversification, request.limit > 0 else {
+            return try admitted(ranking(request), request, catalogue: catalogue)
+        }
+        // A larger list of candidates, re-ordered; widened while a cap leaves the list short
+        // and the model had more to give.
+        var candidates = request
+        candidates.limit = min(Diversification.candidates(for: request.limit), catalogue.count)
+        while true {
+            let ranked = try admitted(ranking(candidates), candidates, catalogue: catalogue)
+            let chosen = diversification.choose(request.limit, from: ranked, catalogue: catalogue, similarity: similarity)
+            if chosen.count == request.limit || ranked.count < candidates.limit || candidates.limit >= catalogue.count { return chosen }
+            candidates.limit = min(2 * candidates.limit, catalogue.count)
+        }
+    }
+
+    private static func admitted(_ recommendations: [Recommendation], _ request: RecommendationRequest, catalogue: Catalogue) -> [Recommendation] {
         var seen = Set<MovieID>()
         var answer: [Recommendation] = []
-        for recommendation in try model.recommend(request) where answer.count < request.limit {
+        for recommendation in recommendations where answer.count < request.limit {
             guard let item = catalogue.item(recommendation.movie), request.admits(item), seen.insert(item.id).inserted else { continue }
             answer.append(recommendation)
         }

@@ -174,6 +174,14 @@ public struct RecommendationRequest: Sendable {
     public var excluded: Set<MovieID>
     /// Only movies with a TMDB id (the API's identity for movies) are eligible.
     public var requireTMDBID: Bool
+    /// What the caller restricts the list to (genres, years, shown rating).
+    public var filter = ListFilter()
+    /// TMDB ids no answer may show, whoever asks: movies an operator hid or that are out of
+    /// their availability window (the API names movies by TMDB id, and so does an operator).
+    /// One set the host shares with every request.
+    public var withheld: Set<Int> = []
+    /// How the admitted candidates are re-ordered for variety; `CandidateRules` applies it.
+    public var diversification: Diversification?
     /// Whether each recommendation must carry its reason. A blend asks its components for
     /// scores alone, then for the reasons of the few movies it keeps (`reasons(for:_:)`); a
     /// model may leave reasons empty when this is false (or give them anyway).
@@ -203,8 +211,10 @@ public struct RecommendationRequest: Sendable {
     }
 
     /// Whether `item` may be recommended under this request's exclusions and filter.
+    @inlinable
     public func admits(_ item: CatalogueItem) -> Bool {
-        !excluded.contains(item.id) && (!requireTMDBID || item.tmdbID != nil)
+        !excluded.contains(item.id) && (!requireTMDBID || item.tmdbID != nil) && (withheld.isEmpty || !(item.tmdbID.map(withheld.contains) ?? false))
+            && filter.admits(item)
     }
 }
 

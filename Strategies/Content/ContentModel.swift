@@ -23,13 +23,40 @@ struct ContentModel: FittedModel {
         return forHistory(request)
     }
 
-    /// The seed's stored neighbours that the request admits.
+    /// The seed's stored neighbours that the request admits, best first; when the request
+    /// turns away too many of them, their neighbours after them, then theirs, each ring ranked
+    /// by its best chain of likeness back to the seed (the product along it), until the list
+    /// is full or the graph of kept neighbours has no more. Each ring scores below the last
+    /// movie of the ring before, so scores fall along the list.
     private func similar(to seed: MovieID, _ request: RecommendationRequest) throws -> [Recommendation] {
         guard let seedPosition = catalogue.position(of: seed) else { throw RecommendationError.unknownMovie(seed) }
-        return request.firstAdmitted(neighbours.neighbours(of: seedPosition), item: { catalogue.items[Int($0.0)] }) { neighbour, item in
-            let reason = traits.sharedTraits(seedPosition, Int(neighbour.0)).map(Self.capitalisingFirst) ?? "Similar content and themes"
-            return Recommendation(movie: item.id, score: Double(neighbour.1), reason: reason)
+        var ring = neighbours.neighbours(of: seedPosition).map { (position: Int($0.0), chain: Double($0.1), via: seedPosition) }
+        var reached: Set<Int> = [seedPosition]
+        var answer: [Recommendation] = []
+        var floor = 1.0
+        while !ring.isEmpty {
+            reached.formUnion(ring.map(\.position))
+            var rest = request
+            rest.limit = request.limit - answer.count
+            answer += rest.firstAdmitted(ring, item: { catalogue.items[$0.position] }) { entry, item in
+                let reason = entry.via == seedPosition
+                    ? traits.sharedTraits(seedPosition, entry.position).map(Self.capitalisingFirst) ?? "Similar content and themes"
+                    : "Like \(catalogue.items[entry.via].title), itself close to \(catalogue.items[seedPosition].title)"
+                return Recommendation(movie: item.id, score: floor * entry.chain, reason: reason)
+            }
+            guard answer.count < request.limit else { break }
+            floor *= ring.last!.chain
+            var best: [Int: (chain: Double, via: Int)] = [:]
+            for entry in ring {
+                for (next, similarity) in neighbours.neighbours(of: entry.position) where !reached.contains(Int(next)) {
+                    let chain = entry.chain * Double(similarity)
+                    if chain > best[Int(next)]?.chain ?? -1 { best[Int(next)] = (chain, entry.position) }
+                }
+            }
+            ring = best.map { (position: $0.key, chain: $0.value.chain, via: $0.value.via) }
+                .sorted { ($0.chain, $1.position) > ($1.chain, $0.position) }
         }
+        return answer
     }
 
     /// Movies near what the user liked: each neighbour scores its similarity times how much
@@ -83,5 +110,19 @@ struct ContentModel: FittedModel {
 
     private static func capitalisingFirst(_ text: String) -> String {
         text.prefix(1).uppercased() + text.dropFirst()
+    }
+}
+
+/// The kept neighbour lists are the content model's measure of likeness: what MMR
+/// diversifies every strategy's lists by.
+extension ContentModel: ItemSimilarity {
+    func similarities(of movie: MovieID) -> [(movie: MovieID, similarity: Double)] {
+        guard let position = catalogue.position(of: movie) else { return [] }
+        return neighbours.neighbours(of: position).map { (catalogue.items[Int($0.0)].id, Double($0.1)) }
+    }
+
+    func similarity(of movie: MovieID, to other: MovieID) -> Double? {
+        guard let position = catalogue.position(of: movie), let target = catalogue.position(of: other) else { return nil }
+        return neighbours.neighbours(of: position).first { Int($0.0) == target }.map { Double($0.1) }
     }
 }

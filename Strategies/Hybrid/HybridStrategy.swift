@@ -164,6 +164,7 @@ struct HybridModel: FittedModel {
         var candidates: [MovieID: Candidate] = [:]
         var explainers: [Int: ([MovieID]) throws -> [MovieID: String]] = [:]
         let weights = shortTier.flatMap { request.history.count <= $0.upTo ? $0.weights : nil } ?? components.map(\.weight)
+        var answered = false
         for (index, component) in components.enumerated() {
             let answer: DeferredAnswer
             do {
@@ -171,6 +172,8 @@ struct HybridModel: FittedModel {
             } catch is RecommendationError {
                 continue  // this component cannot answer this kind of request (no seed, no genre…)
             }
+            // An empty list is an answer too (the request's filter may leave nothing).
+            answered = true
             let recommendations = answer.recommendations
             guard let high = recommendations.map(\.score).max(), let low = recommendations.map(\.score).min() else { continue }
             explainers[index] = answer.reasons
@@ -179,7 +182,7 @@ struct HybridModel: FittedModel {
                 candidates[recommendation.movie, default: Candidate()].add(Candidate.Contribution(value: value, component: index, reason: recommendation.reason))
             }
         }
-        guard !explainers.isEmpty else { throw RecommendationError.missingInput("an input one of its components can answer") }
+        guard answered else { throw RecommendationError.missingInput("an input one of its components can answer") }
         var top = TopK(request.limit)
         for (movie, candidate) in candidates { top.insert(movie, score: candidate.total) }
         let picks = top.sorted()

@@ -62,16 +62,21 @@ final class TransitionModel: FittedModel {
                 scores[column] += weight * transitions.weights[entry]
             }
         }
-        // What the request excludes scores NaN, which TopK passes over (`request.admits`).
+        // What the request excludes scores NaN and is passed over before the selection, so a
+        // long history does not crowd the leaders the request's filter then looks at.
         for movie in request.excluded {
             if let position = transitions.positions[movie] { scores[position] = .nan }
         }
-        var top = TopK(request.limit)
-        for column in touched.lazy.map(Int.init) where inCatalogue[column] && (!request.requireTMDBID || hasTMDBID[column]) {
-            top.insert(transitions.movies[column], score: Double(scores[column]))
-        }
-        var picks = top.sorted().map { pick in
-            Recommendation(movie: pick.id, score: pick.score, reason: request.wantsReasons ? reason(for: pick.id, from: starts) : "")
+        let leaders = request.bestAdmitted(
+            touched, movie: { transitions.movies[Int($0)] },
+            score: { column in
+                let column = Int(column)
+                guard inCatalogue[column], !request.requireTMDBID || hasTMDBID[column], !scores[column].isNaN else { return nil }
+                return Double(scores[column])
+            },
+            item: { catalogue.item($0) })
+        var picks = leaders.map { pick in
+            Recommendation(movie: pick.movie, score: pick.score, reason: request.wantsReasons ? reason(for: pick.movie, from: starts) : "")
         }
         // Too few followers (or no known history): the most-rated movies fill the rest, below them.
         if picks.count < request.limit {

@@ -8,40 +8,6 @@ import Testing
 @Suite struct ModelGenerationTests {
     let registry = StrategyRegistry.standard
 
-    /// One instance of every shipped strategy and engine, as a strategies file would name them.
-    func instances() throws -> [ConfiguredStrategy] {
-        try [
-            registry.make(name: "content", strategy: "content", parameters: nil),
-            registry.make(name: "genre", strategy: "genre", parameters: nil),
-            registry.make(name: "popular", strategy: "popularity", parameters: .object(["ranking": .string("popular")])),
-            registry.make(name: "top-rated", strategy: "popularity", parameters: .object(["ranking": .string("top-rated")])),
-            registry.make(name: "trending", strategy: "popularity", parameters: .object(["ranking": .string("trending")])),
-            registry.make(name: "personalized", strategy: "personalized", parameters: .object([
-                "rating_offset": .number(3), "recency_half_life_days": .number(365),
-            ])),
-            registry.make(name: "exp/als", strategy: "personalized", parameters: .object([
-                "algorithm": .string("als"), "factors": .number(16), "iterations": .number(3),
-            ])),
-            registry.make(name: "hybrid", strategy: "hybrid", parameters: .object([
-                "components": .object(["personalized": .number(0.7), "content": .number(0.2), "popular": .number(0.1)]),
-            ])),
-        ]
-    }
-
-    /// Requests of every kind the API asks: users' histories, seeds, genres, trending windows.
-    static func requests(_ data: TrainingData) -> [RecommendationRequest] {
-        let byUser = Dictionary(grouping: data.interactions, by: \.user)
-        let users = byUser.keys.sorted().prefix(6)
-        var requests = users.map { RecommendationRequest(userID: $0, history: byUser[$0]!, limit: 20) }
-        requests.append(RecommendationRequest(userID: "new", limit: 20))
-        let rated = Array(Set(data.interactions.map(\.movie))).sorted().prefix(5)
-        requests += rated.map { RecommendationRequest(seedMovie: $0, limit: 20) }
-        let genres = Set(data.catalogue.items.flatMap(\.genres)).sorted { $0.id < $1.id }.prefix(4)
-        requests += genres.map { RecommendationRequest(genre: $0, limit: 20, requireTMDBID: true) }
-        requests += TimeWindow.allCases.map { RecommendationRequest(timeWindow: $0, limit: 20) }
-        return requests
-    }
-
     /// What a model answers a request: the list, or the error it refuses with.
     enum Answer: Equatable {
         case list([Recommendation])
@@ -67,7 +33,7 @@ import Testing
             let folder = try makeTemporaryDirectory("reclab-generations")
             defer { try? FileManager.default.removeItem(at: folder) }
             let data = try await RealCatalogue.trainingData()
-            let instances = try instances()
+            let instances = try registry.oneOfEach()
             let (fitted, manifest) = try await fitAndStore(data, instances, in: folder)
             let loaded = try ModelGenerationStore(folder: folder).load(manifest, instances: instances)
 
@@ -77,7 +43,7 @@ import Testing
             var compared = 0
             for instance in instances {
                 #expect(loaded.models[instance.name]!.summary == fitted[instance.name]!.summary, "\(instance.name)")
-                for request in Self.requests(data) {
+                for request in RecommendationRequest.everyKind(on: data) {
                     let before = Self.answer(fitted[instance.name]!, request)
                     #expect(Self.answer(loaded.models[instance.name]!, request) == before, "\(instance.name)")
                     if case .list(let list) = before, !list.isEmpty { compared += 1 }
@@ -105,7 +71,7 @@ import Testing
             let (fitted, manifest) = try await fitAndStore(data, instances, in: folder)
             #expect(fitted[form]!.summary.detail.hasSuffix("form=\(form)"))
             let loaded = try ModelGenerationStore(folder: folder).load(manifest, instances: instances)
-            for request in Self.requests(data) {
+            for request in RecommendationRequest.everyKind(on: data) {
                 #expect(Self.answer(loaded.models[form]!, request) == Self.answer(fitted[form]!, request))
             }
         }

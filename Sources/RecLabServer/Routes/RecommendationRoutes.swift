@@ -16,7 +16,7 @@ struct RecommendationRoutes {
         let group = router.group("recommendations")
         group.get("similar/:tmdb_id") { request, context in
             let tmdbID = try context.parameters.positiveInteger("tmdb_id")
-            return try await answer(.init(surface: .similar, limit: try limit(request), seedTMDBID: tmdbID))
+            return try await answer(.init(surface: .similar, limit: try limit(request), seedTMDBID: tmdbID, controls: try request.answerControls()))
         }
         group.get("genre/:genre") { request, context in
             let name = context.parameters.get("genre") ?? ""
@@ -25,29 +25,30 @@ struct RecommendationRoutes {
                     "unknown genre '\(name)'; use a TMDB genre name, alias (sci-fi) or id: \(GenreCatalog.tmdb.map(\.name).joined(separator: ", "))",
                     code: "genre_not_found")
             }
-            return try await answer(.init(surface: .genre, limit: try limit(request), genre: genre))
+            return try await answer(.init(surface: .genre, limit: try limit(request), genre: genre, controls: try request.answerControls()))
         }
-        group.get("popular") { request, _ in try await answer(.init(surface: .popular, limit: try limit(request))) }
-        group.get("top-rated") { request, _ in try await answer(.init(surface: .topRated, limit: try limit(request))) }
+        group.get("popular") { request, _ in try await answer(.init(surface: .popular, limit: try limit(request), controls: try request.answerControls())) }
+        group.get("top-rated") { request, _ in try await answer(.init(surface: .topRated, limit: try limit(request), controls: try request.answerControls())) }
         group.get("trending") { request, _ in
             let text = request.uri.queryParameters.get("time_window") ?? "day"
             guard let window = TimeWindow(rawValue: text) else {
                 throw APIError.badRequest("query parameter 'time_window' must be day, week or month, got '\(text)'")
             }
-            return try await answer(.init(surface: .trending, limit: try limit(request), timeWindow: window))
+            return try await answer(.init(surface: .trending, limit: try limit(request), timeWindow: window, controls: try request.answerControls()))
         }
         group.get("hybrid/:user_id") { request, context in
-            try await answer(.init(surface: .hybrid, limit: try limit(request), user: try context.parameters.userID()))
+            try await answer(.init(surface: .hybrid, limit: try limit(request), user: try context.parameters.userID(), controls: try request.answerControls()))
         }
         router.get("users/:user_id/recommendations/personalized") { request, context in
-            try await answer(.init(surface: .personalized, limit: try limit(request), user: try context.parameters.userID()))
+            try await answer(.init(surface: .personalized, limit: try limit(request), user: try context.parameters.userID(), controls: try request.answerControls()))
         }
         group.get("ab-test/:user_id") { request, context in
             let user = try context.parameters.userID()
             let forced = try forcedVariant(request, context: context)
             let limit = try limit(request)
+            let controls = try request.answerControls()
             let (surface, history) = try await recommender.experimentSurface(for: user, forced: forced != nil)
-            return try await answer(.init(surface: surface, limit: limit, user: user, forcedVariant: forced, history: history))
+            return try await answer(.init(surface: surface, limit: limit, user: user, forcedVariant: forced, history: history, controls: controls))
         }
     }
 

@@ -32,6 +32,9 @@ public final class ModelHost: Sendable {
         public let strategies: [ConfiguredStrategy]
         /// The shared generation these models are (written or loaded); nil when not shared.
         public let sharedID: String?
+        /// The first instance, in fitting order, whose model measures how alike movies are (the
+        /// content model): what `diversify=mmr` re-orders every strategy's lists by.
+        public let similarity: (any ItemSimilarity)?
 
         init(
             models: [String: any FittedModel], catalogue: Catalogue, fittedAt: Date, fitSeconds: [String: Double],
@@ -47,6 +50,7 @@ public final class ModelHost: Sendable {
             self.experiments = experiments
             self.strategies = strategies
             self.sharedID = sharedID
+            self.similarity = strategies.lazy.compactMap { models[$0.name] as? any ItemSimilarity }.first
         }
     }
 

@@ -22,6 +22,7 @@ public enum AnswerJSON {
             out.raw("}")
         }
         out.optionalField("movie_id", answer.movieID)
+        out.optionalField("reason", answer.reason)
         out.key("recommendations")
         out.raw("[")
         for (index, item) in answer.recommendations.enumerated() {

@@ -28,6 +28,9 @@ public struct RecommendationResponse: Encodable, Sendable {
     public let timeWindow: String?
     /// Trending only: whose list this is, `tmdb` or `local`.
     public var source: String?
+    /// Why the list is empty, when it is (the caller's controls left nothing, or the strategy
+    /// had nothing to give); absent otherwise.
+    public var reason: String?
     public let recommendations: [Item]
     public let totalCount: Int
     public let generatedAt: Date
@@ -40,7 +43,7 @@ public struct RecommendationResponse: Encodable, Sendable {
 
     public init(
         type: String, strategy: String, strategyInstance: String, movieID: Int?, userID: String?, genre: Genre?, timeWindow: String?,
-        source: String? = nil, recommendations: [Item], totalCount: Int, generatedAt: Date, requestID: String, experiment: String? = nil,
+        source: String? = nil, reason: String? = nil, recommendations: [Item], totalCount: Int, generatedAt: Date, requestID: String, experiment: String? = nil,
         variant: String? = nil
     ) {
         self.type = type
@@ -51,6 +54,7 @@ public struct RecommendationResponse: Encodable, Sendable {
         self.genre = genre
         self.timeWindow = timeWindow
         self.source = source
+        self.reason = reason
         self.recommendations = recommendations
         self.totalCount = totalCount
         self.generatedAt = generatedAt

@@ -33,10 +33,12 @@ public struct Recommender: Sendable {
         var forcedVariant: String?
         /// The user's history when it has already been read.
         var history: [Interaction]?
+        /// What the caller restricts and re-orders the list by.
+        var controls: AnswerControls
 
         public init(
             surface: Surface, limit: Int, seedTMDBID: Int? = nil, genre: Genre? = nil, timeWindow: TimeWindow? = nil, user: String? = nil,
-            forcedVariant: String? = nil, history: [Interaction]? = nil
+            forcedVariant: String? = nil, history: [Interaction]? = nil, controls: AnswerControls = AnswerControls()
         ) {
             self.surface = surface
             self.limit = limit
@@ -46,12 +48,13 @@ public struct Recommender: Sendable {
             self.user = user
             self.forcedVariant = forcedVariant
             self.history = history
+            self.controls = controls
         }
 
         /// Everything that decides the answer (the history aside: a preference invalidates the
         /// user's answers), so equal questions share one cached answer.
         var cacheKey: String {
-            "\(surface.rawValue)/\(seedTMDBID ?? 0)/\(genre?.id ?? 0)/\(timeWindow?.rawValue ?? "")/\(user ?? "")/\(forcedVariant ?? "")/\(limit)"
+            "\(surface.rawValue)/\(seedTMDBID ?? 0)/\(genre?.id ?? 0)/\(timeWindow?.rawValue ?? "")/\(user ?? "")/\(forcedVariant ?? "")/\(limit)?\(controls.description)"
         }
     }
 
@@ -59,7 +62,7 @@ public struct Recommender: Sendable {
         // TMDB's trending list has its own lifetime (TRENDING_CACHE_TTL), so the answer cache
         // is not used for it; without a list from TMDB, the local strategy answers.
         if question.surface == .trending, let trending, let window = question.timeWindow?.tmdb, let movies = await trending.movies(window) {
-            return issue(encoded(movies, question: question), forced: false)
+            return issue(encoded(movies, question: question, generation: host.generation), forced: false)
         }
         let key = question.cacheKey
         if let cached = users.answers.value(for: key) { return issue(cached, forced: question.forcedVariant != nil) }
@@ -95,13 +98,15 @@ public struct Recommender: Sendable {
             guard let movie = generation.movieByTMDBID[tmdbID] else { throw ServingError.unknownMovie(tmdbID: tmdbID) }
             seed = movie
         }
-        let request = ServingRules.request(
-            limit: question.limit, user: question.user, history: history, seed: seed, genre: question.genre, timeWindow: question.timeWindow)
+        let request = Self.controlled(
+            ServingRules.request(
+                limit: question.limit, user: question.user, history: history, seed: seed, genre: question.genre, timeWindow: question.timeWindow),
+            by: question.controls, movieByTMDBID: generation.movieByTMDBID)
         func recommend(_ model: String, strategy: String) throws -> [Recommendation] {
             do {
                 let started = ContinuousClock.now
                 defer { metrics.durations(strategy).recordNanoseconds((ContinuousClock.now - started).nanoseconds) }
-                return try CandidateRules.answer(generation.models[model]!, request, catalogue: generation.catalogue)
+                return try CandidateRules.answer(generation.models[model]!, request, catalogue: generation.catalogue, similarity: generation.similarity)
             } catch let error as RecommendationError {
                 throw ServingError.cannotRecommend(strategy: strategy, error)
             }
@@ -131,26 +136,64 @@ public struct Recommender: Sendable {
         let response = RecommendationResponse(
             type: question.surface.rawValue, strategy: strategyID, strategyInstance: name,
             movieID: question.seedTMDBID, userID: question.user, genre: question.genre,
-            timeWindow: question.timeWindow?.rawValue, source: question.surface == .trending ? "local" : nil, recommendations: items,
+            timeWindow: question.timeWindow?.rawValue, source: question.surface == .trending ? "local" : nil,
+            reason: items.isEmpty ? question.controls.emptyReason(strategy: name) : nil, recommendations: items,
             totalCount: items.count, generatedAt: Date(), requestID: "", experiment: served?.experiment, variant: served?.variant)
         let encoded = EncodedAnswer(response)
         users.answers.store(encoded, for: key, user: question.user)
         return issue(encoded, forced: question.forcedVariant != nil)
     }
 
-    /// TMDB's trending list as an answer: TMDB's order, scored by rank (the first 1, down to 1/n).
-    private func encoded(_ movies: [TMDBMovie], question: Question) -> EncodedAnswer {
-        let shown = movies.prefix(question.limit)
+    /// `request` with the caller's controls: the filter and variety as asked, and the movies
+    /// to leave out added to those every answer leaves out (a TMDB id the catalogue lacks
+    /// cannot be shown anyway).
+    static func controlled(_ request: RecommendationRequest, by controls: AnswerControls, movieByTMDBID: [Int: MovieID]) -> RecommendationRequest {
+        var request = request
+        request.filter = controls.filter
+        request.diversification = controls.diversification
+        for tmdbID in controls.excluded {
+            if let movie = movieByTMDBID[tmdbID] { request.excluded.insert(movie) }
+        }
+        return request
+    }
+
+    /// TMDB's trending list as an answer: TMDB's order, scored by rank (the first 1, down to
+    /// 1/n), under the same controls as every list. Each movie is judged as the catalogue
+    /// describes it, or as TMDB does when the catalogue lacks it.
+    private func encoded(_ movies: [TMDBMovie], question: Question, generation: ModelHost.Generation?) -> EncodedAnswer {
         let window = question.timeWindow?.rawValue ?? "day"
-        let items = shown.enumerated().map { rank, movie in
-            RecommendationResponse.Item(
-                movieID: movie.id, title: movie.title, score: (Double(shown.count - rank) / Double(shown.count) * 10_000).rounded() / 10_000,
-                reason: "Trending \(window) on TMDB", posterPath: movie.posterPath, posterURL: images.url(movie.posterPath),
+        var byMovie: [MovieID: TMDBMovie] = [:]
+        let items = movies.map { movie in
+            if let known = generation?.movieByTMDBID[movie.id], let item = generation?.catalogue.item(known) {
+                byMovie[item.id] = movie
+                return item
+            }
+            // Outside the catalogue's ids (which are positive), so no two movies share one.
+            let item = CatalogueItem(
+                id: -MovieID(movie.id), tmdbID: movie.id, title: movie.title, year: movie.releaseDate.flatMap { Int($0.prefix(4)) },
+                genres: (movie.genreIds ?? []).map { Genre(id: $0, name: "") },
+                shownRating: movie.voteAverage.map { AudienceRating(average: $0, count: movie.voteCount ?? 0, source: .tmdb) })
+            byMovie[item.id] = movie
+            return item
+        }
+        let listed = Catalogue(items)
+        let request = Self.controlled(ServingRules.request(limit: question.limit), by: question.controls, movieByTMDBID: generation?.movieByTMDBID ?? [:])
+        let picks = CandidateRules.answer(request, catalogue: listed, similarity: generation?.similarity) { request in
+            request.firstAdmitted(items.enumerated(), item: { $0.element }) { entry, item in
+                Recommendation(movie: item.id, score: Double(items.count - entry.offset), reason: "Trending \(window) on TMDB")
+            }
+        }
+        let shown = picks.enumerated().map { rank, pick in
+            let movie = byMovie[pick.movie]!
+            return RecommendationResponse.Item(
+                movieID: movie.id, title: movie.title, score: (Double(picks.count - rank) / Double(picks.count) * 10_000).rounded() / 10_000,
+                reason: pick.reason, posterPath: movie.posterPath, posterURL: images.url(movie.posterPath),
                 releaseDate: movie.releaseDate.flatMap { $0.isEmpty ? nil : $0 }, voteAverage: movie.voteAverage)
         }
         let response = RecommendationResponse(
             type: Surface.trending.rawValue, strategy: "tmdb", strategyInstance: "tmdb-trending", movieID: nil, userID: nil, genre: nil,
-            timeWindow: window, source: "tmdb", recommendations: items, totalCount: items.count, generatedAt: Date(), requestID: "")
+            timeWindow: window, source: "tmdb", reason: shown.isEmpty ? question.controls.emptyReason(strategy: "tmdb-trending") : nil,
+            recommendations: shown, totalCount: shown.count, generatedAt: Date(), requestID: "")
         return EncodedAnswer(response)
     }
 

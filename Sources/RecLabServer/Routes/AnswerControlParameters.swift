@@ -1,0 +1,80 @@
+import Hummingbird
+import RecLabCore
+import RecLabServing
+
+/// The controls every recommendation route takes as query parameters, each checked with a 400
+/// that names it: `genres`, `exclude_genres`, `year_from`, `year_to`, `min_rating`, `exclude`,
+/// and `diversify` (`mmr` with `diversity`, `genre_cap` with `max_per_genre`). A list may be
+/// given comma-separated, the parameter repeated, or both.
+extension Request {
+    /// The most TMDB ids one request may exclude.
+    static let maxExcluded = 500
+    static let years = 1800...2200
+
+    func answerControls() throws -> AnswerControls {
+        let filter = ListFilter(
+            genres: try genreIDs("genres"), excludedGenres: try genreIDs("exclude_genres"),
+            yearFrom: try optionalInteger("year_from", in: Self.years), yearTo: try optionalInteger("year_to", in: Self.years),
+            minimumRating: try optionalNumber("min_rating", in: 0...10))
+        if let from = filter.yearFrom, let to = filter.yearTo, from > to {
+            throw APIError.badRequest("query parameter 'year_from' (\(from)) is after 'year_to' (\(to))")
+        }
+        if !filter.genres.isDisjoint(with: filter.excludedGenres) {
+            throw APIError.badRequest("a genre is both in 'genres' and in 'exclude_genres': no movie could pass")
+        }
+        let excluded = try list("exclude").map { text in
+            guard let id = Int(text), id > 0 else {
+                throw APIError.badRequest("query parameter 'exclude' takes positive TMDB ids, got '\(text)'")
+            }
+            return id
+        }
+        guard excluded.count <= Self.maxExcluded else {
+            throw APIError.badRequest("query parameter 'exclude' takes at most \(Self.maxExcluded) TMDB ids, got \(excluded.count)")
+        }
+        return AnswerControls(filter: filter, excluded: excluded, diversification: try diversification())
+    }
+
+    private func diversification() throws -> Diversification? {
+        let diversity = try optionalNumber("diversity", in: 0...1)
+        let cap = try optionalInteger("max_per_genre", in: 1...100)
+        switch uri.queryParameters.get("diversify") {
+        case nil:
+            guard diversity == nil, cap == nil else {
+                throw APIError.badRequest("'diversity' and 'max_per_genre' need 'diversify' (mmr or genre_cap)")
+            }
+            return nil
+        case "mmr":
+            guard cap == nil else { throw APIError.badRequest("'max_per_genre' goes with diversify=genre_cap, not mmr") }
+            return .mmr(diversity: diversity ?? 0.3)
+        case "genre_cap":
+            guard diversity == nil else { throw APIError.badRequest("'diversity' goes with diversify=mmr, not genre_cap") }
+            return .genreCap(cap ?? 3)
+        case let other?:
+            throw APIError.badRequest("query parameter 'diversify' must be mmr or genre_cap, got '\(other)'")
+        }
+    }
+
+    /// Every value of a list parameter, split at commas, blanks dropped.
+    private func list(_ name: String) -> [String] {
+        uri.queryParameters.getAll(name).flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    private func genreIDs(_ name: String) throws -> Set<Int> {
+        Set(try list(name).map { text in
+            guard let genre = GenreCatalog.genre(named: text.removingPercentEncoding ?? text) else {
+                throw APIError.badRequest(
+                    "query parameter '\(name)': unknown genre '\(text)'; use a TMDB genre name, alias (sci-fi) or id: "
+                        + GenreCatalog.tmdb.map(\.name).joined(separator: ", "))
+            }
+            return genre.id
+        })
+    }
+
+    private func optionalNumber(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
+        guard let text = uri.queryParameters.get(name) else { return nil }
+        guard let value = Double(text), value.isFinite, range.contains(value) else {
+            throw APIError.badRequest("query parameter '\(name)' must be a number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return value
+    }
+}
