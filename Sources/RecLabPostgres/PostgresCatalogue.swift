@@ -90,7 +90,7 @@ extension PostgresStore: CatalogueImporting {
                 try await connection.query("SELECT setval('movie_ids', \(merge.nextMovieID - 1))", logger: logger)
             }
             let counts = try await counts(on: connection)
-            try await recordChange(user: nil, on: connection)
+            try await recordChange(.catalogue, on: connection)
             return counts
         }
     }

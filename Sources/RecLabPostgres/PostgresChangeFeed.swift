@@ -14,13 +14,15 @@ extension PostgresStore: ChangeFeed {
     }
 
     public func changes(after position: Int64, limit: Int) async throws -> [StoreChange] {
-        try await rows("SELECT position, user_id, refitted_by FROM store_changes WHERE position > \(position) ORDER BY position LIMIT \(Int64(limit))").map { row in
-            StoreChange(position: try row.get("position"), subject: .init(user: try row.get("user_id"), refittedBy: try row.get("refitted_by")))
+        try await rows("SELECT position, user_id, refitted_by, kind FROM store_changes WHERE position > \(position) ORDER BY position LIMIT \(Int64(limit))").map { row in
+            StoreChange(
+                position: try row.get("position"),
+                subject: .init(user: try row.get("user_id"), refittedBy: try row.get("refitted_by"), kind: try row.get("kind")))
         }
     }
 
     public func announceRefit(by process: String) async throws {
-        try await transaction { connection in try await recordChange(user: nil, refittedBy: process, on: connection) }
+        try await transaction { connection in try await recordChange(.models(refittedBy: process), on: connection) }
     }
 
     /// Ticks every `interval`, and as soon as any process commits a change: each process
@@ -53,10 +55,13 @@ extension PostgresStore: ChangeFeed {
     /// stays locked to the commit, so positions become visible in order, and NOTIFY is sent at
     /// the commit, with the position and this store's token. One statement, so the lock is held for one round trip and the commit only:
     /// writers queue on it.
-    func recordChange(user: String?, refittedBy: String? = nil, on connection: PostgresConnection) async throws {
+    func recordChange(_ subject: StoreChange.Subject, on connection: PostgresConnection) async throws {
+        let (user, refittedBy, kind) = subject.columns
         let position = try await rows("""
             WITH next AS (UPDATE store_change_counter SET position = position + 1 RETURNING position),
-                 recorded AS (INSERT INTO store_changes (position, user_id, refitted_by) SELECT position, \(user), \(refittedBy) FROM next RETURNING position)
+                 recorded AS (
+                     INSERT INTO store_changes (position, user_id, refitted_by, kind) SELECT position, \(user), \(refittedBy), \(kind) FROM next
+                     RETURNING position)
             SELECT position, pg_notify(\(Self.changeChannel), position::text || ' ' || \(changeToken)) FROM recorded
             """, on: connection)[0].get("position", as: Int64.self)
         if position % 1_000 == 0 {

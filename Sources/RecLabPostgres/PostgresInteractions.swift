@@ -78,7 +78,7 @@ extension PostgresStore: PreferenceRepository {
                 """, on: connection).first else {
                 throw StoreError.unknownMovie(tmdbID: preference.tmdbID)
             }
-            try await recordChange(user: preference.userID, on: connection)
+            try await recordChange(.user(preference.userID), on: connection)
             return try Self.preference(row, movie: preference.tmdbID)
         }
     }
@@ -102,7 +102,7 @@ extension PostgresStore: PreferenceRepository {
                 RETURNING id
                 """, on: connection)
             guard !deleted.isEmpty else { return false }
-            try await recordChange(user: user, on: connection)
+            try await recordChange(.user(user), on: connection)
             return true
         }
     }
@@ -116,7 +116,7 @@ extension PostgresStore: PreferenceRepository {
                 SELECT (SELECT count(*) FROM preferences) AS preferences, (SELECT count(*) FROM events) AS events,
                        (SELECT count(*) FROM exposures) AS exposures
                 """, on: connection)[0]
-            try await recordChange(user: user, on: connection)
+            try await recordChange(.user(user), on: connection)
             return DeletedUserData(preferences: try counts.get("preferences"), events: try counts.get("events"), exposures: try counts.get("exposures"))
         }
     }

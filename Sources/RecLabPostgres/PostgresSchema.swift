@@ -186,6 +186,19 @@ enum PostgresSchema {
             ALTER TABLE events DROP CONSTRAINT events_event_id_key;
             ALTER TABLE events ADD CONSTRAINT events_user_event_key UNIQUE (user_id, event_id);
             """),
+        ("v8-availability", """
+            -- What an operator withholds (MovieAvailability), and the change kind that tells
+            -- every replica.
+            -- kind: 'availability'; NULL where user_id or refitted_by says
+            ALTER TABLE store_changes ADD COLUMN kind TEXT;
+            CREATE TABLE movie_availability (
+                tmdb_id BIGINT PRIMARY KEY,
+                hidden BOOLEAN NOT NULL DEFAULT false,
+                hidden_until TIMESTAMPTZ,                         -- NULL: until shown again
+                available_from TIMESTAMPTZ,
+                available_until TIMESTAMPTZ
+            );
+            """),
     ]
 
     /// Applies the migrations not applied yet, all in one transaction, one process at a time

@@ -12,13 +12,17 @@ extension SQLiteStore: ChangeFeed {
 
     public func changes(after position: Int64, limit: Int) async throws -> [StoreChange] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT position, user_id, refitted_by FROM store_changes WHERE position > ? ORDER BY position LIMIT ?", arguments: [position, limit])
-                .map { row in StoreChange(position: row["position"], subject: .init(user: row["user_id"], refittedBy: row["refitted_by"])) }
+            try Row.fetchAll(
+                db, sql: "SELECT position, user_id, refitted_by, kind FROM store_changes WHERE position > ? ORDER BY position LIMIT ?",
+                arguments: [position, limit]
+            ).map { row in
+                StoreChange(position: row["position"], subject: .init(user: row["user_id"], refittedBy: row["refitted_by"], kind: row["kind"]))
+            }
         }
     }
 
     public func announceRefit(by process: String) async throws {
-        try await pool.write { db in try self.recordChange(db, user: nil, refittedBy: process) }
+        try await pool.write { db in try self.recordChange(db, .models(refittedBy: process)) }
     }
 
     /// Ticks every `interval`, and as soon as any process commits a change through a store on
@@ -35,8 +39,10 @@ extension SQLiteStore: ChangeFeed {
 
     /// Records a change inside the writing transaction, so it is seen exactly when the write
     /// is, and announces it once committed.
-    func recordChange(_ db: Database, user: String?, refittedBy: String? = nil) throws {
-        try db.execute(sql: "INSERT INTO store_changes (user_id, refitted_by) VALUES (?, ?)", arguments: [user, refittedBy])
+    func recordChange(_ db: Database, _ subject: StoreChange.Subject) throws {
+        let columns = subject.columns
+        try db.execute(
+            sql: "INSERT INTO store_changes (user_id, refitted_by, kind) VALUES (?, ?, ?)", arguments: [columns.user, columns.refittedBy, columns.kind])
         let position = db.lastInsertedRowID
         if position % 1_000 == 0 {
             try db.execute(sql: "DELETE FROM store_changes WHERE position <= ?", arguments: [position - Self.keptChanges])

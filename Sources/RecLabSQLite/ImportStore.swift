@@ -15,7 +15,7 @@ extension SQLiteStore: CatalogueImporting {
             for dataset in datasets {
                 try merge.merge(dataset, progress: progress)
             }
-            try self.recordChange(db, user: nil)
+            try self.recordChange(db, .catalogue)
             return try Self.counts(db)
         }
     }

@@ -74,7 +74,7 @@ extension SQLiteStore: PreferenceRepository {
                     "pref_" + UUID.random().uuidString.lowercased(), preference.userID, movie, preference.rating,
                     preference.favorite, preference.watchlist, preference.watched,
                 ])
-            try self.recordChange(db, user: preference.userID)
+            try self.recordChange(db, .user(preference.userID))
             return try Self.preferences(db, user: preference.userID, movie: movie).first!
         }
     }
@@ -93,7 +93,7 @@ extension SQLiteStore: PreferenceRepository {
                 sql: "DELETE FROM user_preferences WHERE user_id = ? AND movie_id IN (SELECT id FROM movies WHERE tmdb_id = ?)",
                 arguments: [user, tmdbID])
             guard db.changesCount > 0 else { return false }
-            try self.recordChange(db, user: user)
+            try self.recordChange(db, .user(user))
             return true
         }
     }
@@ -105,7 +105,7 @@ extension SQLiteStore: PreferenceRepository {
                 return db.changesCount
             }
             let deleted = DeletedUserData(preferences: try delete(from: "user_preferences"), events: try delete(from: "events"), exposures: try delete(from: "exposures"))
-            try self.recordChange(db, user: user)
+            try self.recordChange(db, .user(user))
             return deleted
         }
     }

@@ -298,6 +298,21 @@ enum Schema {
                 CREATE INDEX events_received ON events(received_at);
                 """)
         }
+        migrator.registerMigration("v13-availability") { db in
+            // What an operator withholds (MovieAvailability), and the change kind that tells
+            // every replica.
+            try db.execute(sql: """
+                -- kind: 'availability'; NULL where user_id or refitted_by says
+                ALTER TABLE store_changes ADD COLUMN kind TEXT;
+                CREATE TABLE movie_availability (
+                    tmdb_id INTEGER PRIMARY KEY,
+                    hidden INTEGER NOT NULL DEFAULT 0,
+                    hidden_until REAL,                                -- seconds since 1970; NULL: until shown again
+                    available_from REAL,
+                    available_until REAL
+                );
+                """)
+        }
         return migrator
     }
 }

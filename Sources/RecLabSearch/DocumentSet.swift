@@ -11,6 +11,10 @@ struct DocumentSet: Sendable {
         words[Int(document >> 6)] |= 1 << UInt64(document & 63)
     }
 
+    mutating func remove(_ document: UInt32) {
+        words[Int(document >> 6)] &= ~(1 << UInt64(document & 63))
+    }
+
     func contains(_ document: UInt32) -> Bool {
         words[Int(document >> 6)] & (1 << UInt64(document & 63)) != 0
     }

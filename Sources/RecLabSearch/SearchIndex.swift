@@ -183,8 +183,9 @@ public final class SearchIndex: Sendable {
     }
 
     /// The page of movies at `offset` (at most `limit`) matching `query`, best first, and
-    /// how many match in all.
-    public func search(_ query: String, offset: Int, limit: Int) -> SearchHits {
+    /// how many match in all; the documents at `excluded` (positions in the order the index
+    /// was built from) match nothing, and count for nothing.
+    public func search(_ query: String, offset: Int, limit: Int, excluding excluded: some Collection<Int> = [Int]()) -> SearchHits {
         // Cut once: the words to match, and the whole query's title key.
         let allWords = SearchText.words(of: query)
         let words = Array(allWords.prefix(Self.maximumQueryWords))
@@ -205,6 +206,10 @@ public final class SearchIndex: Sendable {
         var total = matches.count
         if total == 0, clauses.count > 1 {
             matches = union(clauses.flatMap { $0 })
+            total = matches.count
+        }
+        if !excluded.isEmpty {
+            for document in excluded { matches.remove(UInt32(document)) }
             total = matches.count
         }
         guard total > offset else { return SearchHits(ids: [], total: total) }

@@ -90,12 +90,13 @@ public func buildRouter(
         preferences: store, catalogue: services.catalogue, models: services.models, users: services.users, served: services.served, gauges: services.gauges,
         tmdb: services.tmdb, gate: gate
     ).register(on: router)
-    MovieRoutes(catalogue: services.catalogue, tmdb: services.tmdbCatalogue, cacheControl: cacheControl).register(on: router)
+    MovieRoutes(catalogue: services.catalogue, withheld: services.withheld, tmdb: services.tmdbCatalogue, cacheControl: cacheControl).register(on: router)
     GenreRoutes(catalogue: services.catalogue, cacheControl: cacheControl).register(on: router)
     let adminGate = AdminGate(adminKey: configuration.adminAPIKey, trustedProxies: configuration.trustedProxies, failures: failures)
     RecommendationRoutes(recommender: services.recommender, maxRecommendations: configuration.maxRecommendations, adminGate: adminGate).register(on: router)
     UserRoutes(preferences: store, users: services.users, exposures: services.exposures).register(on: router)
     AdminRoutes(gate: adminGate, refits: services.refits, experiments: services.experimentReloader, keys: keys).register(on: router)
+    MovieAvailabilityRoutes(gate: adminGate, catalogue: services.catalogue, store: store, withheld: services.withheld).register(on: router)
     EvaluationRoutes(evaluations: store, startup: services.startupEvaluation).register(on: router)
     ExperimentRoutes(
         models: services.models, exposures: services.exposures, store: store, interactions: store, reports: services.reports,

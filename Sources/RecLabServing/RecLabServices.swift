@@ -25,6 +25,8 @@ public struct RecLabServices: Sendable {
     public let startupEvaluation = StartupEvaluation()
     /// What is held per user: cached answers and histories.
     public let users: UserMemory
+    /// The movies an operator withholds now, which no answer shows.
+    public let withheld: WithheldMovies
     public let served = ServingStats()
     /// Answers recommendation questions from the models, through the cache.
     public let recommender: Recommender
@@ -63,6 +65,8 @@ public struct RecLabServices: Sendable {
             answers: cache, histories: UserHistories(store: store, announcements: announcements, maxBytes: configuration.historyMemoryBytes))
         self.store = store
         self.users = users
+        let withheld = WithheldMovies(store: store) { cache.removeAll() }
+        self.withheld = withheld
         self.configuration = configuration
         self.registry = registry
         self.scratch = scratch
@@ -91,13 +95,13 @@ public struct RecLabServices: Sendable {
         let tmdb = configuration.tmdb.map { TMDBClient(configuration: $0, logger: logger) }
         self.tmdb = tmdb
         changes = ChangeFollower(
-            feed: store, users: users, announcements: announcements, catalogue: catalogue, process: process,
+            feed: store, users: users, announcements: announcements, catalogue: catalogue, withheld: withheld, process: process,
             modelsChanged: { [models] in _ = refits.request(models.sharesModels ? .adopt : .refit(announce: false)) },
             interval: .seconds(1), work: work, logger: logger)
         let tmdbCatalogue = tmdb.map { [catalogue] in TMDBCatalogue(client: $0, store: store, catalogue: catalogue, work: work, logger: logger) }
         self.tmdbCatalogue = tmdbCatalogue
         recommender = Recommender(
-            host: models, users: users, exposures: exposures, served: served, metrics: recommendationMetrics,
+            host: models, users: users, withheld: withheld, exposures: exposures, served: served, metrics: recommendationMetrics,
             trending: tmdb.map { TMDBTrending(client: $0, lifetime: .seconds(configuration.trendingCacheTTL), catalogue: tmdbCatalogue, work: work) },
             images: catalogue.images)
     }
@@ -105,6 +109,7 @@ public struct RecLabServices: Sendable {
     /// Loads the catalogue and fits the models: what must be done before the server listens.
     public func start() async throws {
         try await catalogue.reload()
+        try await withheld.reload()
         try await models.prepare()
         if let tmdbCatalogue { work.submit { await tmdbCatalogue.checkImageBase() } }
     }

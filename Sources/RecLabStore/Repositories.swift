@@ -18,7 +18,7 @@ public protocol MovieRepository: Sendable {
 /// Services see only these intention-revealing methods, so a second backend is a new
 /// conformance, not a change to the server.
 public typealias Repositories = MovieRepository & CatalogueImporting & InteractionRepository & PreferenceRepository
-    & EvaluationRepository & EventRepository & ExposureRepository & ChangeFeed & ReplicaRegistry
+    & EvaluationRepository & EventRepository & ExposureRepository & ChangeFeed & ReplicaRegistry & AvailabilityRepository
 
 /// The processes serving from one store, so each can take its share of a limit meant for all.
 public protocol ReplicaRegistry: Sendable {
@@ -104,11 +104,32 @@ public struct StoreChange: Sendable, Equatable {
         case catalogue
         /// The named process refitted its models on request: the others should refit.
         case models(refittedBy: String)
+        /// An operator hid or showed a movie, or set its availability window.
+        case availability
+
+        /// `kind` names a subject without columns of its own.
+        static let availabilityKind = "availability"
 
         /// The subject a stored change's columns name: a refitting process, else a user, else
-        /// the catalogue.
-        public init(user: String?, refittedBy: String?) {
-            self = refittedBy.map { .models(refittedBy: $0) } ?? user.map { .user($0) } ?? .catalogue
+        /// a kind, else the catalogue.
+        public init(user: String?, refittedBy: String?, kind: String?) {
+            if let refittedBy {
+                self = .models(refittedBy: refittedBy)
+            } else if let user {
+                self = .user(user)
+            } else {
+                self = kind == Self.availabilityKind ? .availability : .catalogue
+            }
+        }
+
+        /// The columns that store this subject: user_id, refitted_by and kind.
+        public var columns: (user: String?, refittedBy: String?, kind: String?) {
+            switch self {
+            case .user(let user): (user, nil, nil)
+            case .catalogue: (nil, nil, nil)
+            case .models(let process): (nil, process, nil)
+            case .availability: (nil, nil, Self.availabilityKind)
+            }
         }
     }
 

@@ -139,6 +139,25 @@ import Testing
             .init(uri: "/docs/assets/swagger-ui-bundle.js", status: 200),
             .init(uri: "/docs/assets/redoc.standalone.js", status: 200),
             .init(uri: "/docs/assets/nope.js", status: 404),
+            // A movie no test looks for (no votes anywhere), so hiding it in the shared catalogue
+            // disturbs no test running beside this one.
+            .init(method: .post, uri: "/admin/movies/310706/hide", headers: Self.admin, body: #"{"until": "2099-01-01T00:00:00Z"}"#, status: 200),
+            .init(method: .post, uri: "/admin/movies/310706/hide", headers: Self.admin, body: #"{"until": "2001-01-01T00:00:00Z"}"#, status: 422),
+            .init(method: .post, uri: "/admin/movies/999999999/hide", headers: Self.admin, status: 404),
+            .init(uri: "/admin/movies/withheld", headers: Self.admin, status: 200),
+            .init(method: .delete, uri: "/admin/movies/310706/hide", headers: Self.admin, status: 204),
+            .init(method: .delete, uri: "/admin/movies/310706/hide", headers: Self.admin, status: 404),
+            .init(
+                method: .put, uri: "/admin/movies/310706/availability", headers: Self.admin,
+                body: #"{"from": "2020-01-01T00:00:00Z", "until": "2099-01-01T00:00:00Z"}"#, status: 200),
+            .init(
+                method: .put, uri: "/admin/movies/310706/availability", headers: Self.admin,
+                body: #"{"from": "2030-01-01T00:00:00Z", "until": "2029-01-01T00:00:00Z"}"#, status: 422),
+            .init(method: .delete, uri: "/admin/movies/310706/availability", headers: Self.admin, status: 204),
+            .init(method: .delete, uri: "/admin/movies/310706/availability", headers: Self.admin, status: 404),
+            .init(uri: "/users/42/recommendations/personalized?genres=comedy&year_from=1990&diversify=mmr&limit=3", status: 200),
+            .init(uri: "/recommendations/popular?year_from=2150", status: 200),
+            .init(uri: "/recommendations/popular?genres=nosuchgenre", status: 400),
             .init(method: .post, uri: "/admin/refit", status: 401),
             .init(method: .post, uri: "/admin/refit", headers: Self.admin, status: 202),
             // A refit of every model takes seconds, so the next requests find it running.

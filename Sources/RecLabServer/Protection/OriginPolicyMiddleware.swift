@@ -11,7 +11,7 @@ struct OriginPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
     let allowedOrigins: Set<String>
     let allowedHeaders: String
     /// The methods the API serves (`MethodTests` holds this to the router's routes).
-    static var allowedMethods: String { "GET, HEAD, POST, DELETE, OPTIONS" }
+    static var allowedMethods: String { "GET, HEAD, POST, PUT, DELETE, OPTIONS" }
     /// How long a browser may reuse a preflight answer.
     static var maxAgeSeconds: Int { 600 }
 

@@ -11,6 +11,8 @@ struct MovieRoutes {
     static let maximumPage = 500
 
     let catalogue: CatalogueHost
+    /// The movies an operator withholds, which search never finds.
+    let withheld: WithheldMovies
     let tmdb: TMDBCatalogue?
     let cacheControl: CacheControlHeader
 
@@ -26,9 +28,11 @@ struct MovieRoutes {
     func search(_ request: Request) async throws -> Response {
         let query = try request.requiredQuery("query")
         let page = try request.integerQuery("page", default: 1, in: 1...Self.maximumPage)
-        var hits = try catalogue.ready().search(query, page: page, pageSize: Self.pageSize)
+        let withheld = withheld.current()
+        var hits = try catalogue.ready().search(query, page: page, pageSize: Self.pageSize, withheld: withheld)
         if let tmdb, page == 1, hits.total < Self.pageSize {
-            let more = await tmdb.search(query, excluding: Set(hits.tmdbIDs.compactMap { $0 }), limit: Self.pageSize - hits.movies.count)
+            let more = await tmdb.search(
+                query, excluding: withheld.union(hits.tmdbIDs.compactMap { $0 }), limit: Self.pageSize - hits.movies.count)
             hits.movies += more
             hits.total = hits.movies.count
         }

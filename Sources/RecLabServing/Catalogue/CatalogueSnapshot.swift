@@ -49,8 +49,9 @@ public final class CatalogueSnapshot: Sendable {
         public var total: Int
     }
 
-    public func search(_ query: String, page: Int, pageSize: Int) -> SearchHits {
-        let hits = search.search(query, offset: (page - 1) * pageSize, limit: pageSize)
+    /// A page of search hits, the movies of `withheld` (TMDB ids) left out.
+    public func search(_ query: String, page: Int, pageSize: Int, withheld: Set<Int> = []) -> SearchHits {
+        let hits = search.search(query, offset: (page - 1) * pageSize, limit: pageSize, excluding: withheld.compactMap { positionByTMDBID[$0] })
         let positions = hits.ids.compactMap { positionByID[$0] }
         return SearchHits(movies: positions.map { movieJSON[$0] }, tmdbIDs: positions.map { tmdbIDs[$0] }, total: hits.total)
     }

@@ -13,6 +13,7 @@ public struct ChangeFollower: Service {
     let users: UserMemory
     let announcements: ChangeAnnouncements
     let catalogue: CatalogueHost
+    let withheld: WithheldMovies
     /// This process's name in `.models(refittedBy:)` changes: its own announcements are skipped.
     let process: String
     /// Another replica refitted: refit here, or adopt its shared generation.
@@ -62,8 +63,10 @@ public struct ChangeFollower: Service {
                 // Pruned before this process read them: which users changed is unknown.
                 users.forgetEveryone()
                 catalogue.reloadSoon()
+                try await withheld.reload()
             }
             var reload = false
+            var availability = false
             for change in changes {
                 switch change.subject {
                 case .user(let user): users.forget(user: user)
@@ -75,9 +78,12 @@ public struct ChangeFollower: Service {
                     logger.info("another replica refitted its models", metadata: ["replica": "\(other)"])
                     modelsChanged()
                 case .models: break
+                case .availability: availability = true
                 }
             }
             if reload { catalogue.reloadSoon() }
+            // Read before the position moves on: a failure reads the same changes again.
+            if availability { try await withheld.reload() }
             position = changes.last!.position
         }
     }

@@ -11,6 +11,8 @@ public struct Recommender: Sendable {
     let host: ModelHost
     /// The answers cached and the histories held, per user.
     let users: UserMemory
+    /// The movies an operator withholds now.
+    let withheld: WithheldMovies
     let exposures: ExposureLog
     let served: ServingStats
     let metrics: RecommendationMetrics
@@ -59,10 +61,12 @@ public struct Recommender: Sendable {
     }
 
     public func answer(_ question: Question) async throws -> IssuedAnswer {
+        // First: a hide that ran out, or a window that opened or closed, drops the cached answers.
+        let withheld = self.withheld.current()
         // TMDB's trending list has its own lifetime (TRENDING_CACHE_TTL), so the answer cache
         // is not used for it; without a list from TMDB, the local strategy answers.
         if question.surface == .trending, let trending, let window = question.timeWindow?.tmdb, let movies = await trending.movies(window) {
-            return issue(encoded(movies, question: question, generation: host.generation), forced: false)
+            return issue(encoded(movies, question: question, generation: host.generation, withheld: withheld), forced: false)
         }
         let key = question.cacheKey
         if let cached = users.answers.value(for: key) { return issue(cached, forced: question.forcedVariant != nil) }
@@ -101,7 +105,7 @@ public struct Recommender: Sendable {
         let request = Self.controlled(
             ServingRules.request(
                 limit: question.limit, user: question.user, history: history, seed: seed, genre: question.genre, timeWindow: question.timeWindow),
-            by: question.controls, movieByTMDBID: generation.movieByTMDBID)
+            by: question.controls, withheld: withheld, movieByTMDBID: generation.movieByTMDBID)
         func recommend(_ model: String, strategy: String) throws -> [Recommendation] {
             do {
                 let started = ContinuousClock.now
@@ -144,11 +148,14 @@ public struct Recommender: Sendable {
         return issue(encoded, forced: question.forcedVariant != nil)
     }
 
-    /// `request` with the caller's controls: the filter and variety as asked, and the movies
-    /// to leave out added to those every answer leaves out (a TMDB id the catalogue lacks
-    /// cannot be shown anyway).
-    static func controlled(_ request: RecommendationRequest, by controls: AnswerControls, movieByTMDBID: [Int: MovieID]) -> RecommendationRequest {
+    /// `request` with the caller's controls and the operator's withheld movies: the filter and
+    /// variety as asked, and the movies to leave out added to those every answer leaves out (a
+    /// TMDB id the catalogue lacks cannot be shown anyway).
+    static func controlled(
+        _ request: RecommendationRequest, by controls: AnswerControls, withheld: Set<Int>, movieByTMDBID: [Int: MovieID]
+    ) -> RecommendationRequest {
         var request = request
+        request.withheld = withheld
         request.filter = controls.filter
         request.diversification = controls.diversification
         for tmdbID in controls.excluded {
@@ -160,7 +167,7 @@ public struct Recommender: Sendable {
     /// TMDB's trending list as an answer: TMDB's order, scored by rank (the first 1, down to
     /// 1/n), under the same controls as every list. Each movie is judged as the catalogue
     /// describes it, or as TMDB does when the catalogue lacks it.
-    private func encoded(_ movies: [TMDBMovie], question: Question, generation: ModelHost.Generation?) -> EncodedAnswer {
+    private func encoded(_ movies: [TMDBMovie], question: Question, generation: ModelHost.Generation?, withheld: Set<Int>) -> EncodedAnswer {
         let window = question.timeWindow?.rawValue ?? "day"
         var byMovie: [MovieID: TMDBMovie] = [:]
         let items = movies.map { movie in
@@ -177,7 +184,8 @@ public struct Recommender: Sendable {
             return item
         }
         let listed = Catalogue(items)
-        let request = Self.controlled(ServingRules.request(limit: question.limit), by: question.controls, movieByTMDBID: generation?.movieByTMDBID ?? [:])
+        let request = Self.controlled(
+            ServingRules.request(limit: question.limit), by: question.controls, withheld: withheld, movieByTMDBID: generation?.movieByTMDBID ?? [:])
         let picks = CandidateRules.answer(request, catalogue: listed, similarity: generation?.similarity) { request in
             request.firstAdmitted(items.enumerated(), item: { $0.element }) { entry, item in
                 Recommendation(movie: item.id, score: Double(items.count - entry.offset), reason: "Trending \(window) on TMDB")
