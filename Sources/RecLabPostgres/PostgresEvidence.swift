@@ -132,4 +132,15 @@ extension PostgresStore: ExposureRepository {
             return (try counts.get("events"), try counts.get("exposures"))
         }
     }
+
+    public func shownUnclicked(to user: String, since: Date) async throws -> Set<Int> {
+        let shown = try await rows("SELECT exposed_at, movie_ids FROM exposures WHERE user_id = \(user) AND exposed_at >= \(since)").map { row in
+            (at: try row.get("exposed_at", as: Date.self), movies: try row.get("movie_ids", as: [Int64].self).map(Int.init))
+        }
+        guard !shown.isEmpty else { return [] }
+        let clicks = try await rows("""
+            SELECT movie_id, received_at FROM events WHERE user_id = \(user) AND type = 'click' AND received_at >= \(since)
+            """).map { row in (movie: Int(try row.get("movie_id", as: Int64.self)), at: try row.get("received_at", as: Date.self)) }
+        return ShownUnclicked.movies(shown: shown, clicks: clicks)
+    }
 }

@@ -199,6 +199,12 @@ enum PostgresSchema {
                 available_until TIMESTAMPTZ
             );
             """),
+        ("v9-shown-to-users", """
+            -- Every answer shown to a user is an exposure now (experiment and variant '' outside
+            -- experiments): `unseen_for` reads a user's recent ones, and their clicks.
+            CREATE INDEX exposures_user ON exposures(user_id, exposed_at);
+            CREATE INDEX events_user_received ON events(user_id, received_at);
+            """),
     ]
 
     /// Applies the migrations not applied yet, all in one transaction, one process at a time

@@ -64,4 +64,16 @@ extension SQLiteStore: ExposureRepository {
             return (events, db.changesCount)
         }
     }
+
+    public func shownUnclicked(to user: String, since: Date) async throws -> Set<Int> {
+        try await pool.read { db in
+            let shown = try Row.fetchAll(db, sql: "SELECT exposed_at, movie_ids FROM exposures WHERE user_id = ? AND exposed_at >= ?", arguments: [user, since])
+                .map { row in (at: row["exposed_at"] as Date, movies: (row["movie_ids"] as String? ?? "").split(separator: ",").compactMap { Int($0) }) }
+            guard !shown.isEmpty else { return [] }
+            let clicks = try Row.fetchAll(
+                db, sql: "SELECT movie_id, received_at FROM events WHERE user_id = ? AND type = 'click' AND received_at >= ?", arguments: [user, since]
+            ).map { row in (movie: row["movie_id"] as Int, at: row["received_at"] as Date) }
+            return ShownUnclicked.movies(shown: shown, clicks: clicks)
+        }
+    }
 }

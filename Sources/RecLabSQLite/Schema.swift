@@ -313,6 +313,14 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v14-shown-to-users") { db in
+            // Every answer shown to a user is an exposure now (experiment and variant '' outside
+            // experiments): `unseen_for` reads a user's recent ones, and their clicks.
+            try db.execute(sql: """
+                CREATE INDEX exposures_user ON exposures(user_id, exposed_at);
+                CREATE INDEX events_user_received ON events(user_id, received_at);
+                """)
+        }
         return migrator
     }
 }

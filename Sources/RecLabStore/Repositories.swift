@@ -375,6 +375,24 @@ public protocol ExposureRepository: Sendable {
     func activity(experiment: String, attributionWindow: Duration?) async throws -> ExperimentActivity
     /// Deletes events received and exposures shown before `cutoff`; how many of each.
     func deleteEvidence(before cutoff: Date) async throws -> (events: Int, exposures: Int)
+    /// The TMDB ids shown to `user` since `since` (every answer addressed to them, in an
+    /// experiment or not) that they did not click after they were shown: what `unseen_for`
+    /// leaves out. Read through an index on (user, time), never a scan.
+    func shownUnclicked(to user: String, since: Date) async throws -> Set<Int>
+}
+
+/// What `ExposureRepository.shownUnclicked` works out from the rows it reads: each movie's
+/// first showing since the window began, less those clicked at or after it.
+public enum ShownUnclicked {
+    public static func movies(shown: [(at: Date, movies: [Int])], clicks: [(movie: Int, at: Date)]) -> Set<Int> {
+        var first: [Int: Date] = [:]
+        for answer in shown {
+            for movie in answer.movies where first[movie].map({ answer.at < $0 }) ?? true { first[movie] = answer.at }
+        }
+        // A second's slack: the click and the answer are stamped by different clocks' calls.
+        for click in clicks where first[click.movie].map({ click.at >= $0.addingTimeInterval(-1) }) ?? false { first[click.movie] = nil }
+        return Set(first.keys)
+    }
 }
 
 /// What an experiment's report is computed from.
@@ -462,7 +480,8 @@ public enum ActivityQueries {
     }
 }
 
-/// One recommendation answer served by an experiment variant.
+/// One recommendation answer shown to a user: served by an experiment variant, or outside any
+/// experiment (`experiment` and `variant` empty), which reports never read but `unseen_for` does.
 public struct Exposure: Sendable, Equatable {
     public var requestID: String
     public var experiment: String

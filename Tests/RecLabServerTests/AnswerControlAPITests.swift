@@ -93,6 +93,36 @@ import Testing
         }
     }
 
+    @Test func unseenForLeavesOutWhatTheUserWasShownAndDidNotClick() async throws {
+        try await withLiveServer(environment: ["ENABLE_CACHE": "true"]) { client in
+            let user = "unseen-\(UUID().uuidString.prefix(8))"
+            #expect(try await client.post("/users/\(user)/preferences", json: #"{"movie_id": 27205, "rating": 5.0}"#).status == .created)
+            let route = "/users/\(user)/recommendations/personalized?limit=10"
+            let shown = try await client.execute(uri: route, method: .get).recommendedIDs()
+            let clicked = shown[0]
+            let event = #"{"event_id": "\#(UUID().uuidString)", "type": "click", "user_id": "\#(user)", "movie_id": \#(clicked), "request_id": "rec_x", "timestamp": "2026-01-01T10:00:00Z"}"#
+            #expect(try await client.post("/events", json: #"{"events": [\#(event)]}"#).status == .ok)
+            // At once, from the log's buffer: no wait for its write.
+            let fresh = try await client.execute(uri: route + "&unseen_for=1d", method: .get).recommendedIDs()
+            #expect(fresh.count == 10)
+            #expect(Set(fresh).isDisjoint(with: shown.dropFirst()), "nothing shown and not clicked comes back")
+            // Not cached: asked again, what the last answer showed is left out too.
+            let again = try await client.execute(uri: route + "&unseen_for=1d", method: .get).recommendedIDs()
+            #expect(Set(again).isDisjoint(with: fresh.filter { $0 != clicked }), "\(again) repeats \(fresh)")
+            #expect(try await client.execute(uri: route, method: .get).recommendedIDs() == shown, "without it, the cached list")
+        }
+    }
+
+    @Test(arguments: ["/recommendations/popular?unseen_for=1d", "/users/1/recommendations/personalized?unseen_for=7", "/recommendations/hybrid/1?unseen_for=91d",
+                      "/recommendations/ab-test/1?unseen_for=0h", "/recommendations/similar/27205?unseen_for=1h"])
+    func unseenForIsA400WithoutAUserOrAValidDuration(uri: String) async throws {
+        try await withLiveServer { client in
+            let response = try await client.execute(uri: uri, method: .get)
+            #expect(response.status == .badRequest)
+            #expect(((try response.json()["error"] as? [String: Any])?["message"] as? String)?.contains("unseen_for") == true)
+        }
+    }
+
     @Test(arguments: [
         ("genres=nosuchgenre", "genres"), ("exclude_genres=comedy&genres=comedy", "exclude_genres"), ("year_from=abc", "year_from"),
         ("year_to=1700", "year_to"), ("year_from=2000&year_to=1990", "year_from"), ("min_rating=11", "min_rating"),

@@ -41,3 +41,31 @@ import Testing
         #expect(!MovieAvailability(tmdbID: 4, hiddenUntil: t + 60).isWithheld(at: t), "an end without a hide hides nothing")
     }
 }
+
+/// What `unseen_for` reads, on every backend: the movies a user's exposures showed within the
+/// window, less those they clicked after they were shown.
+@Suite struct ShownUnclickedTests {
+    @Test(arguments: Backend.allCases)
+    func aUsersShownMoviesSinceAMomentLessThoseClickedAfterwards(_ backend: Backend) async throws {
+        let store = try await backend.emptyStore()
+        _ = try await CatalogueImport.run(paths: [try MiniDatasets.write().movieLens], into: store)
+        let now = Date()
+        func shown(_ id: String, _ user: String, _ ago: Double, _ movies: [Int]) -> Exposure {
+            Exposure(requestID: id, experiment: "", variant: "", userID: user, surface: "personalized", exposedAt: now - ago, movies: movies)
+        }
+        try await store.record([shown("a", "ann", 7200, [155, 2]), shown("b", "ann", 60, [27205, 4, 5]), shown("c", "bob", 60, [6])])
+        _ = try await store.record([
+            FeedbackEvent(eventID: "e1", kind: .click, userID: "ann", tmdbID: 27205, requestID: "b", rating: nil, occurredAt: now),
+        ])
+        #expect(try await store.shownUnclicked(to: "ann", since: now - 3600) == [4, 5], "the last hour's, less the one clicked")
+        #expect(try await store.shownUnclicked(to: "ann", since: now - 86_400) == [155, 2, 4, 5])
+        #expect(try await store.shownUnclicked(to: "cy", since: now - 86_400) == [])
+    }
+
+    @Test func aClickAfterAShowingLetsTheMovieBackAndOneBeforeItDoesNot() {
+        let t = Date(timeIntervalSince1970: 1_000_000)
+        let movies = ShownUnclicked.movies(
+            shown: [(t, [1, 2, 3]), (t + 100, [3])], clicks: [(movie: 1, at: t + 5), (movie: 2, at: t - 50), (movie: 3, at: t + 200)])
+        #expect(movies == [2])
+    }
+}

@@ -4,14 +4,19 @@ import RecLabServing
 
 /// The controls every recommendation route takes as query parameters, each checked with a 400
 /// that names it: `genres`, `exclude_genres`, `year_from`, `year_to`, `min_rating`, `exclude`,
-/// and `diversify` (`mmr` with `diversity`, `genre_cap` with `max_per_genre`). A list may be
-/// given comma-separated, the parameter repeated, or both.
+/// `diversify` (`mmr` with `diversity`, `genre_cap` with `max_per_genre`), and on the routes
+/// answering a user `unseen_for`. A list may be given comma-separated, the parameter
+/// repeated, or both.
 extension Request {
     /// The most TMDB ids one request may exclude.
     static let maxExcluded = 500
     static let years = 1800...2200
 
-    func answerControls() throws -> AnswerControls {
+    /// The longest `unseen_for`: what is kept of the evidence no longer may not be available.
+    static let longestUnseenFor = 90 * 86_400
+
+    /// `user`: whether the route answers a user, whose showings `unseen_for` reads.
+    func answerControls(user: Bool = false) throws -> AnswerControls {
         let filter = ListFilter(
             genres: try genreIDs("genres"), excludedGenres: try genreIDs("exclude_genres"),
             yearFrom: try optionalInteger("year_from", in: Self.years), yearTo: try optionalInteger("year_to", in: Self.years),
@@ -31,7 +36,22 @@ extension Request {
         guard excluded.count <= Self.maxExcluded else {
             throw APIError.badRequest("query parameter 'exclude' takes at most \(Self.maxExcluded) TMDB ids, got \(excluded.count)")
         }
-        return AnswerControls(filter: filter, excluded: excluded, diversification: try diversification())
+        let unseenFor = try uri.queryParameters.get("unseen_for").map(Self.seconds)
+        if unseenFor != nil, !user {
+            throw APIError.badRequest("query parameter 'unseen_for' needs a user: use it on personalized, hybrid or ab-test")
+        }
+        return AnswerControls(filter: filter, excluded: excluded, diversification: try diversification(), unseenFor: unseenFor)
+    }
+
+    /// `30m`, `12h`, `7d` (or `90s`) as seconds, at most 90 days.
+    static func seconds(_ text: String) throws -> Int {
+        let units = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
+        guard let unit = text.last.flatMap({ units[String($0)] }), let count = Int(text.dropLast()), count > 0,
+              count <= Self.longestUnseenFor / unit
+        else {
+            throw APIError.badRequest("query parameter 'unseen_for' must be a duration such as 30m, 12h or 7d, at most 90d, got '\(text)'")
+        }
+        return count * unit
     }
 
     private func diversification() throws -> Diversification? {

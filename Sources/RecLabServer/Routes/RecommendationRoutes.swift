@@ -37,16 +37,16 @@ struct RecommendationRoutes {
             return try await answer(.init(surface: .trending, limit: try limit(request), timeWindow: window, controls: try request.answerControls()))
         }
         group.get("hybrid/:user_id") { request, context in
-            try await answer(.init(surface: .hybrid, limit: try limit(request), user: try context.parameters.userID(), controls: try request.answerControls()))
+            try await answer(.init(surface: .hybrid, limit: try limit(request), user: try context.parameters.userID(), controls: try request.answerControls(user: true)))
         }
         router.get("users/:user_id/recommendations/personalized") { request, context in
-            try await answer(.init(surface: .personalized, limit: try limit(request), user: try context.parameters.userID(), controls: try request.answerControls()))
+            try await answer(.init(surface: .personalized, limit: try limit(request), user: try context.parameters.userID(), controls: try request.answerControls(user: true)))
         }
         group.get("ab-test/:user_id") { request, context in
             let user = try context.parameters.userID()
             let forced = try forcedVariant(request, context: context)
             let limit = try limit(request)
-            let controls = try request.answerControls()
+            let controls = try request.answerControls(user: true)
             let (surface, history) = try await recommender.experimentSurface(for: user, forced: forced != nil)
             return try await answer(.init(surface: surface, limit: limit, user: user, forcedVariant: forced, history: history, controls: controls))
         }

@@ -9,15 +9,18 @@ public struct AnswerControls: Sendable, Hashable {
     /// TMDB ids this answer must not show, sorted, each once.
     public var excluded: [Int]
     public var diversification: Diversification?
+    /// Leave out what the user was shown within this many seconds and did not click.
+    public var unseenFor: Int?
 
-    public init(filter: ListFilter = ListFilter(), excluded: [Int] = [], diversification: Diversification? = nil) {
+    public init(filter: ListFilter = ListFilter(), excluded: [Int] = [], diversification: Diversification? = nil, unseenFor: Int? = nil) {
         self.filter = filter
         self.excluded = Array(Set(excluded)).sorted()
         self.diversification = diversification
+        self.unseenFor = unseenFor
     }
 
     /// True when the answer is the strategy's list as it ranks it.
-    public var isEmpty: Bool { filter.isEmpty && excluded.isEmpty && diversification == nil }
+    public var isEmpty: Bool { filter.isEmpty && excluded.isEmpty && diversification == nil && unseenFor == nil }
 
     /// The controls in query terms, stable for equal controls: part of the answer cache's key,
     /// and what an emptied list's reason names.
@@ -25,6 +28,7 @@ public struct AnswerControls: Sendable, Hashable {
         var parts = filter.isEmpty ? [] : [filter.description]
         if !excluded.isEmpty { parts.append("exclude=\(excluded.map(String.init).joined(separator: ","))") }
         if let diversification { parts.append(diversification.description) }
+        if let unseenFor { parts.append("unseen_for=\(unseenFor)s") }
         return parts.joined(separator: "&")
     }
 

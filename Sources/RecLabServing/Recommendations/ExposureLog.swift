@@ -6,8 +6,9 @@ import Metrics
 import RecLabObservability
 import Synchronization
 
-/// Which variant served which answer, buffered in memory and written in batches every
-/// `interval` (and at shutdown), so serving a recommendation never waits on a disk write.
+/// What each user was shown, and which variant served it, buffered in memory and written in
+/// batches every `interval` (and at shutdown), so serving a recommendation never waits on a
+/// disk write. Reports read an experiment's exposures; `unseen_for` reads a user's.
 ///
 /// Exposures are never acknowledged to a client; a crash loses at most the last interval's,
 /// which only shrinks the sample. Reports flush first, so they count every answer served.
@@ -37,6 +38,15 @@ public final class ExposureLog: Service, Sendable {
         }
         buffered.record(size)
         if dropped > 0 { logger.warning("exposure buffer full; dropped the oldest", metadata: ["dropped": "\(dropped)"]) }
+    }
+
+    /// The TMDB ids shown to `user` since `since` and not clicked after: the store's, and those
+    /// still buffered here (shown within the last interval).
+    public func shownUnclicked(to user: String, since: Date) async throws -> Set<Int> {
+        let buffered = buffer.withLock { buffer in
+            buffer.filter { $0.userID == user && $0.exposedAt >= since }.flatMap(\.movies)
+        }
+        return try await store.shownUnclicked(to: user, since: since).union(buffered)
     }
 
     /// Writes everything buffered; on failure the batch goes back to the buffer for the next try.

@@ -69,7 +69,9 @@ public struct Recommender: Sendable {
             return issue(encoded(movies, question: question, generation: host.generation, withheld: withheld), forced: false)
         }
         let key = question.cacheKey
-        if let cached = users.answers.value(for: key) { return issue(cached, forced: question.forcedVariant != nil) }
+        // An answer that leaves out what was shown is never reused: showing it changes the next.
+        let cacheable = question.controls.unseenFor == nil
+        if cacheable, let cached = users.answers.value(for: key) { return issue(cached, forced: question.forcedVariant != nil) }
         guard let generation = host.generation else { throw ServingError.modelsNotReady }
         var name = host.configuration.surfaces[question.surface]!
         var strategyID = host.configuration.instances.first { $0.name == name }!.strategyID
@@ -102,10 +104,14 @@ public struct Recommender: Sendable {
             guard let movie = generation.movieByTMDBID[tmdbID] else { throw ServingError.unknownMovie(tmdbID: tmdbID) }
             seed = movie
         }
+        var shown: Set<Int> = []
+        if let user = question.user, let seconds = question.controls.unseenFor {
+            shown = try await exposures.shownUnclicked(to: user, since: Date().addingTimeInterval(-Double(seconds)))
+        }
         let request = Self.controlled(
             ServingRules.request(
                 limit: question.limit, user: question.user, history: history, seed: seed, genre: question.genre, timeWindow: question.timeWindow),
-            by: question.controls, withheld: withheld, movieByTMDBID: generation.movieByTMDBID)
+            by: question.controls, withheld: withheld, shown: shown, movieByTMDBID: generation.movieByTMDBID)
         func recommend(_ model: String, strategy: String) throws -> [Recommendation] {
             do {
                 let started = ContinuousClock.now
@@ -144,21 +150,22 @@ public struct Recommender: Sendable {
             reason: items.isEmpty ? question.controls.emptyReason(strategy: name) : nil, recommendations: items,
             totalCount: items.count, generatedAt: Date(), requestID: "", experiment: served?.experiment, variant: served?.variant)
         let encoded = EncodedAnswer(response)
-        users.answers.store(encoded, for: key, user: question.user)
+        if cacheable { users.answers.store(encoded, for: key, user: question.user) }
         return issue(encoded, forced: question.forcedVariant != nil)
     }
 
     /// `request` with the caller's controls and the operator's withheld movies: the filter and
-    /// variety as asked, and the movies to leave out added to those every answer leaves out (a
-    /// TMDB id the catalogue lacks cannot be shown anyway).
+    /// variety as asked, and the movies to leave out (those named, and those `shown` lately)
+    /// added to those every answer leaves out (a TMDB id the catalogue lacks cannot be shown
+    /// anyway).
     static func controlled(
-        _ request: RecommendationRequest, by controls: AnswerControls, withheld: Set<Int>, movieByTMDBID: [Int: MovieID]
+        _ request: RecommendationRequest, by controls: AnswerControls, withheld: Set<Int>, shown: Set<Int> = [], movieByTMDBID: [Int: MovieID]
     ) -> RecommendationRequest {
         var request = request
         request.withheld = withheld
         request.filter = controls.filter
         request.diversification = controls.diversification
-        for tmdbID in controls.excluded {
+        for tmdbID in controls.excluded + shown {
             if let movie = movieByTMDBID[tmdbID] { request.excluded.insert(movie) }
         }
         return request
@@ -206,8 +213,9 @@ public struct Recommender: Sendable {
     }
 
     /// Names this showing of an answer (a cached answer shown again is a new showing, which
-    /// events must be able to tell apart) and logs the exposure when an experiment served it;
-    /// a QA-forced variant is no exposure, or it would skew the split.
+    /// events must be able to tell apart) and logs the exposure when it was shown to a user,
+    /// with the variant when an experiment served it; a QA-forced variant is no exposure, or it
+    /// would skew the split.
     private func issue(_ encoded: EncodedAnswer, forced: Bool) -> IssuedAnswer {
         let requestID = "rec_" + UUID.random().uuidString.lowercased()
         let answer = encoded.summary
@@ -216,11 +224,11 @@ public struct Recommender: Sendable {
         if answer.isEmpty {
             metrics.empty([answer.surface, answer.strategy]).increment()
         }
-        if let experiment = answer.experiment, let variant = answer.variant, let user = answer.userID, !forced {
-            metrics.assignments([experiment, variant]).increment()
+        if let user = answer.userID, !forced {
+            if let experiment = answer.experiment, let variant = answer.variant { metrics.assignments([experiment, variant]).increment() }
             // Shown now: a cached answer was generated earlier, but the window runs from now.
             exposures.record(Exposure(
-                requestID: requestID, experiment: experiment, variant: variant, userID: user, surface: answer.surface,
+                requestID: requestID, experiment: answer.experiment ?? "", variant: answer.variant ?? "", userID: user, surface: answer.surface,
                 exposedAt: Date(), movies: answer.movies, teams: answer.teams))
         }
         return IssuedAnswer(requestID: requestID, encoded: encoded)
