@@ -81,16 +81,7 @@ extension Request {
     }
 
     func integerQuery(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
-        try optionalInteger(name, in: range) ?? fallback
-    }
-
-    /// An integer query parameter in `range`, nil when absent, or 400 naming it.
-    func optionalInteger(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let text = uri.queryParameters.get(name) else { return nil }
-        guard let value = Int(text), range.contains(value) else {
-            throw APIError.badRequest("query parameter '\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
-        }
-        return value
+        try uri.queryParameters.optionalInteger(Substring(name), in: range) ?? fallback
     }
 }
 

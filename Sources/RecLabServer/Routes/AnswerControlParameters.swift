@@ -8,15 +8,27 @@ import RecLabServing
 /// answering a user `unseen_for`. A list may be given comma-separated, the parameter
 /// repeated, or both.
 extension Request {
+    /// `user`: whether the route answers a user, whose showings `unseen_for` reads.
+    func answerControls(user: Bool = false) throws -> AnswerControls {
+        // Hummingbird parses the query at each `uri.queryParameters`: once here.
+        try uri.queryParameters.answerControls(user: user)
+    }
+}
+
+extension Parameters {
     /// The most TMDB ids one request may exclude.
     static let maxExcluded = 500
     static let years = 1800...2200
-
-    /// The longest `unseen_for`: what is kept of the evidence no longer may not be available.
+    /// The longest `unseen_for`: older evidence may have been deleted (EVENT_RETENTION_DAYS).
     static let longestUnseenFor = 90 * 86_400
+    static let controlNames: Set<Substring> = [
+        "genres", "exclude_genres", "year_from", "year_to", "min_rating", "exclude", "diversify", "diversity", "max_per_genre", "unseen_for",
+    ]
 
-    /// `user`: whether the route answers a user, whose showings `unseen_for` reads.
-    func answerControls(user: Bool = false) throws -> AnswerControls {
+    /// The controls of a query (these parameters).
+    func answerControls(user: Bool) throws -> AnswerControls {
+        // Most answers name none: no parsing for them.
+        guard contains(where: { Self.controlNames.contains($0.key) }) else { return AnswerControls() }
         let filter = ListFilter(
             genres: try genreIDs("genres"), excludedGenres: try genreIDs("exclude_genres"),
             yearFrom: try optionalInteger("year_from", in: Self.years), yearTo: try optionalInteger("year_to", in: Self.years),
@@ -36,7 +48,7 @@ extension Request {
         guard excluded.count <= Self.maxExcluded else {
             throw APIError.badRequest("query parameter 'exclude' takes at most \(Self.maxExcluded) TMDB ids, got \(excluded.count)")
         }
-        let unseenFor = try uri.queryParameters.get("unseen_for").map(Self.seconds)
+        let unseenFor = try self["unseen_for"].map { try Self.seconds(String($0)) }
         if unseenFor != nil, !user {
             throw APIError.badRequest("query parameter 'unseen_for' needs a user: use it on personalized, hybrid or ab-test")
         }
@@ -57,7 +69,7 @@ extension Request {
     private func diversification() throws -> Diversification? {
         let diversity = try optionalNumber("diversity", in: 0...1)
         let cap = try optionalInteger("max_per_genre", in: 1...100)
-        switch uri.queryParameters.get("diversify") {
+        switch self["diversify"] {
         case nil:
             guard diversity == nil, cap == nil else {
                 throw APIError.badRequest("'diversity' and 'max_per_genre' need 'diversify' (mmr or genre_cap)")
@@ -75,11 +87,11 @@ extension Request {
     }
 
     /// Every value of a list parameter, split at commas, blanks dropped.
-    private func list(_ name: String) -> [String] {
-        uri.queryParameters.getAll(name).flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    private func list(_ name: Substring) -> [String] {
+        getAll(String(name)).flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    private func genreIDs(_ name: String) throws -> Set<Int> {
+    private func genreIDs(_ name: Substring) throws -> Set<Int> {
         Set(try list(name).map { text in
             guard let genre = GenreCatalog.genre(named: text.removingPercentEncoding ?? text) else {
                 throw APIError.badRequest(
@@ -90,8 +102,17 @@ extension Request {
         })
     }
 
-    private func optionalNumber(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
-        guard let text = uri.queryParameters.get(name) else { return nil }
+    /// An integer query parameter in `range`, nil when absent, or 400 naming it.
+    func optionalInteger(_ name: Substring, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = self[name] else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw APIError.badRequest("query parameter '\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return value
+    }
+
+    private func optionalNumber(_ name: Substring, in range: ClosedRange<Double>) throws -> Double? {
+        guard let text = self[name] else { return nil }
         guard let value = Double(text), value.isFinite, range.contains(value) else {
             throw APIError.badRequest("query parameter '\(name)' must be a number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
         }
