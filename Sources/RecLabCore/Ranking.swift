@@ -27,20 +27,19 @@ extension RecommendationRequest {
         _ candidates: Candidates, movie: (Candidates.Element) -> MovieID, score: (Candidates.Element) -> Double?,
         item: (MovieID) -> CatalogueItem?
     ) -> [(movie: MovieID, score: Double)] {
-        var scored = 0
-        return admittedLeaders(
+        admittedLeaders(
             of: candidates.count,
-            best: { width in
+            best: { width, filtered in
                 var leaders = TopK(width)
-                scored = 0
                 for candidate in candidates {
                     guard let value = score(candidate) else { continue }
-                    scored += 1
-                    leaders.insert(movie(candidate), score: value)
+                    let id = movie(candidate)
+                    if filtered, !(item(id).map(admits) ?? false) { continue }
+                    leaders.insert(id, score: value)
                 }
                 return leaders.sorted()
             },
-            scored: { scored }, item: { item($0.id) }
+            item: { item($0.id) }
         ).map { ($0.id, $0.score) }
     }
 
@@ -54,42 +53,41 @@ extension RecommendationRequest {
     public func bestAdmitted(scores: UnsafeBufferPointer<Float>, item: (Int) -> CatalogueItem?) -> [(position: Int, score: Float)] {
         admittedLeaders(
             of: scores.count,
-            best: { width in
+            best: { width, filtered in
                 var leaders = BestK<ScoredPosition>(width)
                 var threshold = -Float.infinity
                 // Later positions never win a tie, so beating the worst leader is the whole test.
                 for position in scores.indices where scores[position] > threshold {
+                    if filtered, !(item(position).map(admits) ?? false) { continue }
                     leaders.insert(ScoredPosition(position: position, score: scores[position]))
                     if let worst = leaders.worstIfFull { threshold = worst.score }
                 }
                 return leaders.sorted()
             },
-            scored: { scores.lazy.filter { $0 > -Float.infinity }.count }, item: { item($0.position) }
+            item: { item($0.position) }
         ).map { ($0.position, $0.score) }
     }
 
-    /// The first `limit` (at most `count`) of the leaders the request admits. `admits` is
-    /// asked only of the leaders rather than of every candidate: `best` gives the best `width`
-    /// in rank order; only if too few pass, and fewer than the `scored` candidates were taken,
-    /// is the width doubled and the selection redone.
+    /// The first `limit` (at most `count`) of the leaders the request admits. `best(width,
+    /// filtered)` gives the best `width` in rank order, of the admitted candidates alone when
+    /// `filtered`. Most requests turn few movies away, so `admits` is first asked only of
+    /// twice `limit` leaders; if too few of those pass (a filter, a long exclusion list), one
+    /// pass asks every candidate that would lead, rather than widening step by step.
     @inlinable
-    func admittedLeaders<Leader>(
-        of count: Int, best: (_ width: Int) -> [Leader], scored: () -> Int, item: (Leader) -> CatalogueItem?
-    ) -> [Leader] {
+    func admittedLeaders<Leader>(of count: Int, best: (_ width: Int, _ filtered: Bool) -> [Leader], item: (Leader) -> CatalogueItem?) -> [Leader] {
         // No more than there are candidates, whatever limit was asked for.
         let limit = min(self.limit, count)
         guard limit > 0 else { return [] }
-        var width = 2 * limit
-        while true {
-            var picked: [Leader] = []
-            for leader in best(width) {
-                guard let item = item(leader), admits(item) else { continue }
-                picked.append(leader)
-                if picked.count == limit { return picked }
-            }
-            if width >= scored() { return picked }
-            width *= 2
+        var picked: [Leader] = []
+        let leaders = best(2 * limit, false)
+        for leader in leaders {
+            guard let item = item(leader), admits(item) else { continue }
+            picked.append(leader)
+            if picked.count == limit { return picked }
         }
+        // Fewer leaders than asked for: every scored candidate was looked at.
+        if leaders.count < 2 * limit { return picked }
+        return best(limit, true)
     }
 }
 
@@ -123,26 +121,36 @@ public enum CandidateRules {
     public static func answer(
         _ model: any FittedModel, _ request: RecommendationRequest, catalogue: Catalogue, similarity: (any ItemSimilarity)? = nil
     ) throws -> [Recommendation] {
-        try answer(request, catalogue: catalogue, similarity: similarity, ranking: model.recommend)
+        try answer(request, catalogue: catalogue, similarity: similarity) { request in
+            // A pool to re-order is scored alone; the reasons of the movies kept are asked after.
+            request.diversification == nil ? DeferredAnswer(try model.recommend(request)) { _ in [:] } : try model.recommendExplainingLater(request)
+        }
     }
 
     /// The rules over any ranking (a list from outside, such as TMDB's trending movies, as a
-    /// model would give it), `catalogue` holding every movie it can name.
+    /// model would give it), `catalogue` holding every movie it can name. A recommendation
+    /// `ranking` gives without its reason gets it from the answer's `reasons` once kept.
     public static func answer(
         _ request: RecommendationRequest, catalogue: Catalogue, similarity: (any ItemSimilarity)?,
-        ranking: (RecommendationRequest) throws -> [Recommendation]
-    ) rethrows -> [Recommendation] {
-        guard let diversification = request.diversification, request.limit > 0 else {
-            return try admitted(ranking(request), request, catalogue: catalogue)
-        }
-        // A larger list of candidates, re-ordered; widened while a cap leaves the list short
-        // and the model had more to give.
+        ranking: (RecommendationRequest) throws -> DeferredAnswer
+    ) throws -> [Recommendation] {
+        guard request.limit > 0 else { return [] }
+        // For variety, a larger list of candidates, re-ordered; widened while a cap leaves the
+        // list short and the model had more to give.
         var candidates = request
-        candidates.limit = min(Diversification.candidates(for: request.limit), catalogue.count)
+        if request.diversification != nil { candidates.limit = min(Diversification.candidates(for: request.limit), catalogue.count) }
         while true {
-            let ranked = try admitted(ranking(candidates), candidates, catalogue: catalogue)
-            let chosen = diversification.choose(request.limit, from: ranked, catalogue: catalogue, similarity: similarity)
-            if chosen.count == request.limit || ranked.count < candidates.limit || candidates.limit >= catalogue.count { return chosen }
+            let answer = try ranking(candidates)
+            let ranked = admitted(answer.recommendations, candidates, catalogue: catalogue)
+            var chosen = request.diversification?.choose(request.limit, from: ranked, catalogue: catalogue, similarity: similarity) ?? ranked
+            if chosen.count == request.limit || ranked.count < candidates.limit || candidates.limit >= catalogue.count {
+                let unexplained = request.wantsReasons ? chosen.filter(\.reason.isEmpty).map(\.movie) : []
+                if !unexplained.isEmpty {
+                    let reasons = try answer.reasons(unexplained)
+                    for index in chosen.indices where chosen[index].reason.isEmpty { chosen[index].reason = reasons[chosen[index].movie] ?? "" }
+                }
+                return chosen
+            }
             candidates.limit = min(2 * candidates.limit, catalogue.count)
         }
     }

@@ -16,6 +16,8 @@ public struct EvaluationConfiguration: Sendable {
             let strategy: String
             let parameters: ParameterValue?
             let grid: [String: [ParameterValue]]?
+            /// The API's query parameters: `genres=comedy&diversify=mmr&diversity=0.3`.
+            let controls: String?
         }
         let name: String
         let datasets: String
@@ -60,11 +62,21 @@ public struct EvaluationConfiguration: Sendable {
         } catch let error as ConfigurationError {
             throw ConfigurationError("\(path): \(error.description)")
         }
+        let entries = try file.strategies.map { entry in
+            var controls = ListControls()
+            if let text = entry.controls {
+                do {
+                    controls = try ListControls(query: text, user: true)
+                } catch {
+                    throw ConfigurationError("\(path): \(entry.name).controls: \(error)")
+                }
+            }
+            if controls.unseenFor != nil {
+                throw ConfigurationError("\(path): \(entry.name).controls: unseen_for reads the exposure log, which an offline evaluation has not")
+            }
+            return EvaluationPlan.Entry(name: entry.name, strategy: entry.strategy, parameters: entry.parameters, grid: entry.grid, controls: controls)
+        }
         return EvaluationConfiguration(
-            datasets: file.datasets, ratings: file.ratings,
-            plan: EvaluationPlan(
-                name: file.name,
-                entries: file.strategies.map { .init(name: $0.name, strategy: $0.strategy, parameters: $0.parameters, grid: $0.grid) },
-                bootstrap: bootstrap))
+            datasets: file.datasets, ratings: file.ratings, plan: EvaluationPlan(name: file.name, entries: entries, bootstrap: bootstrap))
     }
 }

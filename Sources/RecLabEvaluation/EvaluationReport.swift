@@ -207,6 +207,9 @@ public struct StrategyResult: Codable, Sendable, Equatable {
     /// Paired comparison with the best strategy on per-user ndcg@10 (this one − the best);
     /// null for the best itself.
     @Nullable public var versusBest: PairedDifference?
+    /// 1 − the mean likeness of the pairs of each top 10, averaged over users, likeness as the
+    /// plan's first content model measures it; absent when the plan has none.
+    public var intraListDiversity: Double?
 
     public init(name: String, strategy: String, parameters: ParameterValue, selection: String, grid: [GridPoint], metrics: RankingMetrics,
                 rating: RatingMetrics?, curves: [String: [Double]], perUserNDCG: [Double], fitSeconds: Double, recommendSeconds: Double,
@@ -232,6 +235,7 @@ public struct StrategyResult: Codable, Sendable, Equatable {
         case versusBest
         case fitSeconds
         case recommendSeconds
+        case intraListDiversity = "diversity@10"
     }
 }
 

@@ -13,12 +13,20 @@ public struct EvaluationPlan: Sendable {
         /// Parameter name → candidate values. Points are the cartesian product, names in
         /// alphabetical order, the last name varying fastest; ties go to the earlier point.
         public var grid: [String: [ParameterValue]]?
+        /// The list controls every one of its answers is given, as the API applies them (so
+        /// their cost in ndcg is measured); `diversify=mmr` measures likeness by the first
+        /// content model listed before this entry.
+        public var controls: ListControls
 
-        public init(name: String, strategy: String, parameters: ParameterValue? = nil, grid: [String: [ParameterValue]]? = nil) {
+        public init(
+            name: String, strategy: String, parameters: ParameterValue? = nil, grid: [String: [ParameterValue]]? = nil,
+            controls: ListControls = ListControls()
+        ) {
             self.name = name
             self.strategy = strategy
             self.parameters = parameters
             self.grid = grid
+            self.controls = controls
         }
     }
 
@@ -93,7 +101,9 @@ public struct OfflineEvaluation: Sendable {
                     let clock = ContinuousClock.now
                     let model = try await candidate.fit(FitContext(data: validation.fitData, models: fitModels))
                     let fitSeconds = (ContinuousClock.now - clock).seconds
-                    let rankings = try validation.rank(model) { progress?(entry.name, "validation \(index + 1)/\(points.count)", $0, $1) }
+                    let rankings = try validation.rank(model, controls: entry.controls, similarity: try Self.similarity(for: entry, among: plan.entries.compactMap { fitModels[$0.name] })) {
+                        progress?(entry.name, "validation \(index + 1)/\(points.count)", $0, $1)
+                    }
                     let score = RankingMetrics(rankings, k: Self.cutoff, catalogueSize: validation.candidates.count).ndcg
                     grid.append(GridPoint(
                         parameters: candidate.parameters, validationNDCG: score, fitSeconds: fitSeconds,
@@ -109,11 +119,16 @@ public struct OfflineEvaluation: Sendable {
         }
 
         var results: [StrategyResult] = []
+        var lists: [[[MovieID]]] = []
+        var testModels: [any FittedModel] = []
         let testBootstrap = bootstrap(test)
-        _ = try await choices.map(\.strategy).fitInOrder(on: test.fitData) { chosen, model, fitDuration in
+        let models = try await choices.map(\.strategy).fitInOrder(on: test.fitData) { chosen, model, fitDuration in
             let (entry, grid) = (plan.entries[results.count], choices[results.count].grid)
             let recommending = ContinuousClock.now
-            let rankings = try test.rank(model) { progress?(entry.name, "test", $0, $1) }
+            let similarity = try Self.similarity(for: entry, among: testModels)
+            testModels.append(model)
+            let rankings = try test.rank(model, controls: entry.controls, similarity: similarity) { progress?(entry.name, "test", $0, $1) }
+            lists.append(rankings.map { Array($0.ranked.prefix(Self.cutoff)) })
             let recommendSeconds = (ContinuousClock.now - recommending).seconds
             let catalogueSize = test.candidates.count
             results.append(StrategyResult(
@@ -123,6 +138,13 @@ public struct OfflineEvaluation: Sendable {
                 curves: Self.curves(rankings, catalogueSize: catalogueSize),
                 perUserNDCG: rankings.map { $0.ndcg(at: Self.cutoff) }, fitSeconds: fitDuration.seconds, recommendSeconds: recommendSeconds,
                 intervals: testBootstrap.map { RankingMetrics.intervals(rankings, k: Self.cutoff, catalogueSize: catalogueSize, bootstrap: $0) }))
+        }
+        // Likeness as the first content model of the plan measures it: the same yardstick for all.
+        if let similarity = choices.lazy.compactMap({ models[$0.strategy.name] as? any ItemSimilarity }).first {
+            for index in results.indices {
+                let lists = lists[index].filter { !$0.isEmpty }
+                results[index].intraListDiversity = lists.isEmpty ? nil : lists.reduce(0) { $0 + similarity.intraListDiversity($1) } / Double(lists.count)
+            }
         }
         let winner = testBootstrap.flatMap { Self.compareWithBest(&results, bootstrap: $0) }
 
@@ -136,6 +158,16 @@ public struct OfflineEvaluation: Sendable {
             id: "\(stamp)-\(plan.name)", name: plan.name, protocolVersion: Self.protocolVersion, createdAt: createdAt,
             data: description, strategies: results, totalSeconds: (ContinuousClock.now - started).seconds, winner: winner,
             bootstrap: testBootstrap == nil ? nil : settings)
+    }
+
+    /// What `entry`'s MMR measures likeness by: the first of the models fitted before it (in
+    /// plan order) that measures it; nil when its controls ask for no MMR.
+    static func similarity(for entry: EvaluationPlan.Entry, among earlier: [any FittedModel]) throws -> (any ItemSimilarity)? {
+        guard case .mmr? = entry.controls.diversification else { return nil }
+        guard let similarity = earlier.lazy.compactMap({ $0 as? any ItemSimilarity }).first else {
+            throw ConfigurationError("\(entry.name): diversify=mmr needs a content strategy listed before it, whose similarity it measures")
+        }
+        return similarity
     }
 
     /// Compares every strategy with the best on test ndcg@10, user by user, and returns the
@@ -225,7 +257,10 @@ struct RankingTask {
 
     /// Every scored user's top `curveDepth` from `model`; a strategy that cannot answer a
     /// user scores zero for them.
-    func rank(_ model: any FittedModel, progress: (Int, Int) -> Void) throws -> [UserRanking] {
+    func rank(
+        _ model: any FittedModel, controls: ListControls = ListControls(), similarity: (any ItemSimilarity)? = nil, progress: (Int, Int) -> Void
+    ) throws -> [UserRanking] {
+        let excludedByControls = Set(fitData.catalogue.items.filter { $0.tmdbID.map(controls.excluded.contains) ?? false }.map(\.id))
         var rankings: [UserRanking] = []
         rankings.reserveCapacity(scoredUsers.count)
         for (index, user) in scoredUsers.enumerated() {
@@ -234,9 +269,12 @@ struct RankingTask {
                 userID: user, history: userHistory, genre: favouriteGenre[user], limit: OfflineEvaluation.curveDepth,
                 excluded: nonCandidates)
             request.wantsReasons = false  // metrics read the ranking alone
+            request.filter = controls.filter
+            request.diversification = controls.diversification
+            request.excluded.formUnion(excludedByControls)
             let ranked: [MovieID]
             do {
-                ranked = try CandidateRules.answer(model, request, catalogue: fitData.catalogue).map(\.movie)
+                ranked = try CandidateRules.answer(model, request, catalogue: fitData.catalogue, similarity: similarity).map(\.movie)
             } catch is RecommendationError {
                 ranked = []
             }

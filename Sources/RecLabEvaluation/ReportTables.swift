@@ -2,7 +2,7 @@ import RecLabCore
 
 /// A metric column of the results table, and which way is better.
 enum ReportMetric: CaseIterable {
-    case ndcg, recall, precision, hitRate, mrr, map, coverage, rmse, mae
+    case ndcg, recall, precision, hitRate, mrr, map, coverage, intraListDiversity, rmse, mae
 
     var title: String {
         switch self {
@@ -13,6 +13,7 @@ enum ReportMetric: CaseIterable {
         case .mrr: "mrr@10"
         case .map: "map@10"
         case .coverage: "coverage@10"
+        case .intraListDiversity: "diversity@10"
         case .rmse: "rmse"
         case .mae: "mae"
         }
@@ -29,15 +30,18 @@ enum ReportMetric: CaseIterable {
         case .mrr: result.metrics.mrr
         case .map: result.metrics.map
         case .coverage: result.metrics.coverage
+        case .intraListDiversity: result.intraListDiversity
         case .rmse: result.rating?.rmse
         case .mae: result.rating?.mae
         }
     }
 
-    /// The ranking metrics, and the rating errors only when some strategy predicts ratings.
+    /// The ranking metrics, intra-list diversity when it was measured, and the rating errors
+    /// only when some strategy predicts ratings.
     static func columns(for strategies: [StrategyResult]) -> [ReportMetric] {
         let rated = strategies.contains { $0.rating != nil }
-        return allCases.filter { rated || $0.higherIsBetter }
+        let diverse = strategies.contains { $0.intraListDiversity != nil }
+        return allCases.filter { (rated || $0.higherIsBetter) && (diverse || $0 != .intraListDiversity) }
     }
 
     /// The best value as printed, or nil when every strategy prints the same (nothing stands

@@ -92,13 +92,19 @@ public struct Experiment: Sendable, Equatable {
         public var isControl: Bool
         public var strategy: String
         public var parameters: ParameterValue?
+        /// The list controls this variant's answers are given, on top of the caller's (so an
+        /// experiment can measure a filter or diversification online).
+        public var controls: ListControls
 
-        public init(name: String, weight: Double, isControl: Bool, strategy: String, parameters: ParameterValue?) {
+        public init(
+            name: String, weight: Double, isControl: Bool, strategy: String, parameters: ParameterValue?, controls: ListControls = ListControls()
+        ) {
             self.name = name
             self.weight = weight
             self.isControl = isControl
             self.strategy = strategy
             self.parameters = parameters
+            self.controls = controls
         }
     }
 

@@ -24,6 +24,8 @@ public enum ExperimentFile {
             let control: Bool?
             let strategy: String
             let parameters: ParameterValue?
+            /// The API's query parameters: `diversify=mmr&diversity=0.3`.
+            let controls: String?
         }
         let id: String
         let description: String?
@@ -105,7 +107,17 @@ public enum ExperimentFile {
             weights = decoded.variants.map { _ in 1 / Double(decoded.variants.count) }
         }
         var names = Set<String>()
+        var controls: [ListControls] = []
         for (index, variant) in decoded.variants.enumerated() {
+            if let text = variant.controls {
+                do {
+                    controls.append(try ListControls(query: text, user: true))
+                } catch {
+                    throw fail("variants[\(index)].controls", "\(error)")
+                }
+            } else {
+                controls.append(ListControls())
+            }
             guard names.insert(variant.name).inserted else { throw fail("variants[\(index)].name", "'\(variant.name)' is used twice") }
             do {
                 _ = try registry.make(name: Experiment.modelName(experiment: decoded.id, variant: variant.name), strategy: variant.strategy, parameters: variant.parameters)
@@ -113,8 +125,8 @@ public enum ExperimentFile {
                 throw fail("variants[\(index)]", error.description)
             }
         }
-        let controls = decoded.variants.filter { $0.control == true }.count
-        guard controls == 1 else { throw fail("variants", "exactly one variant must be the control (control: true), found \(controls)") }
+        let controlVariants = decoded.variants.filter { $0.control == true }.count
+        guard controlVariants == 1 else { throw fail("variants", "exactly one variant must be the control (control: true), found \(controlVariants)") }
         var namespace: Experiment.Namespace?
         if let given = decoded.namespace {
             guard given.range.count == 2, 0 <= given.range[0], given.range[0] < given.range[1], given.range[1] <= 1 else {
@@ -155,8 +167,10 @@ public enum ExperimentFile {
             id: decoded.id, description: decoded.description ?? "", status: decoded.status, surface: surface,
             salt: decoded.salt, coverage: coverage, namespace: namespace,
             targeting: .init(minimumInteractions: decoded.targeting?.minRatings, newUsersOnly: decoded.targeting?.newUsers ?? false),
-            variants: zip(decoded.variants, weights).map { variant, weight in
-                .init(name: variant.name, weight: weight, isControl: variant.control == true, strategy: variant.strategy, parameters: variant.parameters)
+            variants: zip(zip(decoded.variants, weights), controls).map { pair, controls in
+                .init(
+                    name: pair.0.name, weight: pair.1, isControl: pair.0.control == true, strategy: pair.0.strategy, parameters: pair.0.parameters,
+                    controls: controls)
             }, analysis: analysis, kind: kind, guardrails: guardrails, cuped: decoded.cuped ?? false)
     }
 

@@ -81,7 +81,11 @@ extension Request {
     }
 
     func integerQuery(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
-        try uri.queryParameters.optionalInteger(Substring(name), in: range) ?? fallback
+        guard let text = uri.queryParameters.get(name) else { return fallback }
+        guard let value = Int(text), range.contains(value) else {
+            throw APIError.badRequest("query parameter '\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return value
     }
 }
 

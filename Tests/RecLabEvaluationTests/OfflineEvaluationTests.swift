@@ -192,4 +192,23 @@ import Testing
         #expect(refused?.description.contains("bootstrap.resamples") == true)
         #expect(throws: ConfigurationError.self) { try EvaluationConfiguration.load(path: config("bootstrap: { confidence: 1.5 }")) }
     }
+
+    /// An entry's controls are the API's query parameters, parsed by the API's parser; one
+    /// that needs the exposure log, or does not parse, is refused naming the entry.
+    @Test func anEvaluationEntryTakesTheAPIsControlsAndRefusesWhatCannotApplyOffline() throws {
+        let folder = try makeTemporaryDirectory("reclab-controls-config")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func load(_ controls: String) throws -> EvaluationPlan.Entry {
+            let path = folder.appending(path: "config.yaml").path
+            try "name: c\ndatasets: d\nratings: r\nstrategies: [{ name: p, strategy: popularity, controls: \"\(controls)\" }]\n"
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return try EvaluationConfiguration.load(path: path).plan.entries[0]
+        }
+        #expect(try load("genres=comedy&diversify=mmr&diversity=0.5").controls == ListControls(
+            filter: ListFilter(genres: [35]), diversification: .mmr(diversity: 0.5)))
+        let offline = #expect(throws: ConfigurationError.self) { try load("unseen_for=7d") }
+        #expect(offline?.description.contains("p.controls") == true)
+        let bad = #expect(throws: ConfigurationError.self) { try load("diversity=0.5") }
+        #expect(bad?.description.contains("'diversity' and 'max_per_genre' need 'diversify'") == true)
+    }
 }

@@ -42,6 +42,22 @@ import Testing
         #expect(try parse(Self.yaml()).cuped == false, "off unless asked")
     }
 
+    /// A variant's controls are the API's query parameters, parsed by the API's parser.
+    @Test func aVariantMaySetListControlsInTheAPIsSyntax() throws {
+        let experiment = try parse(Self.yaml(variants: """
+              - { name: a, control: true, weight: 0.5, strategy: popularity }
+              - { name: b, weight: 0.5, strategy: popularity, controls: "diversify=genre_cap&max_per_genre=2&unseen_for=7d" }
+            """))
+        #expect(experiment.variants.map(\.controls) == [ListControls(), ListControls(diversification: .genreCap(2), unseenFor: 7 * 86_400)])
+        let refused = #expect(throws: ConfigurationError.self) {
+            try parse(Self.yaml(variants: """
+                  - { name: a, control: true, weight: 0.5, strategy: popularity }
+                  - { name: b, weight: 0.5, strategy: popularity, controls: "genres=nosuch" }
+                """))
+        }
+        #expect(refused?.description.contains("variants[1].controls") == true)
+    }
+
     func parse(_ yaml: String) throws -> Experiment {
         try ExperimentFile.parse(yaml, file: "exp.yaml", registry: Self.registry, surfaces: Self.surfaces)
     }

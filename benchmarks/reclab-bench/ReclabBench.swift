@@ -17,7 +17,10 @@ struct ReclabBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reclab-bench",
         abstract: "Measure RecLab (release build) and print the figures as Markdown.",
-        subcommands: [Foundation_.self, StrategiesBenchmark.self, ExperimentsBenchmark.self, ObservabilityBenchmark.self, Ceiling.self, SearchQueries.self, ScaleBenchmark.self])
+        subcommands: [
+            Foundation_.self, StrategiesBenchmark.self, ExperimentsBenchmark.self, ObservabilityBenchmark.self, Ceiling.self, SearchQueries.self,
+            ScaleBenchmark.self, ControlsBenchmark.self,
+        ])
 
     /// Built once, as `reclab` builds it, and handed to every benchmark.
     static let strategies = StrategyRegistry.standard

@@ -16,20 +16,11 @@ import RecLabStore
 struct StrategiesBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "strategies", abstract: "Fit time, memory and request latency of the strategies.")
 
-    @Option(help: "Folder holding ml-latest-small, tmdb-5000 and imdb-5000.")
-    var datasets: String = "../shared/datasets"
-
-    @Option(help: "The strategies file to benchmark.")
-    var strategies: String = "experiments/strategies.yaml"
-
-    @Option(help: "Requests to time per surface.")
-    var requests: Int = 2_000
+    @OptionGroup var options: ServedStrategies
 
     func run() async throws {
-        let store = try SQLiteStore(path: FileManager.default.temporaryDirectory.appending(path: "reclab-bench-\(UUID().uuidString).sqlite").path)
-        _ = try await CatalogueImport.run(paths: [URL(fileURLWithPath: datasets)], into: store)
-        let data = try await store.trainingData(includingPreferences: false)
-        let configuration = try StrategyConfiguration.load(path: strategies, registry: ReclabBench.strategies)
+        let (strategies, requests) = (options.strategies, options.requests)
+        let (data, configuration) = try await options.load()
         print("# Strategies benchmark\n")
         print("Release build, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(Date().formatted(.iso8601)). Data: ml-latest-small + TMDB 5000 + IMDB 5000 (\(data.catalogue.count) movies, \(data.interactions.count) interactions). Regenerate with `swift run -c release reclab-bench strategies > benchmarks/strategies.md`.\n")
 
@@ -126,6 +117,25 @@ struct StrategiesBenchmark: AsyncParsableCommand {
             let entries = Int(detail.split(separator: " ").first { $0.hasPrefix("entries=") }?.dropFirst("entries=".count) ?? "") ?? 0
             print("| \(window) | \(format(median(times), digits: 3)) | \(entries) | \(format(Double(entries) / Double(train.interactions.count * window), digits: 2)) | \(detail) |")
         }
+    }
+}
+
+/// What the benchmarks of the served strategies read: the data sets and the strategies file.
+struct ServedStrategies: ParsableArguments {
+    @Option(help: "Folder holding ml-latest-small, tmdb-5000 and imdb-5000.")
+    var datasets: String = "../shared/datasets"
+
+    @Option(help: "The strategies file to benchmark.")
+    var strategies: String = "experiments/strategies.yaml"
+
+    @Option(help: "Requests to time per row.")
+    var requests: Int = 2_000
+
+    /// The data sets imported into a scratch store and read back, and the strategies file.
+    func load() async throws -> (data: TrainingData, configuration: StrategyConfiguration) {
+        let store = try SQLiteStore(path: FileManager.default.temporaryDirectory.appending(path: "reclab-bench-\(UUID().uuidString).sqlite").path)
+        _ = try await CatalogueImport.run(paths: [URL(fileURLWithPath: datasets)], into: store)
+        return (try await store.trainingData(includingPreferences: false), try StrategyConfiguration.load(path: strategies, registry: ReclabBench.strategies))
     }
 }
 

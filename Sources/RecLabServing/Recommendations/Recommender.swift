@@ -36,11 +36,11 @@ public struct Recommender: Sendable {
         /// The user's history when it has already been read.
         var history: [Interaction]?
         /// What the caller restricts and re-orders the list by.
-        var controls: AnswerControls
+        var controls: ListControls
 
         public init(
             surface: Surface, limit: Int, seedTMDBID: Int? = nil, genre: Genre? = nil, timeWindow: TimeWindow? = nil, user: String? = nil,
-            forcedVariant: String? = nil, history: [Interaction]? = nil, controls: AnswerControls = AnswerControls()
+            forcedVariant: String? = nil, history: [Interaction]? = nil, controls: ListControls = ListControls()
         ) {
             self.surface = surface
             self.limit = limit
@@ -77,6 +77,8 @@ public struct Recommender: Sendable {
         var strategyID = host.configuration.instances.first { $0.name == name }!.strategyID
         var history: [Interaction] = []
         var served: (experiment: String, variant: String)?
+        // The caller's controls, and a serving variant's own.
+        var controls = question.controls
         var interleaving: (experiment: Experiment, variants: [Experiment.Variant])?
         if let user = question.user {
             if let known = question.history {
@@ -91,6 +93,7 @@ public struct Recommender: Sendable {
                     served = (experiment.id, variant.name)
                     name = experiment.modelName(of: variant)
                     strategyID = variant.strategy
+                    controls = question.controls.adding(variant.controls)
                 case .interleaved(let variants):
                     served = (experiment.id, Experiment.interleavedArm)
                     interleaving = (experiment, variants)
@@ -104,15 +107,15 @@ public struct Recommender: Sendable {
             guard let movie = generation.movieByTMDBID[tmdbID] else { throw ServingError.unknownMovie(tmdbID: tmdbID) }
             seed = movie
         }
-        var shown: Set<Int> = []
-        if let user = question.user, let seconds = question.controls.unseenFor {
-            shown = try await exposures.shownUnclicked(to: user, since: Date().addingTimeInterval(-Double(seconds)))
-        }
-        let request = Self.controlled(
-            ServingRules.request(
-                limit: question.limit, user: question.user, history: history, seed: seed, genre: question.genre, timeWindow: question.timeWindow),
-            by: question.controls, withheld: withheld, shown: shown, movieByTMDBID: generation.movieByTMDBID)
-        func recommend(_ model: String, strategy: String) throws -> [Recommendation] {
+        let plain = ServingRules.request(
+            limit: question.limit, user: question.user, history: history, seed: seed, genre: question.genre, timeWindow: question.timeWindow)
+        /// The model's answer under `controls`: the caller's, with a variant's own added.
+        func recommend(_ model: String, strategy: String, controls: ListControls) async throws -> [Recommendation] {
+            var shown: Set<Int> = []
+            if let user = question.user, let seconds = controls.unseenFor {
+                shown = try await exposures.shownUnclicked(to: user, since: Date().addingTimeInterval(-Double(seconds)))
+            }
+            let request = Self.controlled(plain, by: controls, withheld: withheld, shown: shown, movieByTMDBID: generation.movieByTMDBID)
             do {
                 let started = ContinuousClock.now
                 defer { metrics.durations(strategy).recordNanoseconds((ContinuousClock.now - started).nanoseconds) }
@@ -123,7 +126,10 @@ public struct Recommender: Sendable {
         }
         var recommendations: [(recommendation: Recommendation, team: String?)]
         if let (experiment, variants) = interleaving {
-            let lists = try variants.map { try recommend(experiment.modelName(of: $0), strategy: $0.strategy) }
+            var lists: [[Recommendation]] = []
+            for variant in variants {
+                lists.append(try await recommend(experiment.modelName(of: variant), strategy: variant.strategy, controls: controls.adding(variant.controls)))
+            }
             var coins = TeamDraft.generator(salt: experiment.salt, user: question.user ?? "", historySize: history.count)
             let picks = TeamDraft.interleave(lists.map { $0.map(\.movie) }, limit: question.limit, using: &coins)
             // The rankers' scores are not on one scale, so a merged list is scored by position
@@ -134,7 +140,7 @@ public struct Recommender: Sendable {
                 return (Recommendation(movie: pick.item, score: score, reason: own.reason), variants[pick.team].name)
             }
         } else {
-            recommendations = try recommend(name, strategy: strategyID).map { ($0, nil) }
+            recommendations = try await recommend(name, strategy: strategyID, controls: controls).map { ($0, nil) }
         }
         let items = recommendations.compactMap { recommendation, team -> RecommendationResponse.Item? in
             guard let item = generation.catalogue.item(recommendation.movie) else { return nil }
@@ -147,10 +153,11 @@ public struct Recommender: Sendable {
             type: question.surface.rawValue, strategy: strategyID, strategyInstance: name,
             movieID: question.seedTMDBID, userID: question.user, genre: question.genre,
             timeWindow: question.timeWindow?.rawValue, source: question.surface == .trending ? "local" : nil,
-            reason: items.isEmpty ? question.controls.emptyReason(strategy: name) : nil, recommendations: items,
+            reason: items.isEmpty ? controls.emptyReason(strategy: name) : nil, recommendations: items,
             totalCount: items.count, generatedAt: Date(), requestID: "", experiment: served?.experiment, variant: served?.variant)
         let encoded = EncodedAnswer(response)
-        if cacheable { users.answers.store(encoded, for: key, user: question.user) }
+        // A variant's unseen_for makes its answers as unrepeatable as the caller's.
+        if controls.unseenFor == nil { users.answers.store(encoded, for: key, user: question.user) }
         return issue(encoded, forced: question.forcedVariant != nil)
     }
 
@@ -159,7 +166,7 @@ public struct Recommender: Sendable {
     /// added to those every answer leaves out (a TMDB id the catalogue lacks cannot be shown
     /// anyway).
     static func controlled(
-        _ request: RecommendationRequest, by controls: AnswerControls, withheld: Set<Int>, shown: Set<Int> = [], movieByTMDBID: [Int: MovieID]
+        _ request: RecommendationRequest, by controls: ListControls, withheld: Set<Int>, shown: Set<Int> = [], movieByTMDBID: [Int: MovieID]
     ) -> RecommendationRequest {
         var request = request
         request.withheld = withheld
@@ -193,11 +200,12 @@ public struct Recommender: Sendable {
         let listed = Catalogue(items)
         let request = Self.controlled(
             ServingRules.request(limit: question.limit), by: question.controls, withheld: withheld, movieByTMDBID: generation?.movieByTMDBID ?? [:])
-        let picks = CandidateRules.answer(request, catalogue: listed, similarity: generation?.similarity) { request in
-            request.firstAdmitted(items.enumerated(), item: { $0.element }) { entry, item in
+        // The list's own order: scores fall with the rank, every reason is TMDB's.
+        let picks = (try? CandidateRules.answer(request, catalogue: listed, similarity: generation?.similarity) { request in
+            DeferredAnswer(request.firstAdmitted(items.enumerated(), item: { $0.element }) { entry, item in
                 Recommendation(movie: item.id, score: Double(items.count - entry.offset), reason: "Trending \(window) on TMDB")
-            }
-        }
+            }) { _ in [:] }
+        }) ?? []
         let shown = picks.enumerated().map { rank, pick in
             let movie = byMovie[pick.movie]!
             return RecommendationResponse.Item(
