@@ -80,9 +80,14 @@ print(f"`GET /users/{{1…610}}/recommendations/personalized?limit=10&…` in ro
       "ceiling measured just before it.\n")
 print("| controls | req/s | p50 ms | p99 ms | of ceiling | non-2xx |")
 print("| --- | ---: | ---: | ---: | ---: | ---: |")
+shown = 0.0
 for line in open(http):
     name, rate, p50, p99, bad, ceiling = line.rstrip("\n").split("\t")
+    if name.startswith("unseen_for"):
+        # Every earlier row's answers (and its warm-up pass) were logged for the same 610 users.
+        name += f"; each user shown about {shown / 610:,.0f} answers in the window when the row began"
     print(f"| {name} | {float(rate):,.0f} | {p50} | {p99} | {100 * float(rate) / float(ceiling):.0f}% | {bad} |")
+    shown += float(rate) * (int(duration) + 2)
 data = json.load(open(report))
 print("\n## Diversifying on protocol v1\n")
 print("`reclab evaluate --config experiments/offline/diversity.yaml`: the served personalized model and the served blend as served, "

@@ -248,10 +248,15 @@ final class PersonalizedModel: FittedModel {
     }
 
     /// The request's best `limit` among the movies scored, with their positions. History
-    /// movies and those the catalogue lacks are never admitted anyway; scoring them −∞ keeps
-    /// them out of the leaders, which keeps the selection to one pass for a long history.
+    /// movies, movies the request excludes (what was shown lately, what the client shows)
+    /// and those the catalogue lacks are never admitted anyway; scoring them −∞ keeps them
+    /// out of the leaders, which keeps the selection to one pass for a long history or a
+    /// long exclusion list.
     private func select(_ scores: inout [Float], request: RecommendationRequest, known: [(item: Int, value: Float)]) -> [(position: Int, score: Double)] {
         for entry in known { scores[entry.item] = -.infinity }
+        if request.excluded.count > known.count {
+            for movie in request.excluded { if let position = positions[movie] { scores[position] = -.infinity } }
+        }
         for position in outsideCatalogue { scores[position] = -.infinity }
         return scores.withUnsafeBufferPointer { scores in
             request.bestAdmitted(scores: scores) { catalogueItems[$0] }.map { ($0.position, Double($0.score)) }
