@@ -1,161 +1,197 @@
-/// What a caller restricts a list to, on every route and for every strategy: genres, years and
-/// the shown rating. `RecommendationRequest.admits` checks it wherever candidates are chosen,
-/// before the cut at `limit`, so no strategy filters on its own and a strategy that ranks
-/// past the rejected movies still fills the list.
-public struct ListFilter: Sendable, Hashable, CustomStringConvertible {
-    /// Genre ids of which a movie must have at least one; empty: any genre.
-    public var genres: Set<Int> = []
-    /// Genre ids of which a movie may have none.
-    public var excludedGenres: Set<Int> = []
-    /// The release years a movie must fall in (a movie of unknown year falls in none).
-    public var yearFrom: Int?
-    public var yearTo: Int?
-    /// The least shown rating (0–10, `CatalogueItem.shownRating`); a movie without one is left out.
-    public var minimumRating: Double?
+import Foundation
 
-    public init(genres: Set<Int> = [], excludedGenres: Set<Int> = [], yearFrom: Int? = nil, yearTo: Int? = nil, minimumRating: Double? = nil) {
-        self.genres = genres
-        self.excludedGenres = excludedGenres
-        self.yearFrom = yearFrom
-        self.yearTo = yearTo
-        self.minimumRating = minimumRating
+/// What a caller restricts and re-orders a list by, the same on every recommendation route,
+/// in offline evaluations and in experiment variants, for every strategy: the filter, movies
+/// to leave out, the variety wanted, and (for a user) how long what they were shown stays out.
+/// Written everywhere in one syntax, the API's query parameters (`genres=comedy&diversify=mmr`),
+/// and checked by one parser.
+public struct ListControls: Sendable, Hashable {
+    public var filter: ListFilter
+    /// TMDB ids the list must not show, sorted, each once.
+    public var excluded: [Int]
+    public var diversification: Diversification?
+    /// Leave out what the user was shown within this many seconds and did not click.
+    public var unseenFor: Int?
+
+    public init(filter: ListFilter = ListFilter(), excluded: [Int] = [], diversification: Diversification? = nil, unseenFor: Int? = nil) {
+        self.filter = filter
+        self.excluded = Array(Set(excluded)).sorted()
+        self.diversification = diversification
+        self.unseenFor = unseenFor
     }
 
-    /// True when it admits every movie.
-    public var isEmpty: Bool { genres.isEmpty && excludedGenres.isEmpty && yearFrom == nil && yearTo == nil && minimumRating == nil }
+    /// True when the list is the strategy's as it ranks it.
+    public var isEmpty: Bool { filter.isEmpty && excluded.isEmpty && diversification == nil && unseenFor == nil }
 
-    @inlinable
-    public func admits(_ item: CatalogueItem) -> Bool {
-        if !genres.isEmpty, !item.genres.contains(where: { genres.contains($0.id) }) { return false }
-        if !excludedGenres.isEmpty, item.genres.contains(where: { excludedGenres.contains($0.id) }) { return false }
-        if yearFrom != nil || yearTo != nil {
-            guard let year = item.year, year >= yearFrom ?? .min, year <= yearTo ?? .max else { return false }
-        }
-        if let minimumRating {
-            guard let rating = item.shownRating?.average, rating >= minimumRating else { return false }
-        }
-        return true
-    }
-
-    /// The filter in query terms (`genres=18,35&year_from=1990`), stable for equal filters: an
-    /// answer cache key's part, and what an empty answer's reason names.
+    /// The controls in query terms, stable for equal controls: an answer cache key's part,
+    /// and what an emptied list's reason names.
     public var description: String {
-        var parts: [String] = []
-        if !genres.isEmpty { parts.append("genres=\(genres.sorted().map(String.init).joined(separator: ","))") }
-        if !excludedGenres.isEmpty { parts.append("exclude_genres=\(excludedGenres.sorted().map(String.init).joined(separator: ","))") }
-        if let yearFrom { parts.append("year_from=\(yearFrom)") }
-        if let yearTo { parts.append("year_to=\(yearTo)") }
-        if let minimumRating { parts.append("min_rating=\(minimumRating)") }
+        var parts = filter.isEmpty ? [] : [filter.description]
+        if !excluded.isEmpty { parts.append("exclude=\(excluded.map(String.init).joined(separator: ","))") }
+        if let diversification { parts.append(diversification.description) }
+        if let unseenFor { parts.append("unseen_for=\(unseenFor)s") }
         return parts.joined(separator: "&")
     }
+
+    /// Why a list came back empty, for the caller: the controls when there are any.
+    public func emptyReason(strategy: String) -> String {
+        isEmpty
+            ? "\(strategy) has no movie to recommend for this question"
+            : "no movie \(strategy) ranks passes the controls (\(description)); loosen them to get recommendations"
+    }
+
+    /// `self`, with `other`'s filter, exclusions and window added, and its diversification
+    /// where this has none: a variant's controls under a request's.
+    public func adding(_ other: ListControls) -> ListControls {
+        var filter = self.filter
+        filter.genres = filter.genres.isEmpty ? other.filter.genres : other.filter.genres.isEmpty ? filter.genres : filter.genres.intersection(other.filter.genres)
+        filter.excludedGenres.formUnion(other.filter.excludedGenres)
+        filter.yearFrom = [filter.yearFrom, other.filter.yearFrom].compactMap { $0 }.max()
+        filter.yearTo = [filter.yearTo, other.filter.yearTo].compactMap { $0 }.min()
+        filter.minimumRating = [filter.minimumRating, other.filter.minimumRating].compactMap { $0 }.max()
+        return ListControls(
+            filter: filter, excluded: excluded + other.excluded, diversification: diversification ?? other.diversification,
+            unseenFor: [unseenFor, other.unseenFor].compactMap { $0 }.max())
+    }
 }
 
-/// How a list is re-ordered for variety once the filters have admitted its candidates: a
-/// strategy's own ranking is re-ordered, never replaced (Carbonell and Goldstein's maximal
-/// marginal relevance; a cap per genre).
-public enum Diversification: Sendable, Hashable, CustomStringConvertible {
-    /// Each next movie the one that best trades relevance (the strategy's score, scaled to
-    /// 0–1 over the candidates) against its likeness to those already chosen; 0 keeps the
-    /// strategy's order, 1 chooses by variety alone after the first.
-    case mmr(diversity: Double)
-    /// The candidates in order, skipping a movie that would put any of its genres past N.
-    case genreCap(Int)
+/// A control that does not parse or contradicts another, named as the API's 400 names it.
+public struct ListControlError: Error, Equatable, CustomStringConvertible {
+    public let description: String
 
-    /// How many candidates a list of `limit` is chosen from: enough that variety has room,
-    /// few enough that relevance keeps its say.
-    static func candidates(for limit: Int) -> Int { max(5 * limit, 50) }
+    init(_ description: String) {
+        self.description = description
+    }
+}
 
-    /// In query terms (`diversify=mmr&diversity=0.3`), for cache keys.
-    public var description: String {
-        switch self {
-        case .mmr(let diversity): "diversify=mmr&diversity=\(diversity)"
-        case .genreCap(let cap): "diversify=genre_cap&max_per_genre=\(cap)"
+extension ListControls {
+    /// The most TMDB ids one request may exclude.
+    public static let maxExcluded = 500
+    static let years = 1800...2200
+    /// The longest `unseen_for`: older evidence may have been deleted (EVENT_RETENTION_DAYS).
+    public static let longestUnseenFor = 90 * 86_400
+    /// Every parameter the controls are read from.
+    public static let names: Set<String> = [
+        "genres", "exclude_genres", "year_from", "year_to", "min_rating", "exclude", "diversify", "diversity", "max_per_genre", "unseen_for",
+    ]
+
+    /// The controls a query's parameters name (a list comma-separated, repeated, or both);
+    /// any other parameter is left for its owner. `user`: whether the list is a user's, whose
+    /// showings `unseen_for` reads.
+    public init(parameters: [(name: String, value: String)], user: Bool) throws(ListControlError) {
+        var values: [String: [String]] = [:]
+        for (name, value) in parameters where Self.names.contains(name) { values[name, default: []].append(value) }
+        guard !values.isEmpty else {
+            self.init()
+            return
         }
+        let query = Query(values: values)
+        let filter = ListFilter(
+            genres: try query.genreIDs("genres"), excludedGenres: try query.genreIDs("exclude_genres"),
+            yearFrom: try query.integer("year_from", in: Self.years), yearTo: try query.integer("year_to", in: Self.years),
+            minimumRating: try query.number("min_rating", in: 0...10))
+        if let from = filter.yearFrom, let to = filter.yearTo, from > to {
+            throw ListControlError("query parameter 'year_from' (\(from)) is after 'year_to' (\(to))")
+        }
+        if !filter.genres.isDisjoint(with: filter.excludedGenres) {
+            throw ListControlError("a genre is both in 'genres' and in 'exclude_genres': no movie could pass")
+        }
+        var excluded: [Int] = []
+        for text in query.list("exclude") {
+            guard let id = Int(text), id > 0 else { throw ListControlError("query parameter 'exclude' takes positive TMDB ids, got '\(text)'") }
+            excluded.append(id)
+        }
+        guard excluded.count <= Self.maxExcluded else {
+            throw ListControlError("query parameter 'exclude' takes at most \(Self.maxExcluded) TMDB ids, got \(excluded.count)")
+        }
+        let unseenFor = try query.first("unseen_for").map { text throws(ListControlError) in try Self.seconds(text) }
+        if unseenFor != nil, !user {
+            throw ListControlError("query parameter 'unseen_for' needs a user: use it on personalized, hybrid or ab-test")
+        }
+        self.init(filter: filter, excluded: excluded, diversification: try query.diversification(), unseenFor: unseenFor)
     }
 
-    /// Up to `limit` of `ranked` (best first, each admitted), re-ordered for variety.
-    func choose(_ limit: Int, from ranked: [Recommendation], catalogue: Catalogue, similarity: (any ItemSimilarity)?) -> [Recommendation] {
-        switch self {
-        case .genreCap(let cap):
-            var counts: [Int: Int] = [:]
-            var chosen: [Recommendation] = []
-            for recommendation in ranked where chosen.count < limit {
-                let genres = catalogue.item(recommendation.movie)?.genres ?? []
-                guard genres.allSatisfy({ counts[$0.id, default: 0] < cap }) else { continue }
-                for genre in genres { counts[genre.id, default: 0] += 1 }
-                chosen.append(recommendation)
-            }
-            return chosen
-        case .mmr(let diversity):
-            return Self.maximalMarginalRelevance(limit, from: ranked, diversity: diversity, similarity: similarity)
+    /// Controls written as a query string (`genres=comedy&diversify=mmr`), as configuration files
+    /// write them.
+    public init(query text: String, user: Bool) throws(ListControlError) {
+        let pairs = text.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            func decoded(_ part: Substring) -> String { String(part).removingPercentEncoding ?? String(part) }
+            return (name: decoded(parts[0]), value: parts.count > 1 ? decoded(parts[1]) : "")
         }
+        if let unknown = pairs.first(where: { !Self.names.contains($0.name) }) {
+            throw ListControlError("unknown control '\(unknown.name)' (known: \(Self.names.sorted().joined(separator: ", ")))")
+        }
+        try self.init(parameters: pairs, user: user)
     }
 
-    /// Greedy MMR. Each candidate's likeness to the chosen set is kept as a running maximum,
-    /// updated from the movie just chosen, so a list costs limit × candidates lookups.
-    static func maximalMarginalRelevance(
-        _ limit: Int, from ranked: [Recommendation], diversity: Double, similarity: (any ItemSimilarity)?
-    ) -> [Recommendation] {
-        guard let similarity, diversity > 0, ranked.count > 1 else { return Array(ranked.prefix(limit)) }
-        let scores = ranked.map(\.score)
-        let low = scores.min()!
-        let spread = scores.max()! - low
-        let relevance = scores.map { spread > 0 ? ($0 - low) / spread : 1 }
-        let slots = Dictionary(ranked.indices.map { (ranked[$0].movie, $0) }) { first, _ in first }
-        var likeness = [Double](repeating: 0, count: ranked.count)
-        var open = Array(ranked.indices)
-        var chosen: [Recommendation] = []
-        while chosen.count < limit, !open.isEmpty {
-            // Ties go to the better ranked candidate: `open` stays in rank order.
-            var best = 0
-            var bestValue = -Double.infinity
-            for (k, slot) in open.enumerated() {
-                let value = (1 - diversity) * relevance[slot] - diversity * likeness[slot]
-                if value > bestValue {
-                    best = k
-                    bestValue = value
+    /// `30m`, `12h`, `7d` (or `90s`) as seconds, at most 90 days.
+    static func seconds(_ text: String) throws(ListControlError) -> Int {
+        let units = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
+        guard let unit = text.last.flatMap({ units[String($0)] }), let count = Int(text.dropLast()), count > 0,
+              count <= Self.longestUnseenFor / unit
+        else {
+            throw ListControlError("query parameter 'unseen_for' must be a duration such as 30m, 12h or 7d, at most 90d, got '\(text)'")
+        }
+        return count * unit
+    }
+
+    /// The controls' parameters by name.
+    private struct Query {
+        let values: [String: [String]]
+
+        func first(_ name: String) -> String? { values[name]?.first }
+
+        /// Every value of a list parameter, split at commas, blanks dropped.
+        func list(_ name: String) -> [String] {
+            (values[name] ?? []).flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+
+        func genreIDs(_ name: String) throws(ListControlError) -> Set<Int> {
+            var ids: Set<Int> = []
+            for text in list(name) {
+                guard let genre = GenreCatalog.genre(named: text) else {
+                    throw ListControlError(
+                        "query parameter '\(name)': unknown genre '\(text)'; use a TMDB genre name, alias (sci-fi) or id: "
+                            + GenreCatalog.tmdb.map(\.name).joined(separator: ", "))
                 }
+                ids.insert(genre.id)
             }
-            let pick = open.remove(at: best)
-            chosen.append(ranked[pick])
-            // Likeness is symmetric: what the pick keeps of each candidate, and what each
-            // candidate keeps of the pick.
-            for (movie, value) in similarity.similarities(of: ranked[pick].movie) {
-                if let slot = slots[movie] { likeness[slot] = max(likeness[slot], value) }
+            return ids
+        }
+
+        func integer(_ name: String, in range: ClosedRange<Int>) throws(ListControlError) -> Int? {
+            guard let text = first(name) else { return nil }
+            guard let value = Int(text), range.contains(value) else {
+                throw ListControlError("query parameter '\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
             }
-            for slot in open {
-                if let value = similarity.similarity(of: ranked[slot].movie, to: ranked[pick].movie) {
-                    likeness[slot] = max(likeness[slot], value)
-                }
+            return value
+        }
+
+        func number(_ name: String, in range: ClosedRange<Double>) throws(ListControlError) -> Double? {
+            guard let text = first(name) else { return nil }
+            guard let value = Double(text), value.isFinite, range.contains(value) else {
+                throw ListControlError("query parameter '\(name)' must be a number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+            }
+            return value
+        }
+
+        func diversification() throws(ListControlError) -> Diversification? {
+            let diversity = try number("diversity", in: 0...1)
+            let cap = try integer("max_per_genre", in: 1...100)
+            switch first("diversify") {
+            case nil:
+                guard diversity == nil, cap == nil else { throw ListControlError("'diversity' and 'max_per_genre' need 'diversify' (mmr or genre_cap)") }
+                return nil
+            case "mmr":
+                guard cap == nil else { throw ListControlError("'max_per_genre' goes with diversify=genre_cap, not mmr") }
+                return .mmr(diversity: diversity ?? 0.3)
+            case "genre_cap":
+                guard diversity == nil else { throw ListControlError("'diversity' goes with diversify=mmr, not genre_cap") }
+                return .genreCap(cap ?? 3)
+            case let other?:
+                throw ListControlError("query parameter 'diversify' must be mmr or genre_cap, got '\(other)'")
             }
         }
-        return chosen
-    }
-}
-
-/// A model that knows how alike two movies are, from 0 to 1 (the content model's kept
-/// neighbours): what `Diversification.mmr` and intra-list diversity measure a list by.
-public protocol ItemSimilarity: Sendable {
-    /// The movies kept as like `movie`, with how alike; any other is taken as unlike.
-    func similarities(of movie: MovieID) -> [(movie: MovieID, similarity: Double)]
-    /// How alike `other` is to `movie` as `movie`'s own kept neighbours say; nil when it is not among them.
-    func similarity(of movie: MovieID, to other: MovieID) -> Double?
-}
-
-extension ItemSimilarity {
-    /// How alike two movies are, whichever of them keeps the other.
-    public func likeness(_ a: MovieID, _ b: MovieID) -> Double {
-        max(similarity(of: a, to: b) ?? 0, similarity(of: b, to: a) ?? 0)
-    }
-
-    /// 1 − the mean likeness over every pair of `movies`: 0 for a list of near-twins, 1 for
-    /// one of movies unlike each other (Ziegler et al.'s intra-list diversity).
-    public func intraListDiversity(_ movies: [MovieID]) -> Double {
-        guard movies.count > 1 else { return 0 }
-        var total = 0.0
-        for i in movies.indices {
-            for j in movies.indices where j > i { total += likeness(movies[i], movies[j]) }
-        }
-        return 1 - total / Double(movies.count * (movies.count - 1) / 2)
     }
 }
