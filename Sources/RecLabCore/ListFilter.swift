@@ -61,9 +61,16 @@ public enum Diversification: Sendable, Hashable, CustomStringConvertible {
     /// The candidates in order, skipping a movie that would put any of its genres past N.
     case genreCap(Int)
 
-    /// How many candidates a list of `limit` is chosen from: enough that variety has room,
-    /// few enough that relevance keeps its say.
-    static func candidates(for limit: Int) -> Int { max(5 * limit, 50) }
+    /// How many candidates a list of `limit` is chosen from. For MMR, enough that variety has
+    /// room, few enough that relevance keeps its say. A cap walks the ranking in order, so a
+    /// larger pool changes nothing in its list but how often the pool must be widened, each
+    /// time scoring the model again.
+    func candidates(for limit: Int) -> Int {
+        switch self {
+        case .mmr: max(5 * limit, 50)
+        case .genreCap: max(20 * limit, 200)
+        }
+    }
 
     /// In query terms (`diversify=mmr&diversity=0.3`), for cache keys.
     public var description: String {
@@ -80,7 +87,8 @@ public enum Diversification: Sendable, Hashable, CustomStringConvertible {
             var counts: [Int: Int] = [:]
             var chosen: [Recommendation] = []
             for recommendation in ranked where chosen.count < limit {
-                let genres = catalogue.item(recommendation.movie)?.genres ?? []
+                // The genres read in place: copying each whole item cost more than the cap.
+                let genres = catalogue.position(of: recommendation.movie).map { catalogue.items[$0].genres } ?? []
                 guard genres.allSatisfy({ counts[$0.id, default: 0] < cap }) else { continue }
                 for genre in genres { counts[genre.id, default: 0] += 1 }
                 chosen.append(recommendation)

@@ -138,7 +138,7 @@ public enum CandidateRules {
         // For variety, a larger list of candidates, re-ordered; widened while a cap leaves the
         // list short and the model had more to give.
         var candidates = request
-        if request.diversification != nil { candidates.limit = min(Diversification.candidates(for: request.limit), catalogue.count) }
+        if let diversification = request.diversification { candidates.limit = min(diversification.candidates(for: request.limit), catalogue.count) }
         while true {
             let answer = try ranking(candidates)
             let ranked = admitted(answer.recommendations, candidates, catalogue: catalogue)
@@ -159,7 +159,10 @@ public enum CandidateRules {
         var seen = Set<MovieID>()
         var answer: [Recommendation] = []
         for recommendation in recommendations where answer.count < request.limit {
-            guard let item = catalogue.item(recommendation.movie), request.admits(item), seen.insert(item.id).inserted else { continue }
+            // The item checked in place, not copied out of the catalogue.
+            guard let position = catalogue.position(of: recommendation.movie), request.admits(catalogue.items[position]),
+                  seen.insert(recommendation.movie).inserted
+            else { continue }
             answer.append(recommendation)
         }
         return answer
