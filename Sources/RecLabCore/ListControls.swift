@@ -55,6 +55,19 @@ public struct ListControls: Sendable, Hashable {
     }
 }
 
+extension RecommendationRequest {
+    /// Puts the request under `controls`: their filter and variety, and the movies they
+    /// exclude, found by TMDB id through `movie` (an id the catalogue lacks cannot be shown
+    /// anyway). `unseen_for` is the host's to apply: it reads the exposure log.
+    public mutating func apply(_ controls: ListControls, movie: (_ tmdbID: Int) -> MovieID?) {
+        filter = controls.filter
+        diversification = controls.diversification
+        for tmdbID in controls.excluded {
+            if let id = movie(tmdbID) { excluded.insert(id) }
+        }
+    }
+}
+
 /// A control that does not parse or contradicts another, named as the API's 400 names it.
 public struct ListControlError: Error, Equatable, CustomStringConvertible {
     public let description: String

@@ -260,7 +260,8 @@ struct RankingTask {
     func rank(
         _ model: any FittedModel, controls: ListControls = ListControls(), similarity: (any ItemSimilarity)? = nil, progress: (Int, Int) -> Void
     ) throws -> [UserRanking] {
-        let excludedByControls = Set(fitData.catalogue.items.filter { $0.tmdbID.map(controls.excluded.contains) ?? false }.map(\.id))
+        let movieByTMDBID = controls.excluded.isEmpty
+            ? [:] : Dictionary(fitData.catalogue.items.compactMap { item in item.tmdbID.map { ($0, item.id) } }) { first, _ in first }
         var rankings: [UserRanking] = []
         rankings.reserveCapacity(scoredUsers.count)
         for (index, user) in scoredUsers.enumerated() {
@@ -269,9 +270,7 @@ struct RankingTask {
                 userID: user, history: userHistory, genre: favouriteGenre[user], limit: OfflineEvaluation.curveDepth,
                 excluded: nonCandidates)
             request.wantsReasons = false  // metrics read the ranking alone
-            request.filter = controls.filter
-            request.diversification = controls.diversification
-            request.excluded.formUnion(excludedByControls)
+            request.apply(controls) { movieByTMDBID[$0] }
             let ranked: [MovieID]
             do {
                 ranked = try CandidateRules.answer(model, request, catalogue: fitData.catalogue, similarity: similarity).map(\.movie)

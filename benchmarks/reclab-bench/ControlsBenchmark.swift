@@ -48,10 +48,8 @@ struct ControlsBenchmark: AsyncParsableCommand {
                 let (user, history) = histories[next % histories.count]
                 next += 1
                 var request = RecommendationRequest(userID: user, history: history, limit: 10, requireTMDBID: true)
-                request.filter = controls.filter
-                request.diversification = controls.diversification
+                request.apply(controls) { byTMDB[$0] }
                 request.withheld = withheld
-                for tmdbID in controls.excluded { if let movie = byTMDB[tmdbID] { request.excluded.insert(movie) } }
                 _ = try CandidateRules.answer(model, request, catalogue: catalogue, similarity: similarity)
             }
             let mean = times.reduce(0, +) / Double(times.count)

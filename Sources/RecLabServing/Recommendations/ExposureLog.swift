@@ -35,7 +35,11 @@ public final class ExposureLog: Service, Sendable {
 
         /// The user's exposures since `since` not yet in the store.
         func unwritten(to user: String, since: Date) -> [Int] {
-            (buffer + writing.values.joined()).filter { $0.userID == user && $0.exposedAt >= since }.flatMap(\.movies)
+            var movies: [Int] = []
+            for exposures in [buffer] + writing.values {
+                for exposure in exposures where exposure.userID == user && exposure.exposedAt >= since { movies += exposure.movies }
+            }
+            return movies
         }
     }
 

@@ -169,10 +169,9 @@ public struct Recommender: Sendable {
         _ request: RecommendationRequest, by controls: ListControls, withheld: Set<Int>, shown: Set<Int> = [], movieByTMDBID: [Int: MovieID]
     ) -> RecommendationRequest {
         var request = request
+        request.apply(controls) { movieByTMDBID[$0] }
         request.withheld = withheld
-        request.filter = controls.filter
-        request.diversification = controls.diversification
-        for tmdbID in controls.excluded + shown {
+        for tmdbID in shown {
             if let movie = movieByTMDBID[tmdbID] { request.excluded.insert(movie) }
         }
         return request
