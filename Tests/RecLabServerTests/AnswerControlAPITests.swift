@@ -141,3 +141,35 @@ import Testing
         }
     }
 }
+
+/// An experiment variant's own controls, added to the caller's on that variant's answers.
+@Suite struct VariantControlTests {
+    static let experiment = """
+        id: comedy-only
+        status: running
+        surface: personalized
+        salt: comedy-salt
+        variants:
+          - { name: plain, control: true, weight: 0.5, strategy: popularity, parameters: { ranking: popular } }
+          - { name: comedies, weight: 0.5, strategy: popularity, parameters: { ranking: popular }, controls: "genres=comedy" }
+        """
+
+    @Test func aVariantsControlsApplyToItsAnswersOnly() async throws {
+        let store = try await RealCatalogue.store()
+        let server = try await ExperimentServer.start(experiment: Self.experiment)
+        try await server.run { client in
+            func genres(_ variant: String) async throws -> [[String]] {
+                let uri = "/recommendations/ab-test/42?limit=10&force_variant=\(variant)"
+                let ids = try await client.execute(uri: uri, method: .get, headers: ExperimentAPITests.admin).recommendedIDs()
+                #expect(ids.count == 10, "\(variant)")
+                var genres: [[String]] = []
+                for id in ids { genres.append(try await store.movie(tmdbID: id)?.genres ?? []) }
+                return genres
+            }
+            let comedies = try await genres("comedies")
+            let plain = try await genres("plain")
+            #expect(comedies.allSatisfy { $0.contains("Comedy") })
+            #expect(!plain.allSatisfy { $0.contains("Comedy") }, "the control variant's list is not filtered")
+        }
+    }
+}
