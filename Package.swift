@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // OpenBLAS (CBLAS + LAPACK's Fortran symbols) from Debian's libopenblas-dev.
@@ -123,12 +124,22 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // The lab console's pages: what the serving core holds, as HTML from Mustache templates
+        // bundled with their stylesheet and script. No HTTP in it; the server routes to it.
+        .target(
+            name: "RecLabConsole",
+            dependencies: [
+                "RecLabServing", "RecLabCore", "RecLabStore", "RecLabEvaluation", "RecLabExperiments", "RecLabStatistics", "RecLabObservability",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Resources/console")]
+        ),
         // The HTTP shell over the serving core: routes, middleware and protection, the request
         // context, errors, the API documentation, the application builder.
         .target(
             name: "RecLabServer",
             dependencies: [
-                "RecLabServing", "RecLabCore", "RecLabStore", "RecLabDatasets", "RecLabEvaluation", "RecLabExperiments", "RecLabObservability",
+                "RecLabServing", "RecLabConsole", "RecLabCore", "RecLabStore", "RecLabDatasets", "RecLabEvaluation", "RecLabExperiments", "RecLabObservability",
                 "RecLabTMDB",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -20,30 +20,11 @@ SHARED=${RECLAB_SHARED_DIR:-../shared}
 SCHEMATHESIS=${SCHEMATHESIS:-.venv/bin/schemathesis}
 [ -x "$SCHEMATHESIS" ] || { echo "fuzz: no schemathesis at $SCHEMATHESIS; run scripts/setup.sh first" >&2; exit 2; }
 SCHEMATHESIS=$(realpath "$SCHEMATHESIS")
-if [ -n "${RECLAB_BINARY:-}" ]; then
-  binary=$RECLAB_BINARY
-else
-  swift build -c release --product reclab >/dev/null
-  binary=.build/release/reclab
-fi
-[ -x "$binary" ] || { echo "fuzz: no server binary at $binary" >&2; exit 2; }
-
 work=$(mktemp -d)
-server=""
-cleanup() { [ -z "$server" ] || { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }; }
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-key=fuzz-admin-$RANDOM$RANDOM
-base=http://127.0.0.1:$port
-PORT=$port HOST=127.0.0.1 DATABASE_URL="$work/reclab.sqlite" RECLAB_DATA_DIR="$SHARED/datasets" ADMIN_API_KEY=$key LOG_LEVEL=ERROR \
-  "$binary" serve >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 240); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/health/ready")" = 200 ] && break
-  kill -0 "$server" 2>/dev/null || { tail -20 "$work/server.log" >&2; echo "fuzz: the server exited before it was ready" >&2; exit 1; }
-  sleep 0.5
-done
-curl -fs -o /dev/null "$base/health/ready" || { echo "fuzz: the server was not ready in 120 s" >&2; exit 1; }
+. scripts/scratch-server.sh
+start_scratch_server fuzz
+ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/health/ready")" = 200 ]; }
+wait_for_server fuzz ready
 
 # The admin key on every request, so the admin routes and force_variant are fuzzed past 401;
 # a minute per request, as a reload refits models and two cores may be shared. One worker:

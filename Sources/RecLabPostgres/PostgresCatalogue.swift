@@ -25,11 +25,14 @@ extension PostgresStore: MovieRepository {
     public func contents() async throws -> CatalogueContents {
         try await snapshotRead { connection in
             var audience: [MovieID: Int] = [:]
+            var ratings: [MovieID: Int] = [:]
             for row in try await rows(PostgresQuery(unsafeSQL: CatalogueQueries.audience), on: connection) {
                 audience[try row.get("id")] = try row.get("audience", as: Int.self)
+                let rated = try row.get("ratings", as: Int.self)
+                if rated > 0 { ratings[try row.get("id")] = rated }
             }
             return CatalogueContents(
-                movies: try await PostgresMovieLoader(store: self, connection: connection).movies(ids: nil), audience: audience,
+                movies: try await PostgresMovieLoader(store: self, connection: connection).movies(ids: nil), audience: audience, ratings: ratings,
                 genres: try await genres(on: connection), counts: try await counts(on: connection))
         }
     }

@@ -69,11 +69,14 @@ extension SQLiteStore: MovieRepository {
     public func contents() async throws -> CatalogueContents {
         try await pool.read { db in
             var audience: [MovieID: Int] = [:]
+            var ratings: [MovieID: Int] = [:]
             for row in try Row.fetchAll(db, sql: CatalogueQueries.audience) {
                 audience[row["id"]] = row["audience"]
+                let rated: Int = row["ratings"]
+                if rated > 0 { ratings[row["id"]] = rated }
             }
             return CatalogueContents(
-                movies: try MovieLoader.movies(db, ids: nil), audience: audience, genres: try Self.genres(db), counts: try Self.counts(db))
+                movies: try MovieLoader.movies(db, ids: nil), audience: audience, ratings: ratings, genres: try Self.genres(db), counts: try Self.counts(db))
         }
     }
 

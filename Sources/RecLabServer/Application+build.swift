@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import RecLabConsole
 import RecLabCore
 import RecLabExperiments
 import RecLabObservability
@@ -57,7 +58,7 @@ public func buildRouter(
 ) -> Router<RecLabRequestContext> {
     let router = Router(context: RecLabRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Off only for the overhead benchmark's baseline: no request ids, counters or log lines.
-    if instrumented { router.add(middleware: ObservabilityMiddleware()) }
+    if instrumented { router.add(middleware: ObservabilityMiddleware(activity: services.activity)) }
     // Outside the JSON errors, so they add their headers to error answers already in JSON.
     // CORS before everything that refuses, so a page can read why it was refused;
     // preflights are not counted against rate limits.
@@ -95,11 +96,13 @@ public func buildRouter(
     let adminGate = AdminGate(adminKey: configuration.adminAPIKey, trustedProxies: configuration.trustedProxies, failures: failures)
     RecommendationRoutes(recommender: services.recommender, maxRecommendations: configuration.maxRecommendations, adminGate: adminGate).register(on: router)
     UserRoutes(preferences: store, users: services.users, exposures: services.exposures).register(on: router)
-    AdminRoutes(gate: adminGate, refits: services.refits, experiments: services.experimentReloader, keys: keys).register(on: router)
+    AdminRoutes(
+        gate: adminGate, refits: services.refits, experiments: services.experimentReloader, models: services.models, simulations: services.simulations,
+        keys: keys).register(on: router)
     MovieAvailabilityRoutes(gate: adminGate, catalogue: services.catalogue, store: store, withheld: services.withheld).register(on: router)
     EvaluationRoutes(evaluations: store, startup: services.startupEvaluation).register(on: router)
     ExperimentRoutes(
-        models: services.models, exposures: services.exposures, store: store, interactions: store, reports: services.reports,
+        models: services.models, exposures: services.exposures, store: store, interactions: store, reports: services.reports, simulations: services.simulations,
         attributionWindow: configuration.attributionWindow).register(on: router)
     EventRoutes(
         events: store,
@@ -108,6 +111,10 @@ public func buildRouter(
     ).register(on: router)
     AnalyticsRoutes(interactions: store, models: services.models).register(on: router)
     DocsRoutes(documentation: .bundled).register(on: router)
+    ConsoleRoutes(
+        console: Console(services: services, asksForClientKey: configuration.authenticationEnabled, keyHeader: configuration.apiKeyHeader),
+        imageBaseURL: configuration.tmdbImageBaseURL
+    ).register(on: router)
     // Last, once every route is known.
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     return router

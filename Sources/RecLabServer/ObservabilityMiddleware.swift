@@ -19,6 +19,8 @@ struct ObservabilityMiddleware: RouterMiddleware {
         Counter(label: Metric.httpRequests.name, dimensions: [("method", key[0]), ("route", key[1]), ("status", key[2])])
     }
     let durations = HandleCache<String, Timer> { route in Timer(label: Metric.httpRequestDuration.name, dimensions: [("route", route)]) }
+    /// The same timings, by the second, for the console's live figures.
+    let activity: RouteActivity
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
@@ -39,6 +41,7 @@ struct ObservabilityMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - started
         requests([request.method.rawValue, route, String(response.status.code)]).increment()
         durations(route).recordNanoseconds(elapsed.nanoseconds)
+        activity.record(route: route, nanoseconds: elapsed.nanoseconds)
         context.logger.log(level: Self.level(of: response.status), "request", metadata: [
             "method": .string(request.method.rawValue), "route": .string(route), "path": .string(request.uri.path),
             "status": .stringConvertible(response.status.code), "duration_ms": .string(String((elapsed.seconds * 1_000_000).rounded() / 1000)),

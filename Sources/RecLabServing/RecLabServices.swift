@@ -28,9 +28,15 @@ public struct RecLabServices: Sendable {
     /// The movies an operator withholds now, which no answer shows.
     public let withheld: WithheldMovies
     public let served = ServingStats()
+    /// Requests per route over the last minute, for the console's live figures.
+    public let activity = RouteActivity()
+    /// The lists lately given to users, for the console's movie page.
+    public let recent = RecentAnswers()
     /// Answers recommendation questions from the models, through the cache.
     public let recommender: Recommender
     public let reports: EvaluationReports
+    /// Experiments simulated offline on request, in the background.
+    public let simulations: ExperimentSimulations
     public let gauges: StoreGauges
     /// TMDB, when a key or token is configured.
     public let tmdb: TMDBClient?
@@ -91,6 +97,8 @@ public struct RecLabServices: Sendable {
         experimentReloader = ExperimentReloader(configuration: configuration, refits: refits, logger: logger)
         exposures = ExposureLog(store: store, logger: logger)
         reports = EvaluationReports(store: store)
+        simulations = ExperimentSimulations(
+            configPath: configuration.evaluationConfig, scratch: scratch, registry: registry, instances: strategies.instances, work: work, logger: logger)
         gauges = StoreGauges(store: store, models: models, exposures: exposures, reports: reports, attributionWindow: configuration.attributionWindow)
         let tmdb = configuration.tmdb.map { TMDBClient(configuration: $0, logger: logger) }
         self.tmdb = tmdb
@@ -101,7 +109,7 @@ public struct RecLabServices: Sendable {
         let tmdbCatalogue = tmdb.map { [catalogue] in TMDBCatalogue(client: $0, store: store, catalogue: catalogue, work: work, logger: logger) }
         self.tmdbCatalogue = tmdbCatalogue
         recommender = Recommender(
-            host: models, users: users, withheld: withheld, exposures: exposures, served: served, metrics: recommendationMetrics,
+            host: models, users: users, withheld: withheld, exposures: exposures, served: served, recent: recent, metrics: recommendationMetrics,
             trending: tmdb.map { TMDBTrending(client: $0, lifetime: .seconds(configuration.trendingCacheTTL), catalogue: tmdbCatalogue, work: work) },
             images: catalogue.images)
     }

@@ -14,9 +14,9 @@ public enum CatalogueQueries {
         """
 
     /// How many people rated each movie (`id`, `audience`): MovieLens ratings plus TMDB's
-    /// vote count.
+    /// vote count; and the ratings alone (`ratings`).
     public static let audience = """
-        SELECT m.id, COALESCE(r.ratings, 0) + CASE WHEN m.metadata_source IN ('TMDB 5000', 'TMDB API') THEN COALESCE(m.vote_count, 0) ELSE 0 END AS audience
+        SELECT m.id, COALESCE(r.ratings, 0) AS ratings, COALESCE(r.ratings, 0) + CASE WHEN m.metadata_source IN ('TMDB 5000', 'TMDB API') THEN COALESCE(m.vote_count, 0) ELSE 0 END AS audience
         FROM movies m LEFT JOIN (SELECT movie_id, count(*) AS ratings FROM ratings GROUP BY movie_id) r ON r.movie_id = m.id
         """
 

@@ -162,12 +162,15 @@ public struct CatalogueContents: Sendable {
     /// How many people rated each movie, by catalogue id: MovieLens ratings plus TMDB's vote
     /// count (IMDb's counts are on another scale and are left out).
     public var audience: [MovieID: Int]
+    /// The imported (MovieLens) ratings of each movie rated at all, by catalogue id.
+    public var ratings: [MovieID: Int]
     public var genres: [Genre]
     public var counts: CatalogueCounts
 
-    public init(movies: [Movie], audience: [MovieID: Int], genres: [Genre], counts: CatalogueCounts) {
+    public init(movies: [Movie], audience: [MovieID: Int], ratings: [MovieID: Int] = [:], genres: [Genre], counts: CatalogueCounts) {
         self.movies = movies
         self.audience = audience
+        self.ratings = ratings
         self.genres = genres
         self.counts = counts
     }

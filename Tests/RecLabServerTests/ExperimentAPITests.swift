@@ -6,7 +6,9 @@ import Logging
 import RecLabCore
 import RecLabExperiments
 import RecLabServer
+import RecLabEvaluation
 import RecLabServing
+import RecLabSQLite
 import RecLabStore
 import ServiceLifecycle
 import TestSupport
@@ -31,17 +33,22 @@ struct ExperimentServer {
     let services: RecLabServices
 
     /// Starts services from the folder's files, as `reclab serve` does.
-    static func start(folder: URL? = nil, experiment: String = experiment) async throws -> ExperimentServer {
+    /// `simulating`: an evaluation config whose data offline simulations run on, over a private
+    /// copy of the catalogue (its start-up evaluation then writes there, not in the shared one).
+    static func start(folder: URL? = nil, experiment: String = experiment, simulating config: URL? = nil) async throws -> ExperimentServer {
         let folder = try folder ?? {
             let folder = try makeTemporaryDirectory("experiments")
             try experiment.write(to: folder.appending(path: "experiment.yaml"), atomically: true, encoding: .utf8)
             return folder
         }()
-        let configuration = try testConfiguration(["EXPERIMENTS_DIR": folder.path])
+        let configuration = try testConfiguration(["EXPERIMENTS_DIR": folder.path, "EVALUATION_CONFIG": config?.path ?? "none"])
+        let store: SQLiteStore = config == nil ? try await RealCatalogue.store() : try await RealCatalogue.privateCopy()
+        var scratch: EvaluationJob.ScratchStore?
+        if config != nil { scratch = { folder -> any Repositories in try SQLiteStore(path: folder.appending(path: "scratch.sqlite").path) } }
         let services = RecLabServices(
-            configuration: configuration, store: try await RealCatalogue.store(), registry: testStrategies,
+            configuration: configuration, store: store, registry: testStrategies,
             strategies: try StrategyConfiguration.load(path: configuration.strategiesFile, registry: testStrategies),
-            experiments: try ExperimentReloader.load(configuration, registry: testStrategies), logger: testLogger)
+            experiments: try ExperimentReloader.load(configuration, registry: testStrategies), scratch: scratch, logger: testLogger)
         try await services.start()
         return ExperimentServer(folder: folder, configuration: configuration, services: services)
     }

@@ -21,7 +21,7 @@ import Testing
         var headers: HTTPFields = [:]
         var body: String?
         let status: Int
-        /// Sends again while the answer is 409 because a refit is running (refits take seconds).
+        /// Sends again while the answer is 409 because a refit or a simulation is running (they take seconds).
         var awaitingRefits = false
     }
 
@@ -126,6 +126,27 @@ import Testing
             .init(uri: "/analytics/user-behavior/nobody-at-all", status: 404),
             .init(method: .delete, uri: "/users/\(user)", status: 200),
             .init(method: .delete, uri: "/users/bad%20id", status: 400),
+            .init(uri: "/", status: 302),
+            .init(uri: "/console", status: 200),
+            .init(uri: "/console?part=main", status: 200),
+            .init(uri: "/console?part=everything", status: 400),
+            .init(uri: "/console/users?user_id=42", status: 302),
+            .init(uri: "/console/users?user_id=bad%20id", status: 400),
+            .init(uri: "/console/users/42", status: 200),
+            .init(uri: "/console/users/bad%20id", status: 400),
+            .init(uri: "/console/movies/603", status: 200),
+            .init(uri: "/console/movies/999999999", status: 404),
+            .init(uri: "/console/evaluations", status: 200),
+            .init(uri: "/console/evaluations?a=\(evaluation)&b=\(evaluation)", status: 200),
+            .init(uri: "/console/evaluations?a=nope&b=\(evaluation)", status: 404),
+            .init(uri: "/console/evaluations?a=\(evaluation)", status: 400),
+            .init(uri: "/console/experiments", status: 200),
+            .init(uri: "/console/search?query=matrix", status: 200),
+            .init(uri: "/console/search", status: 400),
+            .init(uri: "/console/live", status: 200),
+            .init(uri: "/console/assets/console.js", status: 200),
+            .init(uri: "/console/assets/console.css", status: 200),
+            .init(uri: "/console/assets/nope.js", status: 404),
             .init(uri: "/health", status: 200),
             .init(uri: "/health/ready", status: 200),
             .init(uri: "/health/detailed", status: 200),
@@ -164,10 +185,26 @@ import Testing
             .init(method: .post, uri: "/admin/refit", headers: Self.admin, status: 409),
             .init(method: .post, uri: "/admin/experiments/reload", headers: Self.admin, status: 409),
             .init(method: .post, uri: "/admin/experiments/reload", headers: Self.admin, status: 202, awaitingRefits: true),
+            // This server has no evaluation data to simulate on.
+            .init(method: .post, uri: "/admin/experiments/tuning/simulation", headers: Self.admin, status: 409),
+            .init(method: .post, uri: "/admin/experiments/tuning/simulation", status: 401),
+            .init(method: .post, uri: "/admin/experiments/nope/simulation", headers: Self.admin, status: 404),
+            .init(uri: "/experiments/tuning/simulation", status: 404),
         ]
         let answered = AnsweredOperations()
         try await server.run { client in
             try await Self.check(exchanges, client, answered: answered)
+        }
+        // A server with data to simulate on, for an offline simulation's answers.
+        let folder = try makeTemporaryDirectory("contract-simulation")
+        let simulating = try await ExperimentServer.start(simulating: try mostPopularEvaluationConfig(named: "simulated", in: folder))
+        try await simulating.run { client in
+            try await Self.check([
+                Exchange(method: .post, uri: "/admin/experiments/tuning/simulation", headers: Self.admin, status: 202),
+                Exchange(method: .post, uri: "/admin/experiments/tuning/simulation", headers: Self.admin, status: 409),
+                Exchange(uri: "/experiments/tuning/simulation", status: 200, awaitingRefits: true),
+                Exchange(uri: "/experiments/tuning/simulation?format=html", status: 200),
+            ], client, answered: answered)
         }
         // Where keys and rate limits are on.
         let keys = try makeTemporaryDirectory("contract-keys").appending(path: "keys").path
@@ -176,6 +213,11 @@ import Testing
             try await Self.check([
                 Exchange(uri: "/genres", status: 401),
                 Exchange(uri: "/health", status: 200),
+                // A console page without a key is the page without its data; the data need the key.
+                Exchange(uri: "/console", status: 200),
+                Exchange(uri: "/console?part=main", status: 401),
+                Exchange(uri: "/console/live", status: 401),
+                Exchange(uri: "/console?part=main", headers: Self.admin, status: 200),
                 Exchange(uri: "/movies/search?query=love", headers: Self.admin, status: 200),
                 Exchange(uri: "/movies/search?query=love", headers: Self.admin, status: 429),
                 Exchange(method: .post, uri: "/admin/keys/reload", headers: Self.admin, status: 200),
@@ -207,7 +249,8 @@ import Testing
             let label = "\(exchange.method) \(exchange.uri.prefix(80)) → \(answer.status)"
             #expect(answer.status == exchange.status, "\(label): expected \(exchange.status)")
             #expect(problems(of: answer, in: document, validator: validator) == [], "\(label)")
-            if let operation = operation(exchange, in: document), (200..<300).contains(answer.status) {
+            // A redirect is the success of an operation that only redirects.
+            if let operation = operation(exchange, in: document), (200..<400).contains(answer.status) {
                 await answered.insert(operation.key)
             }
         }

@@ -135,3 +135,25 @@ enum TemplateDatabase {
         return copy.path
     }
 }
+
+/// Runs one of the repository's scripts with bash, `environment` over the test's own, and
+/// returns its exit status and everything it printed. It runs for tens of seconds: waited for
+/// on a thread of its own, never a pool thread. No build may start from inside `swift test`,
+/// which holds the build folder, so the scripts are given the release binary (`RECLAB_BINARY`).
+func runScript(_ script: String, environment: [String: String] = [:]) async throws -> (status: Int32, log: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = [repositoryFile(script)]
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let log = try await onOwnThread {
+        let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return log
+    }
+    return (process.terminationStatus, log)
+}
+

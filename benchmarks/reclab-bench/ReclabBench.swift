@@ -19,7 +19,7 @@ struct ReclabBench: AsyncParsableCommand {
         abstract: "Measure RecLab (release build) and print the figures as Markdown.",
         subcommands: [
             Foundation_.self, StrategiesBenchmark.self, ExperimentsBenchmark.self, ObservabilityBenchmark.self, Ceiling.self, SearchQueries.self,
-            ScaleBenchmark.self, ControlsBenchmark.self,
+            ScaleBenchmark.self, ControlsBenchmark.self, ConsoleBenchmark.self,
         ])
 
     /// Built once, as `reclab` builds it, and handed to every benchmark.

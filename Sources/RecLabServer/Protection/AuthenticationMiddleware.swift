@@ -32,6 +32,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard !openPaths.contains(request.uri.path) else { return try await next(request, context) }
+        // A console page asked for without a key comes as a shell with no data, whose script
+        // asks the user for their key; its data, live figures included, need the key.
+        if request.headers[header] == nil, Self.isConsoleShell(request) { return try await next(request, context) }
         guard let key = request.headers[header], !key.isEmpty else {
             throw APIError.unauthorized("this API needs a key in the \(header) header", header: header.rawName)
         }
@@ -48,5 +51,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         context.verifiedClient = client
         return try await next(request, context)
+    }
+
+    /// A console page or its files, fetched by a browser that cannot send the key header.
+    static func isConsoleShell(_ request: Request) -> Bool {
+        guard request.method == .get || request.method == .head else { return false }
+        let path = request.uri.path
+        return path == "/" || path == "/console" || path.hasPrefix("/console/")
     }
 }

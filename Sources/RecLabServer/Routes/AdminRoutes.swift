@@ -9,6 +9,8 @@ struct AdminRoutes {
     let gate: AdminGate
     let refits: RefitService
     let experiments: ExperimentReloader
+    let models: ModelHost
+    let simulations: ExperimentSimulations
     /// The keys authentication accepts; nil while authentication is off.
     let keys: APIKeyRing?
 
@@ -43,6 +45,21 @@ struct AdminRoutes {
                 throw APIError(.conflict, code: "refit_running", message: "a refit is running; reload again when it ends")
             }
             return EditedResponse(status: .accepted, response: Started(status: "reload started", experiments: loaded.map(\.id)))
+        }
+        router.post("admin/experiments/:id/simulation") { request, context in
+            try gate.authorise(request, context: context)
+            let id = context.parameters.get("id") ?? ""
+            guard let experiment = models.generation?.experiments.first(where: { $0.id == id }) else {
+                throw APIError.notFound("no experiment '\(id)'", code: "experiment_not_found")
+            }
+            do {
+                try simulations.start(experiment)
+            } catch ExperimentSimulations.Refusal.noData {
+                throw APIError(.conflict, code: "no_simulation_data", message: "EVALUATION_CONFIG is none: there are no held-out ratings to simulate on")
+            } catch ExperimentSimulations.Refusal.running(let other) {
+                throw APIError(.conflict, code: "simulation_running", message: "the simulation of \(other) is running; one runs at a time")
+            }
+            return EditedResponse(status: .accepted, response: Started(status: "simulation started", experiments: [id]))
         }
         // The file is also read again within a second of changing; this is for who cannot wait.
         router.post("admin/keys/reload") { request, context in

@@ -15,6 +15,7 @@ struct ExperimentRoutes {
     /// Whose histories give CUPED its covariate.
     let interactions: any InteractionRepository
     let reports: EvaluationReports
+    let simulations: ExperimentSimulations
     let attributionWindow: Duration
 
     struct Listing: ResponseEncodable {
@@ -53,12 +54,22 @@ struct ExperimentRoutes {
             })
         }
         router.get("experiments/:id/report") { request, context in
-            let report = try await report(id: context.parameters.get("id") ?? "")
-            if try wantsHTML(request) {
-                return Response.reportPage(ExperimentHTMLReport.render(report))
+            try answer(try await report(id: context.parameters.get("id") ?? ""), to: request)
+        }
+        // The newest offline simulation asked for with POST /admin/experiments/{id}/simulation.
+        router.get("experiments/:id/simulation") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            switch simulations.state(of: id) {
+            case nil:
+                throw APIError.notFound("no simulation of '\(id)' has run; start one with POST /admin/experiments/\(id)/simulation", code: "no_simulation")
+            case .running(let since):
+                throw APIError(.conflict, code: "simulation_running", message: "the simulation started at \(since.formatted(.iso8601)) is running")
+                    .retrying(after: 2)
+            case .failed(let reason, _):
+                throw APIError(.unprocessableContent, code: "simulation_failed", message: "the simulation failed: \(reason)")
+            case .finished(let report, _, _):
+                return try answer(report, to: request)
             }
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: try EvaluationJob.reportEncoder.encode(report))))
         }
     }
 
@@ -90,6 +101,15 @@ struct ExperimentRoutes {
                 activityCount: try await interactions.history(of: user.userID).count { $0.timestamp < before })
         }
         return covariates
+    }
+
+    /// The report as JSON, or as its HTML page for a browser.
+    private func answer(_ report: ExperimentReport, to request: Request) throws -> Response {
+        if try wantsHTML(request) {
+            return Response.reportPage(ExperimentHTMLReport.render(report))
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try EvaluationJob.reportEncoder.encode(report))))
     }
 
     /// `?format=html` or `json` decides; otherwise a browser (Accept: text/html) gets the page.

@@ -18,6 +18,8 @@ public final class CatalogueSnapshot: Sendable {
     private let positionByTMDBID: [Int: Int]
     public let tmdbIDs: [Int?]
     private let positionByID: [MovieID: Int]
+    /// How many imported ratings each movie has, by TMDB id (those rated at all).
+    private let ratingsByTMDBID: [Int: Int]
 
     init(_ contents: CatalogueContents, encoder: JSONEncoder, images: ImageURLs) throws {
         counts = contents.counts
@@ -35,6 +37,14 @@ public final class CatalogueSnapshot: Sendable {
         positionByTMDBID = byTMDB
         tmdbIDs = contents.movies.map(\.tmdbID)
         positionByID = byID
+        ratingsByTMDBID = Dictionary(contents.movies.compactMap { movie in
+            movie.tmdbID.flatMap { tmdbID in contents.ratings[movie.id].map { (tmdbID, $0) } }
+        }) { first, _ in first }
+    }
+
+    /// How many imported (MovieLens) ratings the movie has, as of this snapshot.
+    public func ratings(tmdbID: Int) -> Int {
+        ratingsByTMDBID[tmdbID] ?? 0
     }
 
     /// The movie's JSON, as `GET /movies/{tmdb_id}` answers it.

@@ -28,6 +28,10 @@ public final class StoreGauges: Sendable {
     }
 
     private let refreshes = Mutex(Refreshes())
+    private let enrolled = Mutex<[String: Int]>([:])
+
+    /// The users each running experiment had served, by experiment id, as of the last refresh.
+    public var experimentUsers: [String: Int] { enrolled.withLock { $0 } }
 
     init(store: any MovieRepository & PreferenceRepository & ExposureRepository, models: ModelHost, exposures: ExposureLog, reports: EvaluationReports, attributionWindow: Duration,
          interval: Duration = .seconds(15)) {
@@ -94,9 +98,12 @@ public final class StoreGauges: Sendable {
             Gauge(label: Metric.offlineCoverage.name, dimensions: labels).record(metrics?.coverage ?? .nan)
         }
         try await exposures.flush()
+        var users: [String: Int] = [:]
+        defer { enrolled.withLock { $0 = users } }
         for experiment in models.generation?.experiments ?? [] where experiment.status == .running {
             // The report's own check (users in two variants left out), so alert and report agree.
             let activity = try await store.activity(experiment: experiment.id, attributionWindow: attributionWindow)
+            users[experiment.id] = Set(activity.users.map(\.userID)).count
             let report = ExperimentAnalysis.report(experiment: experiment, activity: activity)
             // No users yet is no evidence of a mismatch: p = 1, so the series exists from the start.
             let p = report.sampleRatio?.pValue ?? 1

@@ -12,6 +12,8 @@ public struct EncodedAnswer: Sendable {
     struct Summary: Sendable {
         let surface: String
         let strategy: String
+        /// The configured instance (or experiment variant) that answered.
+        let instance: String
         let experiment: String?
         let variant: String?
         let userID: String?
@@ -41,7 +43,7 @@ public struct EncodedAnswer: Sendable {
         json = encoded
         split = end - 1
         summary = Summary(
-            surface: answer.type, strategy: answer.strategy, experiment: answer.experiment, variant: answer.variant, userID: answer.userID,
+            surface: answer.type, strategy: answer.strategy, instance: answer.strategyInstance, experiment: answer.experiment, variant: answer.variant, userID: answer.userID,
             movies: answer.recommendations.compactMap(\.movieID),
             teams: answer.recommendations.contains { $0.team != nil } ? answer.recommendations.filter { $0.movieID != nil }.map { $0.team ?? "" } : nil,
             isEmpty: answer.recommendations.isEmpty)

@@ -15,6 +15,7 @@ public struct Recommender: Sendable {
     let withheld: WithheldMovies
     let exposures: ExposureLog
     let served: ServingStats
+    let recent: RecentAnswers
     let metrics: RecommendationMetrics
     /// TMDB's trending lists, when a TMDB key is configured.
     let trending: TMDBTrending?
@@ -142,13 +143,7 @@ public struct Recommender: Sendable {
         } else {
             recommendations = try await recommend(name, strategy: strategyID, controls: controls).map { ($0, nil) }
         }
-        let items = recommendations.compactMap { recommendation, team -> RecommendationResponse.Item? in
-            guard let item = generation.catalogue.item(recommendation.movie) else { return nil }
-            return .init(
-                movieID: item.tmdbID, title: item.title, score: (recommendation.score * 10_000).rounded() / 10_000,
-                reason: recommendation.reason, posterPath: item.posterPath, posterURL: images.url(item.posterPath),
-                releaseDate: item.releaseDate ?? item.year.map(String.init), voteAverage: item.shownRating?.average, team: team)
-        }
+        let items = recommendations.compactMap { recommendation, team in shown(recommendation, team: team, catalogue: generation.catalogue) }
         let response = RecommendationResponse(
             type: question.surface.rawValue, strategy: strategyID, strategyInstance: name,
             movieID: question.seedTMDBID, userID: question.user, genre: question.genre,
@@ -159,6 +154,15 @@ public struct Recommender: Sendable {
         // A variant's unseen_for makes its answers as unrepeatable as the caller's.
         if controls.unseenFor == nil { users.answers.store(encoded, for: key, user: question.user) }
         return issue(encoded, forced: question.forcedVariant != nil)
+    }
+
+    /// A recommendation as an answer lists it; nil for a movie the catalogue lacks.
+    func shown(_ recommendation: Recommendation, team: String? = nil, catalogue: Catalogue) -> RecommendationResponse.Item? {
+        guard let item = catalogue.item(recommendation.movie) else { return nil }
+        return .init(
+            movieID: item.tmdbID, title: item.title, score: (recommendation.score * 10_000).rounded() / 10_000,
+            reason: recommendation.reason, posterPath: item.posterPath, posterURL: images.url(item.posterPath),
+            releaseDate: item.releaseDate ?? item.year.map(String.init), voteAverage: item.shownRating?.average, team: team)
     }
 
     /// `request` with the caller's controls and the operator's withheld movies: the filter and
@@ -232,6 +236,7 @@ public struct Recommender: Sendable {
             metrics.empty([answer.surface, answer.strategy]).increment()
         }
         if let user = answer.userID, !forced {
+            recent.record(user: user, instance: answer.instance, movies: answer.movies)
             if let experiment = answer.experiment, let variant = answer.variant { metrics.assignments([experiment, variant]).increment() }
             // Shown now: a cached answer was generated earlier, but the window runs from now.
             exposures.record(Exposure(
