@@ -48,6 +48,7 @@ def main():
     parser.add_argument("--admin-key", required=True)
     parser.add_argument("--screenshots", required=True)
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--client-key", help="the server needs a client key (ENABLE_AUTHENTICATION=true): walk the pages with this one")
     arguments = parser.parse_args()
     base = arguments.base
     shots = arguments.screenshots
@@ -221,9 +222,31 @@ def main():
             night.screenshot(path=f"{shots}/user-dark.png")
             night.close()
 
-        for name, action in [("overview", overview), ("admin without the key", admin_without_key), ("user", user), ("phone", phone),
+        def keyed():
+            page.goto(base + "/console/users/1")
+            check(page.get_by_role("heading", name="A client key is needed").is_visible(), "without a key the page asks for one")
+            check(page.locator(".column").count() == 0, "without a key the page carries no data")
+            accessible(page, "the client key form")
+            page.locator("#client-key").fill("not-a-key")
+            page.get_by_role("button", name="Use this key").click()
+            expect(page.locator("#client-key-status")).to_contain_text("refused")
+            check(True, "a wrong client key is refused")
+            page.locator("#client-key").fill(arguments.client_key)
+            page.get_by_role("button", name="Use this key").click()
+            expect(page.locator(".column[data-instance=personalized]")).to_contain_text("Because you liked")
+            check(True, "with the key the user's lists load")
+            check(not page.get_by_role("heading", name="A client key is needed").is_visible(), "the key form goes once the key is taken")
+            page.locator("#search-box").press_sequentially("matrix", delay=40)
+            expect(page.locator("#search-results")).to_contain_text("The Matrix")
+            check(True, "search as you type sends the key")
+            page.reload()
+            expect(page.locator(".column[data-instance=hybrid] li").first).to_be_visible()
+            check(True, "the key is kept for the tab: a reload loads the data")
+
+        walk = [("keyed", keyed)] if arguments.client_key else [("overview", overview), ("admin without the key", admin_without_key), ("user", user), ("phone", phone),
                              ("movie", movie), ("search", search), ("evaluations", evaluations), ("experiments", experiments),
-                             ("simulation", simulation), ("dark", dark), ("admin refit", admin_refit)]:
+                             ("simulation", simulation), ("dark", dark), ("admin refit", admin_refit)]
+        for name, action in walk:
             step(name, action)
         check(not errors, "no script error on any page" + (": " + "; ".join(errors[:3]) if errors else ""))
         browser.close()

@@ -6,7 +6,8 @@ import Testing
 /// and scripts/console-browser.py walks every page as a user would (opens a user, rates a movie
 /// and sees a column change, opens a movie, searches, opens an evaluation and an experiment
 /// report, compares two runs, refits with the admin key and is refused without it), with
-/// axe-core checking each page for serious or critical accessibility violations.
+/// axe-core checking each page for serious or critical accessibility violations; then, with
+/// keys required, the client key's path (asked for, refused when wrong, sent with every call).
 @Suite struct ConsoleBrowserTests {
     @Test(.timeLimit(.minutes(6))) func aUserCanDoEverythingTheConsoleOffersInChromiumAndEveryPagePassesAxe() async throws {
         let python = repositoryFile(".venv/bin/python")
