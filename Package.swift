@@ -56,10 +56,14 @@ let package = Package(
         .target(name: "PersonalizedStrategy", dependencies: ["RecLabCore", "LinearAlgebra"], path: "Strategies/Personalized"),
         .target(name: "HybridStrategy", dependencies: ["RecLabCore"], path: "Strategies/Hybrid"),
         .target(name: "SequentialStrategy", dependencies: ["RecLabCore"], path: "Strategies/Sequential"),
+        .target(name: "SLISTStrategy", dependencies: ["RecLabCore", "LinearAlgebra"], path: "Strategies/SLIST"),
         // The one list of registration lines; only the executables and tests depend on it.
         .target(
             name: "RecLabStrategies",
-            dependencies: ["RecLabCore", "ContentStrategy", "GenreStrategy", "PopularityStrategy", "PersonalizedStrategy", "HybridStrategy", "SequentialStrategy"]
+            dependencies: [
+                "RecLabCore", "ContentStrategy", "GenreStrategy", "PopularityStrategy", "PersonalizedStrategy", "HybridStrategy", "SequentialStrategy",
+                "SLISTStrategy",
+            ]
         ),
 
         .target(
@@ -199,6 +203,7 @@ let package = Package(
         .testTarget(name: "PersonalizedStrategyTests", dependencies: ["PersonalizedStrategy", "RecLabCore", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "HybridStrategyTests", dependencies: ["RecLabCore", "HybridStrategy", "PopularityStrategy", "TestSupport"]),
         .testTarget(name: "SequentialStrategyTests", dependencies: ["RecLabCore", "SequentialStrategy", "TestSupport"]),
+        .testTarget(name: "SLISTStrategyTests", dependencies: ["RecLabCore", "SLISTStrategy", "TestSupport"]),
         .testTarget(name: "RecLabSearchTests", dependencies: ["RecLabCore", "RecLabSearch", "RecLabStore", "TestSupport"]),
         .testTarget(name: "RecLabStoreTests", dependencies: ["RecLabCore", "RecLabStore", "TestSupport"]),
         .testTarget(name: "RecLabModelStoreTests", dependencies: ["RecLabCore", "RecLabModelStore", "RecLabStrategies", "TestSupport"]),

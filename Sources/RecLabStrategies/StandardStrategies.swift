@@ -5,6 +5,7 @@ import PersonalizedStrategy
 import PopularityStrategy
 import RecLabCore
 import SequentialStrategy
+import SLISTStrategy
 
 extension StrategyRegistry {
     /// Every strategy RecLab ships. A new strategy is one line here; the executables build
@@ -17,6 +18,7 @@ extension StrategyRegistry {
         registry.register(PersonalizedStrategy.self)
         registry.register(HybridStrategy.self)
         registry.register(SequentialStrategy.self)
+        registry.register(SLISTStrategy.self)
         return registry
     }
 }

@@ -5,7 +5,7 @@ import RecLabCore
 /// positions k < `last_items` of 2^(−k / history_half_life) · T[i][j], k counting the user's
 /// ratings strictly newer than i (`RecencyPositions`). A class, as `PersonalizedModel` is, so
 /// the closures of an answer capture one reference.
-final class TransitionModel: FittedModel {
+final class TransitionModel: HistoryLedModel {
     let transitions: Transitions
     let parameters: SequentialStrategy.Parameters
     let catalogue: Catalogue
@@ -37,21 +37,7 @@ final class TransitionModel: FittedModel {
         transitions.write(to: &writer)
     }
 
-    func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
-        answer(request, from: latestMovies(request.history))
-    }
-
-    /// The picks with scores alone; their reasons from the latest movies already found.
-    func recommendExplainingLater(_ request: RecommendationRequest) throws -> DeferredAnswer {
-        var bare = request
-        bare.wantsReasons = false
-        let starts = latestMovies(request.history)
-        return DeferredAnswer(answer(bare, from: starts)) { movies in
-            Dictionary(movies.map { ($0, self.reason(for: $0, from: starts)) }) { first, _ in first }
-        }
-    }
-
-    private func answer(_ request: RecommendationRequest, from starts: [(row: Int, weight: Float)]) -> [Recommendation] {
+    func answer(_ request: RecommendationRequest, from starts: [(row: Int, weight: Float)]) -> [Recommendation] {
         guard request.limit > 0 else { return [] }
         var scores = [Float](repeating: 0, count: transitions.movies.count)
         var touched: [Int32] = []
@@ -98,23 +84,13 @@ final class TransitionModel: FittedModel {
     /// keeps a bulk of ratings from one second from outweighing the single movies after it.
     func latestMovies(_ history: [Interaction]) -> [(row: Int, weight: Float)] {
         let minimum = Float(parameters.minRating)
-        let kept = history.filter { $0.rating >= minimum }
-        let positions = RecencyPositions(kept)
-        var starts: [(row: Int, weight: Float)] = []
-        var seen = Set<MovieID>()
-        // Newest first, so a movie rated again counts where it was rated last, and positions
-        // only grow: the first one past `last_items` ends the walk.
-        for interaction in kept.sorted(by: { $0.timestamp > $1.timestamp }) {
-            let position = positions.position(of: interaction.timestamp)
-            if position >= parameters.lastItems { break }
-            guard let row = transitions.positions[interaction.movie], seen.insert(interaction.movie).inserted else { continue }
-            starts.append((row, Float(exp2(-Double(position) / parameters.historyHalfLife))))
+        return RecencyPositions.latest(history.filter { $0.rating >= minimum }, within: parameters.lastItems).compactMap { latest in
+            transitions.positions[latest.interaction.movie].map { ($0, Float(exp2(-Double(latest.position) / parameters.historyHalfLife))) }
         }
-        return starts
     }
 
     /// "Often watched after Inception and Memento": the two latest movies that lead to it most.
-    private func reason(for movie: MovieID, from starts: [(row: Int, weight: Float)]) -> String {
+    func reason(for movie: MovieID, from starts: [(row: Int, weight: Float)]) -> String {
         guard let column = transitions.positions[movie] else { return "Popular with RecLab users" }
         let leading = starts.map { ($0.row, $0.weight * transitions.weight(from: $0.row, to: Int32(column))) }
             .filter { $0.1 > 0 }.sorted { $0.1 > $1.1 }.prefix(2)

@@ -34,6 +34,8 @@ extension StrategyRegistry {
                 "algorithm": .string("als"), "factors": .number(16), "iterations": .number(3),
             ])),
             make(name: "sequential", strategy: "sequential", parameters: nil),
+            // B is dense: the movies rated ten times or more keep the fit to seconds.
+            make(name: "slist", strategy: "slist", parameters: .object(["min_ratings": .number(10)])),
             make(name: "hybrid", strategy: "hybrid", parameters: .object([
                 "components": .object([
                     "personalized": .number(0.5), "sequential": .number(0.2), "content": .number(0.2), "popular": .number(0.1),
