@@ -6,7 +6,11 @@
 #   wait_for_server NAME READY  waits up to 180 s until the command READY succeeds, failing
 #                               (with the log's tail) if the server exits first
 # Needs $work (a scratch folder) and $SHARED (the shared folder). LOG_LEVEL defaults to ERROR.
+# The script, the server and what it starts run niced (+10).
 start_scratch_server() {
+  # Below the tests beside it: the suite runs these walks in parallel with tests that time
+  # what a replica learns within a second, on two cores.
+  renice -n 10 -p $$ >/dev/null 2>&1 || true
   if [ -n "${RECLAB_BINARY:-}" ]; then
     binary=$RECLAB_BINARY
   else
