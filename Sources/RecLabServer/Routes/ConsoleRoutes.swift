@@ -13,9 +13,12 @@ struct ConsoleRoutes {
     let console: Console
     /// The page's own files, plus the configured TMDB image host for the posters.
     let contentSecurityPolicy: String
+    /// The style sheet and script by file name, as buffers every answer shares.
+    let assets: [String: (bytes: ByteBuffer, contentType: String)]
 
     init(console: Console, imageBaseURL: String) {
         self.console = console
+        assets = console.templates.assets.mapValues { (ByteBuffer(bytes: $0.bytes), $0.contentType) }
         let images = URL(string: imageBaseURL).flatMap { url in url.host.map { "\(url.scheme ?? "https")://\($0)\(url.port.map { ":\($0)" } ?? "")" } }
         contentSecurityPolicy =
             "default-src 'self'; img-src 'self' data:\(images.map { " " + $0 } ?? ""); script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -61,13 +64,13 @@ struct ConsoleRoutes {
         }
         group.get("assets/:file") { _, context in
             let name = context.parameters.get("file") ?? ""
-            guard let asset = console.templates.assets[name] else {
+            guard let asset = assets[name] else {
                 throw APIError.notFound("no console asset '\(name)'", code: "asset_not_found")
             }
             // Small and tied to the release: an hour keeps pages quick, an upgrade shows soon.
             return Response(
                 status: .ok, headers: [.contentType: asset.contentType, .cacheControl: "public, max-age=3600"],
-                body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+                body: .init(byteBuffer: asset.bytes))
         }
     }
 
