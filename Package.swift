@@ -57,12 +57,13 @@ let package = Package(
         .target(name: "HybridStrategy", dependencies: ["RecLabCore"], path: "Strategies/Hybrid"),
         .target(name: "SequentialStrategy", dependencies: ["RecLabCore"], path: "Strategies/Sequential"),
         .target(name: "SLISTStrategy", dependencies: ["RecLabCore", "LinearAlgebra"], path: "Strategies/SLIST"),
+        .target(name: "GRU4RecStrategy", dependencies: ["RecLabCore", "LinearAlgebra"], path: "Strategies/GRU4Rec"),
         // The one list of registration lines; only the executables and tests depend on it.
         .target(
             name: "RecLabStrategies",
             dependencies: [
                 "RecLabCore", "ContentStrategy", "GenreStrategy", "PopularityStrategy", "PersonalizedStrategy", "HybridStrategy", "SequentialStrategy",
-                "SLISTStrategy",
+                "SLISTStrategy", "GRU4RecStrategy",
             ]
         ),
 
@@ -204,6 +205,7 @@ let package = Package(
         .testTarget(name: "HybridStrategyTests", dependencies: ["RecLabCore", "HybridStrategy", "PopularityStrategy", "TestSupport"]),
         .testTarget(name: "SequentialStrategyTests", dependencies: ["RecLabCore", "SequentialStrategy", "TestSupport"]),
         .testTarget(name: "SLISTStrategyTests", dependencies: ["RecLabCore", "SLISTStrategy", "TestSupport"]),
+        .testTarget(name: "GRU4RecStrategyTests", dependencies: ["RecLabCore", "GRU4RecStrategy", "TestSupport"]),
         .testTarget(name: "RecLabSearchTests", dependencies: ["RecLabCore", "RecLabSearch", "RecLabStore", "TestSupport"]),
         .testTarget(name: "RecLabStoreTests", dependencies: ["RecLabCore", "RecLabStore", "TestSupport"]),
         .testTarget(name: "RecLabModelStoreTests", dependencies: ["RecLabCore", "RecLabModelStore", "RecLabStrategies", "TestSupport"]),

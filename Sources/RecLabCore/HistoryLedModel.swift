@@ -1,13 +1,15 @@
-/// A model that answers from the user's latest movies, each weighted by how recent it is (the
-/// transitions, SLIST): it says which of its rows those movies are, what they score together
+/// A model that answers from the user's latest movies (the transitions, SLIST, GRU4Rec): it says which of its rows those movies are, what they score together
 /// and why a movie was picked; asking for the reasons later is the same for all of them.
 public protocol HistoryLedModel: FittedModel {
-    /// The user's movies the model knows, newest first, each as the model's row with its weight.
-    func latestMovies(_ history: [Interaction]) -> [(row: Int, weight: Float)]
+    /// What the model reads of a history once per answer: by default the movies it knows,
+    /// newest first, each as the model's row with its weight.
+    associatedtype Reading = [(row: Int, weight: Float)]
+    /// The user's movies the model knows, newest first, as the model reads them.
+    func latestMovies(_ history: [Interaction]) -> Reading
     /// The request's picks from those movies, with reasons when the request wants them.
-    func answer(_ request: RecommendationRequest, from starts: [(row: Int, weight: Float)]) -> [Recommendation]
+    func answer(_ request: RecommendationRequest, from starts: Reading) -> [Recommendation]
     /// Why `movie` follows from those movies.
-    func reason(for movie: MovieID, from starts: [(row: Int, weight: Float)]) -> String
+    func reason(for movie: MovieID, from starts: Reading) -> String
 }
 
 extension HistoryLedModel {

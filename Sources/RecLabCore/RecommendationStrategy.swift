@@ -30,6 +30,13 @@ public protocol StrategyParameters: Codable, Sendable, Equatable {
     func validate() throws
 }
 
+extension StrategyParameters {
+    /// Throws the `ParameterError` of `field` unless `condition` holds: one line per check.
+    public func require(_ condition: Bool, _ field: String, _ problem: @autoclosure () -> String) throws(ParameterError) {
+        guard condition else { throw ParameterError(field: field, problem: problem()) }
+    }
+}
+
 /// What a fit step receives: the training data and the models fitted before it (so a blend
 /// can hold the models it blends).
 public struct FitContext: Sendable {

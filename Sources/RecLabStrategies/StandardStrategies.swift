@@ -1,5 +1,6 @@
 import ContentStrategy
 import GenreStrategy
+import GRU4RecStrategy
 import HybridStrategy
 import PersonalizedStrategy
 import PopularityStrategy
@@ -19,6 +20,7 @@ extension StrategyRegistry {
         registry.register(HybridStrategy.self)
         registry.register(SequentialStrategy.self)
         registry.register(SLISTStrategy.self)
+        registry.register(GRU4RecStrategy.self)
         return registry
     }
 }

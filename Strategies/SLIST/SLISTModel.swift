@@ -9,17 +9,13 @@ final class SLISTModel: HistoryLedModel {
     let weights: SLISTWeights
     let parameters: SLISTStrategy.Parameters
     let catalogue: Catalogue
-    /// The most-rated movies first, for users the model knows nothing of.
-    private let byCount: [Int]
-    /// By position: the catalogue's item, nil for a movie it lacks.
-    private let items: [CatalogueItem?]
+    private let scored: ScoredMovies
 
     init(weights: SLISTWeights, parameters: SLISTStrategy.Parameters, catalogue: Catalogue) {
         self.weights = weights
         self.parameters = parameters
         self.catalogue = catalogue
-        byCount = weights.movies.indices.sorted { (weights.counts[$0], $1) > (weights.counts[$1], $0) }
-        items = weights.movies.map { catalogue.item($0) }
+        scored = ScoredMovies(movies: weights.movies, counts: weights.counts, catalogue: catalogue)
     }
 
     var summary: ModelSummary {
@@ -32,40 +28,20 @@ final class SLISTModel: HistoryLedModel {
     }
 
     func answer(_ request: RecommendationRequest, from starts: [(row: Int, weight: Float)]) -> [Recommendation] {
-        guard request.limit > 0 else { return [] }
         let n = weights.movies.count
-        var picks: [Recommendation] = []
+        var scores: [Float]?
         if !starts.isEmpty {
-            var scores = [Float](repeating: 0, count: n)
+            var sums = [Float](repeating: 0, count: n)
             weights.b.withUnsafeMatrixBuffer { b in
-                scores.withUnsafeMutableBufferPointer { scores in
+                sums.withUnsafeMutableBufferPointer { sums in
                     for (row, weight) in starts {
-                        axpy(weight, UnsafeBufferPointer(rebasing: b.elements[(row * n)..<((row + 1) * n)]), scores)
+                        axpy(weight, UnsafeBufferPointer(rebasing: b.elements[(row * n)..<((row + 1) * n)]), sums)
                     }
                 }
             }
-            // The history's movies and what the request excludes are never admitted: −∞ keeps
-            // them out of the leaders in the one pass.
-            for movie in request.excluded { if let position = weights.positions[movie] { scores[position] = -.infinity } }
-            for position in items.indices where items[position] == nil { scores[position] = -.infinity }
-            let leaders = scores.withUnsafeBufferPointer { scores in request.bestAdmitted(scores: scores) { items[$0] } }
-            picks = leaders.map { pick in
-                let movie = weights.movies[pick.position]
-                return Recommendation(movie: movie, score: Double(pick.score), reason: request.wantsReasons ? reason(for: movie, from: starts) : "")
-            }
+            scores = sums
         }
-        // No known history, or too few movies it leads to: the most-rated movies fill the rest, below.
-        if picks.count < request.limit {
-            let chosen = Set(picks.map(\.movie))
-            let floor = (picks.map(\.score).min() ?? 0) - 1
-            let most = Double(weights.counts[byCount.first ?? 0])
-            for position in byCount where picks.count < request.limit {
-                let movie = weights.movies[position]
-                guard !chosen.contains(movie), let item = items[position], request.admits(item) else { continue }
-                picks.append(Recommendation(movie: movie, score: floor - 1 + Double(weights.counts[position]) / max(most, 1), reason: "Popular with RecLab users"))
-            }
-        }
-        return picks
+        return scored.answer(request, scores: scores) { reason(for: $0, from: starts) }
     }
 
     /// The user's movies the model knows among their last `last_items` ratings, each weighted
@@ -80,10 +56,10 @@ final class SLISTModel: HistoryLedModel {
 
     /// "Because you watched Inception and Memento": the two history movies that add most to it.
     func reason(for movie: MovieID, from starts: [(row: Int, weight: Float)]) -> String {
-        guard let column = weights.positions[movie] else { return "Popular with RecLab users" }
+        guard let column = weights.positions[movie] else { return ScoredMovies.popularReason }
         let leading = starts.map { ($0.row, $0.weight * weights.b[$0.row, column]) }
             .filter { $0.1 > 0 }.sorted { $0.1 > $1.1 }.prefix(2)
             .compactMap { catalogue.item(weights.movies[$0.0])?.title }
-        return leading.isEmpty ? "Popular with RecLab users" : "Because you watched " + leading.joined(separator: " and ")
+        return ScoredMovies.reason(watched: Array(leading))
     }
 }

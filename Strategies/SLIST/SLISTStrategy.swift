@@ -50,11 +50,6 @@ public struct SLISTStrategy: RecommendationStrategy {
             try require((0..<5).contains(ratingOffset), "rating_offset", "must be in [0, 5), got \(ratingOffset)")
             try require(minRatings >= 1, "min_ratings", "must be at least 1, got \(minRatings)")
         }
-
-        /// Throws the `ParameterError` of `field` unless `condition` holds.
-        private func require(_ condition: Bool, _ field: String, _ problem: @autoclosure () -> String) throws {
-            guard condition else { throw ParameterError(field: field, problem: problem()) }
-        }
     }
 
     public let parameters: Parameters

@@ -1,5 +1,4 @@
 import Foundation
-import RecLabCore
 
 /// The split of evaluation protocol v1: per user, ratings in time order (ties by movie), the
 /// last `max(1, round(0.2 · n))` held out, the rest kept.
