@@ -9,6 +9,9 @@ public struct ScoredMovies: Sendable {
     private let items: [CatalogueItem?]
     /// The most-rated movies first, for users the model knows nothing of.
     private let byCount: [Int]
+    /// Positions of the movies the catalogue lacks (found once: testing an optional item
+    /// copies it, which costs more than the scores).
+    private let absent: [Int]
 
     /// The reason of a movie picked for its popularity.
     public static let popularReason = "Popular with RecLab users"
@@ -22,8 +25,10 @@ public struct ScoredMovies: Sendable {
         self.movies = movies
         self.counts = counts
         positions = MovieIndex(movies)
-        items = movies.map { catalogue.item($0) }
+        let items = movies.map { catalogue.item($0) }
+        self.items = items
         byCount = movies.indices.sorted { (counts[$0], $1) > (counts[$1], $0) }
+        absent = movies.indices.filter { items[$0] == nil }
     }
 
     /// The request's picks: the best of `scores` (one per position, nil when the model has
@@ -35,7 +40,7 @@ public struct ScoredMovies: Sendable {
             // The history's movies and what the request excludes are never admitted: −∞ keeps
             // them out of the leaders in the one pass.
             for movie in request.excluded { if let position = positions[movie] { scores[position] = -.infinity } }
-            for position in items.indices where items[position] == nil { scores[position] = -.infinity }
+            for position in absent { scores[position] = -.infinity }
             let leaders = scores.withUnsafeBufferPointer { scores in request.bestAdmitted(scores: scores) { items[$0] } }
             picks = leaders.map { pick in
                 let movie = movies[pick.position]

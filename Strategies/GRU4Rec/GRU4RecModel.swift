@@ -2,10 +2,21 @@ import Foundation
 import RecLabCore
 
 /// What GRU4Rec reads of a history: the movies it knows among the latest `last_items`, oldest
-/// first, and its state after each.
+/// first, and its state after each, one after another.
 struct GRUReading {
     let items: [Int]
-    let states: [[Float]]
+    let states: [Float]
+    let hidden: Int
+
+    /// The state after the t-th movie.
+    func state(after t: Int) -> [Float] {
+        Array(states[(t * hidden)..<((t + 1) * hidden)])
+    }
+
+    /// The state after the latest movie; nil when the model knows none of the history.
+    var final: [Float]? {
+        items.isEmpty ? nil : state(after: items.count - 1)
+    }
 }
 
 /// Answers from the GRU's state after the user's latest movies: score(j) = h·Y[j] + y_j. A
@@ -45,23 +56,23 @@ final class GRU4RecModel: HistoryLedModel {
 
     func latestMovies(_ history: [Interaction]) -> GRUReading {
         let items = RecencyPositions.latest(history, within: parameters.lastItems).reversed().compactMap { scored.positions[$0.interaction.movie] }
-        return GRUReading(items: items, states: weights.states(reading: items))
+        return GRUReading(items: items, states: weights.states(reading: items), hidden: weights.hidden)
     }
 
     func answer(_ request: RecommendationRequest, from reading: GRUReading) -> [Recommendation] {
-        scored.answer(request, scores: reading.states.last.map(weights.scores(from:))) { reason(for: $0, from: reading) }
+        scored.answer(request, scores: reading.final.map(weights.scores(from:))) { reason(for: $0, from: reading) }
     }
 
     /// "Because you watched Inception and Memento": of the latest movies, the two whose
     /// absence from the history would cost the movie most score.
     func reason(for movie: MovieID, from reading: GRUReading) -> String {
-        guard let column = scored.positions[movie], let final = reading.states.last else { return ScoredMovies.popularReason }
+        guard let column = scored.positions[movie], let final = reading.final else { return ScoredMovies.popularReason }
         let full = weights.score(column, from: final)
         let n = reading.items.count
         let costs = (max(0, n - Self.explainedMovies)..<n).map { left in
-            let start = left > 0 ? reading.states[left - 1] : [Float](repeating: 0, count: weights.hidden)
-            let without = weights.states(reading: Array(reading.items[(left + 1)...]), from: start).last ?? start
-            return (item: reading.items[left], cost: full - weights.score(column, from: without))
+            let start = left > 0 ? reading.state(after: left - 1) : [Float](repeating: 0, count: weights.hidden)
+            let without = weights.states(reading: Array(reading.items[(left + 1)...]), from: start).suffix(weights.hidden)
+            return (item: reading.items[left], cost: full - weights.score(column, from: without.isEmpty ? start : Array(without)))
         }
         let leading = costs.filter { $0.cost > 0 }.sorted { $0.cost > $1.cost }.prefix(2).compactMap { catalogue.item(weights.movies[$0.item])?.title }
         return ScoredMovies.reason(watched: Array(leading))

@@ -271,6 +271,19 @@ func multiplyPrefix(
 ) {
     let rows = transposeA ? aShape.columns : aShape.rows
     let columns = transposeB ? bShape.rows : bShape.columns
+    if rows == 1 && !transposeA {
+        // One row (an answer's step): a vector times a matrix, which gemv does without gemm's set-up.
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    gemv(UnsafeMatrixBuffer(rows: bShape.rows, columns: bShape.columns, elements: UnsafeBufferPointer(rebasing: b[0..<(bShape.rows * bShape.columns)])),
+                         UnsafeBufferPointer(rebasing: a[0..<aShape.columns]), transpose: !transposeB, beta: beta,
+                         into: UnsafeMutableBufferPointer(rebasing: c[0..<columns]))
+                }
+            }
+        }
+        return
+    }
     a.withUnsafeBufferPointer { a in
         b.withUnsafeBufferPointer { b in
             c.withUnsafeMutableBufferPointer { c in

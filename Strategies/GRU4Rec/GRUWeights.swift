@@ -76,16 +76,19 @@ public struct GRUWeights: Sendable {
     }
 
     /// The states after each of `items` (positions into `movies`), read in order from `start`
-    /// (zeros when nil): row t of the result is the state after items[t].
-    public func states(reading items: [Int], from start: [Float]? = nil) -> [[Float]] {
+    /// (zeros when nil), one after another: the state after items[t] is the t-th `hidden` floats.
+    public func states(reading items: [Int], from start: [Float]? = nil) -> [Float] {
         var step = GRUStep(rows: 1, hidden: hidden)
         if let start { step.previous = start }
-        var states: [[Float]] = []
-        states.reserveCapacity(items.count)
-        for item in items {
-            step.forward(self, items: [item])
-            states.append(step.state)
-            step.previous = step.state
+        var states: [Float] = []
+        states.reserveCapacity(items.count * hidden)
+        var item = [0]
+        for next in items {
+            item[0] = next
+            step.forward(self, items: item)
+            states += step.state
+            // The next step overwrites all of `state`: the old previous serves as its buffer.
+            swap(&step.previous, &step.state)
         }
         return states
     }

@@ -15,7 +15,7 @@ import Testing
 
     @Test(arguments: [
         ("strategies:\n  - { name: p, strategy: nope }\n\(surfaces)",
-         "strategy 'p': unknown strategy id 'nope' (registered: content, genre, hybrid, personalized, popularity, sequential, slist)"),
+         "strategy 'p': unknown strategy id 'nope' (registered: content, genre, gru4rec, hybrid, personalized, popularity, sequential, slist)"),
         ("strategies:\n  - { name: p, strategy: popularity, parameters: { ranking: popular, minimum_vote: 3 } }\n\(surfaces)",
          "strategy 'p' (popularity): parameter 'minimum_vote': unknown parameter (known: default_window, minimum_votes, ranking)"),
         ("strategies:\n  - { name: p, strategy: personalized, parameters: { lambda: -1 } }\n\(surfaces)",
