@@ -41,7 +41,7 @@ import Testing
         try await withRoutes { client in
             let html = String(buffer: try await client.execute(uri: "/console/users/1", method: .get).body)
             let instances = html.matches(of: /data-instance="([a-z-]+)"/).map { String($0.output.1) }
-            #expect(instances == ["personalized", "hybrid", "content", "genre", "popular", "top-rated", "trending", "sequential"])
+            #expect(instances == ["personalized", "hybrid", "content", "genre", "popular", "top-rated", "trending", "sequential", "slist"])
             #expect(html.matches(of: /<li class="movie/).count == 10 * instances.count)
             #expect(html.contains("Because you liked"))
             #expect(html.contains("the genre 1 liked most"), "the genre column says which genre it was asked for")

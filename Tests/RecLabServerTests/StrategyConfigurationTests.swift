@@ -9,7 +9,7 @@ import Testing
 
     @Test func theCommittedFileBuildsEveryStrategyAndServesEverySurface() throws {
         let configuration = try StrategyConfiguration.load(path: repositoryFile("experiments/strategies.yaml"), registry: testStrategies)
-        #expect(Set(configuration.instances.map(\.strategyID)) == ["content", "genre", "popularity", "personalized", "sequential", "hybrid"])
+        #expect(Set(configuration.instances.map(\.strategyID)) == ["content", "genre", "popularity", "personalized", "sequential", "slist", "hybrid"])
         #expect(configuration.surfaces.count == Surface.allCases.count)
     }
 
