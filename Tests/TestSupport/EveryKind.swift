@@ -36,8 +36,10 @@ extension StrategyRegistry {
             make(name: "sequential", strategy: "sequential", parameters: nil),
             // B is dense: the movies rated ten times or more keep the fit to seconds.
             make(name: "slist", strategy: "slist", parameters: .object(["min_ratings": .number(10)])),
-            // Two epochs of a small GRU: trained, read back and answering, in seconds.
-            make(name: "gru4rec", strategy: "gru4rec", parameters: .object(["hidden": .number(16), "max_epochs": .number(2)])),
+            // One epoch of a small GRU with few negatives: trained, read back and answering, in seconds.
+            make(name: "gru4rec", strategy: "gru4rec", parameters: .object([
+                "hidden": .number(8), "max_epochs": .number(1), "patience": .number(1), "negatives": .number(16),
+            ])),
             make(name: "hybrid", strategy: "hybrid", parameters: .object([
                 "components": .object([
                     "personalized": .number(0.5), "sequential": .number(0.2), "content": .number(0.2), "popular": .number(0.1),
