@@ -107,19 +107,17 @@ struct GRUEpochs {
 
     /// The protocol's ndcg@10 of the model so far on `heldOut`: each user's top 10 among the
     /// movies of the training run, from the history it trained on; relevant, the held-out
-    /// ratings of 4 and above.
+    /// ratings a user liked (`Interaction.likedThreshold`).
     func ndcg(on heldOut: [Interaction], catalogue: Catalogue) -> Double {
         let model = model(epochs: 0, stoppingNDCG: 0, catalogue: catalogue)
-        let relevant = Dictionary(grouping: heldOut.filter { $0.rating >= 4 }, by: \.user).mapValues { Set($0.map(\.movie)) }
+        let relevant = Dictionary(grouping: heldOut.filter(\.isLiked), by: \.user).mapValues { Set($0.map(\.movie)) }
         guard !relevant.isEmpty else { return 0 }
         var total = 0.0
         for (user, wanted) in relevant {
             var request = RecommendationRequest(userID: user, history: histories[user] ?? [], limit: 10)
             request.wantsReasons = false
             let picks = (try? model.recommend(request)) ?? []
-            let gain = picks.enumerated().reduce(0.0) { $0 + (wanted.contains($1.element.movie) ? 1 / log2(Double($1.offset) + 2) : 0) }
-            let ideal = (0..<min(10, wanted.count)).reduce(0.0) { $0 + 1 / log2(Double($1) + 2) }
-            total += gain / ideal
+            total += UserRanking(ranked: picks.map(\.movie), relevant: wanted).ndcg(at: 10)
         }
         return total / Double(relevant.count)
     }

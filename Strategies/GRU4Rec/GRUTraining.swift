@@ -217,10 +217,13 @@ extension GRULoss {
     func gradient(_ scores: inout [Float], columns: [Int], rows m: Int, regularization lambda: Float) -> Double {
         let c = columns.count
         var total = 0.0
+        // Per-row scratch, reused across rows.
         var softmax = [Float](repeating: 0, count: c)
+        var sig = [Float](repeating: 0, count: c)
+        var negative = [Bool](repeating: false, count: c)
         for i in 0..<m {
             let base = i * c
-            let negative = (0..<c).map { $0 != i && columns[$0] != columns[i] }
+            for j in 0..<c { negative[j] = j != i && columns[j] != columns[i] }
             let ri = scores[base + i]
             // The softmax's maximum: over the target and negatives (cross-entropy), over the
             // negatives alone (BPR-max's weights).
@@ -242,7 +245,6 @@ extension GRULoss {
                 scores[base + i] -= 1 / Float(m)
             case .bprMax:
                 var p: Float = 0, r: Float = 0, dTarget: Float = 0
-                var sig = [Float](repeating: 0, count: c)
                 for j in 0..<c where negative[j] {
                     softmax[j] /= sum
                     sig[j] = sigmoid(ri - scores[base + j])

@@ -47,16 +47,17 @@ final class SLISTModel: HistoryLedModel {
     /// The user's movies the model knows among their last `last_items` ratings, each weighted
     /// by recency and by its rating's value.
     func latestMovies(_ history: [Interaction]) -> [(row: Int, weight: Float)] {
-        RecencyPositions.latest(history, within: parameters.lastItems).compactMap { latest in
+        let positions = scored.positions
+        return RecencyPositions.latest(history, within: parameters.lastItems).compactMap { latest in
             let value = parameters.value(of: latest.interaction.rating)
-            guard value != 0, let row = weights.positions[latest.interaction.movie] else { return nil }
+            guard value != 0, let row = positions[latest.interaction.movie] else { return nil }
             return (row, value * Float(exp2(-Double(latest.position) / parameters.historyHalfLife)))
         }
     }
 
     /// "Because you watched Inception and Memento": the two history movies that add most to it.
     func reason(for movie: MovieID, from starts: [(row: Int, weight: Float)]) -> String {
-        guard let column = weights.positions[movie] else { return ScoredMovies.popularReason }
+        guard let column = scored.positions[movie] else { return ScoredMovies.popularReason }
         let leading = starts.map { ($0.row, $0.weight * weights.b[$0.row, column]) }
             .filter { $0.1 > 0 }.sorted { $0.1 > $1.1 }.prefix(2)
             .compactMap { catalogue.item(weights.movies[$0.0])?.title }

@@ -7,7 +7,6 @@ import RecLabCore
 struct SLISTWeights: Sendable {
     /// The model's movies, ids ascending; rows and columns index into it.
     let movies: [MovieID]
-    let positions: MovieIndex
     let b: Matrix
     let counts: [Int32]
 
@@ -59,7 +58,6 @@ struct SLISTWeights: Sendable {
         }
         left.addToDiagonal(Float(parameters.lambda))
         self.movies = movies
-        self.positions = positions
         self.counts = counts
         b = try solvePositiveDefinite(left, right)
     }
@@ -70,7 +68,6 @@ struct SLISTWeights: Sendable {
         let n = movies.count
         let values = try reader.readArray(of: Float.self)
         try reader.expect(counts.count == n && values.count == n * n, "a B of \(values.count) values and \(counts.count) counts for \(n) movies")
-        positions = MovieIndex(movies)
         b = Matrix(rows: n, columns: n, values: values)
     }
 
