@@ -119,7 +119,7 @@ let package = Package(
             name: "RecLabServing",
             dependencies: [
                 "RecLabCore", "RecLabStore", "RecLabModelStore", "RecLabSearch", "RecLabDatasets", "RecLabEvaluation", "RecLabExperiments", "RecLabObservability",
-                "RecLabTMDB",
+                "RecLabTMDB", "LinearAlgebra",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

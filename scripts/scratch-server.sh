@@ -6,11 +6,8 @@
 #   wait_for_server NAME READY  waits up to 180 s until the command READY succeeds, failing
 #                               (with the log's tail) if the server exits first
 # Needs $work (a scratch folder) and $SHARED (the shared folder). LOG_LEVEL defaults to ERROR.
-# The script, the server and what it starts run niced (+10).
+# The script and what it starts after the first server run niced (+10); that server does not.
 start_scratch_server() {
-  # Below the tests beside it: the suite runs these walks in parallel with tests that time
-  # what a replica learns within a second, on two cores.
-  renice -n 10 -p $$ >/dev/null 2>&1 || true
   if [ -n "${RECLAB_BINARY:-}" ]; then
     binary=$RECLAB_BINARY
   else
@@ -23,8 +20,12 @@ start_scratch_server() {
   key=$1-admin-$RANDOM$RANDOM
   base=http://127.0.0.1:$port
   PORT=$port HOST=127.0.0.1 DATABASE_URL="$work/reclab.sqlite" RECLAB_DATA_DIR="$SHARED/datasets" ADMIN_API_KEY=$key \
-    LOG_LEVEL=${LOG_LEVEL:-ERROR} OPENBLAS_NUM_THREADS=1 "$binary" serve >"$work/server.log" 2>&1 &
+    LOG_LEVEL=${LOG_LEVEL:-ERROR} OPENBLAS_NUM_THREADS=1 BACKGROUND_NICE=${BACKGROUND_NICE:-0} "$binary" serve >"$work/server.log" 2>&1 &
   server=$!
+  # The walk (this shell, its browser, its evaluations) below the tests beside it: the suite runs
+  # it in parallel with tests that time what a replica learns within a second, on two cores. The
+  # server stays at theirs, its start-up evaluation too (BACKGROUND_NICE=0): a walk waits for it.
+  renice -n 10 -p $$ >/dev/null 2>&1 || true
   trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; ${AFTER_SERVER:-true}' EXIT
 }
 

@@ -122,6 +122,12 @@ public struct RecLabServices: Sendable {
         if let tmdbCatalogue { work.submit { await tmdbCatalogue.checkImageBase() } }
     }
 
+    /// Drops background work (refits, the startup evaluation, simulations) to `BACKGROUND_NICE`,
+    /// once `start()` has fitted the models the first answers need: from then on requests come first.
+    public func yieldBackgroundWorkToRequests() {
+        BackgroundExecutor.yieldToRequests(nice: configuration.backgroundNice)
+    }
+
     /// Every background service the serving core runs, in the order they start; a service
     /// group stops them in reverse, so the exposure log, first here, writes its last batch
     /// after everything that could add to it has stopped.

@@ -138,6 +138,7 @@ struct Serve: AsyncParsableCommand {
             configuration: configuration, store: store, registry: Reclab.strategies, strategies: strategies, experiments: experiments,
             sharing: try ModelHost.Sharing.configured(configuration, feed: store), scratch: Reclab.scratchStore, logger: logger)
         try await services.start()
+        services.yieldBackgroundWorkToRequests()
         // The application runs the serving core's background services beside the HTTP server,
         // which stops first on SIGTERM; the exposure log writes its last batch last.
         let app = buildApplication(configuration: configuration, services: services, logger: logger, apiKeys: apiKeys)

@@ -40,10 +40,11 @@ final class ServerProcess: @unchecked Sendable {
         process.arguments = ["serve"]
         process.currentDirectoryURL = URL(fileURLWithPath: repositoryFile(""))
         // One BLAS thread: suites run side by side on few cores, and OpenBLAS's threads spin
-        // while they wait, starving every other process's (the timing tests' included).
+        // while they wait, starving every other process's (the timing tests' included). Refits
+        // at the requests' priority: niced, they would wait behind the other suites' work.
         process.environment = ProcessInfo.processInfo.environment.merging([
             "HOST": "127.0.0.1", "PORT": "\(port)", "DATABASE_URL": database, "EVALUATION_CONFIG": "none", "LOG_LEVEL": "warning",
-            "OPENBLAS_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1", "BACKGROUND_NICE": "0",
         ].merging(environment) { $1 }) { $1 }
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle

@@ -38,6 +38,9 @@ public struct ServerConfiguration: Sendable {
     public var adminAPIKey: String?
     /// Seconds between scheduled refits; nil: only on start-up and `POST /admin/refit`.
     public var refitInterval: Int?
+    /// The nice value background work (refits, evaluations, simulations) drops to once the
+    /// server serves; 0: it keeps the requests' priority and every BLAS thread.
+    public var backgroundNice: Int
     /// Requests a client may make per `rateLimitWindow` on any route, on search, and on
     /// recommendations; nil: no limit.
     public var rateLimitRequests: Int?
@@ -160,6 +163,7 @@ public struct ServerConfiguration: Sendable {
         Variable("RECOMMENDATION_CACHE_TTL", "1800", "seconds a recommendation answer is reused"),
         Variable("ADMIN_API_KEY", nil, secret: true, "X-API-Key for /admin calls; unset disables them"),
         Variable("REFIT_INTERVAL", "0", "seconds between scheduled refits; 0: none"),
+        Variable("BACKGROUND_NICE", "10", "CPU priority (nice, 0–19) of refits, evaluations and simulations once serving, with BLAS on their own thread; 0: as requests"),
         Variable("RATE_LIMIT_REQUESTS", nil, "requests a client may make per window on any route; unset: no limit"),
         Variable("RATE_LIMIT_SEARCH", nil, "requests a client may make per window on /movies/search"),
         Variable("RATE_LIMIT_RECOMMENDATIONS", nil, "requests a client may make per window on recommendation routes"),
@@ -312,6 +316,7 @@ public struct ServerConfiguration: Sendable {
         adminAPIKey = text("ADMIN_API_KEY")
         let interval = try integer("REFIT_INTERVAL", in: 0...31_536_000)
         refitInterval = interval > 0 ? interval : nil
+        backgroundNice = try integer("BACKGROUND_NICE", in: 0...19)
         rateLimitRequests = try optionalInteger("RATE_LIMIT_REQUESTS", in: 1...1_000_000)
         rateLimitSearch = try optionalInteger("RATE_LIMIT_SEARCH", in: 1...1_000_000)
         rateLimitRecommendations = try optionalInteger("RATE_LIMIT_RECOMMENDATIONS", in: 1...1_000_000)

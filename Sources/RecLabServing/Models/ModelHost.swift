@@ -300,22 +300,3 @@ extension ModelHost {
         }
     }
 }
-
-/// Runs seconds of number crunching (fitting, offline evaluation) on a thread of its own, so
-/// it never holds one of the few threads of Swift's cooperative pool that request handlers need.
-final class BackgroundExecutor: TaskExecutor {
-    /// Model fits and catalogue generations.
-    static let fitting = BackgroundExecutor(label: "reclab.fit")
-    /// The startup evaluation, apart so a refit never waits behind it.
-    static let evaluation = BackgroundExecutor(label: "reclab.evaluate")
-    private let queue: DispatchQueue
-
-    private init(label: String) {
-        queue = DispatchQueue(label: label, qos: .utility)
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
-    }
-}
