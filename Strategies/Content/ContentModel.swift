@@ -20,7 +20,24 @@ struct ContentModel: FittedModel {
         guard !request.history.isEmpty else {
             throw RecommendationError.missingInput("a seed movie or a user history")
         }
-        return forHistory(request)
+        let answer = forHistory(request)
+        return answer.picks.map { pick in
+            Recommendation(movie: pick.movie, score: pick.score, reason: request.wantsReasons ? answer.reason(pick.movie) : "")
+        }
+    }
+
+    /// A history's answer gives scores alone and names the movie behind a pick only when
+    /// asked: a blend asks this model for many candidates and explains the few it keeps.
+    func recommendExplainingLater(_ request: RecommendationRequest) throws -> DeferredAnswer {
+        guard request.seedMovie == nil, !request.history.isEmpty else {
+            var bare = request
+            bare.wantsReasons = false
+            return DeferredAnswer(try recommend(bare)) { movies in try reasonsAnsweringAgain(for: movies, request) }
+        }
+        let answer = forHistory(request)
+        return DeferredAnswer(answer.picks.map { Recommendation(movie: $0.movie, score: $0.score, reason: "") }) { movies in
+            Dictionary(uniqueKeysWithValues: Set(movies).map { ($0, answer.reason($0)) })
+        }
     }
 
     /// The seed's stored neighbours that the request admits, best first; when the request
@@ -64,7 +81,7 @@ struct ContentModel: FittedModel {
     ///
     /// Liked movies (rated 4 or more) are the sources, or every rated movie when none is
     /// liked; a source weighs `rating − 2.5`, at least 0.5, so a 5 counts five times a 3.
-    private func forHistory(_ request: RecommendationRequest) -> [Recommendation] {
+    private func forHistory(_ request: RecommendationRequest) -> (picks: [(movie: MovieID, score: Double)], reason: (MovieID) -> String) {
         // A later interaction with a movie (a new preference) replaces an earlier one.
         var latest: [MovieID: Interaction] = [:]
         for interaction in request.history {
@@ -77,7 +94,7 @@ struct ContentModel: FittedModel {
         }
         let liked = known.filter(\.liked)
         let sources = liked.isEmpty ? known : liked
-        guard request.limit > 0, !sources.isEmpty else { return [] }
+        guard request.limit > 0, !sources.isEmpty else { return ([], { _ in "" }) }
 
         let n = catalogue.count
         var scores = [Float](repeating: 0, count: n)
@@ -98,14 +115,20 @@ struct ContentModel: FittedModel {
             }
         }
 
+        // What the request excludes (the user's own movies, which neighbour the liked ones
+        // most) is passed over before the selection, so a long history does not crowd the
+        // leaders the request's filter then looks at.
+        for movie in request.excluded {
+            if let position = catalogue.position(of: movie) { scores[position] = .nan }
+        }
         let best = request.bestAdmitted(
-            reached, movie: { catalogue.items[$0].id }, score: { Double(scores[$0]) }, item: { catalogue.item($0) })
-        return best.map { id, score in
-            let candidate = catalogue.position(of: id)!
+            reached, movie: { catalogue.items[$0].id }, score: { scores[$0].isNaN ? nil : Double(scores[$0]) }, item: { catalogue.item($0) })
+        return (best, { [catalogue, traits] id in
+            guard let candidate = catalogue.position(of: id), strongestSource[candidate] >= 0 else { return "" }
             let source = Int(strongestSource[candidate])
             let shared = traits.sharedTraits(source, candidate).map { " (\($0))" } ?? ""
-            return Recommendation(movie: id, score: score, reason: "Similar to \(catalogue.items[source].title)\(shared)")
-        }
+            return "Similar to \(catalogue.items[source].title)\(shared)"
+        })
     }
 
     private static func capitalisingFirst(_ text: String) -> String {

@@ -192,6 +192,20 @@ let nolanCatalogue = [
         #expect(!excluded.contains { $0.movie == 2 })
     }
 
+    @Test func aDeferredAnswerGivesTheDirectAnswersScoresAloneThenTheSameReasonsForThePicksAsked() async throws {
+        let model = try await fit(nolanCatalogue)
+        let request = RecommendationRequest(userID: "u", history: liked(1) + [Interaction(user: "u", movie: 3, rating: 4, timestamp: 1)], limit: 10)
+        let direct = try model.recommend(request)
+        let deferred = try model.recommendExplainingLater(request)
+        #expect(deferred.recommendations.map(\.movie) == direct.map(\.movie))
+        #expect(deferred.recommendations.map(\.score) == direct.map(\.score))
+        #expect(deferred.recommendations.allSatisfy { $0.reason.isEmpty })
+        let asked = Array(direct.map(\.movie).prefix(2))
+        let reasons = try deferred.reasons(asked)
+        #expect(reasons == Dictionary(uniqueKeysWithValues: direct.prefix(2).map { ($0.movie, $0.reason) }))
+        #expect(reasons.values.allSatisfy { $0.hasPrefix("Similar to ") })
+    }
+
     @Test func historyWithNothingLikedFallsBackToEverythingRated() async throws {
         let model = try await fit(nolanCatalogue)
         let history = [Interaction(user: "u", movie: 3, rating: 3, timestamp: 0)]
