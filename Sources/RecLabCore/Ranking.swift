@@ -3,29 +3,31 @@
 /// are decided here).
 extension RecommendationRequest {
     /// The first `limit` candidates of a list already ranked best first that the request
-    /// admits; stops walking the list as soon as it has them, so a long list costs no more
-    /// than its head.
+    /// admits (`admitted`: `admits` of the candidate's catalogue entry, read in place, as
+    /// `admits(_:in:)` reads it); stops walking the list as soon as it has them, so a long
+    /// list costs no more than its head.
     @inlinable
     public func firstAdmitted<Candidate>(
-        _ ranked: some Sequence<Candidate>, item: (Candidate) -> CatalogueItem?,
-        answer: (Candidate, CatalogueItem) -> Recommendation
+        _ ranked: some Sequence<Candidate>, admitted: (Candidate) -> Bool, answer: (Candidate) -> Recommendation
     ) -> [Recommendation] {
         var answers: [Recommendation] = []
         guard limit > 0 else { return answers }
         for candidate in ranked {
-            guard let item = item(candidate), admits(item) else { continue }
-            answers.append(answer(candidate, item))
+            guard admitted(candidate) else { continue }
+            answers.append(answer(candidate))
             if answers.count == limit { break }
         }
         return answers
     }
 
     /// The best `limit` of scored candidates the request admits, best first, equal scores by
-    /// smaller movie id. `score` is nil for a candidate the model does not score.
+    /// smaller movie id. `score` is nil for a candidate the model does not score; `admitted`
+    /// is `admits` of the movie's catalogue entry, read in place (`admits(_:in:)`): a copied
+    /// entry retains each of its strings and lists, which costs more than the scores.
     @inlinable
     public func bestAdmitted<Candidates: Collection>(
         _ candidates: Candidates, movie: (Candidates.Element) -> MovieID, score: (Candidates.Element) -> Double?,
-        item: (MovieID) -> CatalogueItem?
+        admitted: (MovieID) -> Bool
     ) -> [(movie: MovieID, score: Double)] {
         admittedLeaders(
             of: candidates.count,
@@ -34,23 +36,23 @@ extension RecommendationRequest {
                 for candidate in candidates {
                     guard let value = score(candidate) else { continue }
                     let id = movie(candidate)
-                    if filtered, !(item(id).map(admits) ?? false) { continue }
+                    if filtered, !admitted(id) { continue }
                     leaders.insert(id, score: value)
                 }
                 return leaders.sorted()
             },
-            item: { item($0.id) }
+            admitted: { admitted($0.id) }
         ).map { ($0.id, $0.score) }
     }
 
     /// `bestAdmitted` for a model that scores its movies by position into one array, positions
     /// in ascending movie id (so equal scores go to the smaller position); −∞ or NaN marks a
-    /// position the model does not offer.
+    /// position the model does not offer; `admitted` as above, by position.
     ///
     /// Once the leaders fill, a score must beat the worst of them to be looked at again: one
     /// comparison with a number held in a register turns away almost every movie.
     @inlinable
-    public func bestAdmitted(scores: UnsafeBufferPointer<Float>, item: (Int) -> CatalogueItem?) -> [(position: Int, score: Float)] {
+    public func bestAdmitted(scores: UnsafeBufferPointer<Float>, admitted: (Int) -> Bool) -> [(position: Int, score: Float)] {
         admittedLeaders(
             of: scores.count,
             best: { width, filtered in
@@ -58,13 +60,13 @@ extension RecommendationRequest {
                 var threshold = -Float.infinity
                 // Later positions never win a tie, so beating the worst leader is the whole test.
                 for position in scores.indices where scores[position] > threshold {
-                    if filtered, !(item(position).map(admits) ?? false) { continue }
+                    if filtered, !admitted(position) { continue }
                     leaders.insert(ScoredPosition(position: position, score: scores[position]))
                     if let worst = leaders.worstIfFull { threshold = worst.score }
                 }
                 return leaders.sorted()
             },
-            item: { item($0.position) }
+            admitted: { admitted($0.position) }
         ).map { ($0.position, $0.score) }
     }
 
@@ -74,14 +76,14 @@ extension RecommendationRequest {
     /// twice `limit` leaders; if too few of those pass (a filter, a long exclusion list), one
     /// pass asks every candidate that would lead, rather than widening step by step.
     @inlinable
-    func admittedLeaders<Leader>(of count: Int, best: (_ width: Int, _ filtered: Bool) -> [Leader], item: (Leader) -> CatalogueItem?) -> [Leader] {
+    func admittedLeaders<Leader>(of count: Int, best: (_ width: Int, _ filtered: Bool) -> [Leader], admitted: (Leader) -> Bool) -> [Leader] {
         // No more than there are candidates, whatever limit was asked for.
         let limit = min(self.limit, count)
         guard limit > 0 else { return [] }
         var picked: [Leader] = []
         let leaders = best(2 * limit, false)
         for leader in leaders {
-            guard let item = item(leader), admits(item) else { continue }
+            guard admitted(leader) else { continue }
             picked.append(leader)
             if picked.count == limit { return picked }
         }

@@ -223,6 +223,13 @@ public struct RecommendationRequest: Sendable {
         !excluded.contains(item.id) && (!requireTMDBID || item.tmdbID != nil) && (withheld.isEmpty || !(item.tmdbID.map(withheld.contains) ?? false))
             && filter.admits(item)
     }
+
+    /// `admits` of `movie`'s entry in `catalogue`, read in place; false for a movie it lacks.
+    @inlinable
+    public func admits(_ movie: MovieID, in catalogue: Catalogue) -> Bool {
+        guard let position = catalogue.position(of: movie) else { return false }
+        return admits(catalogue.items[position])
+    }
 }
 
 /// How far back trending looks.

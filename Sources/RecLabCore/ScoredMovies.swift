@@ -5,12 +5,12 @@ public struct ScoredMovies: Sendable {
     public let movies: [MovieID]
     public let positions: MovieIndex
     public let counts: [Int32]
-    /// By position: the catalogue's item, nil for a movie it lacks.
-    private let items: [CatalogueItem?]
+    private let catalogue: Catalogue
+    /// By position: the movie's place in `catalogue`, −1 for a movie it lacks.
+    private let entries: [Int]
     /// The most-rated movies first, for users the model knows nothing of.
     private let byCount: [Int]
-    /// Positions of the movies the catalogue lacks (found once: testing an optional item
-    /// copies it, which costs more than the scores).
+    /// Positions of the movies the catalogue lacks, scored out of every answer.
     private let absent: [Int]
 
     /// The reason of a movie picked for its popularity.
@@ -25,10 +25,11 @@ public struct ScoredMovies: Sendable {
         self.movies = movies
         self.counts = counts
         positions = MovieIndex(movies)
-        let items = movies.map { catalogue.item($0) }
-        self.items = items
+        self.catalogue = catalogue
+        let entries = movies.map { catalogue.position(of: $0) ?? -1 }
+        self.entries = entries
         byCount = movies.indices.sorted { (counts[$0], $1) > (counts[$1], $0) }
-        absent = movies.indices.filter { items[$0] == nil }
+        absent = movies.indices.filter { entries[$0] < 0 }
     }
 
     /// The request's picks: the best of `scores` (one per position, nil when the model has
@@ -41,7 +42,7 @@ public struct ScoredMovies: Sendable {
             // them out of the leaders in the one pass.
             for movie in request.excluded { if let position = positions[movie] { scores[position] = -.infinity } }
             for position in absent { scores[position] = -.infinity }
-            let leaders = scores.withUnsafeBufferPointer { scores in request.bestAdmitted(scores: scores) { items[$0] } }
+            let leaders = scores.withUnsafeBufferPointer { scores in request.bestAdmitted(scores: scores) { admits(request, $0) } }
             picks = leaders.map { pick in
                 let movie = movies[pick.position]
                 return Recommendation(movie: movie, score: Double(pick.score), reason: request.wantsReasons ? reason(movie) : "")
@@ -53,10 +54,15 @@ public struct ScoredMovies: Sendable {
             let most = Double(counts[byCount.first ?? 0])
             for position in byCount where picks.count < request.limit {
                 let movie = movies[position]
-                guard !chosen.contains(movie), let item = items[position], request.admits(item) else { continue }
+                guard !chosen.contains(movie), admits(request, position) else { continue }
                 picks.append(Recommendation(movie: movie, score: floor - 1 + Double(counts[position]) / max(most, 1), reason: Self.popularReason))
             }
         }
         return picks
+    }
+
+    /// Whether the request admits the movie at `position`, its catalogue entry read in place.
+    private func admits(_ request: RecommendationRequest, _ position: Int) -> Bool {
+        entries[position] >= 0 && request.admits(catalogue.items[entries[position]])
     }
 }

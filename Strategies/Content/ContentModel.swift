@@ -6,6 +6,17 @@ struct ContentModel: FittedModel {
     let neighbours: NeighbourLists
     let traits: ItemTraits
     let summary: ModelSummary
+    /// The catalogue's ids by position, packed: ranking a history's thousands of candidates
+    /// reads their ids, and a catalogue entry is 280 bytes, a cache miss each.
+    private let ids: [MovieID]
+
+    init(catalogue: Catalogue, neighbours: NeighbourLists, traits: ItemTraits, summary: ModelSummary) {
+        self.catalogue = catalogue
+        self.neighbours = neighbours
+        self.traits = traits
+        self.summary = summary
+        ids = catalogue.items.map(\.id)
+    }
 
     func write(to writer: inout ModelWriter) {
         neighbours.write(to: &writer)
@@ -52,16 +63,17 @@ struct ContentModel: FittedModel {
         var answer: [Recommendation] = []
         var floor = 1.0
         while !ring.isEmpty {
-            reached.formUnion(ring.map(\.position))
             var rest = request
             rest.limit = request.limit - answer.count
-            answer += rest.firstAdmitted(ring, item: { catalogue.items[$0.position] }) { entry, item in
+            answer += rest.firstAdmitted(ring, admitted: { request.admits(catalogue.items[$0.position]) }) { entry in
                 let reason = entry.via == seedPosition
                     ? traits.sharedTraits(seedPosition, entry.position).map(Self.capitalisingFirst) ?? "Similar content and themes"
                     : "Like \(catalogue.items[entry.via].title), itself close to \(catalogue.items[seedPosition].title)"
-                return Recommendation(movie: item.id, score: floor * entry.chain, reason: reason)
+                return Recommendation(movie: ids[entry.position], score: floor * entry.chain, reason: reason)
             }
             guard answer.count < request.limit else { break }
+            // Most answers end in the first ring; only a longer walk needs what it reached.
+            reached.formUnion(ring.map(\.position))
             floor *= ring.last!.chain
             var best: [Int: (chain: Double, via: Int)] = [:]
             for entry in ring {
@@ -96,21 +108,20 @@ struct ContentModel: FittedModel {
         let sources = liked.isEmpty ? known : liked
         guard request.limit > 0, !sources.isEmpty else { return ([], { _ in "" }) }
 
-        let n = catalogue.count
-        var scores = [Float](repeating: 0, count: n)
-        var strongest = [Float](repeating: 0, count: n)
-        var strongestSource = [Int32](repeating: -1, count: n)
+        // One record per movie, so a neighbour's sum, strongest share and its source sit in
+        // one cache line: a long history adds thousands of neighbours all over the catalogue.
+        var tallies = [Tally](repeating: Tally(), count: catalogue.count)
         var reached: [Int] = []
         for source in sources {
             let weight = max(source.rating - 2.5, 0.5)
             for (position, similarity) in neighbours.neighbours(of: source.position) {
                 let candidate = Int(position)
                 let contribution = similarity * weight
-                if strongestSource[candidate] < 0 { reached.append(candidate) }
-                scores[candidate] += contribution
-                if contribution > strongest[candidate] {
-                    strongest[candidate] = contribution
-                    strongestSource[candidate] = Int32(source.position)
+                if tallies[candidate].source < 0 { reached.append(candidate) }
+                tallies[candidate].score += contribution
+                if contribution > tallies[candidate].strongest {
+                    tallies[candidate].strongest = contribution
+                    tallies[candidate].source = Int32(source.position)
                 }
             }
         }
@@ -119,16 +130,24 @@ struct ContentModel: FittedModel {
         // most) is passed over before the selection, so a long history does not crowd the
         // leaders the request's filter then looks at.
         for movie in request.excluded {
-            if let position = catalogue.position(of: movie) { scores[position] = .nan }
+            if let position = catalogue.position(of: movie) { tallies[position].score = .nan }
         }
         let best = request.bestAdmitted(
-            reached, movie: { catalogue.items[$0].id }, score: { scores[$0].isNaN ? nil : Double(scores[$0]) }, item: { catalogue.item($0) })
+            reached, movie: { ids[$0] }, score: { tallies[$0].score.isNaN ? nil : Double(tallies[$0].score) },
+            admitted: { request.admits($0, in: catalogue) })
         return (best, { [catalogue, traits] id in
-            guard let candidate = catalogue.position(of: id), strongestSource[candidate] >= 0 else { return "" }
-            let source = Int(strongestSource[candidate])
+            guard let candidate = catalogue.position(of: id), tallies[candidate].source >= 0 else { return "" }
+            let source = Int(tallies[candidate].source)
             let shared = traits.sharedTraits(source, candidate).map { " (\($0))" } ?? ""
             return "Similar to \(catalogue.items[source].title)\(shared)"
         })
+    }
+
+    /// A candidate's neighbour scores summed, and the source movie that added most to it.
+    private struct Tally {
+        var score: Float = 0
+        var strongest: Float = 0
+        var source: Int32 = -1
     }
 
     private static func capitalisingFirst(_ text: String) -> String {

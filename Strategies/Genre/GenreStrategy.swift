@@ -100,7 +100,7 @@ struct GenreModel: FittedModel {
 
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
         guard let genre = request.genre else { throw RecommendationError.missingInput("a genre") }
-        return request.firstAdmitted(ranked[genre.id] ?? [], item: { catalogue.item($0.movie) }) { entry, _ in
+        return request.firstAdmitted(ranked[genre.id] ?? [], admitted: { request.admits($0.movie, in: catalogue) }) { entry in
             Recommendation(movie: entry.movie, score: entry.score, reason: "Top \(genre.name): \(entry.evidence)")
         }
     }

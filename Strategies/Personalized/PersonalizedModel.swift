@@ -21,11 +21,13 @@ final class PersonalizedModel: FittedModel {
     let summary: ModelSummary
     /// EASE^R's answer-time weighting of the history by recency, nil when off.
     let historyWeighting: HistoryWeighting?
-    /// Catalogue entries by position; nil for a movie the catalogue lacks, which is never recommended.
-    private let catalogueItems: [CatalogueItem?]
-    /// Whether `catalogueItems` has the movie, read in the scoring loops without copying an entry.
+    /// By position: the movie's place in `catalogue`, −1 for a movie it lacks, which is never
+    /// recommended. Entries are read in place: a copied entry retains each of its strings and
+    /// lists, which in the ranking loops costs more than the scores.
+    private let catalogueEntries: [Int]
+    /// Whether the catalogue has the movie.
     private let inCatalogue: [Bool]
-    /// The positions `catalogueItems` lacks, scored out of every answer.
+    /// The positions the catalogue lacks, scored out of every answer.
     private let outsideCatalogue: [Int]
     /// Each movie's genres as small slot numbers, so cold start matches genres without hashing.
     private let genreStart: [Int]
@@ -51,16 +53,16 @@ final class PersonalizedModel: FittedModel {
         self.interactionCounts = interactionCounts
         self.catalogue = catalogue
         self.summary = summary
-        let catalogueItems = movies.map { catalogue.item($0) }
-        self.catalogueItems = catalogueItems
-        inCatalogue = catalogueItems.map { $0 != nil }
-        outsideCatalogue = catalogueItems.indices.filter { catalogueItems[$0] == nil }
+        let catalogueEntries = movies.map { catalogue.position(of: $0) ?? -1 }
+        self.catalogueEntries = catalogueEntries
+        inCatalogue = catalogueEntries.map { $0 >= 0 }
+        outsideCatalogue = catalogueEntries.indices.filter { catalogueEntries[$0] < 0 }
         var genreStart = [0]
         var genreSlots: [Int] = []
         var genresBySlot: [Genre] = []
         var slotsByGenreID: [Int: Int] = [:]
-        for item in catalogueItems {
-            for genre in item?.genres ?? [] {
+        for entry in catalogueEntries {
+            for genre in entry >= 0 ? catalogue.items[entry].genres : [] {
                 let slot = slotsByGenreID[genre.id] ?? genresBySlot.count
                 if slot == genresBySlot.count {
                     slotsByGenreID[genre.id] = slot
@@ -218,7 +220,7 @@ final class PersonalizedModel: FittedModel {
             guard !entries.isEmpty, !open.isEmpty else { continue }
             let contributions = try explain(entries, open.map { picks[$0] })
             for (column, pick) in open.enumerated() {
-                let titles = strongest(contributions, column: column, entries: entries).map { catalogueItems[entries[$0].item]!.title }
+                let titles = strongest(contributions, column: column, entries: entries).map { catalogue.items[catalogueEntries[entries[$0].item]].title }
                 if !titles.isEmpty { reasons[pick] = "Because you \(liked ? "liked" : "rated") \(titles.joined(separator: " and "))" }
             }
         }
@@ -259,8 +261,13 @@ final class PersonalizedModel: FittedModel {
         }
         for position in outsideCatalogue { scores[position] = -.infinity }
         return scores.withUnsafeBufferPointer { scores in
-            request.bestAdmitted(scores: scores) { catalogueItems[$0] }.map { ($0.position, Double($0.score)) }
+            request.bestAdmitted(scores: scores) { admits(request, $0) }.map { ($0.position, Double($0.score)) }
         }
+    }
+
+    /// Whether the request admits the movie at `position` (one the catalogue has).
+    private func admits(_ request: RecommendationRequest, _ position: Int) -> Bool {
+        request.admits(catalogue.items[catalogueEntries[position]])
     }
 
     /// For a history the model knows nothing of: the most interacted-with movies, those sharing
@@ -291,7 +298,7 @@ final class PersonalizedModel: FittedModel {
         for matching in preference.isEmpty ? [false] : [true, false] {
             for position in byPopularity {
                 guard picks.count < request.limit else { break }
-                guard !inHistory[position], inCatalogue[position], inUserGenres(position) == matching, request.admits(catalogueItems[position]!) else {
+                guard !inHistory[position], inCatalogue[position], inUserGenres(position) == matching, admits(request, position) else {
                     continue
                 }
                 picks.append((position, (matching ? 1 : 0) + Float(interactionCounts[position]) / mostInteractions))

@@ -142,7 +142,7 @@ struct PopularityModel: FittedModel {
 
     func recommend(_ request: RecommendationRequest) throws -> [Recommendation] {
         let list = ranking == .trending ? lists[request.timeWindow ?? defaultWindow] : lists[nil]
-        return request.firstAdmitted(list ?? [], item: { catalogue.item($0.movie) }) { entry, _ in
+        return request.firstAdmitted(list ?? [], admitted: { request.admits($0.movie, in: catalogue) }) { entry in
             Recommendation(movie: entry.movie, score: entry.score, reason: entry.reason)
         }
     }

@@ -32,10 +32,11 @@ struct SLISTWeights: Sendable {
                     let ordered = history.sorted { ($0.timestamp, $0.movie) < ($1.timestamp, $1.movie) }
                     let items = ordered.map { positions[$0.movie]! }
                     let values = ordered.map { parameters.value(of: $0.rating) }
-                    // Each movie once, with its latest rating's value.
-                    var latest: [Int: Float] = [:]
-                    for (item, value) in zip(items, values) { latest[item] = value }
-                    for item in latest.keys { counts[item] += 1 }
+                    // Each movie once, with its latest rating's value, in position order, so
+                    // that each row of the sums below is walked left to right: a heavy user's
+                    // pairs are millions at a large catalogue's scale.
+                    let latest = Dictionary(zip(items, values)) { _, later in later }.sorted { $0.key < $1.key }
+                    for (item, _) in latest { counts[item] += 1 }
                     if alpha > 0 {
                         for (i, vi) in latest {
                             for (j, vj) in latest {

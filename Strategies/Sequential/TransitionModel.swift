@@ -60,7 +60,7 @@ final class TransitionModel: HistoryLedModel {
                 guard inCatalogue[column], !request.requireTMDBID || hasTMDBID[column], !scores[column].isNaN else { return nil }
                 return Double(scores[column])
             },
-            item: { catalogue.item($0) })
+            admitted: { request.admits($0, in: catalogue) })
         var picks = leaders.map { pick in
             Recommendation(movie: pick.movie, score: pick.score, reason: request.wantsReasons ? reason(for: pick.movie, from: starts) : "")
         }
@@ -70,7 +70,7 @@ final class TransitionModel: HistoryLedModel {
             let most = Double(transitions.counts[byCount.first ?? 0])
             for position in byCount where picks.count < request.limit {
                 let movie = transitions.movies[position]
-                guard !chosen.contains(movie), let item = catalogue.item(movie), request.admits(item) else { continue }
+                guard !chosen.contains(movie), request.admits(movie, in: catalogue) else { continue }
                 picks.append(Recommendation(
                     movie: movie, score: 1e-6 * Double(transitions.counts[position]) / max(most, 1), reason: "Popular with RecLab users"))
             }

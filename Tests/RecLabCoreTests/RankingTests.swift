@@ -17,7 +17,7 @@ import Testing
                 .map { (movie: $0.id, score: Self.score($0.id)) }
                 .sorted { ($0.score, -$0.movie) > ($1.score, -$1.movie) }
                 .prefix(limit)
-            let best = request.bestAdmitted(Self.catalogue.items, movie: \.id, score: { Self.score($0.id) }, item: Self.catalogue.item)
+            let best = request.bestAdmitted(Self.catalogue.items, movie: \.id, score: { Self.score($0.id) }) { request.admits($0, in: Self.catalogue) }
             #expect(best.map(\.movie) == expected.map(\.movie), "limit \(limit)")
             #expect(best.map(\.score) == expected.map(\.score), "limit \(limit)")
         }
@@ -35,8 +35,10 @@ import Testing
         for limit in [1, 5, 20, 500] {
             let request = RecommendationRequest(history: history, seedMovie: 7, limit: limit, excluded: [11, 12], requireTMDBID: true)
             let expected = request.bestAdmitted(
-                items.indices, movie: { items[$0].id }, score: { scores[$0].isFinite ? Double(scores[$0]) : nil }, item: Self.catalogue.item)
-            let best = scores.withUnsafeBufferPointer { request.bestAdmitted(scores: $0) { items[$0] } }
+                items.indices, movie: { items[$0].id }, score: { scores[$0].isFinite ? Double(scores[$0]) : nil }) {
+                request.admits($0, in: Self.catalogue)
+            }
+            let best = scores.withUnsafeBufferPointer { request.bestAdmitted(scores: $0) { request.admits(items[$0]) } }
             #expect(best.map { items[$0.position].id } == expected.map(\.movie), "limit \(limit)")
             #expect(best.map { Double($0.score) } == expected.map(\.score), "limit \(limit)")
         }
@@ -45,7 +47,7 @@ import Testing
     @Test func firstAdmittedKeepsTheListsOrderAndStopsAtTheLimit() {
         var walked = 0
         let request = RecommendationRequest(seedMovie: 2, limit: 3, excluded: [4])
-        let answer = request.firstAdmitted(Self.catalogue.items.map(\.id), item: { walked += 1; return Self.catalogue.item($0) }) { id, _ in
+        let answer = request.firstAdmitted(Self.catalogue.items.map(\.id), admitted: { walked += 1; return request.admits($0, in: Self.catalogue) }) { id in
             Recommendation(movie: id, score: 0, reason: "")
         }
         #expect(answer.map(\.movie) == [1, 3, 5])

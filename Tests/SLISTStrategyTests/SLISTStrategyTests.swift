@@ -79,11 +79,19 @@ import Testing
         #expect(model.summary.items == 3, "movies 1, 4 and 5 have three ratings or more")
     }
 
+    @Test func aCapKeepsTheMostRatedMoviesInBEqualCountsBySmallerID() async throws {
+        // Ratings: 1 has four, 4 and 5 three each, 2 two, 6 one. Capped at two, B holds 1 and 4.
+        let model = try await Self.fit(TinyCatalogue.interactions) { $0.maxItems = 2 }
+        #expect(model.summary.items == 2)
+        #expect(try Self.row(model, from: 1).map(\.movie) == [4], "5 is outside B, so B's row of 1 reaches 4 alone")
+        #expect(try Self.row(model, from: 5).isEmpty, "a history outside B gets only the most-rated fill")
+    }
+
     @Test func parametersOutOfRangeAreRefusedNamingTheField() throws {
         for (field, configure) in [
             ("alpha", { (parameters: inout SLISTStrategy.Parameters) in parameters.alpha = 1.5 }),
             ("lambda", { $0.lambda = 0 }), ("window", { $0.window = 0 }), ("targets", { $0.targets = 0 }),
-            ("target_decay", { $0.targetDecay = 0 }), ("min_ratings", { $0.minRatings = 0 }),
+            ("target_decay", { $0.targetDecay = 0 }), ("min_ratings", { $0.minRatings = 0 }), ("max_items", { $0.maxItems = -1 }),
         ] as [(String, (inout SLISTStrategy.Parameters) -> Void)] {
             var parameters = SLISTStrategy.Parameters()
             configure(&parameters)

@@ -205,8 +205,8 @@ public struct Recommender: Sendable {
             ServingRules.request(limit: question.limit), by: question.controls, withheld: withheld, movieByTMDBID: generation?.movieByTMDBID ?? [:])
         // The list's own order: scores fall with the rank, every reason is TMDB's.
         let picks = (try? CandidateRules.answer(request, catalogue: listed, similarity: generation?.similarity) { request in
-            DeferredAnswer(request.firstAdmitted(items.enumerated(), item: { $0.element }) { entry, item in
-                Recommendation(movie: item.id, score: Double(items.count - entry.offset), reason: "Trending \(window) on TMDB")
+            DeferredAnswer(request.firstAdmitted(items.enumerated(), admitted: { request.admits($0.element) }) { entry in
+                Recommendation(movie: entry.element.id, score: Double(items.count - entry.offset), reason: "Trending \(window) on TMDB")
             }) { _ in [:] }
         }) ?? []
         let shown = picks.enumerated().map { rank, pick in
