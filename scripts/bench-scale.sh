@@ -72,7 +72,10 @@ for size in ${SIZES:-5 6 7}; do
     7) users=100000; items=100000; ratings=10000000 ;;
   esac
   /usr/bin/time -f "%e s, peak %M KB" -o "$work/synth.time" .build/release/reclab synth --users $users --items $items --ratings $ratings --seed 42 --output "$work/synth-$size" > "$work/synth.out"
-  /usr/bin/time -f "%M" -o "$work/bench.time" .build/release/reclab-bench scale --data "$work/synth-$size" > "$work/bench.md"
+  # GRU4Rec's epochs grow with the ratings: at 10^7 its training alone would outlast the run.
+  leave_out=""
+  if [ "$size" = 7 ]; then leave_out=gru4rec; fi
+  /usr/bin/time -f "%M" -o "$work/bench.time" .build/release/reclab-bench scale --data "$work/synth-$size" --leave-out "$leave_out" > "$work/bench.md"
   {
     cat "$work/bench.md"
     echo "Synth: $(head -1 "$work/synth.out" | sed 's/ into .* in / in /'); $(cat "$work/synth.time"). $(tail -1 "$work/synth.out"). Whole benchmark process peak: $(( $(cat "$work/bench.time") / 1024 )) MB."

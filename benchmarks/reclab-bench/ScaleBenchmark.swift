@@ -24,6 +24,9 @@ struct ScaleBenchmark: AsyncParsableCommand {
     @Option(help: "Requests to time per surface.")
     var requests: Int = 1_000
 
+    @Option(help: "Instances of the strategies file not fitted at this size, comma-separated.")
+    var leaveOut: String = ""
+
     func run() async throws {
         let path = FileManager.default.temporaryDirectory.appending(path: "reclab-scale-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
@@ -43,7 +46,12 @@ struct ScaleBenchmark: AsyncParsableCommand {
         let configuration = try StrategyConfiguration.load(path: strategies, registry: ReclabBench.strategies)
         var models: [String: any FittedModel] = [:]
         var fitSeconds: [String: Double] = [:]
-        for instance in configuration.instances {
+        let leftOut = Set(leaveOut.split(separator: ",").map(String.init))
+        if let unknown = leftOut.subtracting(configuration.instances.map(\.name)).first {
+            throw ValidationError("--leave-out: \(strategies) has no instance named \(unknown)")
+        }
+        if !leftOut.isEmpty { print("Not fitted at this size: \(leftOut.sorted().joined(separator: ", ")).\n") }
+        for instance in configuration.instances where !leftOut.contains(instance.name) {
             let started = ContinuousClock.now
             do {
                 models[instance.name] = try await instance.fit(FitContext(data: training, models: models, memoryLimit: memoryLimit))
