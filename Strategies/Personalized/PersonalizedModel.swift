@@ -25,8 +25,6 @@ final class PersonalizedModel: FittedModel {
     /// recommended. Entries are read in place: a copied entry retains each of its strings and
     /// lists, which in the ranking loops costs more than the scores.
     private let catalogueEntries: [Int]
-    /// Whether the catalogue has the movie.
-    private let inCatalogue: [Bool]
     /// The positions the catalogue lacks, scored out of every answer.
     private let outsideCatalogue: [Int]
     /// Each movie's genres as small slot numbers, so cold start matches genres without hashing.
@@ -55,7 +53,6 @@ final class PersonalizedModel: FittedModel {
         self.summary = summary
         let catalogueEntries = movies.map { catalogue.position(of: $0) ?? -1 }
         self.catalogueEntries = catalogueEntries
-        inCatalogue = catalogueEntries.map { $0 >= 0 }
         outsideCatalogue = catalogueEntries.indices.filter { catalogueEntries[$0] < 0 }
         var genreStart = [0]
         var genreSlots: [Int] = []
@@ -213,7 +210,7 @@ final class PersonalizedModel: FittedModel {
         explain: ([(item: Int, value: Float)], [Int]) throws -> Matrix
     ) throws -> [String] {
         var reasons = [String?](repeating: nil, count: picks.count)
-        let titled = known.indices.filter { inCatalogue[known[$0].item] }
+        let titled = known.indices.filter { catalogueEntries[known[$0].item] >= 0 }
         for liked in [true, false] {
             let entries = titled.filter { (known[$0].value >= Interaction.likedThreshold) == liked }.map { engineInput[$0] }
             let open = picks.indices.filter { reasons[$0] == nil }
@@ -298,7 +295,7 @@ final class PersonalizedModel: FittedModel {
         for matching in preference.isEmpty ? [false] : [true, false] {
             for position in byPopularity {
                 guard picks.count < request.limit else { break }
-                guard !inHistory[position], inCatalogue[position], inUserGenres(position) == matching, admits(request, position) else {
+                guard !inHistory[position], catalogueEntries[position] >= 0, inUserGenres(position) == matching, admits(request, position) else {
                     continue
                 }
                 picks.append((position, (matching ? 1 : 0) + Float(interactionCounts[position]) / mostInteractions))
