@@ -197,7 +197,7 @@ let package = Package(
         .testTarget(name: "RecLabCoreTests", dependencies: ["RecLabCore"]),
         .testTarget(name: "RecLabExperimentsTests", dependencies: ["RecLabCore", "RecLabStore", "RecLabExperiments", "RecLabStatistics", "PopularityStrategy", "PersonalizedStrategy", "HybridStrategy", "TestSupport"]),
         .testTarget(name: "RecLabStatisticsTests", dependencies: ["RecLabCore", "RecLabStatistics"]),
-        .testTarget(name: "RecLabEvaluationTests", dependencies: ["RecLabCore", "RecLabEvaluation", "RecLabStatistics", "PopularityStrategy", "TestSupport"]),
+        .testTarget(name: "RecLabEvaluationTests", dependencies: ["RecLabCore", "RecLabEvaluation", "RecLabStatistics", "PopularityStrategy", "HybridStrategy", "TestSupport"]),
         .testTarget(name: "ContentStrategyTests", dependencies: ["RecLabCore", "ContentStrategy", "TestSupport"]),
         .testTarget(name: "GenreStrategyTests", dependencies: ["RecLabCore", "GenreStrategy", "TestSupport"]),
         .testTarget(name: "PopularityStrategyTests", dependencies: ["RecLabCore", "PopularityStrategy", "TestSupport"]),

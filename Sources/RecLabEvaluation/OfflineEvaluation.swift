@@ -95,11 +95,15 @@ public struct OfflineEvaluation: Sendable {
             if let axes = entry.grid {
                 let points = try Self.points(axes, base: entry.parameters)
                 var best: (score: Double, model: any FittedModel, strategy: ConfiguredStrategy)?
+                // A blend's points ask its components the same questions: each is answered once.
+                let remembering = fitModels.mapValues(RememberingModel.init)
+                defer { for model in remembering.values { model.answers.close() } }
+                let components: [String: any FittedModel] = remembering.mapValues { $0 }
                 for (index, point) in points.enumerated() {
                     try Task.checkCancellation()
                     let candidate = try registry.make(name: entry.name, strategy: entry.strategy, parameters: point)
                     let clock = ContinuousClock.now
-                    let model = try await candidate.fit(FitContext(data: validation.fitData, models: fitModels))
+                    let model = try await candidate.fit(FitContext(data: validation.fitData, models: components))
                     let fitSeconds = (ContinuousClock.now - clock).seconds
                     let rankings = try validation.rank(model, controls: entry.controls, similarity: try Self.similarity(for: entry, among: plan.entries.compactMap { fitModels[$0.name] })) {
                         progress?(entry.name, "validation \(index + 1)/\(points.count)", $0, $1)
