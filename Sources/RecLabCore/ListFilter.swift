@@ -22,6 +22,7 @@ public struct ListFilter: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// True when it admits every movie.
+    @inlinable
     public var isEmpty: Bool { genres.isEmpty && excludedGenres.isEmpty && yearFrom == nil && yearTo == nil && minimumRating == nil }
 
     @inlinable

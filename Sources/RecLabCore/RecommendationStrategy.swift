@@ -224,10 +224,13 @@ public struct RecommendationRequest: Sendable {
             && filter.admits(item)
     }
 
-    /// `admits` of `movie`'s entry in `catalogue`, read in place; false for a movie it lacks.
+    /// `admits` of `movie`'s entry in `catalogue`; false for a movie it lacks. The entry is
+    /// read only when a rule needs it: passed to `admits`, it is copied, a retain and a
+    /// release per field, and most requests exclude movies and filter nothing.
     @inlinable
     public func admits(_ movie: MovieID, in catalogue: Catalogue) -> Bool {
         guard let position = catalogue.position(of: movie) else { return false }
+        if filter.isEmpty, withheld.isEmpty, !requireTMDBID { return !excluded.contains(movie) }
         return admits(catalogue.items[position])
     }
 }
