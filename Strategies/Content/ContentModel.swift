@@ -5,15 +5,18 @@ struct ContentModel: FittedModel {
     let catalogue: Catalogue
     let neighbours: NeighbourLists
     let traits: ItemTraits
+    /// `ContentStrategy.Parameters.maxSources`: read when answering, so not stored.
+    let maxSources: Int
     let summary: ModelSummary
     /// The catalogue's ids by position, packed: ranking a history's thousands of candidates
     /// reads their ids, and a catalogue entry is 280 bytes, a cache miss each.
     private let ids: [MovieID]
 
-    init(catalogue: Catalogue, neighbours: NeighbourLists, traits: ItemTraits, summary: ModelSummary) {
+    init(catalogue: Catalogue, neighbours: NeighbourLists, traits: ItemTraits, maxSources: Int, summary: ModelSummary) {
         self.catalogue = catalogue
         self.neighbours = neighbours
         self.traits = traits
+        self.maxSources = maxSources
         self.summary = summary
         ids = catalogue.items.map(\.id)
     }
@@ -92,7 +95,8 @@ struct ContentModel: FittedModel {
     /// the user liked the movie it neighbours, summed over the user's history.
     ///
     /// Liked movies (rated 4 or more) are the sources, or every rated movie when none is
-    /// liked; a source weighs `rating − 2.5`, at least 0.5, so a 5 counts five times a 3.
+    /// liked, the latest `maxSources` of them when capped; a source weighs `rating − 2.5`, at
+    /// least 0.5, so a 5 counts five times a 3.
     private func forHistory(_ request: RecommendationRequest) -> (picks: [(movie: MovieID, score: Double)], reason: (MovieID) -> String) {
         // A later interaction with a movie (a new preference) replaces an earlier one.
         var latest: [MovieID: Interaction] = [:]
@@ -102,10 +106,17 @@ struct ContentModel: FittedModel {
         }
         // Ascending id, so that of two sources contributing equally the smaller id names the reason.
         let known = latest.values.sorted { $0.movie < $1.movie }.compactMap { interaction in
-            catalogue.position(of: interaction.movie).map { (position: $0, rating: interaction.rating, liked: interaction.isLiked) }
+            catalogue.position(of: interaction.movie).map {
+                (position: $0, rating: interaction.rating, liked: interaction.isLiked, time: interaction.timestamp)
+            }
         }
         let liked = known.filter(\.liked)
-        let sources = liked.isEmpty ? known : liked
+        var sources = liked.isEmpty ? known : liked
+        if maxSources > 0, sources.count > maxSources {
+            // The latest, ties by smaller id, then back in id order.
+            sources = sources.indices.sorted { (sources[$0].time, $1) > (sources[$1].time, $0) }
+                .prefix(maxSources).sorted().map { sources[$0] }
+        }
         guard request.limit > 0, !sources.isEmpty else { return ([], { _ in "" }) }
 
         // One record per movie, so a neighbour's sum, strongest share and its source sit in

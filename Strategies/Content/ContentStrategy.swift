@@ -39,6 +39,9 @@ public struct ContentStrategy: RecommendationStrategy {
         public var ngramMax: Int = 2
         /// SIMILARITY_THRESHOLD: weaker neighbours are not kept.
         public var similarityThreshold: Double = 0.1
+        /// At most this many of a user's liked movies are the sources, the latest (0: all): a
+        /// history of thousands adds a neighbour list per like, and its oldest likes say least.
+        public var maxSources: Int = 0
 
         public init() {}
 
@@ -56,6 +59,7 @@ public struct ContentStrategy: RecommendationStrategy {
             case ngramMin = "ngram_min"
             case ngramMax = "ngram_max"
             case similarityThreshold = "similarity_threshold"
+            case maxSources = "max_sources"
         }
 
         public func validate() throws {
@@ -87,6 +91,7 @@ public struct ContentStrategy: RecommendationStrategy {
                 throw ParameterError(
                     field: CodingKeys.similarityThreshold.rawValue, problem: "must be between 0 and 1, got \(similarityThreshold)")
             }
+            try require(maxSources >= 0, CodingKeys.maxSources.rawValue, "must be >= 0 (0: all), got \(maxSources)")
         }
     }
 
@@ -104,7 +109,7 @@ public struct ContentStrategy: RecommendationStrategy {
             features: features, catalogue: catalogue, count: parameters.neighbours,
             threshold: Float(parameters.similarityThreshold))
         return ContentModel(
-            catalogue: catalogue, neighbours: neighbours, traits: features.traits,
+            catalogue: catalogue, neighbours: neighbours, traits: features.traits, maxSources: parameters.maxSources,
             summary: ModelSummary(
                 items: catalogue.count,
                 detail: "tf-idf features=\(features.featureCount), neighbours=\(parameters.neighbours)"))
@@ -114,6 +119,7 @@ public struct ContentStrategy: RecommendationStrategy {
         let catalogue = context.catalogue
         return ContentModel(
             catalogue: catalogue, neighbours: try NeighbourLists(from: &reader, items: catalogue.count),
-            traits: try ItemTraits(from: &reader, items: catalogue.items), summary: try ModelSummary(from: &reader))
+            traits: try ItemTraits(from: &reader, items: catalogue.items), maxSources: parameters.maxSources,
+            summary: try ModelSummary(from: &reader))
     }
 }

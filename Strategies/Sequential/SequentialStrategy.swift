@@ -22,6 +22,10 @@ public struct SequentialStrategy: RecommendationStrategy {
         public var historyHalfLife: Double = 3
         /// Only ratings at or above this count as watched-and-liked steps (0: every rating).
         public var minRating: Double = 0
+        /// At most this many of the movies that follow a movie are kept, the heaviest (0: all).
+        /// A movie most people have watched is followed by a good part of the catalogue, and
+        /// an answer sums the followers of each of the user's latest movies.
+        public var maxFollowers: Int = 0
 
         public init() {}
 
@@ -32,6 +36,7 @@ public struct SequentialStrategy: RecommendationStrategy {
             case lastItems = "last_items"
             case historyHalfLife = "history_half_life"
             case minRating = "min_rating"
+            case maxFollowers = "max_followers"
         }
 
         public func validate() throws {
@@ -47,6 +52,7 @@ public struct SequentialStrategy: RecommendationStrategy {
                 throw ParameterError(field: "history_half_life", problem: "must be a finite number > 0 (in ratings), got \(historyHalfLife)")
             }
             guard minRating >= 0, minRating <= 5 else { throw ParameterError(field: "min_rating", problem: "must be in [0, 5], got \(minRating)") }
+            try require(maxFollowers >= 0, "max_followers", "must be >= 0 (0: all), got \(maxFollowers)")
         }
     }
 
@@ -60,7 +66,8 @@ public struct SequentialStrategy: RecommendationStrategy {
         try parameters.validate()
         let transitions = Transitions(
             context.data.interactions, window: parameters.window, distanceDecay: Float(parameters.distanceDecay),
-            backwardWeight: Float(parameters.backwardWeight), minRating: Float(parameters.minRating))
+            backwardWeight: Float(parameters.backwardWeight), minRating: Float(parameters.minRating),
+            maxFollowers: parameters.maxFollowers)
         return TransitionModel(transitions: transitions, parameters: parameters, catalogue: context.data.catalogue)
     }
 

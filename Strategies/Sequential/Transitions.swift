@@ -9,7 +9,8 @@ import RecLabCore
 /// distance_decay^(d − 1) to C[i][j], and backward_weight times that to C[j][i]. Two movies of
 /// the same step are counted both ways with weight 1 when the step holds at most window + 1
 /// movies (a session short enough to fit the window), and not at all in a bigger one (a bulk
-/// import says nothing of order): never by movie id.
+/// import says nothing of order): never by movie id. With `maxFollowers`, a row keeps its
+/// heaviest entries (ties by column), each still its share of the whole row.
 struct Transitions: Sendable {
     /// The model's movies, ids ascending; rows and columns index into it.
     let movies: [MovieID]
@@ -21,7 +22,7 @@ struct Transitions: Sendable {
     /// Ratings per movie, for the answer to users the model knows nothing of.
     let counts: [Int32]
 
-    init(_ interactions: [Interaction], window: Int, distanceDecay: Float, backwardWeight: Float, minRating: Float) {
+    init(_ interactions: [Interaction], window: Int, distanceDecay: Float, backwardWeight: Float, minRating: Float, maxFollowers: Int) {
         let kept = minRating > 0 ? interactions.filter { $0.rating >= minRating } : interactions
         movies = Array(Set(kept.map(\.movie))).sorted()
         let positions = MovieIndex(movies)
@@ -82,6 +83,14 @@ struct Transitions: Sendable {
             }
             let total = weights[rowStartIndex...].reduce(0, +)
             if total > 0 { for entry in rowStartIndex..<weights.count { weights[entry] /= total } }
+            if maxFollowers > 0, weights.count - rowStartIndex > maxFollowers {
+                let kept = (rowStartIndex..<weights.count)
+                    .sorted { (weights[$0], columns[$1]) > (weights[$1], columns[$0]) }
+                    .prefix(maxFollowers).sorted()
+                let (keptColumns, keptWeights) = (kept.map { columns[$0] }, kept.map { weights[$0] })
+                columns.replaceSubrange(rowStartIndex..., with: keptColumns)
+                weights.replaceSubrange(rowStartIndex..., with: keptWeights)
+            }
         }
         rowStart[movies.count] = columns.count
         self.rowStart = rowStart

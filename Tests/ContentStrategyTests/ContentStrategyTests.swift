@@ -229,6 +229,22 @@ let nolanCatalogue = [
         #expect(abs(answer[1].score - 2.5 * keywordShare) < 1e-4)
     }
 
+    @Test func aSourceCapKeepsTheLatestLikedMoviesTiesBySmallerID() async throws {
+        func ask(_ model: any FittedModel, _ history: [Interaction]) throws -> [Recommendation] {
+            try model.recommend(RecommendationRequest(userID: "u", history: history, limit: 100))
+        }
+        let (uncapped, capped) = (try await fit(nolanCatalogue), try await fit(nolanCatalogue) { $0.maxSources = 1 })
+        // Memento liked first, Inception later: capped at one source, Inception alone seeds
+        // (and Memento, rated, is not offered).
+        let history = [Interaction(user: "u", movie: 2, rating: 5, timestamp: 10), Interaction(user: "u", movie: 1, rating: 5, timestamp: 20)]
+        let inceptionAlone = try ask(uncapped, liked(1)).filter { $0.movie != 2 }
+        #expect(!inceptionAlone.isEmpty)
+        #expect(try ask(capped, history) == inceptionAlone)
+        #expect(try ask(uncapped, history).map(\.score) != inceptionAlone.map(\.score))
+        // Liked in one second: the smaller id.
+        #expect(try ask(capped, liked(2, 1)) == inceptionAlone)
+    }
+
     @Test func latestInteractionWithAMovieCounts() async throws {
         let model = try await fit(nolanCatalogue)
         // Heat was rated 1, then added as a favourite: it now seeds, beside nothing else liked.

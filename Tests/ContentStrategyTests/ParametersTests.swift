@@ -12,7 +12,7 @@ import Testing
                     "keyword_weight": .number(0.4), "cast_weight": .number(0.3), "director_weight": .number(0.5),
                     "company_weight": .number(0.3), "numerical_features_weight": .number(0.3), "neighbours": .number(50),
                     "max_features": .number(5000), "ngram_min": .number(1), "ngram_max": .number(2),
-                    "similarity_threshold": .number(0.1),
+                    "similarity_threshold": .number(0.1), "max_sources": .number(0),
                 ]))
     }
 
@@ -44,6 +44,7 @@ import Testing
             ("numerical_features_weight", with { $0.numericalFeaturesWeight = -1 }),
             ("neighbours", with { $0.neighbours = 0 }),
             ("max_features", with { $0.maxFeatures = 0 }),
+            ("max_sources", with { $0.maxSources = -1 }),
             ("ngram_min", with { $0.ngramMin = 0 }),
             ("ngram_max", with { $0.ngramMin = 2; $0.ngramMax = 1 }),
             ("ngram_max", with { $0.ngramMax = 4 }),

@@ -39,6 +39,20 @@ import Testing
         #expect(backward.keys.sorted() == [1, 2, 3])
     }
 
+    @Test func aFollowerCapKeepsTheHeaviestEachStillItsShareOfTheWholeRowTiesBySmallerID() async throws {
+        // 1 is followed by 2 three times, by 3 and 5 twice, by 4 once: eight in all.
+        let followers: [MovieID] = [2, 2, 2, 3, 3, 4, 5, 5]
+        let history = followers.enumerated().flatMap { index, next in
+            [Self.rating("u\(index)", 1, at: 1), Self.rating("u\(index)", next, at: 2)]
+        }
+        let all = try Self.row(try await Self.fit(history) { $0.window = 1 }, from: 1)
+        #expect(all.keys.sorted() == [2, 3, 4, 5])
+        let capped = try Self.row(try await Self.fit(history) { $0.window = 1; $0.maxFollowers = 2 }, from: 1)
+        #expect(capped.keys.sorted() == [2, 3])
+        #expect(abs(capped[2]! - 3.0 / 8) < 1e-6 && abs(capped[3]! - 2.0 / 8) < 1e-6)
+        #expect(try Self.row(try await Self.fit(history) { $0.window = 1; $0.maxFollowers = 4 }, from: 1) == all)
+    }
+
     @Test func ratingsOfOneSecondAreCountedBothWaysAndNeverByID() async throws {
         // 4 and 2 in the same second, after 1: the same counts whichever order the data lists them.
         let forward = [Self.rating("a", 1, at: 1), Self.rating("a", 2, at: 2), Self.rating("a", 4, at: 2)]
@@ -125,6 +139,7 @@ import Testing
         let cases: [(String, (inout SequentialStrategy.Parameters) -> Void)] = [
             ("window", { $0.window = 0 }), ("distance_decay", { $0.distanceDecay = 0 }), ("backward_weight", { $0.backwardWeight = 2 }),
             ("last_items", { $0.lastItems = 0 }), ("history_half_life", { $0.historyHalfLife = 0 }), ("min_rating", { $0.minRating = 6 }),
+            ("max_followers", { $0.maxFollowers = -1 }),
         ]
         for (field, spoil) in cases {
             var parameters = SequentialStrategy.Parameters()

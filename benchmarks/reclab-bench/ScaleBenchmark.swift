@@ -71,7 +71,7 @@ struct ScaleBenchmark: AsyncParsableCommand {
         print("| --- | ---: | ---: | ---: | ---: | ---: |")
         var generator = SeededGenerator(seed: 7)
         let histories = training.interactionsByUser()
-        for (name, model) in models.sorted(by: { $0.key < $1.key }) where ["personalized", "als", "sequential", "slist", "gru4rec", "hybrid"].contains(where: name.hasPrefix) {
+        for (name, model) in models.sorted(by: { $0.key < $1.key }) where ["content", "personalized", "als", "sequential", "slist", "gru4rec", "hybrid"].contains(where: name.hasPrefix) {
             let times = try timeRequests(requests) {
                 let (user, history) = histories[Int(generator.next() % UInt64(histories.count))]
                 _ = try model.recommend(RecommendationRequest(userID: user, history: history, limit: 10, excluded: Set(history.map(\.movie))))
