@@ -161,8 +161,7 @@ public enum CandidateRules {
         var seen = Set<MovieID>()
         var answer: [Recommendation] = []
         for recommendation in recommendations where answer.count < request.limit {
-            // The item checked in place, not copied out of the catalogue.
-            guard let position = catalogue.position(of: recommendation.movie), request.admits(catalogue.items[position]),
+            guard request.admits(recommendation.movie, in: catalogue),
                   seen.insert(recommendation.movie).inserted
             else { continue }
             answer.append(recommendation)

@@ -224,14 +224,20 @@ public struct RecommendationRequest: Sendable {
             && filter.admits(item)
     }
 
-    /// `admits` of `movie`'s entry in `catalogue`; false for a movie it lacks. The entry is
-    /// read only when a rule needs it: passed to `admits`, it is copied, a retain and a
-    /// release per field, and most requests exclude movies and filter nothing.
+    /// `admits` of `movie`'s entry in `catalogue`; false for a movie it lacks.
     @inlinable
     public func admits(_ movie: MovieID, in catalogue: Catalogue) -> Bool {
         guard let position = catalogue.position(of: movie) else { return false }
-        if filter.isEmpty, withheld.isEmpty, !requireTMDBID { return !excluded.contains(movie) }
-        return admits(catalogue.items[position])
+        return admits(entry: position, in: catalogue)
+    }
+
+    /// `admits` of the catalogue's entry at `entry`, read whole only when a rule needs it:
+    /// passed to `admits`, it is copied, a retain and a release per field, and most requests
+    /// exclude movies and filter nothing.
+    @inlinable
+    public func admits(entry: Int, in catalogue: Catalogue) -> Bool {
+        if filter.isEmpty, withheld.isEmpty, !requireTMDBID { return !excluded.contains(catalogue.items[entry].id) }
+        return admits(catalogue.items[entry])
     }
 }
 

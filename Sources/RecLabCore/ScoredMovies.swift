@@ -63,6 +63,6 @@ public struct ScoredMovies: Sendable {
 
     /// Whether the request admits the movie at `position`, its catalogue entry read in place.
     private func admits(_ request: RecommendationRequest, _ position: Int) -> Bool {
-        entries[position] >= 0 && request.admits(catalogue.items[entries[position]])
+        entries[position] >= 0 && request.admits(entry: entries[position], in: catalogue)
     }
 }

@@ -68,7 +68,7 @@ struct ContentModel: FittedModel {
         while !ring.isEmpty {
             var rest = request
             rest.limit = request.limit - answer.count
-            answer += rest.firstAdmitted(ring, admitted: { request.admits(catalogue.items[$0.position]) }) { entry in
+            answer += rest.firstAdmitted(ring, admitted: { request.admits(entry: $0.position, in: catalogue) }) { entry in
                 let reason = entry.via == seedPosition
                     ? traits.sharedTraits(seedPosition, entry.position).map(Self.capitalisingFirst) ?? "Similar content and themes"
                     : "Like \(catalogue.items[entry.via].title), itself close to \(catalogue.items[seedPosition].title)"

@@ -264,7 +264,7 @@ final class PersonalizedModel: FittedModel {
 
     /// Whether the request admits the movie at `position` (one the catalogue has).
     private func admits(_ request: RecommendationRequest, _ position: Int) -> Bool {
-        request.admits(catalogue.items[catalogueEntries[position]])
+        request.admits(entry: catalogueEntries[position], in: catalogue)
     }
 
     /// For a history the model knows nothing of: the most interacted-with movies, those sharing
