@@ -5,12 +5,12 @@ struct ContentModel: FittedModel {
     let catalogue: Catalogue
     let neighbours: NeighbourLists
     let traits: ItemTraits
-    /// `ContentStrategy.Parameters.maxSources`: read when answering, so not stored.
-    let maxSources: Int
     let summary: ModelSummary
     /// The catalogue's ids by position, packed: ranking a history's thousands of candidates
     /// reads their ids, and a catalogue entry is 280 bytes, a cache miss each.
     private let ids: [MovieID]
+    /// `ContentStrategy.Parameters.maxSources`: read when answering, so not stored.
+    let maxSources: Int
 
     init(catalogue: Catalogue, neighbours: NeighbourLists, traits: ItemTraits, maxSources: Int, summary: ModelSummary) {
         self.catalogue = catalogue

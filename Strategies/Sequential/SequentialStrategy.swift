@@ -52,7 +52,7 @@ public struct SequentialStrategy: RecommendationStrategy {
                 throw ParameterError(field: "history_half_life", problem: "must be a finite number > 0 (in ratings), got \(historyHalfLife)")
             }
             guard minRating >= 0, minRating <= 5 else { throw ParameterError(field: "min_rating", problem: "must be in [0, 5], got \(minRating)") }
-            try require(maxFollowers >= 0, "max_followers", "must be >= 0 (0: all), got \(maxFollowers)")
+            guard maxFollowers >= 0 else { throw ParameterError(field: "max_followers", problem: "must be >= 0 (0: all), got \(maxFollowers)") }
         }
     }
 
