@@ -224,21 +224,24 @@ public struct RecommendationRequest: Sendable {
             && filter.admits(item)
     }
 
-    /// `admits` of `movie`'s entry in `catalogue`; false for a movie it lacks.
+    /// `admits` of `movie`'s entry in `catalogue`; false for a movie it lacks. The entry is
+    /// read only when a rule needs it (`excludesOnly`).
     @inlinable
     public func admits(_ movie: MovieID, in catalogue: Catalogue) -> Bool {
         guard let position = catalogue.position(of: movie) else { return false }
-        return admits(entry: position, in: catalogue)
+        return excludesOnly ? !excluded.contains(movie) : admits(catalogue.items[position])
     }
 
-    /// `admits` of the catalogue's entry at `entry`, read whole only when a rule needs it:
-    /// passed to `admits`, it is copied, a retain and a release per field, and most requests
-    /// exclude movies and filter nothing.
+    /// `admits` of the catalogue's entry at `entry`, read whole only when a rule needs it.
     @inlinable
     public func admits(entry: Int, in catalogue: Catalogue) -> Bool {
-        if filter.isEmpty, withheld.isEmpty, !requireTMDBID { return !excluded.contains(catalogue.items[entry].id) }
-        return admits(catalogue.items[entry])
+        excludesOnly ? !excluded.contains(catalogue.items[entry].id) : admits(catalogue.items[entry])
     }
+
+    /// Whether the exclusions are the only rule, so a movie's id decides: an entry passed to
+    /// `admits` is copied, a retain and a release per field, and most requests filter nothing.
+    @inlinable
+    var excludesOnly: Bool { filter.isEmpty && withheld.isEmpty && !requireTMDBID }
 }
 
 /// How far back trending looks.
